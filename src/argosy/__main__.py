@@ -1,0 +1,5 @@
+"""Allow ``python -m argosy`` where the console script is not on PATH."""
+
+from argosy.cli.main import main
+
+main()

@@ -1,0 +1,17 @@
+"""``argosy admin``: offline tools that need no server (and mostly no cluster).
+
+Argo CD has ``argocd admin`` for the same purpose: checking settings, RBAC,
+health scripts and renders before they reach a running installation.
+"""
+
+from __future__ import annotations
+
+import typer
+
+admin_app = typer.Typer(
+    help="Offline tools: check settings, RBAC, health scripts and renders.", no_args_is_help=True
+)
+settings_app = typer.Typer(help="Check argocd-cm / argocd-rbac-cm settings offline.", no_args_is_help=True)
+admin_app.add_typer(settings_app, name="settings")
+
+# Command groups register below, one line each (keep this list sorted).

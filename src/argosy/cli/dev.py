@@ -1,0 +1,172 @@
+"""``argosy dev``: build the pinned binaries and run local clusters for the demo and tests."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import typer
+from rich.console import Console
+from rich.status import Status
+from rich.table import Table
+
+from argosy.devcluster import build
+from argosy.devcluster.cluster import COMPONENTS, ClusterError, LocalCluster, list_clusters
+from argosy.devcluster.paths import cache_dir
+from argosy.devcluster.ports import PortInUseError
+
+dev_app = typer.Typer(
+    help="Local development: pinned tools and real local Kubernetes clusters.", no_args_is_help=True
+)
+cluster_app = typer.Typer(
+    help="Run named local control planes (etcd, apiserver, controllers, kwok).", no_args_is_help=True
+)
+dev_app.add_typer(cluster_app, name="cluster")
+
+err = Console(stderr=True)
+out = Console()
+
+NAME_ARG = typer.Argument("argosy", help="Cluster name (lowercase letters, digits, '-').")
+
+
+def _reporter(status: Status) -> Callable[[str], None]:
+    """Log each progress step and show it on the spinner line."""
+
+    def report(message: str) -> None:
+        err.log(message)
+        status.update(message)
+
+    return report
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(1)
+
+
+@dev_app.command("build")
+def build_cmd(
+    tools_only: bool = typer.Option(False, "--tools-only", help="Only helm, kustomize and sops."),
+) -> None:
+    """Build (or find in the cache) the control plane binaries and helm/kustomize/sops."""
+    components = build.TOOLS if tools_only else build.ALL
+    started = time.monotonic()
+    try:
+        with err.status("building pinned binaries (the first build takes several minutes)") as status:
+            found = build.ensure(components, progress=_reporter(status))
+    except build.BuildError as exc:
+        raise _fail(str(exc)) from exc
+    for name, path in sorted(found.items()):
+        out.print(f"{name}\t{path}")
+    err.print(f"binaries ready in {time.monotonic() - started:.1f}s; PATH dir: {cache_dir() / 'path'}")
+
+
+@cluster_app.command("up")
+def up(
+    name: str = NAME_ARG,
+    nodes: int = typer.Option(1, "--nodes", min=1, max=50, help="Number of kwok (simulated) nodes."),
+) -> None:
+    """Start a cluster (building binaries on first use), or reuse it when already up."""
+    started = time.monotonic()
+    try:
+        cluster = LocalCluster(name)
+        with err.status(f"starting cluster {name}") as status:
+            state = cluster.up(progress=_reporter(status), nodes=nodes)
+    except (ClusterError, build.BuildError, PortInUseError) as exc:
+        raise _fail(str(exc)) from exc
+    total = time.monotonic() - started
+    err.print(f"cluster {name} up in {total:.1f}s (control plane ready in {state.ready_seconds}s)")
+    out.print(f"export KUBECONFIG={cluster.kubeconfig}")
+
+
+@cluster_app.command("down")
+def down(name: str = NAME_ARG, all_: bool = typer.Option(False, "--all", help="Stop every cluster.")) -> None:
+    """Stop exactly the processes ``up`` started and remove the cluster's state."""
+    for cname in list_clusters() if all_ else [name]:
+        stopped = LocalCluster(cname).down()
+        err.print(f"cluster {cname}: " + (f"stopped {', '.join(stopped)}" if stopped else "was not running"))
+
+
+@cluster_app.command("status")
+def status(
+    name: str = NAME_ARG,
+    output: str = typer.Option("", "-o", "--output", help="json for scripts"),
+) -> None:
+    """Show which components of a cluster run and whether the API server is ready."""
+    cluster = LocalCluster(name)
+    state = cluster.load_state()
+    comps = cluster.component_status()
+    ready = cluster.is_up()
+    version = cluster.server_version() if ready else ""
+    if output == "json":
+        out.print_json(
+            json.dumps(
+                {
+                    "name": name,
+                    "ready": ready,
+                    "server": state.server if state else None,
+                    "version": version,
+                    "kubeconfig": str(cluster.kubeconfig) if state else None,
+                    "components": comps,
+                }
+            )
+        )
+    else:
+        if state is None:
+            out.print(f"cluster {name} is down")
+            raise typer.Exit(3)
+        table = Table("COMPONENT", "PID", "RUNNING", "LOG")
+        for comp in COMPONENTS:
+            rec = state.processes.get(comp)
+            table.add_row(
+                comp,
+                str(rec.pid) if rec else "-",
+                "yes" if comps.get(comp) else "no",
+                rec.log if rec else "-",
+            )
+        out.print(
+            f"cluster {name}: server {state.server} version {version or '?'} ready={'yes' if ready else 'no'}"
+        )
+        out.print(table)
+    if not ready:
+        raise typer.Exit(3)
+
+
+@cluster_app.command("list")
+def list_cmd() -> None:
+    """List clusters that have state on this machine."""
+    table = Table("NAME", "SERVER", "READY", "KUBECONFIG")
+    for cname in list_clusters():
+        cluster = LocalCluster(cname)
+        state = cluster.load_state()
+        table.add_row(
+            cname, state.server if state else "-", "yes" if cluster.is_up() else "no", str(cluster.kubeconfig)
+        )
+    out.print(table)
+
+
+@cluster_app.command("kubeconfig")
+def kubeconfig(name: str = NAME_ARG) -> None:
+    """Print the path of the cluster's kubeconfig: export KUBECONFIG=$(argosy dev cluster kubeconfig NAME)."""
+    cluster = LocalCluster(name)
+    if cluster.load_state() is None:
+        raise _fail(f"cluster {name} is not up: run `argosy dev cluster up {name}`")
+    typer.echo(str(cluster.kubeconfig))
+
+
+@cluster_app.command("logs")
+def logs(
+    name: str = NAME_ARG,
+    component: str = typer.Argument("kube-apiserver", help=f"One of: {', '.join(COMPONENTS)}"),
+    lines: int = typer.Option(50, "--tail", help="Number of lines from the end (0 = all)."),
+) -> None:
+    """Show a component's log file."""
+    try:
+        path = LocalCluster(name).log_path(component)
+    except ClusterError as exc:
+        raise _fail(str(exc)) from exc
+    if not path.exists():
+        raise _fail(f"no log for {component} of cluster {name} at {path}")
+    text = path.read_text(errors="replace").splitlines()
+    typer.echo("\n".join(text[-lines:] if lines else text))

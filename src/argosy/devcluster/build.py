@@ -1,0 +1,207 @@
+"""Build and cache the binaries of the local control plane and tools.
+
+Every binary is built with the machine's Go from the Go module proxy, at a
+pinned version, into ``<cache>/bin/<name>-<version>/``. A build goes to a
+temporary directory that is renamed into place only when every binary of the
+entry was produced, so an interrupted or failed build never leaves a half
+entry; a second run finds the entry and builds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argosy.devcluster.paths import cache_dir, dev_dir
+
+KUBERNETES_VERSION = "v1.36.3"
+ETCD_VERSION = "v3.6.8"  # the etcd that k8s.io/kubernetes v1.36.3 requires (see dev/k8s/go.mod)
+
+
+class BuildError(RuntimeError):
+    """A component could not be built; the message names module and version."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """One cache entry: a set of binaries built together at one version."""
+
+    name: str
+    version: str
+    binaries: tuple[str, ...]
+    # (binary, package) pairs built with ``go install package@version``, or from
+    # the wrapper module in ``module_dir`` with ``go build``.
+    packages: tuple[tuple[str, str], ...]
+    module_dir: str | None = None
+    ldflags: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> str:
+        """Cache key: the version, plus the wrapper module's content when there is one."""
+        if self.module_dir is None:
+            return f"{self.name}-{self.version}"
+        digest = hashlib.sha256()
+        for fname in ("go.mod", "go.sum"):
+            digest.update((dev_dir() / self.module_dir / fname).read_bytes())
+        return f"{self.name}-{self.version}-{digest.hexdigest()[:10]}"
+
+
+def _k8s_ldflags() -> tuple[str, ...]:
+    # Without the version stamp /version reports v0.0.0-master, which breaks
+    # Helm's kubeVersion constraints and anything that parses the server version.
+    minor = KUBERNETES_VERSION.split(".")[1]
+    flags = []
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [
+            f"-X {pkg}.gitVersion={KUBERNETES_VERSION}",
+            f"-X {pkg}.gitMajor=1",
+            f"-X {pkg}.gitMinor={minor}",
+            f"-X {pkg}.gitTreeState=clean",
+            f"-X {pkg}.buildDate=1970-01-01T00:00:00Z",
+        ]
+    return tuple(flags)
+
+
+KUBERNETES = Component(
+    name="kubernetes",
+    version=KUBERNETES_VERSION,
+    binaries=("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"),
+    packages=(
+        ("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver"),
+        ("kube-controller-manager", "k8s.io/kubernetes/cmd/kube-controller-manager"),
+        ("kube-scheduler", "k8s.io/kubernetes/cmd/kube-scheduler"),
+        ("etcd", "go.etcd.io/etcd/server/v3"),
+    ),
+    module_dir="k8s",
+    ldflags=_k8s_ldflags(),
+)
+KWOK = Component("kwok", "v0.8.0", ("kwok",), (("kwok", "sigs.k8s.io/kwok/cmd/kwok"),))
+HELM = Component(
+    "helm",
+    "v3.22.0",
+    ("helm",),
+    (("helm", "helm.sh/helm/v3/cmd/helm"),),
+    ldflags=("-X helm.sh/helm/v3/internal/version.version=v3.22.0",),
+)
+KUSTOMIZE = Component(
+    "kustomize", "v5.8.2", ("kustomize",), (("kustomize", "sigs.k8s.io/kustomize/kustomize/v5"),)
+)
+SOPS = Component("sops", "v3.13.3", ("sops",), (("sops", "github.com/getsops/sops/v3/cmd/sops"),))
+
+CONTROL_PLANE = (KUBERNETES, KWOK)
+TOOLS = (HELM, KUSTOMIZE, SOPS)
+ALL = CONTROL_PLANE + TOOLS
+
+Progress = Callable[[str], None]
+
+
+def entry_dir(component: Component) -> Path:
+    return cache_dir() / "bin" / component.key
+
+
+def is_cached(component: Component) -> bool:
+    entry = entry_dir(component)
+    return all((entry / b).is_file() for b in component.binaries)
+
+
+def _go() -> str:
+    go = shutil.which("go")
+    if go is None:
+        raise BuildError(
+            "Go is not installed or not on PATH: the local control plane and tools are built from "
+            "Go modules. Install Go >= 1.26 (apt-get install golang, or the image's Go) and retry."
+        )
+    return go
+
+
+def _run_go(args: list[str], cwd: Path | None, env: dict[str, str], what: str) -> None:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
+        raise BuildError(f"building {what} failed (go exit {proc.returncode}):\n{tail}")
+
+
+def build(component: Component, progress: Progress | None = None) -> Path:
+    """Return the cache entry of ``component``, building it first if needed."""
+    entry = entry_dir(component)
+    if is_cached(component):
+        return entry
+    go = _go()
+    say = progress or (lambda _msg: None)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{component.key}.", dir=entry.parent))
+    env = dict(os.environ)
+    env.setdefault("GOFLAGS", "")
+    env["GOFLAGS"] = (env["GOFLAGS"] + " -buildvcs=false").strip()
+    env.setdefault("GOTOOLCHAIN", "local")
+    env["CGO_ENABLED"] = env.get("CGO_ENABLED", "0")
+    ldflags = " ".join(("-s", "-w", *component.ldflags))
+    started = time.monotonic()
+    try:
+        for binary, package in component.packages:
+            what = f"{package}@{component.version}"
+            say(f"building {binary} ({what})")
+            if component.module_dir is None:
+                env_install = dict(env, GOBIN=str(tmp))
+                _run_go([go, "install", "-trimpath", f"-ldflags={ldflags}", what], None, env_install, what)
+            else:
+                cwd = dev_dir() / component.module_dir
+                _run_go(
+                    [go, "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(tmp / binary), package],
+                    cwd,
+                    env,
+                    f"{what} (wrapper module {cwd / 'go.mod'})",
+                )
+            if not (tmp / binary).is_file():
+                raise BuildError(f"building {what} produced no {binary} binary")
+        (tmp / "BUILD_SECONDS").write_text(f"{time.monotonic() - started:.0f}\n")
+        if entry.exists():  # a concurrent build won the race; keep its entry
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.rename(entry)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    say(f"built {component.key} in {time.monotonic() - started:.0f}s")
+    return entry
+
+
+def ensure(components: tuple[Component, ...] = ALL, progress: Progress | None = None) -> dict[str, Path]:
+    """Build what is missing and return ``{binary: path}`` for every binary of ``components``.
+
+    The binaries are also linked into ``<cache>/path`` so scripts can put one
+    folder on PATH and get exactly the pinned versions.
+    """
+    found: dict[str, Path] = {}
+    for component in components:
+        entry = build(component, progress)
+        for binary in component.binaries:
+            found[binary] = entry / binary
+    link_dir = cache_dir() / "path"
+    link_dir.mkdir(parents=True, exist_ok=True)
+    for binary, path in found.items():
+        link = link_dir / binary
+        if link.is_symlink() or link.exists():
+            if link.resolve() == path.resolve():
+                continue
+            link.unlink()
+        link.symlink_to(path)
+    return found
+
+
+def binary(name: str) -> Path:
+    """Path of a pinned binary, which must have been built by :func:`ensure`."""
+    for component in ALL:
+        if name in component.binaries:
+            path = entry_dir(component) / name
+            if not path.is_file():
+                raise BuildError(f"{name} {component.version} is not built yet: run `argosy dev build`")
+            return path
+    raise KeyError(name)

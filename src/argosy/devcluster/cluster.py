@@ -1,0 +1,519 @@
+"""Start, inspect and stop one named local cluster.
+
+A cluster is etcd + kube-apiserver + kube-controller-manager + kube-scheduler
++ kwok, each a process of its own listening on loopback ports chosen at
+``up``. Everything a cluster owns (certificates, etcd data, logs, kubeconfig,
+the PIDs it started) lives in ``<state>/clusters/<name>``; ``down`` stops
+exactly the recorded processes (checked by PID *and* start time, so a recycled
+PID is never signalled) and removes that folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import signal
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from argosy.devcluster import build, pki
+from argosy.devcluster.paths import state_dir
+from argosy.devcluster.ports import free_ports
+
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+SERVICE_CIDR = "10.96.0.0/16"
+KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
+
+Progress = Callable[[str], None]
+
+
+class ClusterError(RuntimeError):
+    """A cluster could not be started or inspected; the message says which part and why."""
+
+
+@dataclass
+class ProcessRecord:
+    pid: int
+    start_time: str  # field 22 of /proc/PID/stat: tells a recycled PID apart
+    log: str
+
+
+@dataclass
+class ClusterState:
+    name: str
+    ports: dict[str, int]
+    processes: dict[str, ProcessRecord] = field(default_factory=dict)
+    started_at: float = 0.0
+    ready_seconds: float = 0.0
+
+    @property
+    def server(self) -> str:
+        return f"https://127.0.0.1:{self.ports['apiserver']}"
+
+
+def _proc_start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces; fields after the closing paren are fixed.
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] == "Z":  # exited, waiting to be reaped: as good as gone
+        return None
+    return fields[19]
+
+
+def _alive(record: ProcessRecord) -> bool:
+    return _proc_start_time(record.pid) == record.start_time
+
+
+def validate_name(name: str) -> None:
+    if not NAME_RE.match(name):
+        raise ClusterError(
+            f"invalid cluster name {name!r}: use lowercase letters, digits and '-', at most 32 characters"
+        )
+
+
+class LocalCluster:
+    """One named cluster; cheap to construct, does nothing until a method is called."""
+
+    def __init__(self, name: str = "argosy") -> None:
+        validate_name(name)
+        self.name = name
+        self.dir = state_dir() / "clusters" / name
+        self.state_file = self.dir / "state.json"
+        self.kubeconfig = self.dir / "kubeconfig"
+        self.logs_dir = self.dir / "logs"
+
+    # ----------------------------------------------------------------- state
+    def load_state(self) -> ClusterState | None:
+        try:
+            raw = json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+        procs = {k: ProcessRecord(**v) for k, v in raw.pop("processes", {}).items()}
+        return ClusterState(processes=procs, **raw)
+
+    def _save_state(self, state: ClusterState) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(state), indent=2))
+        tmp.replace(self.state_file)
+
+    def component_status(self) -> dict[str, bool]:
+        state = self.load_state()
+        if state is None:
+            return {}
+        return {c: (c in state.processes and _alive(state.processes[c])) for c in COMPONENTS}
+
+    def is_up(self) -> bool:
+        status = self.component_status()
+        return bool(status) and all(status.values()) and self._readyz(timeout=2.0)
+
+    # -------------------------------------------------------------- lifecycle
+    def up(self, progress: Progress | None = None, nodes: int = 1) -> ClusterState:
+        """Start the cluster, or reuse it when it is already up."""
+        say = progress or (lambda _m: None)
+        existing = self.load_state()
+        if existing is not None:
+            if self.is_up():
+                say(f"cluster {self.name} is already up at {existing.server}; reusing it")
+                return existing
+            say(f"cluster {self.name} was partly up; stopping what is left and starting it again")
+            self.down()
+
+        binaries = build.ensure(build.CONTROL_PLANE, progress=say)
+        started = time.monotonic()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(exist_ok=True)
+        names = ("etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok")
+        state = ClusterState(name=self.name, ports=dict(zip(names, free_ports(len(names)), strict=True)))
+        state.started_at = time.time()
+        self._save_state(state)
+        certs = pki.generate(self.dir / "pki", self.name)
+        try:
+            self._start_etcd(state, binaries["etcd"])
+            self._wait(lambda: self._etcd_healthy(state), "etcd", state, 60)
+            self._start_apiserver(state, binaries["kube-apiserver"], certs)
+            self._write_kubeconfig(state, certs)
+            self._wait(lambda: self._readyz(timeout=2.0), "kube-apiserver", state, 120)
+            say(f"kube-apiserver ready at {state.server}")
+            self._start_controller_manager(state, binaries["kube-controller-manager"], certs)
+            self._start_scheduler(state, binaries["kube-scheduler"])
+            self._start_kwok(state, binaries["kwok"])
+            self._register_nodes(nodes)
+            self._wait(lambda: self._nodes_ready(nodes), "kwok nodes", state, 60)
+            self._wait(self._default_service_account, "kube-controller-manager", state, 60)
+        except BaseException:
+            self.down()
+            raise
+        state.ready_seconds = round(time.monotonic() - started, 1)
+        self._save_state(state)
+        say(f"cluster {self.name} ready in {state.ready_seconds}s; kubeconfig: {self.kubeconfig}")
+        return state
+
+    def down(self) -> list[str]:
+        """Stop the processes this cluster started and remove its state; no error when down."""
+        state = self.load_state()
+        stopped: list[str] = []
+        if state is not None:
+            for comp in reversed(COMPONENTS):
+                rec = state.processes.get(comp)
+                if rec is not None and _alive(rec):
+                    _terminate(rec)
+                    stopped.append(comp)
+        if self.dir.exists():
+            _rmtree(self.dir)
+        return stopped
+
+    def stop_component(self, component: str) -> None:
+        """Stop one component (tests use it to make a cluster unreachable)."""
+        state = self._require_state()
+        rec = state.processes.get(component)
+        if rec is not None and _alive(rec):
+            _terminate(rec)
+
+    def start_component(self, component: str) -> None:
+        """Start a component stopped with :meth:`stop_component` again, on the same port."""
+        state = self._require_state()
+        binaries = build.ensure(build.CONTROL_PLANE)
+        certs = pki.generate(self.dir / "pki", self.name)
+        starters: dict[str, Callable[[], None]] = {
+            "etcd": lambda: self._start_etcd(state, binaries["etcd"]),
+            "kube-apiserver": lambda: self._start_apiserver(state, binaries["kube-apiserver"], certs),
+            "kube-controller-manager": lambda: self._start_controller_manager(
+                state, binaries["kube-controller-manager"], certs
+            ),
+            "kube-scheduler": lambda: self._start_scheduler(state, binaries["kube-scheduler"]),
+            "kwok": lambda: self._start_kwok(state, binaries["kwok"]),
+        }
+        starters[component]()
+        if component == "kube-apiserver":
+            self._wait(lambda: self._readyz(timeout=2.0), component, state, 120)
+
+    def log_path(self, component: str) -> Path:
+        if component not in COMPONENTS:
+            raise ClusterError(f"unknown component {component!r}; one of: {', '.join(COMPONENTS)}")
+        return self.logs_dir / f"{component}.log"
+
+    def _require_state(self) -> ClusterState:
+        state = self.load_state()
+        if state is None:
+            raise ClusterError(f"cluster {self.name} is not up: run `argosy dev cluster up {self.name}`")
+        return state
+
+    # ------------------------------------------------------------- processes
+    def _spawn(self, state: ClusterState, component: str, argv: list[str]) -> None:
+        log = self.log_path(component)
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.dir,
+                start_new_session=True,  # survives the CLI that started it; not killed by its Ctrl-C
+            )
+        start_time = None
+        for _ in range(50):
+            start_time = _proc_start_time(proc.pid)
+            if start_time:
+                break
+            time.sleep(0.01)
+        state.processes[component] = ProcessRecord(pid=proc.pid, start_time=start_time or "", log=str(log))
+        self._save_state(state)
+
+    def _start_etcd(self, state: ClusterState, etcd: Path) -> None:
+        client = f"http://127.0.0.1:{state.ports['etcd']}"
+        peer = f"http://127.0.0.1:{state.ports['etcd-peer']}"
+        argv = [
+            str(etcd),
+            f"--name={self.name}",
+            f"--data-dir={self.dir / 'etcd'}",
+            f"--listen-client-urls={client}",
+            f"--advertise-client-urls={client}",
+            f"--listen-peer-urls={peer}",
+            f"--initial-advertise-peer-urls={peer}",
+            f"--initial-cluster={self.name}={peer}",
+            "--log-level=warn",
+            # A throwaway dev/test store: skipping fsync makes the API server several
+            # times faster on small VMs and loses nothing we care about.
+            "--unsafe-no-fsync",
+            "--quota-backend-bytes=4294967296",
+        ]
+        self._spawn(state, "etcd", argv)
+
+    def _start_apiserver(self, state: ClusterState, binary: Path, certs: pki.ClusterPKI) -> None:
+        port = state.ports["apiserver"]
+        argv = [
+            str(binary),
+            f"--etcd-servers=http://127.0.0.1:{state.ports['etcd']}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            f"--secure-port={port}",
+            f"--cert-dir={self.dir / 'pki'}",
+            f"--tls-cert-file={certs.serving_cert}",
+            f"--tls-private-key-file={certs.serving_key}",
+            f"--client-ca-file={certs.ca_cert}",
+            f"--service-account-issuer=https://127.0.0.1:{port}",
+            f"--service-account-key-file={certs.sa_pub}",
+            f"--service-account-signing-key-file={certs.sa_key}",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--authorization-mode=Node,RBAC",
+            # The admission chain of a normal cluster (the defaults are on as well).
+            "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,"
+            "DefaultStorageClass,DefaultTolerationSeconds,MutatingAdmissionWebhook,"
+            "ValidatingAdmissionWebhook,ResourceQuota,NodeRestriction,PodSecurity,Priority",
+            "--allow-privileged=true",
+            # Endpoints for the 'kubernetes' Service would point at 127.0.0.1, which the
+            # endpoint reconciler refuses; nothing in a dev cluster routes to it.
+            "--endpoint-reconciler-type=none",
+            "--profiling=false",
+            "--v=1",
+        ]
+        self._spawn(state, "kube-apiserver", argv)
+
+    def _start_controller_manager(self, state: ClusterState, binary: Path, certs: pki.ClusterPKI) -> None:
+        argv = [
+            str(binary),
+            f"--kubeconfig={self.kubeconfig}",
+            f"--authentication-kubeconfig={self.kubeconfig}",
+            f"--authorization-kubeconfig={self.kubeconfig}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={state.ports['controller-manager']}",
+            f"--service-account-private-key-file={certs.sa_key}",
+            f"--root-ca-file={certs.ca_cert}",
+            f"--cluster-signing-cert-file={certs.ca_cert}",
+            f"--cluster-signing-key-file={certs.ca_key}",
+            "--use-service-account-credentials=true",
+            "--controllers=*",
+            "--leader-elect=false",
+            # Quicker reactions than the production defaults; tests wait less.
+            "--node-monitor-grace-period=40s",
+            "--v=1",
+        ]
+        self._spawn(state, "kube-controller-manager", argv)
+
+    def _start_scheduler(self, state: ClusterState, binary: Path) -> None:
+        argv = [
+            str(binary),
+            f"--kubeconfig={self.kubeconfig}",
+            f"--authentication-kubeconfig={self.kubeconfig}",
+            f"--authorization-kubeconfig={self.kubeconfig}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={state.ports['scheduler']}",
+            "--leader-elect=false",
+            "--v=1",
+        ]
+        self._spawn(state, "kube-scheduler", argv)
+
+    def _start_kwok(self, state: ClusterState, binary: Path) -> None:
+        argv = [
+            str(binary),
+            f"--kubeconfig={self.kubeconfig}",
+            "--manage-all-nodes=false",
+            f"--manage-nodes-with-annotation-selector={KWOK_NODE_ANNOTATION}=fake",
+            f"--server-address=127.0.0.1:{state.ports['kwok']}",
+            "--node-ip=127.0.0.1",
+            "--cidr=10.244.0.1/16",
+            "--v=INFO",
+        ]
+        self._spawn(state, "kwok", argv)
+
+    # ------------------------------------------------------------ kubeconfig
+    def _write_kubeconfig(self, state: ClusterState, certs: pki.ClusterPKI) -> None:
+        ctx = f"argosy-{self.name}"
+
+        def b64(path: Path) -> str:
+            return base64.b64encode(path.read_bytes()).decode()
+
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": ctx,
+                    "cluster": {"server": state.server, "certificate-authority-data": b64(certs.ca_cert)},
+                }
+            ],
+            "users": [
+                {
+                    "name": f"{ctx}-admin",
+                    "user": {
+                        "client-certificate-data": b64(certs.admin_cert),
+                        "client-key-data": b64(certs.admin_key),
+                    },
+                }
+            ],
+            "contexts": [{"name": ctx, "context": {"cluster": ctx, "user": f"{ctx}-admin"}}],
+            "current-context": ctx,
+        }
+        self.kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
+        self.kubeconfig.chmod(0o600)
+
+    # --------------------------------------------------------------- probing
+    def _ssl_context(self) -> ssl.SSLContext:
+        pki_dir = self.dir / "pki"
+        ctx = ssl.create_default_context(cafile=str(pki_dir / "ca.crt"))
+        ctx.load_cert_chain(str(pki_dir / "admin.crt"), str(pki_dir / "admin.key"))
+        return ctx
+
+    def request(self, path: str, timeout: float = 5.0) -> Any:
+        """GET ``path`` from the API server as admin and decode the JSON (or text) answer."""
+        state = self._require_state()
+        with urllib.request.urlopen(state.server + path, timeout=timeout, context=self._ssl_context()) as r:
+            body = r.read().decode()
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+
+    def _readyz(self, timeout: float) -> bool:
+        try:
+            return bool(self.request("/readyz", timeout=timeout) == "ok")
+        except (OSError, urllib.error.URLError, ssl.SSLError, ClusterError):
+            return False
+
+    def server_version(self) -> str:
+        return str(self.request("/version")["gitVersion"])
+
+    def _etcd_healthy(self, state: ClusterState) -> bool:
+        try:
+            url = f"http://127.0.0.1:{state.ports['etcd']}/health"
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return bool(json.loads(r.read()).get("health") == "true")
+        except (OSError, ValueError):
+            return False
+
+    def _kubectl(self, *args: str, stdin: str | None = None) -> str:
+        proc = subprocess.run(
+            ["kubectl", f"--kubeconfig={self.kubeconfig}", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise ClusterError(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def _register_nodes(self, count: int) -> None:
+        nodes = [_kwok_node(f"kwok-node-{i}") for i in range(count)]
+        self._kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(nodes))
+
+    def _nodes_ready(self, count: int) -> bool:
+        try:
+            data = self.request("/api/v1/nodes")
+        except (OSError, urllib.error.URLError):
+            return False
+        ready = 0
+        for node in data.get("items", []):
+            conds = node.get("status", {}).get("conditions", [])
+            if any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds):
+                ready += 1
+        return ready >= count
+
+    def _default_service_account(self) -> bool:
+        try:
+            self.request("/api/v1/namespaces/default/serviceaccounts/default")
+            return True
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def _wait(self, check: Callable[[], bool], what: str, state: ClusterState, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return
+            rec = state.processes.get(what)
+            if rec is not None and not _alive(rec):
+                raise ClusterError(
+                    f"{what} of cluster {self.name} exited during start-up; last log lines:\n"
+                    + _tail(Path(rec.log))
+                )
+            time.sleep(0.2)
+        rec = state.processes.get(what)
+        log = f"; last log lines:\n{_tail(Path(rec.log))}" if rec else ""
+        raise ClusterError(f"{what} of cluster {self.name} not ready after {timeout:.0f}s{log}")
+
+
+def _kwok_node(name: str) -> dict[str, Any]:
+    capacity = {"cpu": "32", "memory": "256Gi", "pods": "250"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "annotations": {KWOK_NODE_ANNOTATION: "fake", "node.alpha.kubernetes.io/ttl": "0"},
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "type": "kwok",
+            },
+        },
+        "status": {"capacity": capacity, "allocatable": capacity},
+    }
+
+
+def _terminate(rec: ProcessRecord, grace: float = 10.0) -> None:
+    try:
+        os.kill(rec.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _alive(rec):
+            _reap(rec.pid)
+            return
+        _reap(rec.pid)
+        time.sleep(0.05)
+    if _alive(rec):
+        try:
+            os.kill(rec.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        for _ in range(100):
+            _reap(rec.pid)
+            if not _alive(rec):
+                return
+            time.sleep(0.05)
+
+
+def _reap(pid: int) -> None:
+    """Collect a child's exit status when we are its parent, so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def list_clusters() -> list[str]:
+    root = state_dir() / "clusters"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "state.json").exists())

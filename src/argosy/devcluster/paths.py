@@ -1,0 +1,45 @@
+"""Where the local clusters keep binaries, state and logs.
+
+Binaries are cached per user (``$ARGOSY_CACHE_DIR``, default
+``$XDG_CACHE_HOME/argosy`` or ``~/.cache/argosy``) because they are costly to
+build and identical across checkouts; cluster state (certificates, etcd data,
+logs, PIDs) lives in ``$ARGOSY_STATE_DIR`` (default ``~/.local/state/argosy``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("ARGOSY_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "argosy"
+
+
+def state_dir() -> Path:
+    explicit = os.environ.get("ARGOSY_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "argosy"
+
+
+def dev_dir() -> Path:
+    """The repository's ``dev/`` folder, holding the Go wrapper modules.
+
+    Found next to the source tree (editable install) or through ``$ARGOSY_DEV_DIR``.
+    """
+    explicit = os.environ.get("ARGOSY_DEV_DIR")
+    if explicit:
+        return Path(explicit)
+    candidate = Path(__file__).resolve().parents[3] / "dev"
+    if not (candidate / "k8s" / "go.mod").is_file():
+        raise FileNotFoundError(
+            f"Go wrapper modules not found at {candidate}: run argosy from a checkout "
+            "(pip install -e .) or set ARGOSY_DEV_DIR to the checkout's dev/ folder"
+        )
+    return candidate

@@ -1,0 +1,111 @@
+"""Shared fixtures: one real local control plane per test session.
+
+Tests under ``tests/unit`` are marked ``unit`` (no cluster, no network, no
+external binary), under ``tests/integration`` ``integration`` and under
+``tests/e2e`` ``e2e``, so ``pytest -m unit`` runs anywhere in seconds.
+
+The ``cluster`` and ``second_cluster`` fixtures start real clusters (see
+``argosy.devcluster``) the first time a test asks for one and stop them when
+the session ends. Set ``ARGOSY_TEST_REUSE_CLUSTER=1`` to keep them between runs
+while iterating locally.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from argosy.devcluster.cluster import LocalCluster
+
+_MARK_BY_DIR = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    for item in items:
+        try:
+            part = Path(str(item.fspath)).relative_to(root).parts[0]
+        except ValueError:
+            continue
+        mark = _MARK_BY_DIR.get(part)
+        if mark:
+            item.add_marker(getattr(pytest.mark, mark))
+
+
+@dataclass
+class ClusterHandle:
+    """What a test needs of a running cluster."""
+
+    cluster: LocalCluster
+    kubeconfig: Path
+    server: str
+
+    @property
+    def name(self) -> str:
+        return self.cluster.name
+
+    def kubectl(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            ["kubectl", f"--kubeconfig={self.kubeconfig}", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+        return proc
+
+    def api_client(self) -> Any:
+        from kubernetes import config
+
+        return config.new_client_from_config(config_file=str(self.kubeconfig))
+
+
+def _start(name: str) -> Iterator[ClusterHandle]:
+    cluster = LocalCluster(name)
+    state = cluster.up(progress=lambda m: print(f"[{name}] {m}", flush=True))
+    try:
+        yield ClusterHandle(cluster=cluster, kubeconfig=cluster.kubeconfig, server=state.server)
+    finally:
+        if os.environ.get("ARGOSY_TEST_REUSE_CLUSTER") != "1":
+            cluster.down()
+
+
+def _cluster_name(role: str) -> str:
+    if os.environ.get("ARGOSY_TEST_REUSE_CLUSTER") == "1":
+        return f"test-{role}"
+    return f"test-{role}-{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[ClusterHandle]:
+    """The session's main local cluster (started on first use)."""
+    yield from _start(_cluster_name("main"))
+
+
+@pytest.fixture(scope="session")
+def second_cluster() -> Iterator[ClusterHandle]:
+    """A second, independent cluster for multi-cluster tests."""
+    yield from _start(_cluster_name("second"))
+
+
+@pytest.fixture
+def namespace(cluster: ClusterHandle) -> Iterator[str]:
+    """A throwaway namespace in the main cluster, deleted (without waiting) after the test."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    cluster.kubectl("create", "namespace", name)
+    try:
+        yield name
+    finally:
+        cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
