@@ -109,3 +109,17 @@ def namespace(cluster: ClusterHandle) -> Iterator[str]:
         yield name
     finally:
         cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
+
+
+PEER_DATA = Path(__file__).resolve().parents[2] / "shared" / "peer-data"
+
+
+def peer_data_dir(name: str) -> Path:
+    """``../shared/peer-data/<name>`` beside the checkout (Argo CD's own cases), or skip.
+
+    The data is not copied into the repository: tests load it when present.
+    """
+    path = PEER_DATA / name
+    if not path.is_dir():
+        pytest.skip(f"peer data {path} not present")
+    return path
