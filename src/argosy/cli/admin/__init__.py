@@ -15,3 +15,6 @@ settings_app = typer.Typer(help="Check argocd-cm / argocd-rbac-cm settings offli
 admin_app.add_typer(settings_app, name="settings")
 
 # Command groups register below, one line each (keep this list sorted).
+from argosy.cli.admin.resource_overrides import resource_overrides_app  # noqa: E402
+
+settings_app.add_typer(resource_overrides_app, name="resource-overrides")
