@@ -18,3 +18,6 @@ admin_app.add_typer(settings_app, name="settings")
 from argosy.cli.admin.resource_overrides import resource_overrides_app  # noqa: E402
 
 settings_app.add_typer(resource_overrides_app, name="resource-overrides")
+from argosy.cli.admin.rbac import rbac_app  # noqa: E402
+
+settings_app.add_typer(rbac_app, name="rbac")
