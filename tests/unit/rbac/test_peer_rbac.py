@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import PEER_DATA, peer_data_dir
 from typer.testing import CliRunner
 
 from argosy.cli.main import app
 from argosy.server.rbac import Enforcer, config_from_configmap, resource_action_error, validate_policy
 from argosy.server.rbac.policy import parse_policy
+from conftest import PEER_DATA, peer_data_dir
 
 RBAC_DIR = PEER_DATA / "rbac"
 
