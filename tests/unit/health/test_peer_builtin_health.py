@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import peer_data_dir
+from health_helpers import load_object
 
 from argosy.engine.health import assess
-from health_helpers import load_object
+from conftest import peer_data_dir
 
 
 def _cases() -> tuple[Path, list[dict[str, Any]]]:

@@ -15,3 +15,6 @@ resource_overrides_app = typer.Typer(
 )
 
 # Commands register below, one line each.
+from argosy.cli.admin.health_check import health  # noqa: E402
+
+resource_overrides_app.command("health")(health)
