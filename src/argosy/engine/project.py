@@ -485,7 +485,8 @@ def check_resource(
     if not is_group_kind_permitted(spec, group, kind, namespaced=namespaced, name=obj_name):
         scope = "namespace" if namespaced else "cluster"
         white = spec.get(f"{scope}ResourceWhitelist")
-        listed_white = white is None or _kind_in_list(group, kind, obj_name, _list(white))
+        # Only namespaced kinds are allowed by an absent whitelist; cluster-scoped ones never are.
+        listed_white = (namespaced and white is None) or _kind_in_list(group, kind, obj_name, _list(white))
         rule = f"{scope}ResourceWhitelist" if not listed_white else f"{scope}ResourceBlacklist"
         fix = (
             f"add {{group: '{group}', kind: '{kind}'}} to spec.{rule}"
