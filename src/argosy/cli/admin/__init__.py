@@ -21,3 +21,6 @@ settings_app.add_typer(resource_overrides_app, name="resource-overrides")
 from argosy.cli.admin.rbac import rbac_app  # noqa: E402
 
 settings_app.add_typer(rbac_app, name="rbac")
+from argosy.cli.admin.proj_windows import admin_proj_app  # noqa: E402
+
+admin_app.add_typer(admin_proj_app, name="proj")
