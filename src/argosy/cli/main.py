@@ -7,6 +7,7 @@ import typer
 from argosy import __version__
 from argosy.cli.admin import admin_app
 from argosy.cli.dev import dev_app
+from argosy.cli.repo_server import repo_server
 
 app = typer.Typer(
     name="argosy",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(dev_app, name="dev")
 app.add_typer(admin_app, name="admin")
+app.command("repo-server")(repo_server)
 
 
 def _print_version(value: bool) -> None:

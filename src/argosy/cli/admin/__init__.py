@@ -24,3 +24,6 @@ settings_app.add_typer(rbac_app, name="rbac")
 from argosy.cli.admin.proj_windows import admin_proj_app  # noqa: E402
 
 admin_app.add_typer(admin_proj_app, name="proj")
+from argosy.cli.admin.app_render import app_app  # noqa: E402
+
+admin_app.add_typer(app_app, name="app")

@@ -1,0 +1,30 @@
+"""``argosy repo-server``: the repo service as its own process, HTTP on loopback.
+
+It runs untrusted repository content (Helm templates, Kustomize plugins), so
+it is meant to run without any cluster credentials; the controller sends each
+request's repository credentials with the request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def repo_server(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8081, "--port", help="Port to listen on."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Working copies and render cache."),
+    exec_timeout: float = typer.Option(
+        90.0, "--exec-timeout", help="Timeout of each git/helm/kustomize call (s)."
+    ),
+) -> None:
+    """Serve the repo service's HTTP API (POST /api/v1/render)."""
+    import uvicorn
+
+    from argosy.repo.server import create_app
+    from argosy.repo.service import RepoService
+
+    service = RepoService(cache_dir, timeout=exec_timeout)
+    uvicorn.run(create_app(service), host=host, port=port, log_level="info")

@@ -1,0 +1,201 @@
+"""Git working copies: one per repository URL, serialized per repository.
+
+A refresh costs one ``git ls-remote``; the working copy is fetched only when
+the wanted commit is not already in it, then checked out detached and cleaned
+(``git clean -ffdx``) so files left by a previous render (``helm dependency
+build`` output, edited kustomizations) never leak into the next one. Requests
+for one repository wait for each other on a per-URL lock; different
+repositories proceed in parallel. ``$HOME`` is pointed at an empty directory
+so the user's ~/.gitconfig, credential helpers and ssh keys play no part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from argosy.repo import execute, tools
+from argosy.repo.credentials import git_auth
+from argosy.repo.errors import (
+    AuthenticationError,
+    GitError,
+    RevisionNotFoundError,
+    UnreachableError,
+)
+from argosy.repo.redact import redact, strip_userinfo
+from argosy.repo.revision import RemoteRefs, Resolved, parse_ls_remote, resolve
+from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url
+
+_AUTH_HINTS = (
+    "authentication failed",
+    "could not read username",
+    "could not read password",
+    "terminal prompts disabled",
+    "permission denied (publickey",
+    "the requested url returned error: 401",
+    "the requested url returned error: 403",
+    "invalid username or password",
+)
+_UNREACHABLE_HINTS = (
+    "could not resolve host",
+    "connection refused",
+    "failed to connect",
+    "no route to host",
+    "connection timed out",
+    "network is unreachable",
+    "ssl certificate problem",
+    "server certificate verification failed",
+    "host key verification failed",
+    "couldn't connect to server",
+    "connection closed by remote host",
+)
+
+
+def _classify(stderr: str, what: str) -> GitError:
+    low = stderr.lower()
+    message = f"{what}: {stderr.strip() or 'git failed without a message'}"
+    if "host key verification failed" in low:
+        return UnreachableError(
+            message
+            + " (add the host key to argocd-ssh-known-hosts-cm, or set insecure: true on the repository)"
+        )
+    if any(h in low for h in _AUTH_HINTS):
+        return AuthenticationError(message)
+    if any(h in low for h in _UNREACHABLE_HINTS):
+        return UnreachableError(message)
+    return GitError(message)
+
+
+class GitRepos:
+    """All working copies under ``root``; thread-safe."""
+
+    def __init__(self, root: Path, timeout: float | None = None) -> None:
+        self.root = root
+        self.timeout = timeout
+        self._home = root / ".home"
+        self._home.mkdir(parents=True, exist_ok=True)
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+        self.ls_remote_calls = 0
+        self.fetch_calls = 0
+
+    def key(self, url: str) -> str:
+        return hashlib.sha256((normalize_git_url(url) or url).encode()).hexdigest()[:24]
+
+    def lock(self, url: str) -> threading.RLock:
+        """The lock serializing every use of ``url``'s working copy."""
+        with self._guard:
+            return self._locks.setdefault(self.key(url), threading.RLock())
+
+    def workdir(self, url: str) -> Path:
+        return self.root / self.key(url)
+
+    def _env(self, extra: dict[str, str]) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SSH_"))}
+        env.update(HOME=str(self._home), GIT_LFS_SKIP_SMUDGE="1", LC_ALL="C", **extra)
+        return env
+
+    def _git(
+        self,
+        args: Sequence[str],
+        repo: Repository,
+        store: RepositoryStore,
+        cwd: Path | None,
+        what: str,
+    ) -> str:
+        with git_auth(repo, store) as auth:
+            result = execute.run(
+                [tools.find("git"), *args],
+                cwd=cwd,
+                env=self._env(auth.env),
+                timeout=self.timeout,
+                secrets=auth.secrets,
+            )
+            if result.returncode != 0:
+                raise _classify(redact(result.stderr, auth.secrets), what)
+            return result.text
+
+    def _local(self, args: Sequence[str], cwd: Path, check: bool = True) -> execute.Result:
+        result = execute.run([tools.find("git"), *args], cwd=cwd, env=self._env({}), timeout=self.timeout)
+        if check and result.returncode != 0:
+            raise GitError(f"git {args[0]} in {cwd.name}: {result.stderr.strip()}")
+        return result
+
+    def ls_remote(self, repo: Repository, store: RepositoryStore) -> RemoteRefs:
+        """One round trip listing the remote's branches, tags and HEAD."""
+        self.ls_remote_calls += 1
+        text = self._git(
+            ["ls-remote", "--symref", repo.url],
+            repo,
+            store,
+            None,
+            f"git ls-remote {strip_userinfo(repo.url)}",
+        )
+        return parse_ls_remote(text)
+
+    def resolve(self, repo: Repository, store: RepositoryStore, revision: str) -> Resolved:
+        from argosy.repo.revision import COMMIT_SHA
+
+        if COMMIT_SHA.match(revision):
+            return Resolved(revision.lower())
+        return resolve(self.ls_remote(repo, store), revision, strip_userinfo(repo.url))
+
+    def _ensure_init(self, repo: Repository) -> Path:
+        wd = self.workdir(repo.url)
+        if not (wd / ".git").is_dir():
+            wd.mkdir(parents=True, exist_ok=True)
+            self._local(["init", "-q", "."], wd)
+            self._local(["remote", "add", "origin", repo.url], wd)
+        else:
+            self._local(["remote", "set-url", "origin", repo.url], wd)
+        return wd
+
+    def _has_commit(self, wd: Path, sha: str) -> str | None:
+        result = self._local(["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"], wd, check=False)
+        return result.text.strip() if result.returncode == 0 else None
+
+    def checkout(self, repo: Repository, store: RepositoryStore, resolved: Resolved) -> tuple[Path, str]:
+        """Make the working copy hold ``resolved`` (fetching only if missing); caller holds the lock."""
+        wd = self._ensure_init(repo)
+        sha = self._has_commit(wd, resolved.sha)
+        shown = strip_userinfo(repo.url)
+        if sha is None:
+            self.fetch_calls += 1
+            self._git(
+                ["fetch", "--force", "--prune", "--tags", "origin", "+refs/heads/*:refs/remotes/origin/*"],
+                repo,
+                store,
+                wd,
+                f"git fetch {shown}",
+            )
+            sha = self._has_commit(wd, resolved.sha)
+        if sha is None and not resolved.truncated:
+            try:
+                self._git(["fetch", "--force", "origin", resolved.sha], repo, store, wd, f"git fetch {shown}")
+            except GitError as exc:
+                if isinstance(exc, AuthenticationError | UnreachableError):
+                    raise
+            sha = self._has_commit(wd, resolved.sha)
+        if sha is None:
+            raise RevisionNotFoundError(f"commit {resolved.sha!r} not found in {shown}")
+        self._local(["checkout", "--force", "--quiet", "--detach", sha], wd)
+        self._local(["clean", "-ffdxq"], wd)
+        return wd, sha
+
+    def changed_files(self, url: str, old: str, new: str) -> list[str] | None:
+        """Files changed between two commits, or None when ``old`` is unknown locally."""
+        wd = self.workdir(url)
+        if not (wd / ".git").is_dir() or self._has_commit(wd, old) is None:
+            return None
+        out = self._local(["diff", "--name-only", "-z", old, new], wd).text
+        return [p for p in out.split("\0") if p]
+
+    def reset(self, url: str) -> None:
+        """Undo a render's edits to the working copy (kustomization overrides, chart deps)."""
+        wd = self.workdir(url)
+        if (wd / ".git").is_dir():
+            self._local(["reset", "--hard", "--quiet"], wd)
+            self._local(["clean", "-ffdxq"], wd)

@@ -1,0 +1,157 @@
+"""Charts from Helm repositories (``index.yaml``) for sources with ``chart:``.
+
+``targetRevision`` is an exact chart version or a semver constraint
+(``1.2.*``, ``>=1.0 <2``); the highest matching version in the index wins, and
+that version is the source's resolved revision. Archives are downloaded once
+per (repository, chart, version, digest) and unpacked into a private cache;
+credentials go only to the repository's own host unless ``passCredentials``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import yaml
+
+from argosy.repo.credentials import http_auth
+from argosy.repo.errors import HelmRepoError, RevisionNotFoundError, UnreachableError
+from argosy.repo.redact import redact, strip_userinfo
+from argosy.repo.semverrange import best_match, is_constraint, parse_version
+from argosy.settings.repositories import Repository, RepositoryStore
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+MAX_CHART_BYTES = 64 * 1024 * 1024
+
+
+class HelmRepos:
+    """Resolves chart versions and keeps unpacked charts under ``root``."""
+
+    def __init__(self, root: Path, timeout: float = 90.0) -> None:
+        self.root = root
+        self.timeout = timeout
+        self.index_fetches = 0
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _get(self, repo: Repository, store: RepositoryStore, url: str, cap: int, creds: bool = True) -> bytes:
+        shown = strip_userinfo(url)
+        with http_auth(repo, store) as auth:
+            try:
+                with (
+                    httpx.Client(verify=auth.verify, cert=auth.cert, timeout=self.timeout) as client,
+                    client.stream(
+                        "GET", url, auth=auth.auth if creds else None, follow_redirects=True
+                    ) as resp,
+                ):
+                    if resp.status_code in (401, 403):
+                        raise HelmRepoError(
+                            f"GET {shown}: {resp.status_code} (check the repository credentials)"
+                        )
+                    if resp.status_code == 404:
+                        raise HelmRepoError(f"GET {shown}: 404 not found")
+                    if resp.status_code >= 400:
+                        raise HelmRepoError(f"GET {shown}: HTTP {resp.status_code}")
+                    buf = io.BytesIO()
+                    for block in resp.iter_bytes():
+                        buf.write(block)
+                        if buf.tell() > cap:
+                            raise HelmRepoError(f"GET {shown}: larger than {cap} bytes")
+                    return buf.getvalue()
+            except httpx.HTTPError as exc:
+                raise UnreachableError(redact(f"GET {shown}: {exc}", auth.secrets)) from None
+
+    def index(self, repo: Repository, store: RepositoryStore) -> dict[str, Any]:
+        self.index_fetches += 1
+        url = repo.url.rstrip("/") + "/index.yaml"
+        raw = self._get(repo, store, url, MAX_INDEX_BYTES)
+        try:
+            data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            raise HelmRepoError(f"{strip_userinfo(url)}: invalid index.yaml: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
+            raise HelmRepoError(f"{strip_userinfo(url)}: index.yaml has no entries")
+        return data
+
+    def resolve(self, repo: Repository, store: RepositoryStore, chart: str, revision: str) -> dict[str, Any]:
+        """The index entry of the chart version ``revision`` selects."""
+        entries = self.index(repo, store)["entries"].get(chart)
+        if not entries:
+            raise RevisionNotFoundError(f"chart {chart!r} not found in {strip_userinfo(repo.url)}")
+        versions = {str(e.get("version")): e for e in entries if isinstance(e, dict)}
+        wanted = revision.strip()
+        if wanted in versions:
+            return versions[wanted]
+        if wanted.removeprefix("v") in versions:
+            return versions[wanted.removeprefix("v")]
+        constraint = wanted if wanted and wanted not in ("*", "latest") else ">=0.0.0"
+        if wanted and not is_constraint(constraint) and parse_version(constraint) is None:
+            raise RevisionNotFoundError(
+                f"chart {chart!r}: {revision!r} is neither a version nor a semver range"
+            )
+        best = best_match(constraint, list(versions))
+        if best is None:
+            raise RevisionNotFoundError(
+                f"chart {chart!r}: no version matches {revision!r} in {strip_userinfo(repo.url)} "
+                f"(available: {', '.join(sorted(versions)[:20])})"
+            )
+        return versions[best]
+
+    def chart_dir(
+        self,
+        repo: Repository,
+        store: RepositoryStore,
+        chart: str,
+        entry: dict[str, Any],
+        pass_credentials: bool = False,
+    ) -> Path:
+        """Download (once) and unpack the chart of ``entry``; returns the chart directory."""
+        version = str(entry.get("version"))
+        urls = entry.get("urls") or []
+        if not urls:
+            raise HelmRepoError(f"chart {chart!r} {version}: index entry has no urls")
+        url = urljoin(repo.url.rstrip("/") + "/", str(urls[0]))
+        key = hashlib.sha256(f"{repo.url}|{chart}|{version}|{entry.get('digest', '')}".encode()).hexdigest()[
+            :24
+        ]
+        target = self.root / key
+        with self._lock(key):
+            if (target / chart / "Chart.yaml").is_file():
+                return target / chart
+            same_host = urlsplit(url).netloc == urlsplit(repo.url).netloc
+            data = self._get(repo, store, url, MAX_CHART_BYTES, creds=same_host or pass_credentials)
+            digest = entry.get("digest")
+            if digest and hashlib.sha256(data).hexdigest() != digest:
+                raise HelmRepoError(f"chart {chart!r} {version}: digest mismatch for {strip_userinfo(url)}")
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".unpack-"))
+            try:
+                unpack(data, tmp, f"{chart}-{version}.tgz")
+                if not (tmp / chart / "Chart.yaml").is_file():
+                    raise HelmRepoError(f"chart archive {strip_userinfo(url)} has no {chart}/Chart.yaml")
+                shutil.rmtree(target, ignore_errors=True)
+                tmp.rename(target)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return target / chart
+
+
+def unpack(data: bytes, dest: Path, name: str) -> None:
+    """Extract a chart archive, refusing members that escape ``dest`` or are links/devices."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            tar.extractall(dest, filter="data")
+    except (tarfile.TarError, OSError) as exc:
+        raise HelmRepoError(f"{name}: cannot unpack chart archive: {exc}") from None

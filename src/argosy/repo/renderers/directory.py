@@ -1,0 +1,104 @@
+"""Directory sources: every ``.yaml``, ``.yml`` and ``.json`` file at the path.
+
+As in Argo CD: subdirectories only with ``directory.recurse``; ``include`` and
+``exclude`` are globs over the path relative to the source path, where ``*``
+also crosses ``/`` and ``{a,b}`` lists alternatives; files are read in
+lexical order so the output is stable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from argosy.repo import manifests
+from argosy.repo.errors import ManifestParseError
+from argosy.repo.paths import relative
+from argosy.repo.renderers import Rendered, RenderInput
+from argosy.repo.result import Provenance, RenderedObject
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile Argo CD's glob syntax (``*``, ``?``, ``[..]``, ``{a,b}``) to a regex."""
+    out, i, depth = [], 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : end]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                i = end
+        elif c == "{":
+            out.append("(?:")
+            depth += 1
+        elif c == "}" and depth:
+            out.append(")")
+            depth -= 1
+        elif c == "," and depth:
+            out.append("|")
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("^" + "".join(out) + "$")
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    return bool(glob_regex(pattern).match(path))
+
+
+def find_files(app_dir: Path, recurse: bool, include: str, exclude: str) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(app_dir):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git") if recurse else []
+        for name in sorted(filenames):
+            if not name.endswith(EXTENSIONS):
+                continue
+            full = Path(dirpath) / name
+            rel = full.relative_to(app_dir).as_posix()
+            if exclude and glob_match(exclude, rel):
+                continue
+            if include and not glob_match(include, rel):
+                continue
+            found.append(full)
+    return sorted(found, key=lambda p: p.relative_to(app_dir).as_posix())
+
+
+def render(inp: RenderInput) -> Rendered:
+    opts = inp.source.directory
+    out = Rendered(tool="Directory")
+    files = find_files(
+        inp.app_dir,
+        bool(opts and opts.recurse),
+        opts.include if opts else "",
+        opts.exclude if opts else "",
+    )
+    for path in files:
+        rel = relative(inp.root, path)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ManifestParseError(f"{rel}: larger than {MAX_FILE_BYTES} bytes", rel)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ManifestParseError(f"{rel}: not UTF-8 text", rel) from exc
+        parsed = manifests.parse(text, rel, json_file=path.suffix == ".json")
+        out.warnings += parsed.warnings
+        for doc in parsed.documents:
+            prov = Provenance(inp.source_index, rel, doc.index, doc.line)
+            out.objects.append(RenderedObject(doc.object, prov))
+    return out

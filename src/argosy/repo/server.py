@@ -1,0 +1,60 @@
+"""HTTP API of ``argosy repo-server`` (FastAPI, loopback by default).
+
+``POST /api/v1/render`` takes a :class:`RenderRequest` as JSON and returns a
+:class:`RenderResult`; a failure is HTTP 422 with ``{"code", "message"}``,
+where ``code`` is the typed error's name so the client re-raises the same
+class. ``GET /healthz`` answers when the server can serve. The server holds
+no cluster credentials: repository credentials arrive with each request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from argosy.repo.errors import RepoError
+from argosy.repo.request import RenderRequest
+from argosy.repo.service import RepoService
+from argosy.settings.repositories import RepositorySecretError
+
+
+def create_app(service: RepoService) -> FastAPI:
+    app = FastAPI(title="argosy repo-server", docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/render")
+    async def render(request: Request) -> JSONResponse:
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            return JSONResponse({"code": "InvalidRequest", "message": "body is not JSON"}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse(
+                {"code": "InvalidRequest", "message": "body must be an object"}, status_code=400
+            )
+        try:
+            req = RenderRequest.from_dict(body)
+            result = await run_in_threadpool(service.render, req)
+        except RepoError as exc:
+            return JSONResponse({"code": exc.code, "message": str(exc)}, status_code=422)
+        except RepositorySecretError as exc:
+            return JSONResponse({"code": "InvalidSource", "message": str(exc)}, status_code=422)
+        return JSONResponse(result.to_dict())
+
+    @app.get("/api/v1/stats")
+    def stats() -> dict[str, int]:
+        return {
+            "renders": service.renders,
+            "cacheHits": service.cache.hits,
+            "cacheMisses": service.cache.misses,
+            "lsRemoteCalls": service.git.ls_remote_calls,
+            "fetchCalls": service.git.fetch_calls,
+        }
+
+    return app
