@@ -47,7 +47,8 @@ def _objects(path: Path) -> list[tuple[str, Any]]:
     try:
         docs = [d for d in yaml.load_all(path.read_text(), Loader=_JsonLikeLoader) if d is not None]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from exc
+        detail = " ".join(str(exc).split())  # YAML errors span lines; keep one line per file
+        raise ValueError(f"cannot read {path}: {detail}") from exc
     if not docs:
         raise ValueError(f"{path}: no object found; save one with 'kubectl get <kind> <name> -o yaml'")
     return [(str(path) if i == 0 else f"{path}[{i + 1}]", doc) for i, doc in enumerate(docs)]

@@ -45,6 +45,9 @@ class Rule:
         if self.versions is not None and api_group_version(obj)[1] not in self.versions:
             return HealthResult(HealthStatus.UNKNOWN, f"unsupported {self.kind} GVK: {gvk_string(obj)}")
         try:
+            for section in ("metadata", "spec", "status"):
+                if obj.get(section) is not None and not isinstance(obj[section], dict):
+                    raise ConversionError(f"field {section} must be an object")
             return self.check(obj)
         except RuleError as exc:
             return HealthResult(HealthStatus.UNKNOWN, str(exc))
