@@ -472,8 +472,8 @@ class SyncWindows:
         target = app if isinstance(app, AppTarget) else AppTarget.from_application(app)
         return SyncWindows([w for w in self.windows if w.matches(target)])
 
-    def _check(self) -> None:
-        problems = self.problems
+    def _check(self, kinds: tuple[str, ...] = ()) -> None:
+        problems = [w.problem for w in self.windows if w.problem and (not kinds or w.kind in kinds)]
         if problems:
             raise SyncWindowError("invalid sync windows: " + "; ".join(problems))
 
@@ -483,8 +483,8 @@ class SyncWindows:
         return SyncWindows([w for w in self.windows if w.active(now)])
 
     def inactive_allows(self, now: datetime) -> SyncWindows:
-        """The allow windows closed at ``now``; raises ``SyncWindowError`` if any window is invalid."""
-        self._check()
+        """The allow windows closed at ``now``; raises ``SyncWindowError`` if an allow window is invalid."""
+        self._check(("allow",))
         return SyncWindows([w for w in self.windows if w.kind == "allow" and not w.active(now)])
 
     def decide(self, now: datetime, *, manual: bool) -> SyncDecision:

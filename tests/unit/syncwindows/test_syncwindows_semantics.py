@@ -223,6 +223,15 @@ class TestInvalidWindows:
         assert ws.next_allowed(at("2026-11-25T09:30:00+01:00")) is None
         assert [v.rule for v in ws.violations()] == ["syncWindows"]
 
+    def test_inactive_allows_only_reads_allow_windows(self) -> None:
+        """As in Argo CD: a broken deny window does not make the closed-allow question fail..."""
+        ws = windows(PARIS_ALLOW, {**DENY_ALWAYS, "duration": "3a"})
+        now = at("2026-11-25T20:00:00+01:00")
+        assert [w.index for w in ws.inactive_allows(now)] == [0]
+        with pytest.raises(SyncWindowError, match=r"spec.syncWindows\[1\].duration"):
+            ws.active(now)
+        assert not ws.can_sync(at("2026-11-25T09:30:00+01:00"), manual=True)  # ...but still blocks syncs
+
     def test_not_an_object(self) -> None:
         ws = SyncWindows.from_spec(["deny always"])
         assert ws.problems == ["spec.syncWindows[0] is not an object with kind, schedule and duration"]
