@@ -18,3 +18,6 @@ resource_overrides_app = typer.Typer(
 from argosy.cli.admin.health_check import health  # noqa: E402
 
 resource_overrides_app.command("health")(health)
+from argosy.cli.admin.ignore_differences_check import ignore_differences  # noqa: E402
+
+resource_overrides_app.command("ignore-differences")(ignore_differences)
