@@ -173,7 +173,7 @@ def test_compiled_scripts_are_cached_by_text() -> None:
 
     script = 'return {status="Healthy", message="cached"}'
     run_health_script(script, OBJ)
-    rt = lua._runtime(lua.DEFAULT_LIMITS)
+    rt = lua._runtime()
     fn = rt.cache[script]
     run_health_script(script, OBJ)
     assert rt.cache[script] is fn

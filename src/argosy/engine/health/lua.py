@@ -42,6 +42,8 @@ CHUNK_NAME = "=health.lua"
 _HOOK_INTERVAL = 1000
 _CACHE_SIZE = 256
 _MAX_LUA_INT = 2**53
+# Hard cap for a whole Lua state (cached scripts included); per-run limits are far below it.
+_STATE_MEMORY_CAP = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,14 @@ class _Runtime:
     Lua states are not thread-safe, so each thread gets its own (see ``_runtime``).
     """
 
-    def __init__(self, limits: LuaLimits) -> None:
+    def __init__(self) -> None:
         options: dict[str, Any] = {
             "register_eval": False,
             "register_builtins": False,
             "attribute_filter": _deny_attributes,
         }
         try:  # a hard cap for the whole state, on top of the per-run check in the hook
-            self.lua = _lupa.LuaRuntime(max_memory=4 * limits.max_memory_bytes, **options)
+            self.lua = _lupa.LuaRuntime(max_memory=_STATE_MEMORY_CAP, **options)
         except Exception:  # pragma: no cover - Lua builds without a custom allocator
             self.lua = _lupa.LuaRuntime(**options)
         self.run = self.lua.execute(SANDBOX_LUA, time.monotonic, _HOOK_INTERVAL)
@@ -121,10 +123,10 @@ class _Runtime:
 _local = threading.local()
 
 
-def _runtime(limits: LuaLimits) -> _Runtime:
+def _runtime() -> _Runtime:
     rt: _Runtime | None = getattr(_local, "runtime", None)
     if rt is None:
-        rt = _Runtime(limits)
+        rt = _Runtime()
         _local.runtime = rt
     return rt
 
@@ -144,7 +146,7 @@ def run_health_script(
 
     Never raises for a bad script: errors become Unknown with Lua's message.
     """
-    rt = _runtime(limits)
+    rt = _runtime()
     try:
         fn = rt.compile(script)
     except ValueError as exc:
