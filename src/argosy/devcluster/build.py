@@ -10,6 +10,7 @@ entry; a second run finds the entry and builds nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -41,6 +42,9 @@ class Component:
     packages: tuple[tuple[str, str], ...]
     module_dir: str | None = None
     ldflags: tuple[str, ...] = field(default=())
+    # Files of the published module to concatenate into one asset of the entry:
+    # (asset name, module, paths inside the module).
+    assets: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=())
 
     @property
     def key(self) -> str:
@@ -82,7 +86,28 @@ KUBERNETES = Component(
     module_dir="k8s",
     ldflags=_k8s_ldflags(),
 )
-KWOK = Component("kwok", "v0.8.0", ("kwok",), (("kwok", "sigs.k8s.io/kwok/cmd/kwok"),))
+KWOK = Component(
+    "kwok",
+    "v0.8.0",
+    ("kwok", "stages.yaml"),
+    (("kwok", "sigs.k8s.io/kwok/cmd/kwok"),),
+    # The kwok binary ships no default behaviour: these are its published "fast" stages
+    # (nodes turn Ready and keep a lease; pods turn Running/Ready, complete, and go away
+    # on deletion), read from the module the proxy serves, never committed here.
+    assets=(
+        (
+            "stages.yaml",
+            "sigs.k8s.io/kwok",
+            (
+                "kustomize/stage/node/fast/node-initialize.yaml",
+                "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+                "kustomize/stage/pod/fast/pod-ready.yaml",
+                "kustomize/stage/pod/fast/pod-complete.yaml",
+                "kustomize/stage/pod/fast/pod-delete.yaml",
+            ),
+        ),
+    ),
+)
 HELM = Component(
     "helm",
     "v3.22.0",
@@ -128,6 +153,23 @@ def _run_go(args: list[str], cwd: Path | None, env: dict[str, str], what: str) -
         raise BuildError(f"building {what} failed (go exit {proc.returncode}):\n{tail}")
 
 
+def _write_asset(go: str, env: dict[str, str], dest: Path, module: str, paths: tuple[str, ...]) -> None:
+    proc = subprocess.run(
+        [go, "mod", "download", "-json", module], env=env, capture_output=True, text=True, check=False
+    )
+    try:
+        source = Path(json.loads(proc.stdout)["Dir"])
+    except (ValueError, KeyError) as exc:
+        raise BuildError(f"downloading {module} failed: {(proc.stderr or proc.stdout).strip()}") from exc
+    parts = []
+    for rel in paths:
+        try:
+            parts.append((source / rel).read_text().strip())
+        except OSError as exc:
+            raise BuildError(f"{module} has no {rel}: {exc}") from exc
+    dest.write_text("\n---\n".join(parts) + "\n")
+
+
 def build(component: Component, progress: Progress | None = None) -> Path:
     """Return the cache entry of ``component``, building it first if needed."""
     entry = entry_dir(component)
@@ -146,7 +188,7 @@ def build(component: Component, progress: Progress | None = None) -> Path:
     started = time.monotonic()
     try:
         for binary, package in component.packages:
-            what = f"{package}@{component.version}"
+            what = f"{package}@{component.version}" if component.module_dir is None else package
             say(f"building {binary} ({what})")
             if component.module_dir is None:
                 env_install = dict(env, GOBIN=str(tmp))
@@ -161,10 +203,13 @@ def build(component: Component, progress: Progress | None = None) -> Path:
                 )
             if not (tmp / binary).is_file():
                 raise BuildError(f"building {what} produced no {binary} binary")
+        for asset, module, paths in component.assets:
+            _write_asset(go, env, tmp / asset, f"{module}@{component.version}", paths)
         (tmp / "BUILD_SECONDS").write_text(f"{time.monotonic() - started:.0f}\n")
-        if entry.exists():  # a concurrent build won the race; keep its entry
+        if is_cached(component):  # a concurrent build won the race; keep its entry
             shutil.rmtree(tmp, ignore_errors=True)
         else:
+            shutil.rmtree(entry, ignore_errors=True)  # an incomplete entry of an older layout
             tmp.rename(entry)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -327,6 +327,7 @@ class LocalCluster:
             f"--manage-nodes-with-annotation-selector={KWOK_NODE_ANNOTATION}=fake",
             f"--server-address=127.0.0.1:{state.ports['kwok']}",
             "--node-ip=127.0.0.1",
+            f"--config={binary.parent / 'stages.yaml'}",
             "--cidr=10.244.0.1/16",
             "--v=INFO",
         ]

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Install everything Argosy's demo and tests need, on a fresh Debian machine.
+# Idempotent: a second run installs nothing and builds nothing.
+#   1. Debian packages used by the demo and tests (git, sshd, age, docker-registry, chromium)
+#   2. the Python venv .venv with argosy installed in editable mode (+ dev tools)
+#   3. the pinned control-plane binaries and helm/kustomize/sops, built from Go modules
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# --- 1. Debian packages ------------------------------------------------------
+declare -A probe=(
+  [git]=/usr/bin/git
+  [openssh-server]=/usr/sbin/sshd
+  [openssh-client]=/usr/bin/ssh-keygen
+  [age]=/usr/bin/age
+  [docker-registry]=/usr/bin/docker-registry
+  [chromium]=/usr/bin/chromium
+)
+missing=()
+for pkg in "${!probe[@]}"; do
+  [ -x "${probe[$pkg]}" ] || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+for tool in go kubectl python3; do
+  command -v "$tool" >/dev/null || { echo "error: $tool is required and not on PATH" >&2; exit 1; }
+done
+
+# --- 2. Python venv ------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  say "creating the Python venv in .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.argosy-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing argosy and its dependencies into .venv"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
+
+# --- 3. Go-built binaries -------------------------------------------------------
+say "building (or reusing) the pinned control plane and tools"
+.venv/bin/argosy dev build >/dev/null

@@ -1,0 +1,65 @@
+"""The binary cache: no half entries, clear errors naming the module and version."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from argosy.devcluster import build
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ARGOSY_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+BROKEN = build.Component(
+    name="broken",
+    version="v0.0.1",
+    binaries=("nope",),
+    packages=(("nope", "example.invalid/argosy/nope"),),
+)
+
+
+def test_missing_go_is_a_clear_error(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(cache))  # no go here
+    with pytest.raises(build.BuildError, match="Go is not installed"):
+        build.build(BROKEN)
+    assert not (cache / "bin" / BROKEN.key).exists()
+
+
+def test_failed_build_names_module_and_leaves_no_entry(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_go = cache / "go"
+    fake_go.write_text(
+        "#!/bin/sh\necho 'go: example.invalid/argosy/nope@v0.0.1: unrecognized import path' >&2\nexit 1\n"
+    )
+    fake_go.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{cache}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(build.BuildError) as info:
+        build.build(BROKEN)
+    assert "example.invalid/argosy/nope@v0.0.1" in str(info.value)
+    leftovers = list((cache / "bin").iterdir())
+    assert leftovers == [], f"half-written cache entries: {leftovers}"
+
+
+def test_successful_build_is_renamed_into_place_and_reused(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = cache / "calls"
+    fake_go = cache / "go"
+    # A stand-in for `go install` that writes the binary into $GOBIN and counts its calls.
+    fake_go.write_text(
+        f'#!/bin/sh\necho x >> {calls}\nprintf "#!/bin/sh\\n" > "$GOBIN/nope"\nchmod +x "$GOBIN/nope"\n'
+    )
+    fake_go.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{cache}{os.pathsep}{os.environ['PATH']}")
+    entry = build.build(BROKEN)
+    assert (entry / "nope").is_file() and entry.name == "broken-v0.0.1"
+    build.build(BROKEN)
+    assert calls.read_text().count("x") == 1, "a cached entry was built again"
+    found = build.ensure((BROKEN,))
+    assert found["nope"] == entry / "nope"
+    assert (cache / "path" / "nope").resolve() == (entry / "nope").resolve()
