@@ -18,9 +18,11 @@ from typer.testing import CliRunner
 from argosy.cli.main import app
 from argosy.server.rbac import Enforcer, config_from_configmap, resource_action_error, validate_policy
 from argosy.server.rbac.policy import parse_policy
-from conftest import PEER_DATA, peer_data_dir
+from conftest import peer_data_dir
 
-RBAC_DIR = PEER_DATA / "rbac"
+# Where conftest.peer_data_dir looks; read here only to parametrise at collection time
+# (the tests themselves go through the peer_data_dir fixture, which skips when it is absent).
+RBAC_DIR = Path(__file__).resolve().parents[4] / "shared" / "peer-data" / "rbac"
 
 
 def _cases() -> list[dict[str, Any]]:

@@ -28,9 +28,11 @@ from argosy.server.webhook import (
     web_url_regex,
 )
 from argosy.server.webhook.signature import lower_headers
-from conftest import PEER_DATA, peer_data_dir
+from conftest import peer_data_dir
 
-WEBHOOK_DIR = PEER_DATA / "webhook"
+# Where conftest.peer_data_dir looks; read here only to parametrise at collection time
+# (the tests themselves go through the peer_data_dir fixture, which skips when it is absent).
+WEBHOOK_DIR = Path(__file__).resolve().parents[4] / "shared" / "peer-data" / "webhook"
 
 
 def _cases() -> list[dict[str, Any]]:
