@@ -1,0 +1,99 @@
+"""targetRevision kinds against a real smart-HTTP server, and what a refresh costs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from argosy.repo import RenderResult, RepoService
+from argosy.repo.errors import RevisionNotFoundError
+from support.git_server import GitHttpServer
+from support.gitrepo import GitRepo
+from support.naming import unique
+from support.secrets import application
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  v: '{v}'\n"
+
+
+def _repo(git_server: GitHttpServer) -> tuple[str, GitRepo, dict[str, str]]:
+    name = unique("revs")
+    repo = git_server.create_repo(name)
+    shas = {"one": repo.commit({"app/cm.yaml": CM.format(name="cm", v="one")}, "one")}
+    repo.tag("v1.0.0")
+    shas["two"] = repo.commit({"app/cm.yaml": CM.format(name="cm", v="two")}, "two")
+    repo.tag("v1.1.0", annotated=True)
+    shas["feature"] = repo.commit({"app/cm.yaml": CM.format(name="cm", v="feature")}, "f", branch="feature")
+    return git_server.url(name), repo, shas
+
+
+def _value(result: RenderResult) -> str:
+    objs = result.manifests()
+    assert len(objs) == 1
+    return str(objs[0]["data"]["v"])
+
+
+@pytest.mark.parametrize(
+    ("revision", "expected"),
+    [
+        ("main", "two"),
+        ("refs/heads/main", "two"),
+        ("feature", "feature"),
+        ("v1.0.0", "one"),
+        ("v1.1.0", "two"),  # annotated tag, peeled to its commit
+        ("HEAD", "two"),
+        ("", "two"),
+        (">=1.0.0 <1.1.0", "one"),  # semver range over tags
+    ],
+)
+def test_named_revisions(
+    git_server: GitHttpServer, render: Callable[..., RenderResult], revision: str, expected: str
+) -> None:
+    url, _, shas = _repo(git_server)
+    result = render(application({"repoURL": url, "path": "app", "targetRevision": revision}))
+    assert _value(result) == expected
+    assert result.revision == shas[expected]
+
+
+def test_full_and_short_sha(git_server: GitHttpServer, render: Callable[..., RenderResult]) -> None:
+    url, _, shas = _repo(git_server)
+    full = render(application({"repoURL": url, "path": "app", "targetRevision": shas["one"]}))
+    assert (_value(full), full.revision) == ("one", shas["one"])
+    short = render(application({"repoURL": url, "path": "app", "targetRevision": shas["feature"][:9]}))
+    assert (_value(short), short.revision) == ("feature", shas["feature"])
+
+
+def test_unknown_revision_is_a_typed_error(
+    git_server: GitHttpServer, render: Callable[..., RenderResult]
+) -> None:
+    url, _, _ = _repo(git_server)
+    with pytest.raises(RevisionNotFoundError, match="no-such-branch"):
+        render(application({"repoURL": url, "path": "app", "targetRevision": "no-such-branch"}))
+    with pytest.raises(RevisionNotFoundError, match="deadbeef1"):
+        render(application({"repoURL": url, "path": "app", "targetRevision": "deadbeef1"}))
+
+
+def test_refresh_costs_one_ls_remote_and_moved_branch_is_picked_up(
+    git_server: GitHttpServer, render: Callable[..., RenderResult], service: RepoService
+) -> None:
+    url, repo, shas = _repo(git_server)
+    name = url.rsplit("/", 1)[1].removesuffix(".git")
+    app = application({"repoURL": url, "path": "app", "targetRevision": "main"})
+    first = render(app)
+    assert not first.cached and service.renders == 1
+    info, fetches = git_server.count("info", name), git_server.count("fetch", name)
+
+    again = render(app)
+    assert again.cached and again.revision == first.revision
+    assert service.renders == 1, "no render when the commit did not change"
+    assert git_server.count("info", name) == info + 1, "exactly one ls-remote"
+    assert git_server.count("fetch", name) == fetches, "no fetch when the commit did not change"
+
+    repo.move_branch("main", shas["one"])
+    moved = render(app)
+    assert moved.revision == shas["one"] and _value(moved) == "one"
+    new = repo.commit({"app/cm.yaml": CM.format(name="cm", v="three")}, "three")
+    repo.move_branch("main", new)
+    third = render(app)
+    assert third.revision == new and _value(third) == "three" and not third.cached
+    assert git_server.count("fetch", name) > fetches
