@@ -13,16 +13,17 @@ while iterating locally.
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from argosy.devcluster.cluster import LocalCluster
+from support.cluster import ClusterHandle
+from support.peer_data import peer_data_dir
+
+__all__ = ["ClusterHandle", "peer_data_dir"]
 
 _MARK_BY_DIR = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
 
@@ -37,39 +38,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         mark = _MARK_BY_DIR.get(part)
         if mark:
             item.add_marker(getattr(pytest.mark, mark))
-
-
-@dataclass
-class ClusterHandle:
-    """What a test needs of a running cluster."""
-
-    cluster: LocalCluster
-    kubeconfig: Path
-    server: str
-
-    @property
-    def name(self) -> str:
-        return self.cluster.name
-
-    def kubectl(
-        self, *args: str, stdin: str | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            ["kubectl", f"--kubeconfig={self.kubeconfig}", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
-        return proc
-
-    def api_client(self) -> Any:
-        from kubernetes import config
-
-        return config.new_client_from_config(config_file=str(self.kubeconfig))
 
 
 def _start(name: str) -> Iterator[ClusterHandle]:
@@ -109,17 +77,3 @@ def namespace(cluster: ClusterHandle) -> Iterator[str]:
         yield name
     finally:
         cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
-
-
-PEER_DATA = Path(__file__).resolve().parents[2] / "shared" / "peer-data"
-
-
-def peer_data_dir(name: str) -> Path:
-    """``../shared/peer-data/<name>`` beside the checkout (Argo CD's own cases), or skip.
-
-    The data is not copied into the repository: tests load it when present.
-    """
-    path = PEER_DATA / name
-    if not path.is_dir():
-        pytest.skip(f"peer data {path} not present")
-    return path

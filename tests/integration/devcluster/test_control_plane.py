@@ -10,7 +10,7 @@ from collections.abc import Callable
 import yaml
 
 from argosy.devcluster.build import KUBERNETES_VERSION
-from conftest import ClusterHandle
+from support.cluster import ClusterHandle
 
 
 def _wait(check: Callable[[], bool], what: str, timeout: float = 90.0) -> None:

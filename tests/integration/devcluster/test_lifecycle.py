@@ -10,7 +10,7 @@ from pathlib import Path
 
 from argosy.devcluster import build
 from argosy.devcluster.cluster import COMPONENTS, LocalCluster
-from conftest import ClusterHandle
+from support.cluster import ClusterHandle
 
 
 def _argosy(*args: str) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from argosy.model import Application, ApplicationSet, AppProject, crd_manifests
-from conftest import ClusterHandle
+from support.cluster import ClusterHandle
 
 NAMESPACE = "argocd"
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from argosy.engine.diff import DiffConfig, diff
-from conftest import peer_data_dir
+from support.peer_data import peer_data_dir
 
 
 def _cases() -> tuple[Path, list[dict[str, Any]]]:

@@ -14,7 +14,7 @@ import yaml
 from health_helpers import load_object
 
 from argosy.engine.health import assess
-from conftest import peer_data_dir
+from support.peer_data import peer_data_dir
 
 
 def _cases() -> tuple[Path, list[dict[str, Any]]]:

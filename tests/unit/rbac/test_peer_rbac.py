@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from argosy.cli.main import app
 from argosy.server.rbac import Enforcer, config_from_configmap, resource_action_error, validate_policy
 from argosy.server.rbac.policy import parse_policy
-from conftest import peer_data_dir
+from support.peer_data import peer_data_dir
 
 # Where conftest.peer_data_dir looks; read here only to parametrise at collection time
 # (the tests themselves go through the peer_data_dir fixture, which skips when it is absent).

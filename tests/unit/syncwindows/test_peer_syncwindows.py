@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from argosy.engine.syncwindows import AppTarget, SyncWindowError, SyncWindows
-from conftest import peer_data_dir
+from support.peer_data import peer_data_dir
 
 
 def _load() -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from argosy.server.webhook import (
     web_url_regex,
 )
 from argosy.server.webhook.signature import lower_headers
-from conftest import peer_data_dir
+from support.peer_data import peer_data_dir
 
 # Where conftest.peer_data_dir looks; read here only to parametrise at collection time
 # (the tests themselves go through the peer_data_dir fixture, which skips when it is absent).
