@@ -268,3 +268,37 @@ def test_crd_objects_use_the_same_rules() -> None:
     assert not diff(desired, live).modified
     live["spec"]["foo"] = "baz"
     assert paths(diff(desired, live).changes) == ["/spec/foo"]
+
+
+@pytest.mark.parametrize(
+    ("desired", "live"),
+    [
+        # malformed Secret fields are masked whole, not crashed on
+        (
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": ["a", {"b": 1}]},
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": "oops"},
+        ),
+        # managedFields entries of the wrong shape are skipped
+        (
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}},
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "c", "managedFields": [{"manager": {}, "fieldsV1": []}, "x"]},
+                "data": {"a": "2"},
+            },
+        ),
+        # metadata that is not a mapping
+        (
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": "c"},
+            {"apiVersion": "v1", "kind": "ConfigMap"},
+        ),
+    ],
+)
+def test_malformed_objects_do_not_crash(desired: dict[str, Any], live: dict[str, Any]) -> None:
+    config = DiffConfig.build(
+        app_ignore_differences=[{"group": "*", "kind": "*", "managedFieldsManagers": ["m"]}]
+    )
+    result = diff(desired, live, config)
+    assert result.modified
+    assert "oops" not in repr(result) or desired["kind"] != "Secret"

@@ -29,7 +29,10 @@ def manager_fields(obj: dict[str, Any] | None, managers: set[str] | frozenset[st
     return [
         e["fieldsV1"]
         for e in entries
-        if isinstance(e, dict) and e.get("manager") in managers and isinstance(e.get("fieldsV1"), dict)
+        if isinstance(e, dict)
+        and isinstance(e.get("manager"), str)
+        and e["manager"] in managers
+        and isinstance(e.get("fieldsV1"), dict)
     ]
 
 

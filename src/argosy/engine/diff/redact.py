@@ -90,10 +90,12 @@ def _mask_at(masker: Masker, pointer: str, value: Any) -> Any:
         return masker.mask_object(copy.deepcopy(value))
     node[tokens[-1]] = copy.deepcopy(value)
     masker.mask_object(skeleton)
-    node = skeleton
-    for token in tokens[:-1]:
-        node = node[token]
-    return node[tokens[-1]]
+    found: Any = skeleton
+    for token in tokens:
+        if not isinstance(found, dict) or token not in found:
+            return _FIRST_MASK  # a malformed Secret field was masked whole: so is its part
+        found = found[token]
+    return found
 
 
 def redact_result(result: DiffResult, last_applied: dict[str, Any] | None = None) -> DiffResult:
