@@ -266,7 +266,8 @@ class RepoService:
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
             except RepoError as exc:
-                raise type(exc)(redact(str(exc), r.repo.secrets())) from None
+                exc.args = (redact(str(exc), r.repo.secrets()),)
+                raise
         return {
             "tool": rendered.tool,
             "objects": [o.to_dict() for o in rendered.objects],
