@@ -302,3 +302,26 @@ def test_malformed_objects_do_not_crash(desired: dict[str, Any], live: dict[str,
     result = diff(desired, live, config)
     assert result.modified
     assert "oops" not in repr(result) or desired["kind"] != "Secret"
+
+
+def test_server_side_applied_object_uses_owned_fields_as_last_applied() -> None:
+    desired = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}}
+    live = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "c",
+            "managedFields": [
+                {
+                    "manager": "argosy-controller",
+                    "operation": "Apply",
+                    "fieldsV1": {"f:data": {"f:a": {}, "f:b": {}}},
+                },
+                {"manager": "kubectl-edit", "operation": "Update", "fieldsV1": {"f:data": {"f:c": {}}}},
+            ],
+        },
+        "data": {"a": "1", "b": "2", "c": "3"},
+    }
+    # b was applied by Argosy and is gone from Git: drift. c belongs to someone else: not drift.
+    assert [(c.path, c.desired, c.live) for c in diff(desired, live).changes] == [("/data/b", None, "2")]
+    assert not diff(desired, live, manager="someone-else").modified

@@ -16,7 +16,7 @@ from argosy.engine.diff.ignore import (
     rules_from_application,
     rules_from_overrides,
 )
-from argosy.engine.diff.managedfields import manager_fields, owns, remove_owned
+from argosy.engine.diff.managedfields import manager_fields, owned_subset, owns, remove_owned
 from argosy.engine.diff.normalize import drop_namespace, normalize, prune_empty
 from argosy.engine.diff.objects import describe, last_applied
 from argosy.engine.diff.options import CompareSettings
@@ -98,18 +98,28 @@ def _one_sided(
 
 
 def diff(
-    desired: dict[str, Any] | None, live: dict[str, Any] | None, config: DiffConfig | None = None
+    desired: dict[str, Any] | None,
+    live: dict[str, Any] | None,
+    config: DiffConfig | None = None,
+    *,
+    manager: str = FIELD_MANAGER,
 ) -> DiffResult:
     """Structural three-way diff of ``desired`` (from Git) against ``live``.
 
     Fields the server set and neither desired nor the last-applied configuration
     mention are not drift; fields dropped from desired that were last applied are.
+    An object applied server-side has no last-applied annotation: the fields
+    ``manager`` owns in ``managedFields`` stand in for it.
     """
     config = config or DiffConfig()
     if desired is None or live is None:
         return _one_sided(desired, live, config, "structural")
     rules = matching(config.ignore_rules, live)
     orig = last_applied(live)
+    if orig is None:
+        owned = manager_fields(live, {manager})
+        if owned:
+            orig = owned_subset(live, owned[0])
     trees = manager_fields(live, managers_of(rules))
     if trees:
         desired, orig = _without_managers(desired, trees), _without_managers(orig, trees)

@@ -126,3 +126,39 @@ def owns(tree: FieldSet, obj: Any, pointer_path: list[str] | tuple[str | int, ..
             return False
         node = nxt
     return True
+
+
+def owned_subset(obj: Any, tree: FieldSet) -> Any:
+    """The part of ``obj`` that ``tree`` owns: what that manager last applied.
+
+    Server-side apply keeps no last-applied annotation; this stands in for it,
+    so a field removed from Git but still owned by Argosy is seen as removed.
+    """
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for selector, sub in _children(tree).items():
+            name = selector[2:]
+            if not selector.startswith("f:") or name not in obj:
+                continue
+            sub_children = _children(sub) if isinstance(sub, dict) else {}
+            out[name] = owned_subset(obj[name], sub) if sub_children else obj[name]
+        return out
+    if isinstance(obj, list):
+        items: list[Any] = []
+        for i, item in enumerate(obj):
+            for selector, sub in _children(tree).items():
+                if selector.startswith("i:"):
+                    hit = selector[2:] == str(i)
+                else:
+                    hit = _element_matches(item, selector)
+                if not hit:
+                    continue
+                sub_children = _children(sub) if isinstance(sub, dict) else {}
+                part = owned_subset(item, sub) if sub_children else item
+                if selector.startswith("k:") and isinstance(part, dict) and isinstance(item, dict):
+                    keys = json.loads(selector[2:])
+                    part = {**{k: item[k] for k in keys if k in item}, **part}
+                items.append(part)
+                break
+        return items
+    return obj
