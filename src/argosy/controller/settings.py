@@ -1,0 +1,99 @@
+"""The controller's view of ``argocd-cm``: parsed once per change, not per reconcile.
+
+Settings changes take effect without a restart: the controller watches the
+ConfigMap and swaps in a new :class:`ControllerSettings`. A bad value never
+stops reconciliation; it is kept in ``problems`` and reported as a condition
+on every Application, naming the key to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from argosy.engine.diff import DiffConfig
+from argosy.engine.tracking import TrackingError, TrackingSettings
+from argosy.settings import resource_customizations
+from argosy.settings.resource_customizations import ResourceOverride, SettingsError
+
+DEFAULT_RECONCILIATION_SECONDS = 180.0
+DEFAULT_SELF_HEAL_TIMEOUT_SECONDS = 5.0
+
+
+def parse_go_seconds(value: str, key: str) -> float:
+    """``180s``, ``3m``, ``1h30m`` or a bare number of seconds (as Argo CD accepts)."""
+    from argosy.engine.sync import DurationError, parse_duration
+
+    text = value.strip()
+    if not text:
+        raise SettingsError(f"argocd-cm key {key!r} is empty")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return parse_duration(text).total_seconds()
+    except DurationError as exc:
+        raise SettingsError(f"argocd-cm key {key!r}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ControllerSettings:
+    """Everything the reconcile loop reads from ``argocd-cm``."""
+
+    data: dict[str, str] = field(default_factory=dict)
+    namespace: str = "argocd"
+    reconciliation_seconds: float = DEFAULT_RECONCILIATION_SECONDS
+    self_heal_timeout_seconds: float = DEFAULT_SELF_HEAL_TIMEOUT_SECONDS
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    overrides: dict[str, ResourceOverride] = field(default_factory=dict)
+    app_namespaces: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def from_configmap_data(
+        cls, data: dict[str, str] | None, namespace: str = "argocd"
+    ) -> ControllerSettings:
+        data = dict(data or {})
+        problems: list[str] = []
+        reconciliation = DEFAULT_RECONCILIATION_SECONDS
+        if "timeout.reconciliation" in data:
+            try:
+                reconciliation = parse_go_seconds(data["timeout.reconciliation"], "timeout.reconciliation")
+            except SettingsError as exc:
+                problems.append(str(exc))
+        self_heal = DEFAULT_SELF_HEAL_TIMEOUT_SECONDS
+        if "controller.self.heal.timeout.seconds" in data:
+            try:
+                self_heal = float(data["controller.self.heal.timeout.seconds"])
+            except ValueError:
+                problems.append("argocd-cm key 'controller.self.heal.timeout.seconds' must be a number")
+        try:
+            tracking = TrackingSettings.from_argocd_cm(data)
+        except TrackingError as exc:
+            problems.append(str(exc))
+            tracking = TrackingSettings()
+        try:
+            overrides = resource_customizations.parse(data)
+        except SettingsError as exc:
+            problems.append(str(exc))
+            overrides = {}
+        app_namespaces = tuple(
+            ns.strip() for ns in data.get("application.namespaces", "").split(",") if ns.strip()
+        )
+        return cls(
+            data=data,
+            namespace=namespace,
+            reconciliation_seconds=reconciliation,
+            self_heal_timeout_seconds=self_heal,
+            tracking=tracking,
+            overrides=overrides,
+            app_namespaces=app_namespaces,
+            problems=tuple(problems),
+        )
+
+    def diff_config(self, app: dict[str, Any]) -> DiffConfig:
+        """Diff rules of one app plus the global ones; raises naming the field at fault."""
+        spec = app.get("spec") or {}
+        name = str((app.get("metadata") or {}).get("name") or "")
+        return DiffConfig.build(self.data, spec.get("ignoreDifferences"), name)
