@@ -63,7 +63,7 @@ class WorkQueue:
         with self._cond:
             n = self._failures.get(key, 0)
             self._failures[key] = n + 1
-        delay = min(self._base * (2**n), self._max)
+        delay: float = min(self._base * 2.0**n, self._max)
         self.add_after(key, delay)
         return delay
 
