@@ -115,13 +115,13 @@ def parse_image(spec: str) -> dict[str, str]:
     return entry
 
 
-def _merge_map(k: dict[str, Any], key: str, values: dict[str, str], force: bool, what: str) -> None:
+def _merge_map(k: dict[str, Any], key: str, values: dict[str, str], force: bool) -> None:
+    """Like ``kustomize edit add label|annotation``: an existing key needs ``--force``."""
     current = k.setdefault(key, {}) or {}
+    flag = "force" + key[0].upper() + key[1:]
     for name, value in values.items():
         if name in current and not force and str(current[name]) != value:
-            raise RenderError(
-                f"kustomize {what} {name!r} already set in the kustomization; set force{what.title()}s: true"
-            )
+            raise RenderError(f"kustomize {key} {name!r} already set in the kustomization; set {flag}: true")
         current[name] = value
     k[key] = current
 
@@ -151,12 +151,12 @@ def apply_overrides(
             labels.append({"pairs": dict(opts.common_labels), "includeSelectors": False})
             k["labels"] = labels
         else:
-            _merge_map(k, "commonLabels", opts.common_labels, opts.force_common_labels, "commonLabel")
+            _merge_map(k, "commonLabels", opts.common_labels, opts.force_common_labels)
     if opts.common_annotations:
         values = dict(opts.common_annotations)
         if opts.common_annotations_envsubst:
             values = {n: _envsubst(v, env) for n, v in values.items()}
-        _merge_map(k, "commonAnnotations", values, opts.force_common_annotations, "commonAnnotation")
+        _merge_map(k, "commonAnnotations", values, opts.force_common_annotations)
     if opts.namespace:
         k["namespace"] = opts.namespace
     if opts.replicas:

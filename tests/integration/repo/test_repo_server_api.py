@@ -1,0 +1,98 @@
+"""``argosy repo-server`` over HTTP on loopback, and ``argosy admin app render``."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+import yaml
+from typer.testing import CliRunner
+
+from argosy.cli.main import app as cli
+from argosy.repo import HttpRepoClient, RenderRequest, RepoService
+from argosy.repo.errors import AuthenticationError, PathNotFoundError
+from argosy.repo.server import create_app
+from argosy.settings.repositories import RepositoryStore
+from support.git_server import GitHttpServer
+from support.naming import GIT_USER, unique
+from support.secrets import application, repo_secret
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
+@pytest.fixture
+def repo_server(tmp_path: Path) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(RepoService(tmp_path / "rs")), host="127.0.0.1", port=port, log_level="error"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_render_over_http_with_typed_errors(git_server: GitHttpServer, repo_server: str) -> None:
+    name = unique("api")
+    sha = git_server.create_repo(name, private=True).commit({"app/cm.yaml": CM.format(name="over-http")})
+    url = git_server.url(name)
+    client = HttpRepoClient(repo_server)
+    store = RepositoryStore.from_objects([repo_secret(url=url, username=GIT_USER[0], password=GIT_USER[1])])
+    app = application({"repoURL": url, "path": "app"})
+    result = client.render(RenderRequest.from_application(app, repositories=store))
+    assert result.revision == sha
+    assert result.manifests() == [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "over-http"}}
+    ]
+    assert result.objects[0].provenance.file == "app/cm.yaml"
+    assert client.render(RenderRequest.from_application(app, repositories=store)).cached
+    with pytest.raises(AuthenticationError):
+        client.render(RenderRequest.from_application(app))
+    with pytest.raises(PathNotFoundError, match="missing"):
+        client.render(
+            RenderRequest.from_application(
+                application({"repoURL": url, "path": "missing"}), repositories=store
+            )
+        )
+    client.close()
+
+
+def test_admin_app_render_cli(git_server: GitHttpServer, tmp_path: Path) -> None:
+    name = unique("cli")
+    git_server.create_repo(name, private=True).commit(
+        {"app/a.yaml": CM.format(name="one") + "---\n" + CM.format(name="two")}
+    )
+    url = git_server.url(name)
+    app_file = tmp_path / "app.yaml"
+    app_file.write_text(yaml.safe_dump(application({"repoURL": url, "path": "app"})))
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(yaml.safe_dump(repo_secret(url=url, username=GIT_USER[0], password=GIT_USER[1])))
+    runner = CliRunner()
+    base = ["admin", "app", "render", "-f", str(app_file), "--cache-dir", str(tmp_path / "cache")]
+
+    out = runner.invoke(cli, [*base, "--repo-secrets", str(secrets), "--show-provenance"])
+    assert out.exit_code == 0, out.output
+    assert "# Source: sources[0] app/a.yaml (document 1)" in out.stdout
+    assert [d["metadata"]["name"] for d in yaml.safe_load_all(out.stdout)] == ["one", "two"]
+
+    as_json = runner.invoke(cli, [*base, "--repo-secrets", str(secrets), "-o", "json"])
+    assert [d["metadata"]["name"] for d in json.loads(as_json.stdout)] == ["one", "two"]
+
+    failed = runner.invoke(cli, base)
+    assert failed.exit_code == 1
+    assert "AuthenticationFailed" in failed.stderr
+    assert GIT_USER[1] not in failed.output
