@@ -97,3 +97,27 @@ def test_refresh_costs_one_ls_remote_and_moved_branch_is_picked_up(
     third = render(app)
     assert third.revision == new and _value(third) == "three" and not third.cached
     assert git_server.count("fetch", name) > fetches
+
+
+def test_concurrent_renders_of_one_repository_are_serialized_and_correct(
+    git_server: GitHttpServer, service: RepoService
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from argosy.repo import RenderRequest
+
+    name = unique("concurrent")
+    files: dict[str, str | None] = {f"app{i}/cm.yaml": CM.format(name=f"cm{i}", v=str(i)) for i in range(6)}
+    git_server.create_repo(name).commit(files)
+    other = unique("concurrent-other")
+    git_server.create_repo(other).commit({"x/cm.yaml": CM.format(name="other", v="o")})
+
+    def one(i: int) -> str:
+        url, path = (git_server.url(name), f"app{i}") if i < 6 else (git_server.url(other), "x")
+        req = RenderRequest.from_application(application({"repoURL": url, "path": path}))
+        return str(service.render(req).manifests()[0]["metadata"]["name"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        names = list(pool.map(one, range(7)))
+    assert names == [*(f"cm{i}" for i in range(6)), "other"]
+    assert git_server.count("fetch", name) == 1, "one fetch for the repository, shared by all renders"
