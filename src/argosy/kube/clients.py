@@ -183,6 +183,10 @@ class KubeClient:
     def close(self) -> None:
         self.api.close()
 
+    def record(self, verb: str, kind: str, namespace: str, code: int, dry_run: bool = False) -> None:
+        """Count a request made outside this client (``kubectl`` runs)."""
+        self._count(verb, kind, namespace, code, dry_run)
+
     def _count(self, verb: str, kind: str, namespace: str, code: int, dry_run: bool) -> None:
         if self._hook is not None:
             self._hook(RequestEvent(self.cluster.server, verb, kind, namespace, code, dry_run))
