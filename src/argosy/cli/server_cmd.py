@@ -1,0 +1,44 @@
+"""``argosy server``: the API server (REST + SSE), as ``argocd-server``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def server(
+    namespace: str = typer.Option(
+        "argocd", "--namespace", "-n", help="Control-plane namespace holding argocd-cm, argocd-secret, apps."
+    ),
+    kubeconfig: Path | None = typer.Option(
+        None,
+        "--kubeconfig",
+        help="Kubeconfig of the control-plane cluster (default: in-cluster, else current).",
+    ),
+    context: str | None = typer.Option(None, "--context", help="Kubeconfig context to use."),
+    address: str = typer.Option("0.0.0.0", "--address", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    insecure: bool | None = typer.Option(
+        None,
+        "--insecure/--tls",
+        help="Serve plain HTTP (default: server.insecure in argocd-cmd-params-cm, else HTTPS).",
+    ),
+) -> None:
+    """Serve the Argo CD compatible API; HTTPS with a self-signed certificate unless told otherwise."""
+    import logging
+
+    from argosy.server.config import ServerConfig
+    from argosy.server.run import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve(
+        ServerConfig(
+            namespace=namespace,
+            kubeconfig=kubeconfig,
+            context=context,
+            address=address,
+            port=port,
+            insecure=insecure,
+        )
+    )

@@ -1,0 +1,62 @@
+"""The FastAPI application: routes, error shape and the OpenAPI document.
+
+``create_app(ctx)`` builds the app for a :class:`ServerContext`; tests and
+``argosy server`` both start from here. The OpenAPI document is served at
+``/openapi.json`` and, as Argo CD publishes its own, ``/swagger.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from argosy import __version__
+from argosy.server.context import ServerContext
+from argosy.server.errors import install_handlers
+from argosy.server.routes import (
+    account,
+    app_operations,
+    app_resources,
+    applications,
+    clusters,
+    projects,
+    repositories,
+    session,
+    settings,
+    stream,
+)
+
+ROUTERS = (
+    session.router,
+    account.router,
+    stream.router,
+    app_operations.router,
+    app_resources.router,
+    applications.router,
+    projects.router,
+    clusters.router,
+    repositories.router,
+    settings.router,
+)
+
+
+def create_app(ctx: ServerContext) -> FastAPI:
+    app = FastAPI(
+        title="Argosy API",
+        description="GitOps continuous delivery for Kubernetes; Argo CD compatible REST API.",
+        version=__version__,
+        openapi_url="/openapi.json",
+        docs_url="/swagger-ui",
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/swagger.json", include_in_schema=False)
+    def swagger() -> dict[str, Any]:
+        return app.openapi()
+
+    return app

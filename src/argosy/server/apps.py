@@ -1,0 +1,115 @@
+"""Shared rules for the application routes: lookup, RBAC object, project validation, safe writes.
+
+Kept apart from the routes so CRUD, operations and read-only views all use
+the same definition of "the caller's application" and the same fence.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from argosy.engine.project import check_application
+from argosy.server.auth.sessions import Caller
+from argosy.server.context import ServerContext
+from argosy.server.errors import INVALID_ARGUMENT, PERMISSION_DENIED, APIError, not_found
+from argosy.server.kubeapi import KubeError
+from argosy.server.rbac import app_rbac_object
+from argosy.settings.clusters import cluster_list, is_cluster_secret
+
+PLURAL = "applications"
+PROJECTS = "appprojects"
+CLUSTER_SELECTOR = "argocd.argoproj.io/secret-type=cluster"
+
+
+def project_of(app: Mapping[str, Any]) -> str:
+    """``spec.project``, ``default`` when empty (Argo CD's GetProject)."""
+    return str((app.get("spec") or {}).get("project") or "default")
+
+
+def rbac_object(ctx: ServerContext, app: Mapping[str, Any]) -> str:
+    meta = app.get("metadata") or {}
+    return app_rbac_object(
+        project_of(app), str(meta.get("name") or ""), str(meta.get("namespace") or ""), ctx.namespace
+    )
+
+
+def app_namespace(ctx: ServerContext, requested: str | None) -> str:
+    return requested or ctx.namespace
+
+
+def get_app(ctx: ServerContext, name: str, namespace: str | None = None) -> dict[str, Any]:
+    ns = app_namespace(ctx, namespace)
+    try:
+        app = ctx.kube.get_argo(ns, PLURAL, name)
+    except KubeError as err:
+        raise err.to_api_error(f"application '{name}'") from None
+    if app is None:
+        raise not_found("application", name, ns)
+    return app
+
+
+def get_authorized_app(
+    ctx: ServerContext, caller: Caller, name: str, action: str, namespace: str | None = None
+) -> dict[str, Any]:
+    """The application, after checking ``applications, <action>, <project>/<name>``.
+
+    An application the caller may not even ``get`` answers 403 as well, like
+    Argo CD, so names cannot be probed.
+    """
+    app = get_app(ctx, name, namespace)
+    ctx.enforce(caller, "applications", action, rbac_object(ctx, app))
+    return app
+
+
+def clusters_for_check(ctx: ServerContext) -> list[dict[str, Any]]:
+    secrets = [s for s in ctx.kube.list(ctx.namespace, "secrets", CLUSTER_SELECTOR) if is_cluster_secret(s)]
+    enabled = ctx.settings.argocd_cm().get("cluster.inClusterEnabled", "true").strip().lower() != "false"
+    listing = cluster_list(secrets, in_cluster_enabled=enabled)
+    return [{"server": c.server, "name": c.display_name, "project": c.project} for c in listing.clusters]
+
+
+def validate_app(ctx: ServerContext, app: Mapping[str, Any]) -> None:
+    """Refuse an application its AppProject does not allow: 400 naming the rule (403 for sourceNamespaces)."""
+    meta = app.get("metadata") or {}
+    name = str(meta.get("name") or "")
+    project_name = project_of(app)
+    project = ctx.get_project(project_name)
+    if project is None:
+        raise APIError(
+            INVALID_ARGUMENT,
+            f"application '{name}' references project {project_name} which does not exist: "
+            "create the AppProject first or set spec.project",
+        )
+    violations = check_application(
+        project, app, control_plane_namespace=ctx.namespace, clusters=clusters_for_check(ctx)
+    )
+    if not violations:
+        return
+    code = PERMISSION_DENIED if any(v.rule == "sourceNamespaces" for v in violations) else INVALID_ARGUMENT
+    detail = "; ".join(f"{v.message} (rule: {v.rule})" for v in violations)
+    raise APIError(code, f"application spec for {name} is invalid: InvalidSpecError: {detail}")
+
+
+def update_app(
+    ctx: ServerContext,
+    name: str,
+    namespace: str | None,
+    mutate: Callable[[dict[str, Any]], None],
+    attempts: int = 10,
+) -> dict[str, Any]:
+    """Re-read, change and write the application until no one else wrote in between."""
+    ns = app_namespace(ctx, namespace)
+    for _ in range(attempts):
+        app = get_app(ctx, name, ns)
+        updated = copy.deepcopy(app)
+        mutate(updated)
+        try:
+            return ctx.kube.replace_argo(ns, PLURAL, updated)
+        except KubeError as err:
+            if err.status != 409:
+                raise err.to_api_error(f"application '{name}'") from None
+            time.sleep(0.05)
+    raise APIError(INVALID_ARGUMENT, f"application '{name}': too many concurrent updates, retry the request")

@@ -1,0 +1,24 @@
+"""How the server is started: namespace, cluster access, listening address and TLS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argosy.server.auth.lockout import LoginThrottle
+
+
+@dataclass
+class ServerConfig:
+    namespace: str = "argocd"
+    kubeconfig: Path | None = None
+    context: str | None = None
+    address: str = "0.0.0.0"
+    port: int = 8080
+    #: None: read ``server.insecure`` from argocd-cmd-params-cm; True/False: forced (``--insecure``).
+    insecure: bool | None = None
+    #: Random delay range (s) padded onto every login, as Argo CD, to hide timing differences.
+    login_delay: tuple[float, float] = (0.5, 1.0)
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: How long an SSE stream's Kubernetes watch runs before it is renewed (s).
+    watch_timeout: int = 300

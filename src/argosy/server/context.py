@@ -1,0 +1,56 @@
+"""The per-server state every route reaches through ``request.app.state.ctx``.
+
+Routes ask two questions of it: who is calling (:func:`argosy.server.deps.caller`)
+and may they do this (:meth:`ServerContext.enforce`, or :meth:`allowed` to
+filter lists). Everything else is read from Kubernetes on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from argosy.server.auth.sessions import Caller, SessionManager
+from argosy.server.config import ServerConfig
+from argosy.server.errors import permission_denied
+from argosy.server.kubeapi import KubeAPI
+from argosy.server.rbac import enforce_claims
+from argosy.server.settings import Settings
+
+
+class ServerContext:
+    def __init__(self, kube: KubeAPI, config: ServerConfig) -> None:
+        self.kube = kube
+        self.config = config
+        self.namespace = config.namespace
+        self.settings = Settings(kube, config.namespace)
+        #: Plain HTTP (decided at start from --insecure or argocd-cmd-params-cm).
+        self.insecure = bool(config.insecure)
+        self.sessions = SessionManager(
+            accounts=self.settings.accounts,
+            signing_key=self.settings.signing_key,
+            session_seconds=self.settings.session_duration,
+            get_project=self.get_project,
+            throttle=config.throttle,
+            delay_range=config.login_delay,
+        )
+
+    def get_project(self, name: str) -> Mapping[str, Any] | None:
+        return self.kube.get_argo(self.namespace, "appprojects", name)
+
+    def allowed(self, caller: Caller, resource: str, action: str, obj: str) -> bool:
+        config, enforcer = self.settings.rbac()
+        return enforce_claims(
+            enforcer,
+            caller.claims,
+            resource,
+            action,
+            obj,
+            scopes=config.scopes,
+            get_project=self.get_project,
+        )
+
+    def enforce(self, caller: Caller, resource: str, action: str, obj: str) -> None:
+        """Raise 403 (naming the resource, action and object) unless the caller may do it."""
+        if not self.allowed(caller, resource, action, obj):
+            raise permission_denied(resource, action, obj)

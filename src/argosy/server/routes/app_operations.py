@@ -1,0 +1,195 @@
+"""Sync, rollback and terminate: requests written into the Application for the controller to run.
+
+The server never touches the destination cluster. A sync or rollback writes
+the Application's ``operation`` field (``sync`` plus ``initiatedBy``), as Argo
+CD does; the controller picks it up and records progress in
+``status.operationState``. Only one operation runs at a time: asking while
+one is pending answers 409. Terminating sets
+``status.operationState.phase: Terminating``; the controller stops the run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from argosy.engine.syncwindows import SyncWindows
+from argosy.server.apps import get_authorized_app, project_of, rbac_object, update_app
+from argosy.server.auth.sessions import Caller
+from argosy.server.deps import Auth, Ctx
+from argosy.server.errors import ABORTED, FAILED_PRECONDITION, INVALID_ARGUMENT, PERMISSION_DENIED, APIError
+
+router = APIRouter(tags=["ApplicationService"])
+
+OPERATION_IN_PROGRESS = "another operation is already in progress"
+
+
+class SyncOptionsList(BaseModel):
+    items: list[str] = Field(default_factory=list)
+
+
+class SyncRequest(BaseModel):
+    name: str = ""
+    appNamespace: str = ""
+    revision: str = ""
+    dryRun: bool = False
+    prune: bool = False
+    strategy: dict[str, Any] | None = None
+    resources: list[dict[str, Any]] | None = None
+    syncOptions: SyncOptionsList | None = None
+    retryStrategy: dict[str, Any] | None = None
+    infos: list[dict[str, Any]] | None = None
+    manifests: list[str] | None = None
+
+
+def _set_operation(ctx: Ctx, app: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    name = app["metadata"]["name"]
+
+    def mutate(current: dict[str, Any]) -> None:
+        if current.get("operation"):
+            raise APIError(
+                ABORTED,
+                f"{OPERATION_IN_PROGRESS} on application '{name}': wait for it to finish or terminate it "
+                f"(DELETE /api/v1/applications/{name}/operation)",
+                http_status=409,
+            )
+        current["operation"] = operation
+        (current.setdefault("status", {})).pop("operationState", None)
+
+    return update_app(ctx, name, app["metadata"]["namespace"], mutate)
+
+
+def _initiated_by(caller: Caller) -> dict[str, Any]:
+    return {"username": caller.username}
+
+
+def _source(app: dict[str, Any]) -> dict[str, Any]:
+    spec = app.get("spec") or {}
+    if isinstance(spec.get("source"), dict):
+        return dict(spec["source"])
+    sources = spec.get("sources") or []
+    return dict(sources[0]) if sources and isinstance(sources[0], dict) else {}
+
+
+def _check_windows(ctx: Ctx, app: dict[str, Any]) -> None:
+    project = ctx.get_project(project_of(app))
+    if project is None:
+        raise APIError(
+            INVALID_ARGUMENT,
+            f"application references project {project_of(app)} which does not exist: create it first",
+        )
+    decision = SyncWindows.from_project(project).matches(app).decide(datetime.now(UTC), manual=True)
+    if not decision.allowed:
+        raise APIError(PERMISSION_DENIED, f"cannot sync: blocked by sync window ({decision.reason})")
+
+
+@router.post("/api/v1/applications/{name}/sync")
+def sync_application(name: str, body: SyncRequest, caller: Auth, ctx: Ctx) -> dict[str, Any]:
+    app = get_authorized_app(ctx, caller, name, "sync", body.appNamespace)
+    _check_windows(ctx, app)
+    spec = app.get("spec") or {}
+    automated = (spec.get("syncPolicy") or {}).get("automated") is not None
+    if body.manifests is not None:
+        ctx.enforce(caller, "applications", "override", rbac_object(ctx, app))
+        if automated and not body.dryRun:
+            raise APIError(
+                FAILED_PRECONDITION,
+                "cannot use local sync when Automatic Sync Policy is enabled unless for dry run",
+            )
+    if (app.get("metadata") or {}).get("deletionTimestamp"):
+        raise APIError(FAILED_PRECONDITION, f"application '{name}' is deleting")
+    target = str(_source(app).get("targetRevision") or "")
+    if automated and body.revision and body.revision != (target or "HEAD"):
+        raise APIError(
+            FAILED_PRECONDITION,
+            f"Cannot sync to {body.revision}: auto-sync currently set to {target or 'HEAD'} "
+            "(disable automated sync to sync another revision)",
+        )
+    policy = spec.get("syncPolicy") or {}
+    sync: dict[str, Any] = {"revision": body.revision or target, "prune": body.prune, "dryRun": body.dryRun}
+    sync_options = body.syncOptions.items if body.syncOptions is not None else policy.get("syncOptions")
+    if sync_options:
+        sync["syncOptions"] = list(sync_options)
+    if body.strategy:
+        sync["syncStrategy"] = body.strategy
+    if body.resources:
+        sync["resources"] = body.resources
+    if body.manifests is not None:
+        sync["manifests"] = body.manifests
+    operation: dict[str, Any] = {"sync": sync, "initiatedBy": _initiated_by(caller)}
+    retry = body.retryStrategy or policy.get("retry")
+    if retry:
+        operation["retry"] = retry
+    if body.infos:
+        operation["info"] = body.infos
+    return _set_operation(ctx, app, operation)
+
+
+class RollbackRequest(BaseModel):
+    name: str = ""
+    appNamespace: str = ""
+    id: int = 0
+    dryRun: bool = False
+    prune: bool = False
+
+
+@router.post("/api/v1/applications/{name}/rollback")
+def rollback_application(name: str, body: RollbackRequest, caller: Auth, ctx: Ctx) -> dict[str, Any]:
+    """Sync the revision and source recorded in ``status.history`` under ``id``.
+
+    As Argo CD's API, refused while automated sync is on (it would undo the
+    rollback at once); disable it first (``syncPolicy.automated`` removed).
+    """
+    app = get_authorized_app(ctx, caller, name, "sync", body.appNamespace)
+    if (app.get("metadata") or {}).get("deletionTimestamp"):
+        raise APIError(FAILED_PRECONDITION, f"application '{name}' is deleting")
+    policy = (app.get("spec") or {}).get("syncPolicy") or {}
+    if policy.get("automated") is not None:
+        raise APIError(
+            FAILED_PRECONDITION,
+            f"rollback cannot be initiated when auto-sync is enabled: disable automated sync of "
+            f"application '{name}' first (remove spec.syncPolicy.automated)",
+        )
+    history = ((app.get("status") or {}).get("history")) or []
+    entry = next((h for h in history if isinstance(h, dict) and int(h.get("id", -1)) == body.id), None)
+    if entry is None:
+        known = ", ".join(str(h.get("id")) for h in history if isinstance(h, dict)) or "none"
+        raise APIError(
+            INVALID_ARGUMENT,
+            f"application {name} does not have deployment with id {body.id} (known: {known})",
+        )
+    if not entry.get("source"):
+        raise APIError(
+            FAILED_PRECONDITION,
+            f"history id {body.id} of application '{name}' records no source: sync to its revision instead",
+        )
+    sync: dict[str, Any] = {
+        "revision": entry.get("revision", ""),
+        "dryRun": body.dryRun,
+        "prune": body.prune,
+        "syncStrategy": {"apply": {}},
+        "source": entry["source"],
+    }
+    if policy.get("syncOptions"):
+        sync["syncOptions"] = list(policy["syncOptions"])
+    return _set_operation(ctx, app, {"sync": sync, "initiatedBy": _initiated_by(caller)})
+
+
+@router.delete("/api/v1/applications/{name}/operation")
+def terminate_operation(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> dict[str, Any]:
+    app = get_authorized_app(ctx, caller, name, "sync", appNamespace)
+
+    def mutate(current: dict[str, Any]) -> None:
+        state = (current.get("status") or {}).get("operationState")
+        if not current.get("operation") or not isinstance(state, dict):
+            raise APIError(
+                INVALID_ARGUMENT,
+                f"Unable to terminate operation. No operation is in progress on application '{name}'",
+            )
+        state["phase"] = "Terminating"
+
+    update_app(ctx, name, app["metadata"]["namespace"], mutate)
+    return {}

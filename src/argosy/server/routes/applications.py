@@ -1,0 +1,276 @@
+"""``/api/v1/applications``: list, get, create, update, patch and delete Applications.
+
+List answers only the applications the caller may ``get``; every other route
+checks ``applications, <action>, <project>/<name>``. Create and update are
+checked against the AppProject (source repos, destinations, namespaces) and
+refused with the rule that failed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Annotated, Any
+
+import jsonpatch
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from argosy.model.constants import RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND
+from argosy.server.apps import (
+    PLURAL,
+    app_namespace,
+    get_app,
+    get_authorized_app,
+    project_of,
+    rbac_object,
+    update_app,
+    validate_app,
+)
+from argosy.server.deps import Auth, Ctx
+from argosy.server.errors import INVALID_ARGUMENT, APIError
+from argosy.server.kubeapi import KubeError
+
+router = APIRouter(tags=["ApplicationService"])
+
+REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
+_COPIED_META = ("labels", "annotations", "finalizers")
+
+
+def _strip_server_fields(app: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(app)
+    out.setdefault("apiVersion", "argoproj.io/v1alpha1")
+    out.setdefault("kind", "Application")
+    meta = out.setdefault("metadata", {})
+    for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
+        meta.pop(key, None)
+    out.pop("status", None)
+    out.pop("operation", None)
+    return out
+
+
+@router.get("/api/v1/applications")
+def list_applications(
+    caller: Auth,
+    ctx: Ctx,
+    projects: Annotated[list[str] | None, Query()] = None,
+    project: Annotated[list[str] | None, Query()] = None,
+    selector: str = "",
+    name: str = "",
+    appNamespace: str = "",
+) -> dict[str, Any]:
+    wanted = set(projects or []) | set(project or [])
+    try:
+        listing = ctx.kube.list_argo(app_namespace(ctx, appNamespace), PLURAL, selector)
+    except KubeError as err:
+        raise err.to_api_error(f"applications (selector {selector!r})") from None
+    items = [
+        app
+        for app in listing.get("items") or []
+        if (not wanted or project_of(app) in wanted)
+        and (not name or (app.get("metadata") or {}).get("name") == name)
+        and ctx.allowed(caller, "applications", "get", rbac_object(ctx, app))
+    ]
+    items.sort(key=lambda a: str((a.get("metadata") or {}).get("name")))
+    return {
+        "metadata": {"resourceVersion": (listing.get("metadata") or {}).get("resourceVersion", "")},
+        "items": items,
+    }
+
+
+@router.get("/api/v1/applications/{name}")
+def get_application(
+    name: str, caller: Auth, ctx: Ctx, refresh: str = "", appNamespace: str = ""
+) -> dict[str, Any]:
+    """``refresh=normal|hard`` asks the controller to compare again (annotation, as Argo CD)."""
+    app = get_authorized_app(ctx, caller, name, "get", appNamespace)
+    if refresh:
+        if refresh not in ("normal", "hard"):
+            raise APIError(INVALID_ARGUMENT, f"refresh must be 'normal' or 'hard', not {refresh!r}")
+        patch = {"metadata": {"annotations": {REFRESH_ANNOTATION: refresh}}}
+        try:
+            app = ctx.kube.patch_argo(app_namespace(ctx, appNamespace), PLURAL, name, patch)
+        except KubeError as err:
+            raise err.to_api_error(f"application '{name}'") from None
+    return app
+
+
+def _same_spec(existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    em, wm = existing.get("metadata") or {}, wanted.get("metadata") or {}
+    return existing.get("spec") == wanted.get("spec") and all(
+        (em.get(k) or None) == (wm.get(k) or None) for k in _COPIED_META
+    )
+
+
+@router.post("/api/v1/applications")
+def create_application(
+    body: dict[str, Any], caller: Auth, ctx: Ctx, upsert: bool = False, validate: bool = True
+) -> dict[str, Any]:
+    app = _strip_server_fields(body)
+    name = str(app["metadata"].get("name") or "")
+    if not name:
+        raise APIError(INVALID_ARGUMENT, "application metadata.name is required")
+    ns = app_namespace(ctx, str(app["metadata"].get("namespace") or ""))
+    app["metadata"]["namespace"] = ns
+    ctx.enforce(caller, "applications", "create", rbac_object(ctx, app))
+    if validate:
+        validate_app(ctx, app)
+    existing = ctx.kube.get_argo(ns, PLURAL, name)
+    if existing is not None:
+        if _same_spec(existing, app):
+            return existing
+        if not upsert:
+            raise APIError(
+                INVALID_ARGUMENT,
+                f"existing application spec is different, use upsert flag to force update "
+                f"(application '{name}')",
+            )
+        ctx.enforce(caller, "applications", "update", rbac_object(ctx, existing))
+        return _write_spec(ctx, name, ns, app)
+    try:
+        return ctx.kube.create_argo(ns, PLURAL, app)
+    except KubeError as err:
+        raise err.to_api_error(f"application '{name}'") from None
+
+
+def _write_spec(ctx: Any, name: str, namespace: str, wanted: dict[str, Any]) -> dict[str, Any]:
+    def mutate(current: dict[str, Any]) -> None:
+        current["spec"] = copy.deepcopy(wanted.get("spec") or {})
+        meta, new_meta = current.setdefault("metadata", {}), wanted.get("metadata") or {}
+        for key in _COPIED_META:
+            if new_meta.get(key) is not None:
+                meta[key] = copy.deepcopy(new_meta[key])
+            else:
+                meta.pop(key, None)
+
+    return update_app(ctx, name, namespace, mutate)
+
+
+def _check_update(
+    ctx: Ctx, caller: Auth, current: dict[str, Any], wanted: dict[str, Any], validate: bool
+) -> None:
+    ctx.enforce(caller, "applications", "update", rbac_object(ctx, wanted))
+    if project_of(current) != project_of(wanted):
+        ctx.enforce(caller, "applications", "update", rbac_object(ctx, current))
+    if validate:
+        validate_app(ctx, wanted)
+
+
+@router.put("/api/v1/applications/{name}")
+def update_application(
+    name: str, body: dict[str, Any], caller: Auth, ctx: Ctx, validate: bool = True, appNamespace: str = ""
+) -> dict[str, Any]:
+    current = get_authorized_app(ctx, caller, name, "update", appNamespace)
+    wanted = _strip_server_fields(body)
+    wanted.setdefault("metadata", {}).update({"name": name, "namespace": current["metadata"]["namespace"]})
+    _check_update(ctx, caller, current, wanted, validate)
+    return _write_spec(ctx, name, current["metadata"]["namespace"], wanted)
+
+
+@router.put("/api/v1/applications/{name}/spec")
+def update_application_spec(
+    name: str, body: dict[str, Any], caller: Auth, ctx: Ctx, validate: bool = True, appNamespace: str = ""
+) -> dict[str, Any]:
+    current = get_authorized_app(ctx, caller, name, "update", appNamespace)
+    wanted = copy.deepcopy(current)
+    wanted["spec"] = body
+    _check_update(ctx, caller, current, wanted, validate)
+    return _write_spec(ctx, name, current["metadata"]["namespace"], wanted)["spec"]  # type: ignore[no-any-return]
+
+
+class PatchRequest(BaseModel):
+    name: str = ""
+    patch: str = ""
+    patchType: str = "json"
+    appNamespace: str = ""
+
+
+def apply_patch(app: dict[str, Any], patch_text: str, patch_type: str) -> dict[str, Any]:
+    """The application with a JSON (RFC 6902) or merge (RFC 7386) patch applied."""
+    try:
+        patch = json.loads(patch_text)
+    except ValueError as err:
+        raise APIError(INVALID_ARGUMENT, f"patch is not valid JSON: {err}") from None
+    if patch_type == "json":
+        try:
+            result: dict[str, Any] = jsonpatch.apply_patch(app, patch)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as err:
+            raise APIError(INVALID_ARGUMENT, f"cannot apply JSON patch: {err}") from None
+        return result
+    if patch_type == "merge":
+        if not isinstance(patch, dict):
+            raise APIError(INVALID_ARGUMENT, "a merge patch must be a JSON object")
+        return _merge(copy.deepcopy(app), patch)
+    raise APIError(INVALID_ARGUMENT, f"Patch type '{patch_type}' is not supported: use 'json' or 'merge'")
+
+
+def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            target[key] = _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+    return target
+
+
+@router.patch("/api/v1/applications/{name}")
+def patch_application(name: str, body: PatchRequest, caller: Auth, ctx: Ctx) -> dict[str, Any]:
+    current = get_authorized_app(ctx, caller, name, "update", body.appNamespace)
+    wanted = apply_patch(current, body.patch, body.patchType)
+    wanted.setdefault("metadata", {}).update({"name": name, "namespace": current["metadata"]["namespace"]})
+    _check_update(ctx, caller, current, wanted, True)
+    return _write_spec(ctx, name, current["metadata"]["namespace"], wanted)
+
+
+def propagation_finalizer(policy: str) -> str:
+    """Argo CD: ``foreground`` (default) or ``background`` deletion of the app's resources."""
+    value = policy.strip().lower()
+    if value in ("", "foreground"):
+        return RESOURCES_FINALIZER
+    if value == "background":
+        return RESOURCES_FINALIZER_BACKGROUND
+    raise APIError(
+        INVALID_ARGUMENT, f"invalid propagation policy: {policy} (use 'foreground' or 'background')"
+    )
+
+
+@router.delete("/api/v1/applications/{name}")
+def delete_application(
+    name: str,
+    caller: Auth,
+    ctx: Ctx,
+    cascade: bool | None = None,
+    propagationPolicy: str = "",
+    appNamespace: str = "",
+) -> dict[str, Any]:
+    """Delete; with cascade (default) the resources finalizer makes the controller delete the
+    app's resources first."""
+    app = get_authorized_app(ctx, caller, name, "delete", appNamespace)
+    ns = app["metadata"]["namespace"]
+    if cascade is False and propagationPolicy:
+        raise APIError(INVALID_ARGUMENT, "cannot set propagation policy when cascading is disabled")
+    resource_finalizers = {RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND}
+    finalizers = list((app.get("metadata") or {}).get("finalizers") or [])
+    if cascade is None or cascade:
+        wanted_finalizer = propagation_finalizer(propagationPolicy)
+        new = [f for f in finalizers if f not in resource_finalizers or f == wanted_finalizer]
+        if wanted_finalizer not in new:
+            new.append(wanted_finalizer)
+    else:
+        new = [f for f in finalizers if f not in resource_finalizers]
+    if new != finalizers:
+
+        def mutate(current: dict[str, Any]) -> None:
+            current.setdefault("metadata", {})["finalizers"] = new
+
+        update_app(ctx, name, ns, mutate)
+    try:
+        ctx.kube.delete_argo(ns, PLURAL, name)
+    except KubeError as err:
+        raise err.to_api_error(f"application '{name}'") from None
+    return {}
+
+
+__all__ = ["apply_patch", "get_app", "propagation_finalizer", "router"]

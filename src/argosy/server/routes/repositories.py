@@ -1,0 +1,154 @@
+"""``/api/v1/repositories``: repository Secrets; passwords, keys and tokens are never returned.
+
+RBAC object: ``<project>/<url>`` for a project-scoped repository, else the URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from argosy.server.context import ServerContext
+from argosy.server.deps import Auth, Ctx
+from argosy.server.errors import INVALID_ARGUMENT, APIError, not_found
+from argosy.server.kubeapi import KubeError
+from argosy.settings.repositories import (
+    SECRET_TYPE_LABEL,
+    Repository,
+    RepositorySecretError,
+    repository_from_secret,
+    same_url,
+)
+
+router = APIRouter(tags=["RepositoryService"])
+SELECTOR = f"{SECRET_TYPE_LABEL}=repository"
+
+
+def _repos(ctx: ServerContext) -> list[tuple[str, Repository]]:
+    out: list[tuple[str, Repository]] = []
+    for secret in ctx.kube.list(ctx.namespace, "secrets", SELECTOR):
+        try:
+            out.append((str(secret["metadata"]["name"]), repository_from_secret(secret)))
+        except RepositorySecretError:
+            continue
+    return out
+
+
+def rbac_object(repo: Repository) -> str:
+    return f"{repo.project}/{repo.url}" if repo.project else repo.url
+
+
+def to_api(repo: Repository) -> dict[str, Any]:
+    """Argo CD's sanitized Repository: connection settings only, no credentials."""
+    return {
+        "repo": repo.url,
+        "type": repo.type or "git",
+        "name": repo.name,
+        "project": repo.project,
+        "insecure": repo.insecure,
+        "enableLfs": repo.enable_lfs,
+        "enableOCI": repo.enable_oci,
+        "proxy": repo.proxy,
+        "noProxy": repo.no_proxy,
+        "forceHttpBasicAuth": repo.force_http_basic_auth,
+        "inheritedCreds": repo.inherited_creds,
+        "connectionState": {"status": "Unknown"},
+    }
+
+
+@router.get("/api/v1/repositories")
+def list_repositories(caller: Auth, ctx: Ctx) -> dict[str, Any]:
+    items = [to_api(r) for _, r in _repos(ctx) if ctx.allowed(caller, "repositories", "get", rbac_object(r))]
+    return {"metadata": {}, "items": items}
+
+
+class RepositoryCreate(BaseModel):
+    repo: str
+    type: str = ""
+    name: str = ""
+    project: str = ""
+    username: str = ""
+    password: str = ""
+    sshPrivateKey: str = ""
+    tlsClientCertData: str = ""
+    tlsClientCertKey: str = ""
+    insecure: bool = False
+    insecureIgnoreHostKey: bool = False
+    enableLfs: bool = False
+    enableOCI: bool = False
+    forceHttpBasicAuth: bool = False
+    proxy: str = ""
+    noProxy: str = ""
+
+
+def secret_name_for(url: str) -> str:
+    return "repo-" + str(int(hashlib.sha256(url.encode()).hexdigest()[:8], 16))
+
+
+_BOOL_KEYS = ("insecure", "insecureIgnoreHostKey", "enableLfs", "enableOCI", "forceHttpBasicAuth")
+_TEXT_KEYS = (
+    "type", "name", "project", "username", "password", "sshPrivateKey",
+    "tlsClientCertData", "tlsClientCertKey", "proxy", "noProxy",
+)  # fmt: skip
+
+
+@router.post("/api/v1/repositories")
+def create_repository(body: RepositoryCreate, caller: Auth, ctx: Ctx, upsert: bool = False) -> dict[str, Any]:
+    if not body.repo:
+        raise APIError(INVALID_ARGUMENT, "repository 'repo' (its URL) is required")
+    obj = f"{body.project}/{body.repo}" if body.project else body.repo
+    ctx.enforce(caller, "repositories", "create", obj)
+    fields = body.model_dump()
+    string_data = {"url": body.repo}
+    string_data.update({k: str(fields[k]) for k in _TEXT_KEYS if fields[k]})
+    string_data.update({k: "true" for k in _BOOL_KEYS if fields[k]})
+    existing = next(
+        (n for n, r in _repos(ctx) if same_url(r.url, body.repo) and r.project == body.project), None
+    )
+    secret: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": existing or secret_name_for(body.repo),
+            "namespace": ctx.namespace,
+            "labels": {SECRET_TYPE_LABEL: "repository"},
+            "annotations": {"managed-by": "argocd.argoproj.io"},
+        },
+        "stringData": string_data,
+    }
+    try:
+        if existing is not None:
+            if not upsert:
+                raise APIError(
+                    INVALID_ARGUMENT,
+                    f"repository {body.repo} already exists (Secret {existing}): use upsert to replace it",
+                )
+            ctx.enforce(caller, "repositories", "update", obj)
+            ctx.kube.replace(ctx.namespace, "secrets", secret)
+        else:
+            ctx.kube.create(ctx.namespace, "secrets", secret)
+    except KubeError as err:
+        raise err.to_api_error(f"repository {body.repo}") from None
+    return to_api(repository_from_secret(secret))
+
+
+@router.delete("/api/v1/repositories/{repo:path}")
+def delete_repository(repo: str, caller: Auth, ctx: Ctx, appProject: str = "") -> dict[str, Any]:
+    found = [
+        (n, r)
+        for n, r in _repos(ctx)
+        if same_url(r.url, repo) and (not appProject or r.project == appProject)
+    ]
+    if not found:
+        raise not_found("repository", repo)
+    name, repository = found[0]
+    ctx.enforce(caller, "repositories", "delete", rbac_object(repository))
+    try:
+        ctx.kube.delete(ctx.namespace, "secrets", name)
+    except KubeError as err:
+        raise err.to_api_error(f"repository {repo}") from None
+    return {}

@@ -1,0 +1,47 @@
+"""``/api/v1/session``: log in with a local account, log out, and who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from argosy.server.deps import AUTH_COOKIE, Auth, Ctx, MaybeAuth
+
+router = APIRouter(tags=["SessionService"])
+
+
+class SessionCreate(BaseModel):
+    username: str = ""
+    password: str = ""
+
+
+@router.post("/api/v1/session")
+def create_session(body: SessionCreate, ctx: Ctx, response: Response) -> dict[str, Any]:
+    """Log in; the token is returned and also set as the ``argocd.token`` cookie for browsers."""
+    token = ctx.sessions.login(body.username, body.password)
+    response.set_cookie(AUTH_COOKIE, token, httponly=True, samesite="lax", secure=not ctx.insecure, path="/")
+    return {"token": token}
+
+
+@router.delete("/api/v1/session")
+def delete_session(caller: Auth, ctx: Ctx, response: Response) -> dict[str, Any]:
+    """Log out: the session's id is revoked so the token stops working, and the cookie is cleared."""
+    ctx.sessions.revoke(caller)
+    response.delete_cookie(AUTH_COOKIE, path="/")
+    return {}
+
+
+@router.get("/api/v1/session/userinfo")
+def user_info(caller: MaybeAuth) -> dict[str, Any]:
+    """Public, as in Argo CD: ``loggedIn: false`` without a valid token."""
+    if caller is None:
+        return {"loggedIn": False}
+    groups = caller.claims.get("groups")
+    return {
+        "loggedIn": True,
+        "username": caller.username,
+        "iss": caller.claims.get("iss", ""),
+        "groups": groups if isinstance(groups, list) else [],
+    }

@@ -1,0 +1,61 @@
+"""Public endpoints: ``/api/v1/settings``, ``/api/version`` and ``/healthz``.
+
+As in Argo CD they answer without a token, because the UI and CLI need them
+before logging in; they never include anything secret. ``/api/version``
+gives details only to a logged-in caller.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from argosy import __version__
+from argosy.server.deps import Ctx, MaybeAuth
+
+router = APIRouter(tags=["SettingsService"])
+
+DEFAULT_INSTANCE_LABEL = "app.kubernetes.io/instance"
+
+
+@router.get("/api/v1/settings")
+def get_settings(ctx: Ctx) -> dict[str, Any]:
+    cm = ctx.settings.argocd_cm()
+    accounts = ctx.settings.accounts()
+    return {
+        "url": cm.get("url", ""),
+        "appLabelKey": cm.get("application.instanceLabelKey", DEFAULT_INSTANCE_LABEL),
+        "trackingMethod": cm.get("application.resourceTrackingMethod", "annotation"),
+        "statusBadgeEnabled": cm.get("statusBadge.enabled", "false") == "true",
+        "execEnabled": cm.get("exec.enabled", "false") == "true",
+        "userLoginsDisabled": not any(a.enabled and "login" in a.capabilities for a in accounts.values()),
+        "passwordPattern": cm.get("passwordPattern", ""),
+        "controllerNamespace": ctx.namespace,
+        "uiBannerContent": cm.get("ui.bannercontent", ""),
+        "oidcConfig": None,
+        "dexConfig": None,
+    }
+
+
+@router.get("/api/version")
+def version(caller: MaybeAuth) -> dict[str, Any]:
+    if caller is None:
+        return {"Version": f"v{__version__}"}
+    return {
+        "Version": f"v{__version__}",
+        "Platform": f"{sys.platform}/{platform.machine()}",
+        "Compiler": "cpython",
+        "GoVersion": "",
+        "PythonVersion": platform.python_version(),
+    }
+
+
+@router.get("/healthz", response_class=PlainTextResponse)
+def healthz(ctx: Ctx) -> str:
+    """ok when the control plane answers (the server is useless without it)."""
+    ctx.settings.configmap("argocd-cm")
+    return "ok"

@@ -1,0 +1,109 @@
+"""Starting the server: bootstrap ``argocd-secret``, choose HTTP or HTTPS, run uvicorn.
+
+``server.insecure: "true"`` in ``argocd-cmd-params-cm`` (or ``--insecure``)
+serves plain HTTP for an ingress that terminates TLS; otherwise HTTPS with
+the certificate in ``argocd-secret`` (self-signed and stored on first start).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from argosy.server.app import create_app
+from argosy.server.bootstrap import bootstrap
+from argosy.server.config import ServerConfig
+from argosy.server.context import ServerContext
+from argosy.server.kubeapi import KubeAPI, load_api_client
+from argosy.server.settings import CMD_PARAMS_CM
+
+log = logging.getLogger(__name__)
+
+
+def insecure_from_params(kube: KubeAPI, namespace: str) -> bool:
+    cm = kube.get(namespace, "configmaps", CMD_PARAMS_CM) or {}
+    return str((cm.get("data") or {}).get("server.insecure", "")).strip().lower() == "true"
+
+
+@dataclass
+class Prepared:
+    ctx: ServerContext
+    uvicorn_config: uvicorn.Config
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.ctx.insecure else "https"
+
+
+def prepare(config: ServerConfig, api_client: Any | None = None, **uvicorn_kwargs: Any) -> Prepared:
+    """Everything up to (not including) listening: bootstrap, TLS files, the app."""
+    kube = KubeAPI(api_client or load_api_client(config.kubeconfig, config.context))
+    insecure = (
+        config.insecure if config.insecure is not None else insecure_from_params(kube, config.namespace)
+    )
+    pair = bootstrap(kube, config.namespace, tls=not insecure)
+    ctx = ServerContext(kube, config)
+    ctx.insecure = insecure
+    ssl: dict[str, Any] = {}
+    if pair is not None:
+        cert, key = pair.write()
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    uv = uvicorn.Config(
+        create_app(ctx),
+        host=config.address,
+        port=config.port,
+        log_level=uvicorn_kwargs.pop("log_level", "info"),
+        **ssl,
+        **uvicorn_kwargs,
+    )
+    return Prepared(ctx, uv)
+
+
+def serve(config: ServerConfig) -> None:
+    prepared = prepare(config)
+    log.info(
+        "serving %s on %s:%d (namespace %s)", prepared.scheme, config.address, config.port, config.namespace
+    )
+    uvicorn.Server(prepared.uvicorn_config).run()
+
+
+class BackgroundServer:
+    """The server on a loopback port in a thread, for tests and embedding."""
+
+    def __init__(self, config: ServerConfig, api_client: Any | None = None) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        self.prepared = prepare(config, api_client, log_level="warning")
+        self.server = uvicorn.Server(self.prepared.uvicorn_config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"{self.prepared.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def ctx(self) -> ServerContext:
+        return self.prepared.ctx
+
+    def start(self, timeout: float = 20.0) -> BackgroundServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start; see the log above")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()

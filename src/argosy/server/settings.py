@@ -1,0 +1,155 @@
+"""Reading the server's settings objects from the control-plane namespace, fresh on every request.
+
+``argocd-cm``, ``argocd-secret``, ``argocd-rbac-cm`` and
+``argocd-cmd-params-cm`` are read from Kubernetes when a request needs them,
+so an edit (a new account, an RBAC line, a revoked token) takes effect on the
+next request in every replica. Parsed results (the RBAC enforcer) are reused
+while the object's ``resourceVersion`` is unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from argosy.server.auth.accounts import Account, parse_accounts
+from argosy.server.errors import INTERNAL, APIError
+from argosy.server.kubeapi import KubeAPI, KubeError
+from argosy.server.rbac import Enforcer, PolicyError, RBACConfig, config_from_data
+
+CM = "argocd-cm"
+SECRET = "argocd-secret"
+RBAC_CM = "argocd-rbac-cm"
+CMD_PARAMS_CM = "argocd-cmd-params-cm"
+SIGNING_KEY = "server.secretkey"
+DEFAULT_SESSION_SECONDS = 24 * 3600
+
+
+def decode_secret(secret: Mapping[str, Any] | None) -> dict[str, str]:
+    """Secret ``data`` decoded as UTF-8 text (undecodable values are skipped)."""
+    out: dict[str, str] = {}
+    for key, raw in ((secret or {}).get("data") or {}).items():
+        try:
+            out[str(key)] = base64.b64decode(raw or "").decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return out
+
+
+def secret_bytes(secret: Mapping[str, Any] | None, key: str) -> bytes:
+    raw = ((secret or {}).get("data") or {}).get(key)
+    return base64.b64decode(raw) if raw else b""
+
+
+def parse_duration(value: str, default: int) -> int:
+    """Go durations such as ``24h``, ``1h30m``, ``90s`` (as ``users.session.duration``) in seconds."""
+    text = value.strip()
+    if not text:
+        return default
+    units = {"h": 3600, "m": 60, "s": 1}
+    total, number = 0.0, ""
+    for ch in text:
+        if ch.isdigit() or ch == ".":
+            number += ch
+        elif ch in units and number:
+            total += float(number) * units[ch]
+            number = ""
+        else:
+            return default
+    if number:
+        return default
+    return int(total) if total > 0 else default
+
+
+class Settings:
+    """Live access to the settings objects of one control-plane namespace."""
+
+    def __init__(self, kube: KubeAPI, namespace: str) -> None:
+        self.kube = kube
+        self.namespace = namespace
+        self._lock = threading.Lock()
+        self._rbac_cache: tuple[str, RBACConfig, Enforcer] | None = None
+
+    # -- raw objects -----------------------------------------------------------
+    def configmap(self, name: str) -> dict[str, Any] | None:
+        return self.kube.get(self.namespace, "configmaps", name)
+
+    def configmap_data(self, name: str) -> dict[str, str]:
+        cm = self.configmap(name) or {}
+        return {str(k): str(v) for k, v in (cm.get("data") or {}).items() if v is not None}
+
+    def argocd_cm(self) -> dict[str, str]:
+        return self.configmap_data(CM)
+
+    def secret(self) -> dict[str, Any] | None:
+        return self.kube.get(self.namespace, "secrets", SECRET)
+
+    def signing_key(self) -> bytes:
+        key = secret_bytes(self.secret(), SIGNING_KEY)
+        if not key:
+            raise APIError(
+                INTERNAL,
+                f"Secret {SECRET} in namespace {self.namespace} has no '{SIGNING_KEY}': "
+                "restart the server so it generates one",
+            )
+        return key
+
+    # -- parsed ------------------------------------------------------------------
+    def accounts(self) -> dict[str, Account]:
+        return parse_accounts(self.argocd_cm(), decode_secret(self.secret()))
+
+    def session_duration(self) -> int:
+        return parse_duration(self.argocd_cm().get("users.session.duration", ""), DEFAULT_SESSION_SECONDS)
+
+    def rbac(self) -> tuple[RBACConfig, Enforcer]:
+        """The enforcer for the current ``argocd-rbac-cm``, rebuilt only when it changed.
+
+        A policy that does not parse is refused as a whole (every check
+        denies, except what the built-in policy allows) and named in the error log,
+        rather than half-loaded.
+        """
+        cm = self.configmap(RBAC_CM) or {}
+        version = str((cm.get("metadata") or {}).get("resourceVersion") or "")
+        with self._lock:
+            if self._rbac_cache and self._rbac_cache[0] == version:
+                return self._rbac_cache[1], self._rbac_cache[2]
+        config = config_from_data(cm.get("data") or {})
+        try:
+            enforcer = Enforcer.from_config(config)
+        except PolicyError as err:
+            import logging
+
+            logging.getLogger(__name__).error("argocd-rbac-cm refused, using built-in policy only: %s", err)
+            enforcer = Enforcer("", default_role="")
+        with self._lock:
+            self._rbac_cache = (version, config, enforcer)
+        return config, enforcer
+
+    # -- writes --------------------------------------------------------------------
+    def update_secret(self, mutate: Callable[[dict[str, str]], None], attempts: int = 10) -> None:
+        """Read-modify-write ``argocd-secret`` string data, retrying on conflicts with other replicas."""
+        for _ in range(attempts):
+            secret = self.secret()
+            if secret is None:
+                raise APIError(INTERNAL, f"Secret {SECRET} in namespace {self.namespace} is missing")
+            data = dict(secret.get("data") or {})
+            decoded = decode_secret(secret)
+            before = dict(decoded)
+            mutate(decoded)
+            for key in set(before) | set(decoded):
+                if key not in decoded:
+                    data.pop(key, None)
+                elif before.get(key) != decoded[key]:
+                    data[key] = base64.b64encode(decoded[key].encode("utf-8")).decode("ascii")
+            secret["data"] = data
+            try:
+                self.kube.replace(self.namespace, "secrets", secret)
+                return
+            except KubeError as err:
+                if err.status != 409:
+                    raise err.to_api_error(f"Secret {SECRET}") from None
+                time.sleep(0.05)
+        raise APIError(INTERNAL, f"Secret {SECRET}: too many concurrent updates, retry the request")
