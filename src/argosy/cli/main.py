@@ -8,6 +8,7 @@ from argosy import __version__
 from argosy.cli.admin import admin_app
 from argosy.cli.dev import dev_app
 from argosy.cli.repo_server import repo_server
+from argosy.cli.server_cmd import server
 
 app = typer.Typer(
     name="argosy",
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.add_typer(dev_app, name="dev")
 app.add_typer(admin_app, name="admin")
 app.command("repo-server")(repo_server)
+app.command("server")(server)
 
 
 def _print_version(value: bool) -> None:
