@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from argosy.controller.settings import ControllerSettings
-from argosy.engine.diff import DiffConfig, DiffResult, diff, ignores_extraneous, server_side_diff
+from argosy.engine.diff import (
+    DiffConfig,
+    DiffResult,
+    diff,
+    hash_secret_values,
+    ignores_extraneous,
+    server_side_diff,
+)
 from argosy.engine.health import HealthResult, HealthStatus, ResourceHealth, app_health, assess
 from argosy.engine.sync import ResourceKey, read_hook
 from argosy.engine.tracking import instance_name, normalize_for_diff, set_tracking, shared_resource
@@ -148,6 +155,26 @@ def _external_urls(obj: Mapping[str, Any]) -> list[str]:
     return urls
 
 
+def _inferred_child(key: ResourceKey, desired: Mapping[ResourceKey, int]) -> bool:
+    """Objects a controller derives from ours without an owner reference.
+
+    The endpoints controller copies a Service's labels (tracking label
+    included) onto its Endpoints; like gitops-engine's inferred parents, they
+    belong to the Service and are never pruned on their own.
+    """
+    if key.group == "" and key.kind == "Endpoints":
+        return ResourceKey("", "Service", key.namespace, key.name) in desired
+    return False
+
+
+def _values_hashed(live: Mapping[str, Any]) -> bool:
+    """The live cache keeps Secret values as digests; desired Secrets must be hashed alike."""
+    if live.get("kind") != "Secret":
+        return False
+    values = (live.get("data") or {}).values()
+    return bool(values) and all(isinstance(v, str) and v.startswith("sha256:") for v in values)
+
+
 def _is_hook(obj: Mapping[str, Any]) -> bool:
     """Hooks run during syncs and are never compared; ``Skip`` alone is not a hook."""
     spec, _problems = read_hook(obj)
@@ -208,10 +235,11 @@ def compare_app(
             )
         else:
             comparable_live = normalize_for_diff(tracked, live, settings.tracking)
+            target = hash_secret_values(tracked) if _values_hashed(live) else tracked
             if predicted is not None and key in predicted:
-                d = server_side_diff(tracked, comparable_live, predicted[key], config)
+                d = server_side_diff(target, comparable_live, predicted[key], config)
             else:
-                d = diff(tracked, comparable_live, config)
+                d = diff(target, comparable_live, config)
             res = ResourceComparison(
                 key,
                 api_version_only(obj),
@@ -231,6 +259,8 @@ def compare_app(
         owner_meta = live.get("metadata") or {}
         if owner_meta.get("ownerReferences"):
             continue  # created by a controller from an object we manage (ReplicaSet, Pod...)
+        if _inferred_child(key, seen):
+            continue
         if _is_hook(live):
             result.resources.append(
                 ResourceComparison(

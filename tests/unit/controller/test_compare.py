@@ -140,3 +140,12 @@ def test_secret_values_never_reach_status() -> None:
     entry = run([secret], [live]).resources[0].to_status()
     assert entry["status"] == OUT_OF_SYNC
     assert "c2VjcmV0" not in repr(entry) and "b3RoZXI=" not in repr(entry)
+
+
+def test_endpoints_of_a_desired_service_are_not_pruned() -> None:
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {}}
+    endpoints = live_of({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web"}})
+    result = run([svc], [live_of(svc), endpoints])
+    assert [r.key.kind for r in result.resources] == ["Service"]
+    orphan = live_of({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "gone"}})
+    assert run([svc], [live_of(svc), orphan]).prunable() == [orphan]

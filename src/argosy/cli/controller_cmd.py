@@ -1,0 +1,49 @@
+"""``argosy controller``: run the application controller until interrupted."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+
+import typer
+
+from argosy.controller.bootstrap import bootstrap
+from argosy.controller.manager import Controller
+from argosy.kube.clients import KubeClient
+from argosy.repo import RepoService
+from argosy.settings.clusters import default_kubeconfig, in_cluster_config, running_in_cluster
+
+
+def controller(
+    namespace: str = typer.Option("argocd", "--namespace", "-n", help="Control-plane namespace."),
+    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Kubeconfig (default: in-cluster or ~/.kube/config)."),
+    context: str = typer.Option("", "--context", help="Kubeconfig context."),
+    status_processors: int = typer.Option(4, "--status-processors", min=1, help="Workers comparing apps."),
+    operation_processors: int = typer.Option(2, "--operation-processors", min=1, help="Workers running syncs."),
+    log_level: str = typer.Option("INFO", "--loglevel", help="DEBUG, INFO, WARNING, ERROR."),
+) -> None:
+    """Watch Applications and keep their status (and, when automated, their clusters) in sync with Git."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if kubeconfig is None and not running_in_cluster():
+        kubeconfig = default_kubeconfig()
+    in_cluster = in_cluster_config(kubeconfig, context)
+    client = KubeClient(in_cluster)
+    bootstrap(client, namespace)
+
+    ctl = Controller(
+        client,
+        RepoService(),
+        namespace=namespace,
+        status_workers=status_processors,
+        operation_workers=operation_processors,
+        in_cluster=in_cluster,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    ctl.start()
+    logging.getLogger("argosy.controller").info("controller running in namespace %s", namespace)
+    stop.wait()
+    ctl.stop()

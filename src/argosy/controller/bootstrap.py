@@ -1,0 +1,77 @@
+"""What must exist before the controller can work: the CRDs, the namespace, the default project.
+
+Argo CD ships these as install manifests; Argosy's controller ensures them at
+start (idempotently, with server-side apply), so ``argosy controller`` on an
+empty cluster just works and an existing Argo CD installation's objects are
+left as they are (the default project is only created when missing).
+"""
+
+from __future__ import annotations
+
+import time
+
+from argosy.engine.project import default_project
+from argosy.kube.clients import KubeClient
+from argosy.kube.errors import KubeApiError
+from argosy.model import crd_manifests
+
+FIELD_MANAGER = "argosy-controller"
+
+
+def ensure_crds(client: KubeClient, timeout: float = 60.0) -> None:
+    """Apply the Application, AppProject and ApplicationSet CRDs and wait until they are served."""
+    names = []
+    for crd in crd_manifests():
+        name = crd["metadata"]["name"]
+        names.append(name)
+        client.request(
+            "PATCH",
+            f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}",
+            query={"fieldManager": FIELD_MANAGER, "force": "true"},
+            body=crd,
+            content_type="application/apply-patch+yaml",
+            kind="CustomResourceDefinition",
+        )
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while True:
+            crd = client.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+            conds = (crd.get("status") or {}).get("conditions") or []
+            if any(c.get("type") == "Established" and c.get("status") == "True" for c in conds):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"CustomResourceDefinition {name} not established after {timeout:.0f}s")
+            time.sleep(0.2)
+
+
+def ensure_namespace(client: KubeClient, namespace: str) -> None:
+    try:
+        client.request("GET", f"/api/v1/namespaces/{namespace}")
+    except KubeApiError as exc:
+        if not exc.not_found:
+            raise
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+        try:
+            client.request("POST", "/api/v1/namespaces", body=body)
+        except KubeApiError as again:
+            if not again.conflict:
+                raise
+
+
+def ensure_default_project(client: KubeClient, namespace: str) -> None:
+    """Create the permissive ``default`` AppProject when missing (as Argo CD does)."""
+    try:
+        client.request(
+            "POST",
+            f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/appprojects",
+            body=default_project(namespace),
+        )
+    except KubeApiError as exc:
+        if not exc.conflict:
+            raise
+
+
+def bootstrap(client: KubeClient, namespace: str) -> None:
+    ensure_crds(client)
+    ensure_namespace(client, namespace)
+    ensure_default_project(client, namespace)

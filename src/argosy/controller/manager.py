@@ -1,0 +1,313 @@
+"""The running controller: watches, caches, queues and workers wired together.
+
+* Applications, ``argocd-cm``, AppProjects and Secrets (clusters, repositories)
+  of the control-plane namespace are watched; settings changes take effect at
+  once (every app is re-queued), no restart needed.
+* One :class:`~argosy.kube.livecache.ClusterCache` per destination cluster,
+  started on first use; a change to a live object re-queues the app owning it,
+  so drift shows in status within a second, not at the next periodic refresh.
+* Status workers reconcile apps (render, compare, write status, decide
+  automated sync); operation workers run sync operations. The two pools are
+  separate so a long sync never delays drift detection of other apps.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from argosy.controller.apps import CONFIGMAPS, SECRETS, AppWatch, ObjectStore, app_key
+from argosy.controller.livestate import CacheLiveState
+from argosy.controller.queue import WorkQueue
+from argosy.controller.reconciler import Reconciler
+from argosy.controller.settings import ControllerSettings
+from argosy.engine.tracking import owner_of
+from argosy.kube.clients import KubeClient
+from argosy.kube.discovery import ApiResource
+from argosy.kube.errors import KubeError
+from argosy.kube.exclusions import ResourceFilter
+from argosy.kube.livecache import ClusterCache
+from argosy.kube.objects import ObjectKey
+from argosy.kube.watcher import KindWatcher
+from argosy.settings.clusters import ClusterConfig, cluster_list, in_cluster_config
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+APPPROJECTS = ApiResource(
+    group="argoproj.io",
+    version="v1alpha1",
+    kind="AppProject",
+    name="appprojects",
+    namespaced=True,
+    verbs=frozenset({"get", "list", "watch"}),
+)
+SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
+OperationRunner = Callable[[Obj], None]
+
+
+class ControlPlaneClient:
+    """The ``ControlPlane`` port of the reconciler over the control-plane cluster."""
+
+    def __init__(
+        self, client: KubeClient, namespace: str, projects: ObjectStore, secrets: ObjectStore
+    ) -> None:
+        self.client = client
+        self.namespace = namespace
+        self._projects = projects
+        self._secrets = secrets
+
+    def patch_app(self, namespace: str, name: str, patch: Obj) -> Obj | None:
+        path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/{name}"
+        result: Obj | None = self.client.request(
+            "PATCH", path, body=patch, content_type="application/merge-patch+json", kind="Application"
+        )
+        return result
+
+    def project(self, namespace: str, name: str) -> Obj | None:
+        return self._projects.get(f"{namespace}/{name}")
+
+    def repository_secrets(self) -> list[Obj]:
+        return [
+            s
+            for s in self._secrets.items()
+            if ((s.get("metadata") or {}).get("labels") or {}).get(SECRET_TYPE_LABEL)
+            in ("repository", "repo-creds")
+        ]
+
+    def cluster_secrets(self) -> list[Obj]:
+        return [
+            s
+            for s in self._secrets.items()
+            if ((s.get("metadata") or {}).get("labels") or {}).get(SECRET_TYPE_LABEL) == "cluster"
+        ]
+
+    def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None:
+        meta = app.get("metadata") or {}
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{meta.get('name')}.", "namespace": meta.get("namespace")},
+            "involvedObject": {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "name": meta.get("name"),
+                "namespace": meta.get("namespace"),
+                "uid": meta.get("uid"),
+            },
+            "reason": reason,
+            "message": message[:1024],
+            "type": type_,
+            "source": {"component": "argosy-application-controller"},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        }
+        try:
+            self.client.request("POST", f"/api/v1/namespaces/{meta.get('namespace')}/events", body=event)
+        except KubeError as exc:  # events are best effort
+            log.warning("could not record event %s for %s: %s", reason, meta.get("name"), exc)
+
+
+class Controller:
+    """``start()`` it, ``stop()`` it; everything else runs in its threads."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        renderer: Any,
+        *,
+        namespace: str = "argocd",
+        status_workers: int = 4,
+        operation_workers: int = 2,
+        in_cluster: ClusterConfig | None = None,
+        operation_runner: OperationRunner | None = None,
+    ) -> None:
+        self.client = client
+        self.namespace = namespace
+        self.renderer = renderer
+        self.queue = WorkQueue()
+        self.op_queue = WorkQueue()
+        self._settings = ControllerSettings(namespace=namespace)
+        self._settings_lock = threading.Lock()
+        self._in_cluster = in_cluster or in_cluster_config()
+        self._caches: dict[str, ClusterCache] = {}
+        self._caches_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.operation_runner = operation_runner
+
+        self.configmaps = ObjectStore(self._configmap_changed)
+        self.projects = ObjectStore(lambda old, new: self._requeue_all())
+        self.secrets = ObjectStore(self._secret_changed)
+        self.apps = AppWatch(client, [namespace], self.queue.add)
+        self.cp = ControlPlaneClient(client, namespace, self.projects, self.secrets)
+        self._watchers = [
+            KindWatcher(client, CONFIGMAPS, self.configmaps, namespace=namespace),
+            KindWatcher(client, APPPROJECTS, self.projects, namespace=namespace),
+            KindWatcher(client, SECRETS, self.secrets, namespace=namespace),
+        ]
+        self.reconciler = Reconciler(self.cp, renderer, self.settings, self.resolve_cluster, self.live_for)
+        self._status_workers = status_workers
+        self._operation_workers = operation_workers
+
+    # ------------------------------------------------------------- settings
+    def settings(self) -> ControllerSettings:
+        with self._settings_lock:
+            return self._settings
+
+    def _configmap_changed(self, old: Obj | None, new: Obj | None) -> None:
+        name = str(((new or old or {}).get("metadata") or {}).get("name") or "")
+        if name != "argocd-cm":
+            return
+        settings = ControllerSettings.from_configmap_data((new or {}).get("data") or {}, self.namespace)
+        with self._settings_lock:
+            self._settings = settings
+        with self._caches_lock:
+            caches = list(self._caches.values())
+        for cache in caches:
+            cache.set_filter(ResourceFilter.from_argocd_cm(settings.data))
+            cache.set_owner_of(self._owner_of(settings))
+        self._requeue_all()
+
+    def _secret_changed(self, old: Obj | None, new: Obj | None) -> None:
+        labels = ((new or old or {}).get("metadata") or {}).get("labels") or {}
+        if labels.get(SECRET_TYPE_LABEL) in ("cluster", "repository", "repo-creds"):
+            self._requeue_all()
+
+    def _requeue_all(self) -> None:
+        for app in self.apps.store.items():
+            self.queue.add(app_key(app))
+
+    # ------------------------------------------------------------- clusters
+    def resolve_cluster(self, destination: Obj) -> ClusterConfig:
+        clusters = cluster_list(self.cp.cluster_secrets(), in_cluster=self._in_cluster)
+        return clusters.resolve(str(destination.get("server") or ""), str(destination.get("name") or ""))
+
+    @staticmethod
+    def _owner_of(settings: ControllerSettings) -> Callable[[Obj], str | None]:
+        tracking = settings.tracking
+
+        def owner(obj: Obj) -> str | None:
+            return owner_of(obj, tracking)
+
+        return owner
+
+    def cache_for(self, cluster: ClusterConfig) -> ClusterCache:
+        with self._caches_lock:
+            cache = self._caches.get(cluster.server)
+            if cache is not None and cache.cluster == cluster:
+                return cache
+            if cache is not None:  # credentials or settings of the cluster Secret changed
+                cache.stop(timeout=1.0)
+            settings = self.settings()
+            cache = ClusterCache(
+                cluster,
+                resource_filter=ResourceFilter.from_argocd_cm(settings.data),
+                owner_of=self._owner_of(settings),
+            )
+            cache.subscribe(self._live_changed)
+            cache.start()
+            self._caches[cluster.server] = cache
+        cache.wait_synced(30.0)
+        return cache
+
+    def live_for(self, cluster: ClusterConfig) -> CacheLiveState:
+        return CacheLiveState(self.cache_for(cluster))
+
+    def _live_changed(self, server: str, key: ObjectKey, old: Obj | None, new: Obj | None) -> None:
+        tracking = self.settings().tracking
+        for obj in (new, old):
+            if obj is None:
+                continue
+            owner = owner_of(obj, tracking)
+            if owner:
+                ns, _, name = owner.rpartition("_")
+                self.queue.add(f"{ns or self.namespace}/{name}")
+
+    def cluster_statuses(self) -> list[Any]:
+        with self._caches_lock:
+            return [c.status() for c in self._caches.values()]
+
+    # -------------------------------------------------------------- workers
+    def _status_worker(self) -> None:
+        while not self._stop.is_set():
+            key = self.queue.get(timeout=1.0)
+            if key is None:
+                continue
+            try:
+                app = self.apps.store.get(key)
+                if app is None:
+                    continue
+                if app.get("operation") or _operation_running(app):
+                    self.op_queue.add(key)
+                outcome = self.reconciler.reconcile(app)
+                if outcome.started_sync:
+                    self.op_queue.add(key)
+                if outcome.requeue_after is not None:
+                    self.queue.add_after(key, outcome.requeue_after)
+                self.queue.forget(key)
+            except Exception:
+                log.exception("status worker failed on %s", key)
+                self.queue.add_rate_limited(key)
+            finally:
+                self.queue.done(key)
+
+    def _operation_worker(self) -> None:
+        while not self._stop.is_set():
+            key = self.op_queue.get(timeout=1.0)
+            if key is None:
+                continue
+            try:
+                app = self.apps.store.get(key)
+                if (
+                    app is not None
+                    and self.operation_runner is not None
+                    and (app.get("operation") or _operation_running(app))
+                ):
+                    self.operation_runner(app)
+                    self.queue.add(key)  # recompare after the operation
+                self.op_queue.forget(key)
+            except Exception:
+                log.exception("operation worker failed on %s", key)
+                self.op_queue.add_rate_limited(key)
+            finally:
+                self.op_queue.done(key)
+
+    def start(self) -> None:
+        for w in self._watchers:
+            w.start()
+        for w in self._watchers:
+            w.synced.wait(30.0)
+        self.apps.start()
+        self.apps.wait_synced(30.0)
+        for i in range(self._status_workers):
+            self._spawn(self._status_worker, f"status-{i}")
+        for i in range(self._operation_workers):
+            self._spawn(self._operation_worker, f"operation-{i}")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.queue.shutdown()
+        self.op_queue.shutdown()
+        self.apps.stop()
+        for w in self._watchers:
+            w.stop()
+        with self._caches_lock:
+            caches = list(self._caches.values())
+        for cache in caches:
+            cache.stop(timeout=2.0)
+        for t in self._threads:
+            t.join(timeout=5.0)
+
+
+def _operation_running(app: Obj) -> bool:
+    return ((app.get("status") or {}).get("operationState") or {}).get("phase") in ("Running", "Terminating")

@@ -1,0 +1,337 @@
+"""Reconcile one Application: render, compare, write status, decide automated sync.
+
+One call handles one app key from the work queue and never raises: every
+failure (unknown project or cluster, unreachable cluster, failed render,
+invalid ignore rule) becomes a condition on the app, the previous resources
+are kept, and nothing is pruned or synced on a comparison that did not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from argosy.controller.compare import Comparison, api_group, compare_app
+from argosy.controller.settings import ControllerSettings
+from argosy.controller.status import changed, comparison_status, failed_comparison_status, now_iso
+from argosy.engine import project as project_rules
+from argosy.engine.sync import (
+    AutomatedPolicy,
+    LastSync,
+    ResourceKey,
+    ResourceState,
+    SelfHealSettings,
+    auto_sync_operation,
+    decide_auto_sync,
+)
+from argosy.engine.tracking import instance_name
+from argosy.kube.exclusions import AppExclusions, ExclusionsError, ResourceFilter
+from argosy.repo import RenderRequest, RenderResult, RepoError
+from argosy.settings.clusters import ClusterConfig
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
+
+
+class LiveState(Protocol):
+    """What the reconciler needs of one destination cluster's live cache."""
+
+    def connection_error(self) -> str:
+        """Empty when the cluster's cache is connected and synced, else why not."""
+        ...
+
+    def server_version(self) -> str: ...
+
+    def api_versions(self) -> list[str]: ...
+
+    def is_namespaced(self, group: str, kind: str) -> bool | None: ...
+
+    def owned_by(self, instance: str) -> dict[ResourceKey, Obj]: ...
+
+    def get(self, key: ResourceKey) -> Obj | None: ...
+
+
+class ControlPlane(Protocol):
+    """Reads and writes on the control-plane cluster the reconciler needs."""
+
+    def patch_app(self, namespace: str, name: str, patch: Obj) -> Obj | None: ...
+
+    def project(self, namespace: str, name: str) -> Obj | None: ...
+
+    def repository_secrets(self) -> list[Obj]: ...
+
+    def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None: ...
+
+
+class Renderer(Protocol):
+    def render(self, req: RenderRequest) -> RenderResult: ...
+
+
+@dataclass
+class Outcome:
+    """What one reconcile did, for metrics and for scheduling the next one."""
+
+    requeue_after: float | None = None
+    wrote_status: bool = False
+    started_sync: bool = False
+    comparison: Comparison | None = None
+    error: str = ""
+
+
+def _cond(type_: str, message: str) -> dict[str, str]:
+    return {"type": type_, "message": message}
+
+
+class Reconciler:
+    """Stateless apart from its collaborators; safe to call from several workers (per-key exclusive)."""
+
+    def __init__(
+        self,
+        control_plane: ControlPlane,
+        renderer: Renderer,
+        settings: Callable[[], ControllerSettings],
+        resolve_cluster: Callable[[Obj], ClusterConfig],
+        live_for: Callable[[ClusterConfig], LiveState],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.cp = control_plane
+        self.renderer = renderer
+        self.settings = settings
+        self.resolve_cluster = resolve_cluster
+        self.live_for = live_for
+        self.clock = clock
+
+    # ---------------------------------------------------------------- public
+    def reconcile(self, app: Obj) -> Outcome:
+        settings = self.settings()
+        meta = app.get("metadata") or {}
+        name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
+        refresh = str((meta.get("annotations") or {}).get(REFRESH_ANNOTATION) or "")
+        periodic = (
+            settings.reconciliation_seconds * random.uniform(1.0, 1.1)
+            if settings.reconciliation_seconds
+            else None
+        )
+        try:
+            outcome = self._reconcile(app, settings, refresh)
+        except Exception as exc:  # never let one app break the loop
+            log.exception("reconciling application %s/%s failed", namespace, name)
+            outcome = Outcome(error=f"internal error: {exc}")
+            self._write(app, failed_comparison_status(app, [_cond("UnknownError", outcome.error)]), refresh)
+        if outcome.requeue_after is None or (periodic is not None and periodic < outcome.requeue_after):
+            outcome.requeue_after = periodic
+        return outcome
+
+    # --------------------------------------------------------------- helpers
+    def _write(self, app: Obj, status: Obj, refresh: str, force: bool = False) -> bool:
+        meta = app.get("metadata") or {}
+        patch: Obj = {}
+        if force or refresh or changed(app.get("status") or {}, status):
+            patch["status"] = status
+        if refresh:
+            patch["metadata"] = {"annotations": {REFRESH_ANNOTATION: None}}
+        if not patch:
+            return False
+        self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), patch)
+        return "status" in patch
+
+    def _fail(self, app: Obj, refresh: str, type_: str, message: str) -> Outcome:
+        wrote = self._write(app, failed_comparison_status(app, [_cond(type_, message)]), refresh)
+        return Outcome(wrote_status=wrote, error=message)
+
+    def _reconcile(self, app: Obj, settings: ControllerSettings, refresh: str) -> Outcome:
+        meta = app.get("metadata") or {}
+        spec = app.get("spec") or {}
+        name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
+        if settings.problems:
+            return self._fail(app, refresh, "InvalidSpecError", "; ".join(settings.problems))
+        project_name = str(spec.get("project") or "")
+        project = self.cp.project(settings.namespace, project_name) if project_name else None
+        if project is None:
+            return self._fail(
+                app,
+                refresh,
+                "InvalidSpecError",
+                f"Application referencing project {project_name or '(empty)'} which does not exist",
+            )
+        try:
+            cluster = self.resolve_cluster(spec.get("destination") or {})
+        except LookupError as exc:
+            return self._fail(app, refresh, "InvalidSpecError", f"spec.destination: {exc}")
+        violations = project_rules.check_application(
+            project, app, control_plane_namespace=settings.namespace, clusters=[_cluster_dict(cluster)]
+        )
+        if violations:
+            return self._fail(app, refresh, "InvalidSpecError", "; ".join(v.message for v in violations))
+
+        live = self.live_for(cluster)
+        down = live.connection_error()
+        if down:
+            # Unknown, never "everything is missing": nothing may be pruned on this basis.
+            out = self._fail(app, refresh, "ComparisonError", f"cluster {cluster.describe()}: {down}")
+            out.requeue_after = 10.0
+            return out
+
+        from argosy.settings.repositories import RepositoryStore
+
+        try:
+            request = RenderRequest.from_application(
+                app,
+                kube_version=live.server_version(),
+                api_versions=live.api_versions(),
+                repositories=RepositoryStore.from_objects(self.cp.repository_secrets()),
+                kustomize_build_options=settings.data.get("kustomize.buildOptions", ""),
+                no_cache=refresh == "hard",
+            )
+            rendered = self.renderer.render(request)
+        except (RepoError, ValueError) as exc:
+            out = self._fail(app, refresh, "ComparisonError", f"rendering {_sources(app)} failed: {exc}")
+            out.requeue_after = 30.0
+            return out
+        exclusions = AppExclusions.from_application(app)
+        try:
+            resource_filter = ResourceFilter.from_argocd_cm(settings.data)
+        except ExclusionsError as exc:
+            return self._fail(app, refresh, "InvalidSpecError", str(exc))
+        desired, conditions = [], []
+        for obj in exclusions.filter(rendered.manifests()):
+            group, kind = api_group(obj), str(obj.get("kind") or "")
+            if resource_filter.is_excluded(group, kind, cluster.server, cluster.display_name):
+                name_of = (obj.get("metadata") or {}).get("name")
+                conditions.append(
+                    _cond(
+                        "ExcludedResourceWarning",
+                        f"Resource {group}/{kind} {name_of} is excluded in the settings",
+                    )
+                )
+            else:
+                desired.append(obj)
+        try:
+            config = settings.diff_config(app)
+        except ValueError as exc:
+            return self._fail(app, refresh, "InvalidSpecError", str(exc))
+        instance = instance_name(name, namespace, settings.namespace)
+        owned = {k: v for k, v in live.owned_by(instance).items() if not exclusions.excludes_object(v)}
+        comparison = compare_app(
+            app, desired, owned, live.get, settings, live.is_namespaced, diff_config=config
+        )
+        denied = project_rules.check_resources(
+            project,
+            [(r.desired, bool(r.key.namespace)) for r in comparison.resources if r.desired is not None],
+            destination={
+                "server": cluster.server,
+                "name": cluster.display_name,
+                "namespace": str((spec.get("destination") or {}).get("namespace") or ""),
+            },
+        )
+        if denied:
+            return self._fail(app, refresh, "InvalidSpecError", "; ".join(v.message for v in denied))
+        tools = [s.tool for s in rendered.sources]
+        status = comparison_status(app, comparison, rendered.revisions, tools, conditions)
+        wrote = self._write(app, status, refresh)
+        outcome = Outcome(wrote_status=wrote, comparison=comparison)
+        self._auto_sync(app, settings, comparison, rendered, outcome)
+        return outcome
+
+    def _auto_sync(
+        self,
+        app: Obj,
+        settings: ControllerSettings,
+        comparison: Comparison,
+        rendered: RenderResult,
+        out: Outcome,
+    ) -> None:
+        policy = AutomatedPolicy.from_application(app)
+        if policy is None or app.get("operation"):
+            return
+        status = app.get("status") or {}
+        op_state = status.get("operationState") or {}
+        running = op_state.get("phase") in ("Running", "Terminating")
+        last = last_sync(app) if op_state else None
+        states = [
+            ResourceState(r.key.group, r.key.kind, r.key.namespace, r.key.name, r.status, r.requires_pruning)
+            for r in comparison.resources
+            if not r.hook
+        ]
+        decision = decide_auto_sync(
+            policy,
+            revision=rendered.revision,
+            sync_status=comparison.sync_status,
+            resources=states,
+            last=last,
+            now=self.clock(),
+            operation_in_progress=running,
+            deleting=bool((app.get("metadata") or {}).get("deletionTimestamp")),
+            settings=SelfHealSettings(timeout=timedelta(seconds=settings.self_heal_timeout_seconds)),
+        )
+        meta = app.get("metadata") or {}
+        if decision.verdict == "sync":
+            operation = auto_sync_operation(app, rendered.revision, decision)
+            self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), {"operation": operation})
+            out.started_sync = True
+        elif decision.verdict == "wait" and decision.at is not None:
+            out.requeue_after = max(0.1, (decision.at - self.clock()).total_seconds())
+        if decision.condition:
+            cond = {"type": "SyncError", "message": str(decision.condition)}
+            conditions = [c for c in status.get("conditions") or [] if c.get("type") != "SyncError"]
+            conditions.append({**cond, "lastTransitionTime": now_iso()})
+            self.cp.patch_app(
+                str(meta.get("namespace")), str(meta.get("name")), {"status": {"conditions": conditions}}
+            )
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _without_revision(source: Any) -> Any:
+    if isinstance(source, dict):
+        return {k: v for k, v in source.items() if k != "targetRevision"}
+    return source
+
+
+def last_sync(app: Obj) -> LastSync:
+    """What the app's ``status.operationState`` says about its latest sync."""
+    state = (app.get("status") or {}).get("operationState") or {}
+    result = state.get("syncResult") or {}
+    sync_op = (state.get("operation") or {}).get("sync") or {}
+    spec = app.get("spec") or {}
+    used = result.get("sources") or result.get("source")
+    wanted = spec.get("sources") or spec.get("source")
+    same = used is None or (
+        [_without_revision(s) for s in used] == [_without_revision(s) for s in wanted or []]
+        if isinstance(used, list)
+        else _without_revision(used) == _without_revision(wanted)
+    )
+    return LastSync(
+        revision=str(result.get("revision") or sync_op.get("revision") or ""),
+        phase=str(state.get("phase") or ""),
+        finished_at=_parse_time(state.get("finishedAt")),
+        message=str(state.get("message") or ""),
+        same_source=same,
+        self_heal_attempts=int(sync_op.get("autoHealAttemptsCount") or 0),
+    )
+
+
+def _sources(app: Obj) -> str:
+    spec = app.get("spec") or {}
+    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    return ", ".join(f"{s.get('repoURL')} {s.get('path') or s.get('chart') or ''}".strip() for s in sources)
+
+
+def _cluster_dict(cluster: ClusterConfig) -> Obj:
+    return {
+        "server": cluster.server,
+        "name": cluster.display_name,
+        "namespaces": list(cluster.namespaces or []),
+    }
