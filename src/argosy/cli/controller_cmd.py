@@ -18,10 +18,14 @@ from argosy.settings.clusters import default_kubeconfig, in_cluster_config, runn
 
 def controller(
     namespace: str = typer.Option("argocd", "--namespace", "-n", help="Control-plane namespace."),
-    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Kubeconfig (default: in-cluster or ~/.kube/config)."),
+    kubeconfig: Path | None = typer.Option(
+        None, "--kubeconfig", help="Kubeconfig (default: in-cluster or ~/.kube/config)."
+    ),
     context: str = typer.Option("", "--context", help="Kubeconfig context."),
     status_processors: int = typer.Option(4, "--status-processors", min=1, help="Workers comparing apps."),
-    operation_processors: int = typer.Option(2, "--operation-processors", min=1, help="Workers running syncs."),
+    operation_processors: int = typer.Option(
+        2, "--operation-processors", min=1, help="Workers running syncs."
+    ),
     log_level: str = typer.Option("INFO", "--loglevel", help="DEBUG, INFO, WARNING, ERROR."),
 ) -> None:
     """Watch Applications and keep their status (and, when automated, their clusters) in sync with Git."""
