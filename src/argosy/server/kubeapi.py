@@ -98,21 +98,19 @@ class KubeAPI:
         content_type: str = "application/json",
     ) -> dict[str, Any]:
         headers = {"Accept": "application/json", "Content-Type": content_type}
+        params = [(k, v) for k, v in (query or {}).items() if v is not None]
+        req = self.api_client.param_serialize(
+            method, path, query_params=params, header_params=headers, body=body, auth_settings=["BearerToken"]
+        )
         try:
-            resp = self.api_client.call_api(
-                path,
-                method,
-                query_params=list((query or {}).items()),
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
-                _request_timeout=30,
-            )
+            resp = self.api_client.call_api(*req, _request_timeout=30)
+            data = resp.read()
         except ApiException as err:
-            raise KubeError(err.status or 500, _api_message(err)) from None
-        data = resp.data
+            raise KubeError(err.status or 503, _api_message(err)) from None
+        except OSError as err:
+            raise KubeError(503, f"control plane unreachable: {err}") from None
+        if not 200 <= resp.status <= 299:
+            raise KubeError(resp.status, _message_of(data, str(resp.reason or "")))
         return json.loads(data) if data else {}
 
     @staticmethod
@@ -211,11 +209,15 @@ class KubeAPI:
             w.stop()  # type: ignore[no-untyped-call]
 
 
-def _api_message(err: ApiException) -> str:
+def _message_of(data: Any, fallback: str) -> str:
     try:
-        payload = json.loads(err.body or "")
+        payload = json.loads(data or "")
     except (TypeError, ValueError):
-        return str(err.reason or err.body or "unknown error")
+        return fallback or "unknown error"
     if isinstance(payload, dict) and payload.get("message"):
         return str(payload["message"])
-    return str(err.reason or "unknown error")
+    return fallback or "unknown error"
+
+
+def _api_message(err: ApiException) -> str:
+    return _message_of(err.body, str(err.reason or ""))
