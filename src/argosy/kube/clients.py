@@ -109,6 +109,9 @@ def configuration_for(cluster: ClusterConfig, pool_size: int = 16) -> Any:
         source = f"kubeconfig {cluster.kubeconfig}" if cluster.kubeconfig else "its cluster Secret"
         raise KubeError(cluster.describe(), f"cannot load credentials from {source}: {exc}") from exc
     cfg.connection_pool_maxsize = pool_size
+    # One transport retry (a pooled connection the server closed); every caller has its
+    # own backoff, and urllib3's default three retries only multiply the waiting and the logs.
+    cfg.retries = urllib3.Retry(total=1, redirect=0, status=0)
     return cfg
 
 
@@ -160,9 +163,17 @@ class KubeClient:
         self, cluster: ClusterConfig, *, hook: RequestHook | None = None, pool_size: int = 16
     ) -> None:
         self.cluster = cluster
-        self.name = cluster.describe()
         self._hook = hook
         self.api: Any = k8s.ApiClient(configuration_for(cluster, pool_size))
+        self.name = cluster.describe()
+        if self.host.rstrip("/") != cluster.server:
+            # The in-cluster destination reached through a kubeconfig: say where it really is.
+            self.name = (
+                f"{self.name[:-1]} at {self.host})"
+                if self.name.endswith(")")
+                else f"{self.name} at {self.host}"
+            )
+
         self._lock = threading.Lock()
 
     @classmethod
