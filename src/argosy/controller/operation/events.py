@@ -1,0 +1,62 @@
+"""Kubernetes Events the runner records on the Application, with Argo CD's reasons.
+
+* ``OperationStarted`` (Normal): a sync began (not repeated when resuming);
+* ``ResourceUpdated`` (Normal): one object was applied, replaced, created or pruned;
+* ``SyncFailed`` (Warning): one object could not be written or its hook failed;
+* ``OperationCompleted``: Normal when the sync succeeded, Warning when it failed,
+  with Argo CD's wording ("Sync operation to <rev> succeeded" / "... failed: <why>").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from argosy.controller.operation.ports import AppPort
+from argosy.model.status import OperationPhase
+
+OPERATION_STARTED: Final = "OperationStarted"
+OPERATION_COMPLETED: Final = "OperationCompleted"
+RESOURCE_UPDATED: Final = "ResourceUpdated"
+SYNC_FAILED: Final = "SyncFailed"
+RESOURCE_DELETED: Final = "ResourceDeleted"
+NORMAL: Final = "Normal"
+WARNING: Final = "Warning"
+
+
+def _what(operation: Mapping[str, Any]) -> str:
+    sync = operation.get("sync")
+    partial = isinstance(sync, Mapping) and bool(sync.get("resources"))
+    return "Partial sync operation" if partial else "Sync operation"
+
+
+def _initiator(operation: Mapping[str, Any]) -> str:
+    by = operation.get("initiatedBy")
+    if isinstance(by, Mapping):
+        if by.get("automated"):
+            return "automated sync policy"
+        if by.get("username"):
+            return str(by["username"])
+    return "unknown user"
+
+
+def started(port: AppPort, operation: Mapping[str, Any], revision: str) -> None:
+    target = revision or "(unknown revision)"
+    message = f"{_what(operation)} to {target} started, initiated by {_initiator(operation)}"
+    port.emit_event(OPERATION_STARTED, message, NORMAL)
+
+
+def completed(port: AppPort, operation: Mapping[str, Any], revision: str, phase: str, message: str) -> None:
+    head = f"{_what(operation)} to {revision or '(unknown revision)'}"
+    if phase == OperationPhase.SUCCEEDED.value:
+        port.emit_event(OPERATION_COMPLETED, f"{head} succeeded", NORMAL)
+    else:
+        port.emit_event(OPERATION_COMPLETED, f"{head} failed: {message}", WARNING)
+
+
+def resource_updated(port: AppPort, what: str, message: str) -> None:
+    port.emit_event(RESOURCE_UPDATED, f"{what}: {message}" if message else what, NORMAL)
+
+
+def resource_failed(port: AppPort, what: str, message: str) -> None:
+    port.emit_event(SYNC_FAILED, f"{what}: {message}", WARNING)

@@ -1,0 +1,171 @@
+"""The runner's ports over a real cluster (:mod:`argosy.kube`).
+
+:class:`KubeClusterPort` writes objects as a sync does: client-side apply
+through ``kubectl apply`` (last-applied annotation), server-side apply with
+Argosy's field manager, replace, create and delete; every dry run is a
+server-side dry run (server-side apply with ``dryRun=All``), which checks the
+manifest against the API server's schema and admission and answers "not
+found" for a kind whose CRD is not installed yet.
+
+:class:`KubeAppPort` writes ``status`` of an Application object with a JSON
+merge patch (Argo CD's CRD has no status subresource), re-reads its operation
+phase, and records core/v1 Events about it. The controller may use its own
+status writer instead; this one is complete and is what the integration tests use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from argosy.engine.sync import ApplyMode, PropagationPolicy
+from argosy.kube.apply import ClusterOps, Propagation
+from argosy.kube.clients import KubeClient
+from argosy.kube.errors import KubeApiError, KubeError
+from argosy.kube.kubectl import KubectlApplier
+from argosy.kube.objects import ObjectKey
+from argosy.model.constants import API_VERSION, KIND_APPLICATION
+
+log = logging.getLogger(__name__)
+
+_PROPAGATION = {
+    PropagationPolicy.FOREGROUND: Propagation.FOREGROUND,
+    PropagationPolicy.BACKGROUND: Propagation.BACKGROUND,
+    PropagationPolicy.ORPHAN: Propagation.ORPHAN,
+}
+
+
+def _coords(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    return (
+        str(obj.get("apiVersion") or ""),
+        str(obj.get("kind") or ""),
+        str(meta.get("namespace") or ""),
+        str(meta.get("name") or ""),
+    )
+
+
+def _short(obj: Mapping[str, Any], verb: str) -> str:
+    """kubectl's way of saying what happened: ``deployment.apps/web configured``."""
+    key = ObjectKey.of(obj)
+    kind = key.kind.lower() + (f".{key.group}" if key.group else "")
+    return f"{kind}/{key.name} {verb}"
+
+
+class KubeClusterPort:
+    """:class:`~argosy.controller.operation.ports.ClusterPort` over :mod:`argosy.kube.apply`."""
+
+    def __init__(
+        self, client: KubeClient, ops: ClusterOps | None = None, kubectl: KubectlApplier | None = None
+    ):
+        self.client = client
+        self.ops = ops or ClusterOps(client)
+        self.kubectl = kubectl or KubectlApplier(client)
+
+    def apply(
+        self, obj: Mapping[str, Any], *, mode: ApplyMode, dry_run: bool, force: bool, validate: bool
+    ) -> str:
+        body = dict(obj)
+        if dry_run or mode is ApplyMode.SERVER_SIDE:
+            self.ops.server_side_apply(body, force=force or dry_run, dry_run=dry_run)
+            return _short(obj, "serverside-applied" + (" (server dry run)" if dry_run else ""))
+        result = self.kubectl.apply([body], validate=validate, force=force)[0]
+        if result.error is not None:
+            raise result.error
+        return _short(obj, "configured")
+
+    def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:
+        self.ops.create(dict(obj), dry_run=dry_run)
+        return _short(obj, "created" + (" (server dry run)" if dry_run else ""))
+
+    def replace(self, obj: Mapping[str, Any], *, dry_run: bool, force: bool, update_in_place: bool) -> str:
+        self.ops.replace(dict(obj), force=force and not update_in_place, dry_run=dry_run)
+        return _short(obj, "replaced" + (" (server dry run)" if dry_run else ""))
+
+    def delete(self, obj: Mapping[str, Any], *, propagation: PropagationPolicy) -> None:
+        api_version, kind, namespace, name = _coords(obj)
+        self.ops.delete(api_version, kind, namespace, name, propagation=_PROPAGATION[propagation])
+
+    def get(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
+        api_version, kind, namespace, name = _coords(obj)
+        try:
+            return self.ops.get(api_version, kind, namespace, name)
+        except KubeApiError as exc:
+            if exc.not_found:  # the kind itself is not served (yet)
+                return None
+            raise
+
+
+class KubeAppPort:
+    """:class:`~argosy.controller.operation.ports.AppPort` for one Application object."""
+
+    def __init__(
+        self, client: KubeClient, namespace: str, name: str, *, component: str = "argosy-controller"
+    ):
+        self.client = client
+        self.namespace = namespace
+        self.name = name
+        self.component = component
+        self.path = f"/apis/{API_VERSION}/namespaces/{namespace}/applications/{name}"
+
+    def read(self) -> dict[str, Any]:
+        found = self.client.request(
+            "GET", self.path, verb="get", kind=KIND_APPLICATION, namespace=self.namespace
+        )
+        return dict(found)
+
+    def patch_status(self, partial_status: Mapping[str, Any], *, clear_operation: bool = False) -> None:
+        body: dict[str, Any] = {"status": dict(partial_status)}
+        if clear_operation:
+            body["operation"] = None
+        self.client.request(
+            "PATCH",
+            self.path,
+            body=body,
+            content_type="application/merge-patch+json",
+            verb="patch",
+            kind=KIND_APPLICATION,
+            namespace=self.namespace,
+        )
+
+    def operation_phase(self) -> str | None:
+        state = (self.read().get("status") or {}).get("operationState") or {}
+        phase = state.get("phase")
+        return str(phase) if phase else None
+
+    def emit_event(self, reason: str, message: str, type_: str = "Normal") -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": f"{self.name}.{uuid4().hex[:16]}", "namespace": self.namespace},
+            "involvedObject": {
+                "apiVersion": API_VERSION,
+                "kind": KIND_APPLICATION,
+                "name": self.name,
+                "namespace": self.namespace,
+            },
+            "reason": reason,
+            "message": message[:1024],
+            "type": type_,
+            "source": {"component": self.component},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        }
+        try:
+            self.client.request(
+                "POST",
+                f"/api/v1/namespaces/{self.namespace}/events",
+                body=event,
+                verb="create",
+                kind="Event",
+                namespace=self.namespace,
+            )
+        except KubeError as exc:  # an event is worth a log line, never a failed sync
+            log.warning(
+                "could not record event %s on application %s/%s: %s", reason, self.namespace, self.name, exc
+            )
