@@ -8,6 +8,7 @@ in a thread on a free port.
 
 from __future__ import annotations
 
+import http.cookiejar
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,7 +51,9 @@ def server(control_plane: ControlPlane) -> Iterator[BackgroundServer]:
 
 @pytest.fixture(scope="module")
 def api(server: BackgroundServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    # A client that keeps no cookies: the login cookie must not authenticate later "anonymous" calls.
+    jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    with httpx.Client(base_url=server.url, timeout=30, cookies=jar) as client:
         yield client
 
 

@@ -83,6 +83,7 @@ ACCOUNTS = {
     "accounts.alice": "apiKey, login",
     "accounts.bot": "apiKey",
     "accounts.nobody": "login",
+    "accounts.tcadmin": "login",
     "accounts.locked": "login",
     "accounts.pwchange": "login",
     "accounts.disabled": "login",

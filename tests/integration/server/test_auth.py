@@ -31,6 +31,8 @@ def test_initial_admin_secret_created_and_usable(
     assert claims["exp"] - claims["iat"] == 24 * 3600
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     assert resp.cookies.get("argocd.token") == token
+    cookie_auth = api.get("/api/v1/account/admin", headers={"Cookie": f"argocd.token={token}"})
+    assert cookie_auth.status_code == 200, cookie_auth.text
     info = api.get("/api/v1/session/userinfo", headers=bearer(token)).json()
     assert info == {"loggedIn": True, "username": "admin", "iss": "argocd", "groups": []}
 
