@@ -72,8 +72,11 @@ class RunningController:
         last: Obj = {}
         while time.monotonic() < deadline:
             last = self.app(name)
-            if check(last):
-                return last
+            try:
+                if check(last):
+                    return last
+            except (AssertionError, KeyError):
+                pass  # status not written yet
             time.sleep(0.1)
         raise AssertionError(
             f"timed out after {timeout:.0f}s waiting for app {name}: {what}; status: {last.get('status')}"
