@@ -103,8 +103,8 @@ class OperationRunner:
         record, resumed = self._record(app, revision, source)
         operation = record.operation
         if not resumed:
-            events.started(self.app_port, operation, revision)
             self.app_port.patch_status({"operationState": record.to_dict()})
+            events.started(self.app_port, operation, revision)
         policy = retry_policy(app, operation)
         while True:
             attempt = self._attempt(app, record, desired, prunable)
