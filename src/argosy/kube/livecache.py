@@ -42,7 +42,7 @@ from argosy.kube.discovery import (
     discover,
     established_crd_kinds,
 )
-from argosy.kube.errors import ClusterUnreachable, KubeError
+from argosy.kube.errors import ClusterUnreachable, KubeApiError, KubeError
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.metrics import RequestHook
 from argosy.kube.objects import DEFAULT_KEPT_MANAGERS, ObjectKey, lean
@@ -328,6 +328,15 @@ class ClusterCache(WatchSink):
                 # unreachable; it is reported in the message while other kinds keep working.
                 self._failing[watcher.name] = f"{watcher.name}: {error}"
             self._refresh_status()
+        if (
+            isinstance(error, KubeApiError)
+            and error.status in (403, 404, 405)
+            and not watcher.synced.is_set()
+        ):
+            # A kind we may not list (RBAC) or that vanished must not block wait_synced forever;
+            # the watcher keeps retrying with backoff and the message says which kind fails.
+            watcher.synced.set()
+            self._check_synced()
 
     def _refresh_status(self) -> None:
         unreachable = [m for m in self._failing.values() if "is unreachable" in m]

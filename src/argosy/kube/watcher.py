@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -120,8 +121,13 @@ class KindWatcher:
                     self._list()
                     self.sink.healthy(self)
                     attempt = 0
-                self._watch_once()
-                attempt = 0
+                opened = time.monotonic()
+                if self._watch_once() or time.monotonic() - opened > 1.0:
+                    attempt = 0
+                else:
+                    # The server ended an empty watch at once (shutting down?): do not spin.
+                    self._wait(self.backoff.delay(attempt))
+                    attempt += 1
             except KubeApiError as exc:
                 if exc.gone:
                     self.resource_version = ""
@@ -173,8 +179,9 @@ class KindWatcher:
         self.relists += 1
         self.synced.set()
 
-    def _watch_once(self) -> None:
-        """Watch until the server ends the stream (normally after ``timeoutSeconds``)."""
+    def _watch_once(self) -> bool:
+        """Watch until the server ends the stream (normally after ``timeoutSeconds``);
+        True when at least one event (bookmarks included) arrived."""
         query = {
             "resourceVersion": self.resource_version,
             "allowWatchBookmarks": "true",
@@ -190,10 +197,12 @@ class KindWatcher:
             self._stream = stream
         if self.stopped:
             stream.close()
-            return
+            return False
         self.sink.healthy(self)
+        received = False
         try:
             for event in stream:
+                received = True
                 kind = event.get("type")
                 obj = event.get("object") or {}
                 if kind == "ERROR":
@@ -208,6 +217,7 @@ class KindWatcher:
             with self._lock:
                 self._stream = None
             stream.close()
+        return received
 
 
 WatcherFactory = Callable[[ApiResource, str], KindWatcher]

@@ -279,6 +279,11 @@ class ClusterList:
         return found
 
 
+def in_cluster_enabled(argocd_cm: Mapping[str, str]) -> bool:
+    """``cluster.inClusterEnabled`` of argocd-cm (default true), as Argo CD reads it."""
+    return str(argocd_cm.get("cluster.inClusterEnabled", "true")).strip().lower() != "false"
+
+
 def cluster_list(
     secrets: Iterable[Mapping[str, Any]],
     *,
