@@ -324,3 +324,48 @@ class RecordingClusterPort(KubeClusterPort):
         uid = str((found or {}).get("metadata", {}).get("uid") or "")
         self.calls.append(("delete", str(obj["metadata"]["name"]), uid))
         super().delete(obj, propagation=propagation)
+
+
+class TerminatingAppPort(KubeAppPort):
+    """A user runs terminate-op (sets phase Terminating on the stored app) once the hook runs."""
+
+    def __init__(self, cluster: ClusterHandle, client: KubeClient, namespace: str, name: str) -> None:
+        super().__init__(client, namespace, name)
+        self.cluster = cluster
+        self.done = False
+
+    def operation_phase(self) -> str | None:
+        if not self.done and live(self.cluster, "job", self.namespace, "migrate") is not None:
+            self.done = True
+            patch = {"status": {"operationState": {"phase": "Terminating"}}}
+            self.cluster.kubectl(
+                "patch",
+                "applications.argoproj.io",
+                self.name,
+                "-n",
+                self.namespace,
+                "--type",
+                "merge",
+                "-p",
+                json.dumps(patch),
+            )
+        return super().operation_phase()
+
+
+def test_terminate_stops_the_operation_and_deletes_the_running_hook(
+    crds: ClusterHandle, client: KubeClient, namespace: str
+) -> None:
+    name = make_app(crds, namespace)
+    stuck = job("migrate", namespace, "PreSync", fail=True)
+    del stuck["spec"]["activeDeadlineSeconds"]  # unschedulable: runs until terminated
+    port = TerminatingAppPort(crds, client, namespace, name)
+    state = OperationRunner(KubeClusterPort(client), port, config()).run(
+        port.read(), [stuck, configmap("settings", namespace, 0)], [], REVISION, SOURCE
+    )
+    assert (state["phase"], state["message"]) == ("Failed", "Operation terminated")
+    assert by_name(state)["migrate"]["message"] == "Terminated"
+    stored = port.read()
+    assert stored["status"]["operationState"]["phase"] == "Failed"
+    assert live(crds, "configmap", namespace, "settings") is None
+    gone = crds.kubectl("wait", "--for=delete", "job/migrate", "-n", namespace, "--timeout=60s", check=False)
+    assert gone.returncode == 0, gone.stderr

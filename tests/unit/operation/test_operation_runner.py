@@ -277,3 +277,22 @@ def test_blocked_plan_fails_without_touching_anything() -> None:
     assert state["phase"] == "Failed"
     assert "sync-wave" in state["message"] and "not a whole number" in state["message"]
     assert cluster.log == []
+
+
+def test_crd_over_the_annotation_limit_is_server_side_applied_and_the_result_says_why() -> None:
+    big = {**CRD, "spec": {**CRD["spec"], "description": "x" * 300_000}}
+    applied: list[str] = []
+
+    class Modes(FakeCluster):
+        def apply(
+            self, obj: Mapping[str, Any], *, mode: Any, dry_run: bool, force: bool, validate: bool
+        ) -> str:
+            if not dry_run:
+                applied.append(str(mode))
+            return super().apply(obj, mode=mode, dry_run=dry_run, force=force, validate=validate)
+
+    state, _, _, _ = run([big, cm("small")], cluster=Modes(FakeClock()))
+    assert state["phase"] == "Succeeded"
+    assert applied == ["client-side", "server-side"]  # kind order: ConfigMap before CRD
+    message = results(state)["Sync/CustomResourceDefinition/widgets.example.com"]["message"]
+    assert "server-side apply chosen automatically" in message and "262144" in message

@@ -283,16 +283,13 @@ class Attempt:
 
     def _delete_before_creation(self, tasks: list[SyncTask]) -> None:
         """Delete earlier runs of hooks about to be created, and wait until they are gone."""
-        started = parse_timestamp(self.record.started_at) if self.record.started_at else None
         doomed: list[SyncTask] = []
         for task in tasks:
             assert task.target is not None
             live = self.cluster.get(ref(task.target))
             if live is None:
                 continue
-            entry = self.record.result(task)
-            created = _created_at(live)
-            if entry is not None and started is not None and created is not None and created >= started:
+            if self.record.result(task) is not None and self._ours(live):
                 continue  # in flight when the controller stopped: this run's own hook
             self.cluster.delete(ref(task.target), propagation=task.options.propagation_policy)
             doomed.append(task)
@@ -322,8 +319,16 @@ class Attempt:
             msg = f"{msg} ({task.apply_mode_reason})"
         return msg
 
+    def _ours(self, live: Mapping[str, Any] | None) -> bool:
+        """Whether a live object was created during this operation (so by it: a resumed write)."""
+        created = _created_at(live) if live is not None else None
+        if created is None or not self.record.started_at:
+            return False
+        return created >= parse_timestamp(self.record.started_at)
+
     def _write(self, task: SyncTask) -> bool:
         now = self.now()
+        obj = task.target or {}
         self._wrote = True
         try:
             msg = self._call(task, dry_run=False)
@@ -331,7 +336,7 @@ class Attempt:
             if (
                 task.action is Action.CREATE
                 and is_already_exists(exc)
-                and self.record.result(task) is not None
+                and self._ours(self.cluster.get(ref(obj)))
             ):
                 msg = f"{task.key.kind.lower()}/{task.key.name} already created by this operation"
             else:
