@@ -34,6 +34,13 @@ class ControlPlane:
         data = self.get("secret", name).get("data") or {}
         return base64.b64decode(data[key]).decode()
 
+    def patch_app(self, name: str, patch: Any, patch_type: str = "merge") -> None:
+        """Write an Application as the controller would (status, operation), bypassing the API."""
+        self.cluster.kubectl(
+            "patch", "applications.argoproj.io", name, "-n", self.namespace,
+            "--type", patch_type, "-p", json.dumps(patch),
+        )  # fmt: skip
+
     def set_policy(self, csv: str) -> None:
         self.apply(configmap("argocd-rbac-cm", {"policy.csv": csv}))
 

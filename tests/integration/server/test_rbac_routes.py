@@ -208,10 +208,7 @@ def test_seed_guest_sees_but_cannot_sync_until_granted_exactly_one_app(
         ).json() == {"value": "yes"}
     finally:
         control_plane.set_policy(SEED_POLICY)
-        control_plane.cluster.kubectl(
-            "patch", "applications.argoproj.io", "simple-app", "-n", control_plane.namespace,
-            "--type", "json", "-p", '[{"op":"remove","path":"/operation"}]', check=False,
-        )  # fmt: skip
+        control_plane.patch_app("simple-app", {"operation": None})
 
 
 def test_project_admin_role_cannot_touch_other_projects(

@@ -11,6 +11,7 @@ the caller may ``get`` are sent (checked per event, so RBAC edits apply at once)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import AsyncIterator
@@ -55,11 +56,15 @@ def _watch_thread(
                     )
                     break
                 version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
+                if loop.is_closed():
+                    return
                 loop.call_soon_threadsafe(queue.put_nowait, {"type": event.get("type"), "object": obj})
     except Exception:  # the API server went away; end the stream, the client reconnects
         pass
     finally:
-        loop.call_soon_threadsafe(queue.put_nowait, None)
+        if not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the server shut down meanwhile
+                loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
 def _wanted(ctx: ServerContext, caller: Caller, app: dict[str, Any], name: str, projects: set[str]) -> bool:
