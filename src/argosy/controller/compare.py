@@ -27,6 +27,7 @@ from argosy.engine.diff import (
     hash_secret_values,
     ignores_extraneous,
     server_side_diff,
+    use_server_side_diff,
 )
 from argosy.engine.health import HealthResult, HealthStatus, ResourceHealth, app_health, assess
 from argosy.engine.sync import ResourceKey, read_hook
@@ -35,6 +36,8 @@ from argosy.engine.tracking import instance_name, normalize_for_diff, set_tracki
 Obj = dict[str, Any]
 # (group, kind) -> True namespaced, False cluster-scoped, None unknown (e.g. CRD not installed yet)
 NamespacedFn = Callable[[str, str], bool | None]
+# (desired, live) -> the object a server-side-apply dry run of desired predicts, or None
+PredictFn = Callable[[Obj, Obj], Obj | None]
 
 SYNCED, OUT_OF_SYNC, UNKNOWN = "Synced", "OutOfSync", "Unknown"
 
@@ -188,14 +191,16 @@ def compare_app(
     live_lookup: Callable[[ResourceKey], Obj | None],
     settings: ControllerSettings,
     is_namespaced: NamespacedFn,
-    predicted: Mapping[ResourceKey, Obj] | None = None,
+    predict: PredictFn | None = None,
     diff_config: DiffConfig | None = None,
+    server_side_default: bool = True,
 ) -> Comparison:
     """Compare rendered ``desired`` objects with live state.
 
     ``live_tracked`` are live objects whose tracking metadata names this app;
     ``live_lookup`` finds a live object at a desired key even when another app
-    (or nobody) tracks it; ``predicted`` holds server-side dry-run results by key.
+    (or nobody) tracks it; ``predict(desired, live)`` returns the server-side
+    dry-run result of applying ``desired`` (None: unavailable, diff structurally).
     """
     meta = app.get("metadata") or {}
     spec = app.get("spec") or {}
@@ -235,9 +240,14 @@ def compare_app(
             )
         else:
             comparable_live = normalize_for_diff(tracked, live, settings.tracking)
-            target = hash_secret_values(tracked) if _values_hashed(live) else tracked
-            if predicted is not None and key in predicted:
-                d = server_side_diff(target, comparable_live, predicted[key], config)
+            hashed = _values_hashed(live)
+            target = hash_secret_values(tracked) if hashed else tracked
+            predicted = None
+            if predict is not None and use_server_side_diff(tracked, live, server_side_default):
+                predicted = predict(tracked, live)
+            if predicted is not None:
+                predicted = hash_secret_values(predicted) if hashed else predicted
+                d = server_side_diff(target, comparable_live, predicted, config)
             else:
                 d = diff(target, comparable_live, config)
             res = ResourceComparison(

@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from argosy.controller.apps import CONFIGMAPS, SECRETS, AppWatch, ObjectStore, app_key
-from argosy.controller.livestate import CacheLiveState
+from argosy.controller.livestate import CacheLiveState, Predictions
 from argosy.controller.queue import WorkQueue
 from argosy.controller.reconciler import Reconciler
 from argosy.controller.settings import ControllerSettings
 from argosy.engine.tracking import owner_of
+from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.discovery import ApiResource
 from argosy.kube.errors import KubeError
@@ -135,6 +136,7 @@ class Controller:
         self._settings_lock = threading.Lock()
         self._in_cluster = in_cluster or in_cluster_config()
         self._caches: dict[str, ClusterCache] = {}
+        self._predictions: dict[str, Predictions] = {}
         self._caches_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -216,7 +218,13 @@ class Controller:
         return cache
 
     def live_for(self, cluster: ClusterConfig) -> CacheLiveState:
-        return CacheLiveState(self.cache_for(cluster))
+        cache = self.cache_for(cluster)
+        with self._caches_lock:
+            predictions = self._predictions.get(cluster.server)
+            if predictions is None or predictions.ops.client is not cache.client:
+                predictions = Predictions(ClusterOps(cache.client, lambda: cache.resources))
+                self._predictions[cluster.server] = predictions
+        return CacheLiveState(cache, predictions)
 
     def _live_changed(self, server: str, key: ObjectKey, old: Obj | None, new: Obj | None) -> None:
         tracking = self.settings().tracking
@@ -227,6 +235,11 @@ class Controller:
             if owner:
                 ns, _, name = owner.rpartition("_")
                 self.queue.add(f"{ns or self.namespace}/{name}")
+
+    def server_side_dry_runs(self) -> int:
+        """Dry-run calls made for server-side diffs so far (cache misses), for metrics and tests."""
+        with self._caches_lock:
+            return sum(p.calls for p in self._predictions.values())
 
     def cluster_statuses(self) -> list[Any]:
         with self._caches_lock:

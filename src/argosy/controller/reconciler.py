@@ -55,6 +55,10 @@ class LiveState(Protocol):
 
     def get(self, key: ResourceKey) -> Obj | None: ...
 
+    def predict(self, desired: Obj, live: Obj) -> Obj | None:
+        """The server-side-apply dry-run result of ``desired`` (None when unavailable)."""
+        ...
+
 
 class ControlPlane(Protocol):
     """Reads and writes on the control-plane cluster the reconciler needs."""
@@ -218,7 +222,15 @@ class Reconciler:
         instance = instance_name(name, namespace, settings.namespace)
         owned = {k: v for k, v in live.owned_by(instance).items() if not exclusions.excludes_object(v)}
         comparison = compare_app(
-            app, desired, owned, live.get, settings, live.is_namespaced, diff_config=config
+            app,
+            desired,
+            owned,
+            live.get,
+            settings,
+            live.is_namespaced,
+            predict=live.predict,
+            diff_config=config,
+            server_side_default=settings.server_side_diff,
         )
         denied = project_rules.check_resources(
             project,

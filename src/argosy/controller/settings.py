@@ -48,6 +48,7 @@ class ControllerSettings:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     overrides: dict[str, ResourceOverride] = field(default_factory=dict)
     app_namespaces: tuple[str, ...] = ()
+    server_side_diff: bool = True
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -81,8 +82,10 @@ class ControllerSettings:
         app_namespaces = tuple(
             ns.strip() for ns in data.get("application.namespaces", "").split(",") if ns.strip()
         )
+        server_side = data.get("controller.diff.server.side", "true").strip().lower() != "false"
         return cls(
             data=data,
+            server_side_diff=server_side,
             namespace=namespace,
             reconciliation_seconds=reconciliation,
             self_heal_timeout_seconds=self_heal,

@@ -131,6 +131,8 @@ def test_kubectl_applied_objects_are_synced_and_drift_shows_within_two_seconds(
     kinds = sorted(r["kind"] for r in resources)
     assert kinds == ["ConfigMap", "CustomResourceDefinition", "Deployment", "Gadget", "Service"]
     assert all(r["status"] == "Synced" and "diff" not in r for r in resources), resources
+    # The comparison was server-side (dry-run apply), the default.
+    assert ctl.controller is not None and ctl.controller.server_side_dry_runs() >= 5
     # The excluded kind never appears, and the app says why.
     conditions = {c["type"]: c["message"] for c in app["status"].get("conditions") or []}
     assert (
