@@ -14,7 +14,7 @@ from typing import Any
 from argosy.engine.project import check_application
 from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
-from argosy.server.errors import INVALID_ARGUMENT, PERMISSION_DENIED, APIError, not_found
+from argosy.server.errors import ABORTED, INVALID_ARGUMENT, PERMISSION_DENIED, APIError, not_found
 from argosy.server.kubeapi import KubeError
 from argosy.server.rbac import app_rbac_object
 from argosy.settings.clusters import cluster_list, is_cluster_secret
@@ -112,4 +112,6 @@ def update_app(
             if err.status != 409:
                 raise err.to_api_error(f"application '{name}'") from None
             time.sleep(0.05)
-    raise APIError(INVALID_ARGUMENT, f"application '{name}': too many concurrent updates, retry the request")
+    raise APIError(
+        ABORTED, f"application '{name}': too many concurrent updates, retry the request", http_status=409
+    )

@@ -10,6 +10,7 @@ while the object's ``resourceVersion`` is unchanged.
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ RBAC_CM = "argocd-rbac-cm"
 CMD_PARAMS_CM = "argocd-cmd-params-cm"
 SIGNING_KEY = "server.secretkey"
 DEFAULT_SESSION_SECONDS = 24 * 3600
+log = logging.getLogger(__name__)
 
 
 def decode_secret(secret: Mapping[str, Any] | None) -> dict[str, str]:
@@ -120,9 +122,7 @@ class Settings:
         try:
             enforcer = Enforcer.from_config(config)
         except PolicyError as err:
-            import logging
-
-            logging.getLogger(__name__).error("argocd-rbac-cm refused, using built-in policy only: %s", err)
+            log.error("argocd-rbac-cm refused, using built-in policy only: %s", err)
             enforcer = Enforcer("", default_role="")
         with self._lock:
             self._rbac_cache = (version, config, enforcer)

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from argosy.server.auth.accounts import Account
@@ -176,7 +176,3 @@ class SessionManager:
         ):
             raise TokenError("account password has changed since token issued, please re-login")
         return Caller(claims=claims, username=name, capability=capability)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

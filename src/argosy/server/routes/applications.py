@@ -251,19 +251,22 @@ def delete_application(
     ns = app["metadata"]["namespace"]
     if cascade is False and propagationPolicy:
         raise APIError(INVALID_ARGUMENT, "cannot set propagation policy when cascading is disabled")
-    resource_finalizers = {RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND}
-    finalizers = list((app.get("metadata") or {}).get("finalizers") or [])
-    if cascade is None or cascade:
-        wanted_finalizer = propagation_finalizer(propagationPolicy)
-        new = [f for f in finalizers if f not in resource_finalizers or f == wanted_finalizer]
-        if wanted_finalizer not in new:
-            new.append(wanted_finalizer)
-    else:
-        new = [f for f in finalizers if f not in resource_finalizers]
-    if new != finalizers:
+    wanted_finalizer = propagation_finalizer(propagationPolicy) if cascade is not False else ""
 
-        def mutate(current: dict[str, Any]) -> None:
-            current.setdefault("metadata", {})["finalizers"] = new
+    def finalizers_for(current: list[str]) -> list[str]:
+        """Argo CD's SetCascadedDeletion/UnSetCascadedDeletion: one resources finalizer, or none."""
+        resource_finalizers = {RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND}
+        new = [f for f in current if f not in resource_finalizers or f == wanted_finalizer]
+        if wanted_finalizer and wanted_finalizer not in new:
+            new.append(wanted_finalizer)
+        return new
+
+    current = list((app.get("metadata") or {}).get("finalizers") or [])
+    if finalizers_for(current) != current:
+
+        def mutate(obj: dict[str, Any]) -> None:
+            meta = obj.setdefault("metadata", {})
+            meta["finalizers"] = finalizers_for(list(meta.get("finalizers") or []))
 
         update_app(ctx, name, ns, mutate)
     try:
