@@ -21,6 +21,7 @@ from typing import Any
 
 from argosy.controller.apps import CONFIGMAPS, SECRETS, AppWatch, ObjectStore, app_key
 from argosy.controller.livestate import CacheLiveState, Predictions
+from argosy.controller.operations import OperationExecutor
 from argosy.controller.queue import WorkQueue
 from argosy.controller.reconciler import Reconciler
 from argosy.controller.settings import ControllerSettings
@@ -33,6 +34,11 @@ from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache
 from argosy.kube.objects import ObjectKey
 from argosy.kube.watcher import KindWatcher
+from argosy.model.constants import (
+    POST_DELETE_FINALIZER,
+    RESOURCES_FINALIZER,
+    RESOURCES_FINALIZER_BACKGROUND,
+)
 from argosy.settings.clusters import ClusterConfig, cluster_list, in_cluster_config
 
 log = logging.getLogger(__name__)
@@ -46,7 +52,6 @@ APPPROJECTS = ApiResource(
     verbs=frozenset({"get", "list", "watch"}),
 )
 SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
-OperationRunner = Callable[[Obj], None]
 
 
 class ControlPlaneClient:
@@ -125,7 +130,6 @@ class Controller:
         status_workers: int = 4,
         operation_workers: int = 2,
         in_cluster: ClusterConfig | None = None,
-        operation_runner: OperationRunner | None = None,
     ) -> None:
         self.client = client
         self.namespace = namespace
@@ -140,7 +144,6 @@ class Controller:
         self._caches_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.operation_runner = operation_runner
 
         self.configmaps = ObjectStore(self._configmap_changed)
         self.projects = ObjectStore(lambda old, new: self._requeue_all())
@@ -153,6 +156,7 @@ class Controller:
             KindWatcher(client, SECRETS, self.secrets, namespace=namespace),
         ]
         self.reconciler = Reconciler(self.cp, renderer, self.settings, self.resolve_cluster, self.live_for)
+        self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for)
         self._status_workers = status_workers
         self._operation_workers = operation_workers
 
@@ -255,6 +259,9 @@ class Controller:
                 app = self.apps.store.get(key)
                 if app is None:
                     continue
+                if (app.get("metadata") or {}).get("deletionTimestamp"):
+                    self.op_queue.add(key)  # deleting resources can take long: not on this pool
+                    continue
                 if app.get("operation") or _operation_running(app):
                     self.op_queue.add(key)
                 outcome = self.reconciler.reconcile(app)
@@ -276,19 +283,30 @@ class Controller:
                 continue
             try:
                 app = self.apps.store.get(key)
-                if (
-                    app is not None
-                    and self.operation_runner is not None
-                    and (app.get("operation") or _operation_running(app))
-                ):
-                    self.operation_runner(app)
-                    self.queue.add(key)  # recompare after the operation
+                if app is not None:
+                    self._operate(key, app)
                 self.op_queue.forget(key)
             except Exception:
                 log.exception("operation worker failed on %s", key)
                 self.op_queue.add_rate_limited(key)
             finally:
                 self.op_queue.done(key)
+
+    def _operate(self, key: str, app: Obj) -> None:
+        meta = app.get("metadata") or {}
+        if meta.get("deletionTimestamp"):
+            if self.executor.delete(app):
+                ours = (RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND, POST_DELETE_FINALIZER)
+                keep = [f for f in meta.get("finalizers") or [] if f not in ours]
+                self.cp.patch_app(
+                    str(meta.get("namespace")), str(meta.get("name")), {"metadata": {"finalizers": keep}}
+                )
+            else:
+                self.op_queue.add_after(key, 5.0)
+            return
+        if app.get("operation") or _operation_running(app):
+            self.executor.run(app)
+            self.queue.add(key)  # compare again after the operation
 
     def start(self) -> None:
         for w in self._watchers:

@@ -76,6 +76,28 @@ class Renderer(Protocol):
     def render(self, req: RenderRequest) -> RenderResult: ...
 
 
+class ComparisonFailed(Exception):
+    """The comparison could not be made; becomes a condition of ``type`` on the app."""
+
+    def __init__(self, type_: str, message: str, requeue_after: float | None = None) -> None:
+        super().__init__(message)
+        self.type = type_
+        self.message = message
+        self.requeue_after = requeue_after
+
+
+@dataclass
+class Snapshot:
+    """Everything one comparison produced, for the status writer and the sync runner."""
+
+    cluster: ClusterConfig
+    live: LiveState
+    rendered: RenderResult
+    comparison: Comparison
+    conditions: list[dict[str, str]]
+    project: Obj
+
+
 @dataclass
 class Outcome:
     """What one reconcile did, for metrics and for scheduling the next one."""
@@ -148,38 +170,40 @@ class Reconciler:
         wrote = self._write(app, failed_comparison_status(app, [_cond(type_, message)]), refresh)
         return Outcome(wrote_status=wrote, error=message)
 
-    def _reconcile(self, app: Obj, settings: ControllerSettings, refresh: str) -> Outcome:
+    def prepare(self, app: Obj, settings: ControllerSettings, no_cache: bool = False) -> Snapshot:
+        """Check the app against its project, render it and compare it with live state.
+
+        Raises :class:`ComparisonFailed` (condition type + message) on anything
+        that stops an honest comparison; the sync runner uses the same path so
+        it applies exactly what the comparison saw.
+        """
         meta = app.get("metadata") or {}
         spec = app.get("spec") or {}
         name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
         if settings.problems:
-            return self._fail(app, refresh, "InvalidSpecError", "; ".join(settings.problems))
+            raise ComparisonFailed("InvalidSpecError", "; ".join(settings.problems))
         project_name = str(spec.get("project") or "")
         project = self.cp.project(settings.namespace, project_name) if project_name else None
         if project is None:
-            return self._fail(
-                app,
-                refresh,
+            raise ComparisonFailed(
                 "InvalidSpecError",
                 f"Application referencing project {project_name or '(empty)'} which does not exist",
             )
         try:
             cluster = self.resolve_cluster(spec.get("destination") or {})
         except LookupError as exc:
-            return self._fail(app, refresh, "InvalidSpecError", f"spec.destination: {exc}")
+            raise ComparisonFailed("InvalidSpecError", f"spec.destination: {exc}") from exc
         violations = project_rules.check_application(
             project, app, control_plane_namespace=settings.namespace, clusters=[_cluster_dict(cluster)]
         )
         if violations:
-            return self._fail(app, refresh, "InvalidSpecError", "; ".join(v.message for v in violations))
+            raise ComparisonFailed("InvalidSpecError", "; ".join(v.message for v in violations))
 
         live = self.live_for(cluster)
         down = live.connection_error()
         if down:
             # Unknown, never "everything is missing": nothing may be pruned on this basis.
-            out = self._fail(app, refresh, "ComparisonError", f"cluster {cluster.describe()}: {down}")
-            out.requeue_after = 10.0
-            return out
+            raise ComparisonFailed("ComparisonError", f"cluster {cluster.describe()}: {down}", 10.0)
 
         from argosy.settings.repositories import RepositoryStore
 
@@ -190,35 +214,31 @@ class Reconciler:
                 api_versions=live.api_versions(),
                 repositories=RepositoryStore.from_objects(self.cp.repository_secrets()),
                 kustomize_build_options=settings.data.get("kustomize.buildOptions", ""),
-                no_cache=refresh == "hard",
+                no_cache=no_cache,
             )
             rendered = self.renderer.render(request)
         except (RepoError, ValueError) as exc:
-            out = self._fail(app, refresh, "ComparisonError", f"rendering {_sources(app)} failed: {exc}")
-            out.requeue_after = 30.0
-            return out
+            raise ComparisonFailed(
+                "ComparisonError", f"rendering {_sources(app)} failed: {exc}", 30.0
+            ) from exc
         exclusions = AppExclusions.from_application(app)
         try:
             resource_filter = ResourceFilter.from_argocd_cm(settings.data)
         except ExclusionsError as exc:
-            return self._fail(app, refresh, "InvalidSpecError", str(exc))
+            raise ComparisonFailed("InvalidSpecError", str(exc)) from exc
         desired, conditions = [], []
         for obj in exclusions.filter(rendered.manifests()):
             group, kind = api_group(obj), str(obj.get("kind") or "")
             if resource_filter.is_excluded(group, kind, cluster.server, cluster.display_name):
                 name_of = (obj.get("metadata") or {}).get("name")
-                conditions.append(
-                    _cond(
-                        "ExcludedResourceWarning",
-                        f"Resource {group}/{kind} {name_of} is excluded in the settings",
-                    )
-                )
+                message = f"Resource {group}/{kind} {name_of} is excluded in the settings"
+                conditions.append(_cond("ExcludedResourceWarning", message))
             else:
                 desired.append(obj)
         try:
             config = settings.diff_config(app)
         except ValueError as exc:
-            return self._fail(app, refresh, "InvalidSpecError", str(exc))
+            raise ComparisonFailed("InvalidSpecError", str(exc)) from exc
         instance = instance_name(name, namespace, settings.namespace)
         owned = {k: v for k, v in live.owned_by(instance).items() if not exclusions.excludes_object(v)}
         comparison = compare_app(
@@ -242,12 +262,21 @@ class Reconciler:
             },
         )
         if denied:
-            return self._fail(app, refresh, "InvalidSpecError", "; ".join(v.message for v in denied))
-        tools = [s.tool for s in rendered.sources]
-        status = comparison_status(app, comparison, rendered.revisions, tools, conditions)
+            raise ComparisonFailed("InvalidSpecError", "; ".join(v.message for v in denied))
+        return Snapshot(cluster, live, rendered, comparison, conditions, project)
+
+    def _reconcile(self, app: Obj, settings: ControllerSettings, refresh: str) -> Outcome:
+        try:
+            snap = self.prepare(app, settings, no_cache=refresh == "hard")
+        except ComparisonFailed as failed:
+            out = self._fail(app, refresh, failed.type, failed.message)
+            out.requeue_after = failed.requeue_after
+            return out
+        tools = [s.tool for s in snap.rendered.sources]
+        status = comparison_status(app, snap.comparison, snap.rendered.revisions, tools, snap.conditions)
         wrote = self._write(app, status, refresh)
-        outcome = Outcome(wrote_status=wrote, comparison=comparison)
-        self._auto_sync(app, settings, comparison, rendered, outcome)
+        outcome = Outcome(wrote_status=wrote, comparison=snap.comparison)
+        self._auto_sync(app, settings, snap.comparison, snap.rendered, outcome)
         return outcome
 
     def _auto_sync(

@@ -1,0 +1,149 @@
+"""Run an Application's requested operation: sync (incl. rollback) and resource deletion.
+
+The operation worker calls :meth:`OperationExecutor.run` for an app whose
+``operation`` field is set or whose ``operationState`` is still Running (a
+restarted controller resumes it). The app is rendered at the operation's
+revision (and source, for a rollback) and compared exactly as the status loop
+does, then handed to the :class:`~argosy.controller.operation.OperationRunner`.
+A sync whose comparison fails ends in phase Error with the reason; nothing is
+applied or pruned on a failed render.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from argosy.controller.operation import (
+    OperationRunner,
+    RunnerConfig,
+    delete_app_resources,
+    resume_revision,
+)
+from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
+from argosy.controller.reconciler import ComparisonFailed, Reconciler
+from argosy.controller.settings import ControllerSettings
+from argosy.engine.sync import DesiredObject, ResourceStatus
+from argosy.kube.apply import ClusterOps
+from argosy.kube.clients import KubeClient
+from argosy.kube.livecache import ClusterCache
+from argosy.model.constants import RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+_STATUS = {"Synced": ResourceStatus.SYNCED, "OutOfSync": ResourceStatus.OUT_OF_SYNC}
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def requested_operation(app: Obj) -> Obj | None:
+    """The operation to run: the ``operation`` field, or the one a Running state recorded."""
+    op = app.get("operation") or ((app.get("status") or {}).get("operationState") or {}).get("operation")
+    return op if isinstance(op, dict) and op else None
+
+
+def app_at_operation(app: Obj, revision: str) -> Obj:
+    """The app as the operation wants it rendered: its revision, and a rollback's source."""
+    out = copy.deepcopy(app)
+    spec = out.setdefault("spec", {})
+    sync = (requested_operation(out) or {}).get("sync") or {}
+    if sync.get("sources"):
+        spec["sources"] = copy.deepcopy(sync["sources"])
+        spec.pop("source", None)
+    elif sync.get("source"):
+        spec["source"] = copy.deepcopy(sync["source"])
+    revisions = sync.get("revisions") or []
+    if spec.get("sources"):
+        for i, src in enumerate(spec["sources"]):
+            if i < len(revisions) and revisions[i]:
+                src["targetRevision"] = revisions[i]
+    elif revision and spec.get("source"):
+        spec["source"]["targetRevision"] = revision
+    return out
+
+
+class OperationExecutor:
+    """Runs operations with the reconciler's comparison and the cluster's live cache."""
+
+    def __init__(
+        self,
+        control_plane: KubeClient,
+        reconciler: Reconciler,
+        settings: Any,
+        cache_for: Any,
+    ) -> None:
+        self.client = control_plane
+        self.reconciler = reconciler
+        self.settings = settings
+        self.cache_for = cache_for
+
+    def _ports(
+        self, app: Obj, cache: ClusterCache, settings: ControllerSettings
+    ) -> tuple[KubeClusterPort, KubeAppPort, RunnerConfig]:
+        meta = app.get("metadata") or {}
+        cluster_port = KubeClusterPort(cache.client, ops=ClusterOps(cache.client, lambda: cache.resources))
+        app_port = KubeAppPort(self.client, str(meta.get("namespace")), str(meta.get("name")))
+        return cluster_port, app_port, RunnerConfig(overrides=settings.overrides)
+
+    def run(self, app: Obj) -> None:
+        settings: ControllerSettings = self.settings()
+        meta = app.get("metadata") or {}
+        app_port = KubeAppPort(self.client, str(meta.get("namespace")), str(meta.get("name")))
+        operation = requested_operation(app)
+        if operation is None:
+            return
+        sync = operation.get("sync") or {}
+        revision = resume_revision(app) or str(sync.get("revision") or "")
+        target = app_at_operation(app, revision)
+        try:
+            snap = self.reconciler.prepare(target, settings)
+        except ComparisonFailed as failed:
+            state = {
+                "operation": operation,
+                "phase": "Error",
+                "message": f"{failed.type}: {failed.message}",
+                "startedAt": _now(),
+                "finishedAt": _now(),
+            }
+            app_port.patch_status({"operationState": state}, clear_operation=True)
+            app_port.emit_event("OperationCompleted", f"Sync operation failed: {failed.message}", "Warning")
+            return
+        cache = self.cache_for(snap.cluster)
+        cluster_port, app_port, config = self._ports(app, cache, settings)
+        desired = [
+            DesiredObject(r.desired, r.live, _STATUS.get(r.status, ResourceStatus.OUT_OF_SYNC))
+            if r.live is not None
+            else DesiredObject(r.desired, None, ResourceStatus.MISSING)
+            for r in snap.comparison.resources
+            if r.desired is not None
+        ]
+        spec = target.get("spec") or {}
+        source = spec.get("source") or (spec.get("sources") or [None])[0]
+        runner = OperationRunner(cluster_port, app_port, config)
+        runner.run(app, desired, snap.comparison.prunable(), snap.rendered.revision, source)
+
+    def delete(self, app: Obj) -> bool:
+        """Delete an app's resources as its finalizer says; True when the finalizers may go."""
+        settings: ControllerSettings = self.settings()
+        finalizers = (app.get("metadata") or {}).get("finalizers") or []
+        if not any(f in (RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND) for f in finalizers):
+            return True
+        try:
+            snap = self.reconciler.prepare(app, settings)
+        except ComparisonFailed as failed:
+            name = (app.get("metadata") or {}).get("name")
+            log.warning("cannot delete resources of %s yet: %s", name, failed)
+            return False
+        cache = self.cache_for(snap.cluster)
+        cluster_port, app_port, config = self._ports(app, cache, settings)
+        live = [r.live for r in snap.comparison.resources if r.live is not None and not r.hook]
+        hooks = [r.desired for r in snap.comparison.resources if r.hook and r.desired is not None]
+        revision = snap.rendered.revision
+        result = delete_app_resources(
+            app, live, cluster_port, app_port, post_delete_hooks=hooks, revision=revision, config=config
+        )
+        return bool(result.succeeded)
