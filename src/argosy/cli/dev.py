@@ -59,6 +59,10 @@ def build_cmd(
         raise _fail(str(exc)) from exc
     for name, path in sorted(found.items()):
         out.print(f"{name}\t{path}")
+    for component in components:
+        recorded = build.entry_dir(component) / "BUILD_SECONDS"
+        if recorded.exists():
+            err.print(f"first build of {component.key}: {recorded.read_text().strip()}s")
     err.print(f"binaries ready in {time.monotonic() - started:.1f}s; PATH dir: {cache_dir() / 'path'}")
 
 
