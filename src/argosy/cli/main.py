@@ -6,6 +6,7 @@ import typer
 
 from argosy import __version__
 from argosy.cli.admin import admin_app
+from argosy.cli.controller_cmd import controller
 from argosy.cli.dev import dev_app
 from argosy.cli.repo_server import repo_server
 from argosy.cli.server_cmd import server
@@ -20,6 +21,7 @@ app.add_typer(dev_app, name="dev")
 app.add_typer(admin_app, name="admin")
 app.command("repo-server")(repo_server)
 app.command("server")(server)
+app.command("controller")(controller)
 
 
 def _print_version(value: bool) -> None:
