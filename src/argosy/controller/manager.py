@@ -130,6 +130,7 @@ class Controller:
         status_workers: int = 4,
         operation_workers: int = 2,
         in_cluster: ClusterConfig | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.namespace = namespace
@@ -155,8 +156,10 @@ class Controller:
             KindWatcher(client, APPPROJECTS, self.projects, namespace=namespace),
             KindWatcher(client, SECRETS, self.secrets, namespace=namespace),
         ]
-        self.reconciler = Reconciler(self.cp, renderer, self.settings, self.resolve_cluster, self.live_for)
-        self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for)
+        self.reconciler = Reconciler(
+            self.cp, renderer, self.settings, self.resolve_cluster, self.live_for, clock
+        )
+        self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for, clock)
         self._status_workers = status_workers
         self._operation_workers = operation_workers
 

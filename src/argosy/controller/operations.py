@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from argosy.controller.operation import (
     resume_revision,
 )
 from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
-from argosy.controller.reconciler import ComparisonFailed, Reconciler
+from argosy.controller.reconciler import ComparisonFailed, Reconciler, window_decision
 from argosy.controller.settings import ControllerSettings
 from argosy.engine.sync import DesiredObject, ResourceStatus
 from argosy.kube.apply import ClusterOps
@@ -38,6 +39,14 @@ _STATUS = {"Synced": ResourceStatus.SYNCED, "OutOfSync": ResourceStatus.OUT_OF_S
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _automated(operation: Obj) -> bool:
+    return bool((operation.get("initiatedBy") or {}).get("automated"))
+
+
+def _already_running(app: Obj) -> bool:
+    return ((app.get("status") or {}).get("operationState") or {}).get("phase") in ("Running", "Terminating")
 
 
 def requested_operation(app: Obj) -> Obj | None:
@@ -75,7 +84,9 @@ class OperationExecutor:
         reconciler: Reconciler,
         settings: Any,
         cache_for: Any,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.clock = clock
         self.client = control_plane
         self.reconciler = reconciler
         self.settings = settings
@@ -112,6 +123,24 @@ class OperationExecutor:
             app_port.patch_status({"operationState": state}, clear_operation=True)
             app_port.emit_event("OperationCompleted", f"Sync operation failed: {failed.message}", "Warning")
             return
+        if resume_revision(app) is None and not _already_running(app):
+            # A sync already running when a window closes may finish; a new one may not start.
+            manual = not _automated(operation)
+            verdict = window_decision(snap.project, app, self.clock(), manual=manual)
+            if verdict is not None and not verdict.allowed:
+                if manual:
+                    message = f"Cannot sync: blocked by sync window: {verdict.reason}"
+                    state = {
+                        "operation": operation,
+                        "phase": "Failed",
+                        "message": message,
+                        "startedAt": _now(),
+                        "finishedAt": _now(),
+                    }
+                    app_port.patch_status({"operationState": state}, clear_operation=True)
+                    app_port.emit_event("OperationCompleted", message, "Warning")
+                # An automated sync stays requested and starts when the window opens.
+                return
         cache = self.cache_for(snap.cluster)
         cluster_port, app_port, config = self._ports(app, cache, settings)
         desired = [

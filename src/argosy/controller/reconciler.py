@@ -28,6 +28,7 @@ from argosy.engine.sync import (
     auto_sync_operation,
     decide_auto_sync,
 )
+from argosy.engine.syncwindows import SyncDecision, SyncWindows
 from argosy.engine.tracking import instance_name
 from argosy.kube.exclusions import AppExclusions, ExclusionsError, ResourceFilter
 from argosy.repo import RenderRequest, RenderResult, RepoError
@@ -107,6 +108,15 @@ class Outcome:
     started_sync: bool = False
     comparison: Comparison | None = None
     error: str = ""
+    blocked_by_window: str = ""
+
+
+def window_decision(project: Obj, app: Obj, now: datetime, *, manual: bool) -> SyncDecision | None:
+    """The sync-window verdict for ``app`` now (None when no window of its project matches it)."""
+    windows = SyncWindows.from_project(project).matches(app)
+    if not len(windows):
+        return None
+    return windows.decide(now, manual=manual)
 
 
 def _cond(type_: str, message: str) -> dict[str, str]:
@@ -276,12 +286,13 @@ class Reconciler:
         status = comparison_status(app, snap.comparison, snap.rendered.revisions, tools, snap.conditions)
         wrote = self._write(app, status, refresh)
         outcome = Outcome(wrote_status=wrote, comparison=snap.comparison)
-        self._auto_sync(app, settings, snap.comparison, snap.rendered, outcome)
+        self._auto_sync(app, snap.project, settings, snap.comparison, snap.rendered, outcome)
         return outcome
 
     def _auto_sync(
         self,
         app: Obj,
+        project: Obj,
         settings: ControllerSettings,
         comparison: Comparison,
         rendered: RenderResult,
@@ -312,6 +323,14 @@ class Reconciler:
         )
         meta = app.get("metadata") or {}
         if decision.verdict == "sync":
+            windows = window_decision(project, app, self.clock(), manual=False)
+            if windows is not None and not windows.allowed:
+                # Wait for the window: look again when it opens (or in a minute if unknown).
+                opens = SyncWindows.from_project(project).matches(app).next_allowed(self.clock())
+                delay = (opens - self.clock()).total_seconds() if opens is not None else 60.0
+                out.requeue_after = max(1.0, delay)
+                out.blocked_by_window = windows.reason
+                return
             operation = auto_sync_operation(app, rendered.revision, decision)
             self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), {"operation": operation})
             out.started_sync = True
