@@ -1,0 +1,463 @@
+"""``argosy app``: create, inspect, change, sync and delete Applications, as ``argocd app``.
+
+Same verbs, flags and columns as Argo CD's CLI (``app list`` prints
+``NAME CLUSTER NAMESPACE PROJECT STATUS HEALTH SYNCPOLICY CONDITIONS REPO PATH
+TARGET``). Syncs are requests the controller runs; ``app sync`` and ``app
+wait`` follow the controller's progress until the operation ends and exit 1
+when it fails or the ``--timeout`` passes. ``app diff`` exits 1 when live
+differs from Git, for scripts, as ``argocd app diff``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.console import Console
+
+from argosy.cli.client import cli_errors, global_options, open_backend
+from argosy.cli.commands import appview
+from argosy.cli.commands.appdiff import diff_text, manifests_text
+from argosy.cli.commands.appspec import SourceFlags, apply_flags, labels_of, new_application, unset
+from argosy.cli.commands.backend import EXIT_COMMAND_SPECIFIC, Backend, CliError, Obj
+from argosy.cli.commands.progress import WaitFor, Watcher, results_table
+from argosy.cli.output import check_format, print_items, print_object, table
+
+app_app = typer.Typer(help="Manage applications.", no_args_is_help=True)
+app_app.callback()(global_options)
+
+OUTPUT = typer.Option("", "-o", "--output", help="Output format: wide|json|yaml|name.")
+TIMEOUT = typer.Option(0, "--timeout", help="Seconds to wait (0: no limit).")
+
+
+def _optional_project(backend: Backend, app: Obj) -> Obj | None:
+    try:
+        return backend.get_project(str((app.get("spec") or {}).get("project") or "default"))
+    except CliError:
+        return None
+
+
+@app_app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    output: str = OUTPUT,
+    project: list[str] = typer.Option([], "-p", "--project", help="Only apps of these projects."),
+    selector: str = typer.Option("", "-l", "--selector", help="Label selector (key=value,...)."),
+) -> None:
+    """List applications."""
+    with cli_errors():
+        check_format(output)
+        apps = open_backend(ctx).list_apps(project, selector)
+        print_items(apps, output, appview.LIST_HEADERS, appview.list_row, name=appview.qualified_name)
+
+
+@app_app.command("get")
+def get_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    output: str = OUTPUT,
+    refresh: bool = typer.Option(False, "--refresh", help="Compare again with Git before showing."),
+    hard_refresh: bool = typer.Option(False, "--hard-refresh", help="Render again, ignoring caches."),
+) -> None:
+    """Show an application: source, sync and health, sync window, operation, conditions, resources."""
+    with cli_errors():
+        check_format(output)
+        backend = open_backend(ctx)
+        app = backend.get_app(name, "hard" if hard_refresh else "normal" if refresh else "")
+        if not print_object(app, output):
+            typer.echo(appview.app_get_text(app, _optional_project(backend, app)))
+
+
+def _flags(**kw: Any) -> SourceFlags:
+    return SourceFlags(**kw)
+
+
+@app_app.command("create")
+def create_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument("", help="Application name (or metadata.name of -f)."),
+    file: Path | None = typer.Option(None, "-f", "--file", help="Application manifest (YAML/JSON)."),
+    repo: str = typer.Option("", "--repo", help="Repository URL."),
+    path: str = typer.Option("", "--path", help="Path in the repository."),
+    revision: str = typer.Option("", "--revision", help="Target revision (branch, tag, commit)."),
+    helm_chart: str = typer.Option("", "--helm-chart", help="Helm chart (Helm repository sources)."),
+    dest_server: str = typer.Option("", "--dest-server", help="Destination cluster URL."),
+    dest_name: str = typer.Option("", "--dest-name", help="Destination cluster name."),
+    dest_namespace: str = typer.Option("", "--dest-namespace", help="Destination namespace."),
+    project: str = typer.Option("", "--project", help="AppProject (default: default)."),
+    sync_policy: str = typer.Option("", "--sync-policy", help="automated or none."),
+    auto_prune: bool | None = typer.Option(
+        None, "--auto-prune/--no-auto-prune", help="Prune when auto-syncing."
+    ),
+    self_heal: bool | None = typer.Option(
+        None, "--self-heal/--no-self-heal", help="Undo drift when auto-syncing."
+    ),
+    allow_empty: bool | None = typer.Option(
+        None, "--allow-empty/--no-allow-empty", help="Auto-sync to no resources."
+    ),
+    sync_option: list[str] = typer.Option(
+        [], "--sync-option", help="Sync option, e.g. CreateNamespace=true."
+    ),
+    helm_set: list[str] = typer.Option([], "--helm-set", help="Helm parameter key=value."),
+    helm_set_string: list[str] = typer.Option(
+        [], "--helm-set-string", help="Helm string parameter key=value."
+    ),
+    values: list[str] = typer.Option([], "--values", help="Helm values file (in the repository)."),
+    release_name: str = typer.Option("", "--release-name", help="Helm release name."),
+    kustomize_image: list[str] = typer.Option([], "--kustomize-image", help="Kustomize image override."),
+    nameprefix: str = typer.Option("", "--nameprefix", help="Kustomize namePrefix."),
+    namesuffix: str = typer.Option("", "--namesuffix", help="Kustomize nameSuffix."),
+    directory_recurse: bool | None = typer.Option(None, "--directory-recurse", help="Read subdirectories."),
+    label: list[str] = typer.Option([], "-l", "--label", help="Label key=value on the Application."),
+    annotations: list[str] = typer.Option([], "--annotations", help="Annotation key=value."),
+    app_namespace: str = typer.Option("", "-N", "--app-namespace", help="Namespace of the Application."),
+    upsert: bool = typer.Option(False, "--upsert", help="Replace an existing application's spec."),
+) -> None:
+    """Create an application from flags or from a file (-f); flags override the file."""
+    with cli_errors():
+        if file is not None:
+            try:
+                docs = [d for d in yaml.safe_load_all(file.read_text(encoding="utf-8")) if d]
+            except (OSError, yaml.YAMLError) as exc:
+                raise CliError(f"cannot read {file}: {exc}") from None
+            apps = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Application"]
+            if not apps:
+                raise CliError(f"{file} holds no Application (kind: Application)")
+        else:
+            if not name:
+                raise CliError("missing application name: 'argosy app create NAME --repo ... --path ...'")
+            apps = [
+                new_application(
+                    name, app_namespace, labels_of(label, "--label"), labels_of(annotations, "--annotations")
+                )
+            ]
+        flags = _flags(
+            repo=repo,
+            path=path,
+            revision=revision,
+            chart=helm_chart,
+            dest_server=dest_server,
+            dest_name=dest_name,
+            dest_namespace=dest_namespace,
+            project=project,
+            sync_policy=sync_policy,
+            auto_prune=auto_prune,
+            self_heal=self_heal,
+            allow_empty=allow_empty,
+            sync_options=sync_option,
+            helm_sets=helm_set,
+            helm_set_strings=helm_set_string,
+            values=values,
+            release_name=release_name,
+            kustomize_images=kustomize_image,
+            name_prefix=nameprefix,
+            name_suffix=namesuffix,
+            directory_recurse=directory_recurse,
+        )
+        backend = open_backend(ctx)
+        for raw in apps:
+            if name and file is not None:
+                raw.setdefault("metadata", {})["name"] = name
+            wanted = apply_flags(raw, flags)
+            spec = wanted["spec"]
+            spec.setdefault("project", "default")
+            if not (spec.get("source") or {}).get("repoURL") and not spec.get("sources"):
+                raise CliError("missing --repo: an application needs a source repository")
+            created = backend.create_app(wanted, upsert)
+            typer.echo(f"application '{created['metadata']['name']}' created")
+
+
+@app_app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    repo: str = typer.Option("", "--repo", help="Repository URL."),
+    path: str = typer.Option("", "--path", help="Path in the repository."),
+    revision: str = typer.Option("", "--revision", help="Target revision."),
+    dest_server: str = typer.Option("", "--dest-server", help="Destination cluster URL."),
+    dest_name: str = typer.Option("", "--dest-name", help="Destination cluster name."),
+    dest_namespace: str = typer.Option("", "--dest-namespace", help="Destination namespace."),
+    project: str = typer.Option("", "--project", help="AppProject."),
+    sync_policy: str = typer.Option("", "--sync-policy", help="automated or none."),
+    auto_prune: bool | None = typer.Option(
+        None, "--auto-prune/--no-auto-prune", help="Prune when auto-syncing."
+    ),
+    self_heal: bool | None = typer.Option(
+        None, "--self-heal/--no-self-heal", help="Undo drift when auto-syncing."
+    ),
+    allow_empty: bool | None = typer.Option(
+        None, "--allow-empty/--no-allow-empty", help="Auto-sync to no resources."
+    ),
+    sync_option: list[str] = typer.Option(
+        [], "--sync-option", help="Sync option, e.g. CreateNamespace=true."
+    ),
+    parameter: list[str] = typer.Option(
+        [], "-p", "--parameter", help="Helm parameter override, e.g. image.tag=v2."
+    ),
+    helm_set: list[str] = typer.Option([], "--helm-set", help="Helm parameter key=value."),
+    helm_set_string: list[str] = typer.Option([], "--helm-set-string", help="Helm string parameter."),
+    values: list[str] = typer.Option([], "--values", help="Helm values file."),
+    release_name: str = typer.Option("", "--release-name", help="Helm release name."),
+    kustomize_image: list[str] = typer.Option([], "--kustomize-image", help="Kustomize image override."),
+    nameprefix: str = typer.Option("", "--nameprefix", help="Kustomize namePrefix."),
+    namesuffix: str = typer.Option("", "--namesuffix", help="Kustomize nameSuffix."),
+    directory_recurse: bool | None = typer.Option(None, "--directory-recurse", help="Read subdirectories."),
+) -> None:
+    """Change an application's source, destination, sync policy or overrides."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        current = backend.get_app(name)
+        flags = _flags(
+            repo=repo,
+            path=path,
+            revision=revision,
+            dest_server=dest_server,
+            dest_name=dest_name,
+            dest_namespace=dest_namespace,
+            project=project,
+            sync_policy=sync_policy,
+            auto_prune=auto_prune,
+            self_heal=self_heal,
+            allow_empty=allow_empty,
+            sync_options=sync_option,
+            parameters=parameter,
+            helm_sets=helm_set,
+            helm_set_strings=helm_set_string,
+            values=values,
+            release_name=release_name,
+            kustomize_images=kustomize_image,
+            name_prefix=nameprefix,
+            name_suffix=namesuffix,
+            directory_recurse=directory_recurse,
+        )
+        wanted = apply_flags(current, flags)
+        if wanted.get("spec") == current.get("spec"):
+            return
+        backend.update_app_spec(name, wanted["spec"])
+
+
+@app_app.command("unset")
+def unset_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    parameter: list[str] = typer.Option([], "-p", "--parameter", help="Helm parameter name to remove."),
+    values: list[str] = typer.Option([], "--values", help="Helm values file to remove."),
+    kustomize_image: list[str] = typer.Option([], "--kustomize-image", help="Kustomize image to remove."),
+    nameprefix: bool = typer.Option(False, "--nameprefix", help="Remove the Kustomize namePrefix."),
+    namesuffix: bool = typer.Option(False, "--namesuffix", help="Remove the Kustomize nameSuffix."),
+    sync_option: list[str] = typer.Option([], "--sync-option", help="Sync option to remove."),
+) -> None:
+    """Remove overrides (Helm parameters and values, Kustomize images and affixes, sync options)."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        current = backend.get_app(name)
+        wanted, changed = unset(
+            current,
+            parameters=parameter,
+            values=values,
+            kustomize_images=kustomize_image,
+            name_prefix=nameprefix,
+            name_suffix=namesuffix,
+            sync_options=sync_option,
+        )
+        if changed:
+            backend.update_app_spec(name, wanted["spec"])
+
+
+def _watch(backend: Backend, name: str, want: WaitFor, timeout: int) -> Obj:
+    console = Console(highlight=False)
+    return Watcher(lambda: backend.get_app(name), console).wait(want, float(timeout))
+
+
+@app_app.command("sync")
+def sync_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    revision: str = typer.Option("", "--revision", help="Sync to this revision instead of the target."),
+    prune: bool = typer.Option(False, "--prune", help="Delete resources no longer in Git."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Preview only: nothing is changed."),
+    force: bool = typer.Option(
+        False, "--force", help="Delete and re-create resources that cannot be patched."
+    ),
+    sync_option: list[str] = typer.Option([], "--sync-option", help="Sync option for this sync."),
+    resource: list[str] = typer.Option([], "--resource", help="Only GROUP:KIND:NAME (or NAMESPACE/NAME)."),
+    retry_limit: int = typer.Option(0, "--retry-limit", help="Retry a failed sync this many times."),
+    async_: bool = typer.Option(False, "--async", help="Do not wait for the sync to finish."),
+    timeout: int = TIMEOUT,
+) -> None:
+    """Sync an application to its target state and follow the progress (waves, hooks, resources)."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        request: Obj = {"name": name, "revision": revision, "prune": prune, "dryRun": dry_run}
+        if force:
+            request["strategy"] = {"apply": {"force": True}}
+        if sync_option:
+            request["syncOptions"] = {"items": sync_option}
+        if resource:
+            request["resources"] = [_resource_ref(r) for r in resource]
+        if retry_limit:
+            request["retryStrategy"] = {"limit": retry_limit}
+        backend.sync_app(name, request)
+        if async_:
+            typer.echo(f"Application '{name}' sync requested")
+            return
+        app = _watch(backend, name, WaitFor(operation=True), timeout)
+        _print_result(backend, app)
+
+
+def _resource_ref(text: str) -> Obj:
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise CliError(f"--resource must be GROUP:KIND:NAME (GROUP may be empty), not {text!r}")
+    group, kind, name = parts
+    namespace, _, short = name.rpartition("/")
+    return {"group": group, "kind": kind, "name": short, "namespace": namespace}
+
+
+def _print_result(backend: Backend, app: Obj) -> None:
+    typer.echo("")
+    typer.echo(appview.app_get_text(app, _optional_project(backend, app)))
+    results = results_table(app)
+    if results:
+        typer.echo("")
+        typer.echo(results)
+
+
+@app_app.command("wait")
+def wait_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    sync: bool = typer.Option(False, "--sync", help="Wait until Synced."),
+    health: bool = typer.Option(False, "--health", help="Wait until Healthy."),
+    operation: bool = typer.Option(False, "--operation", help="Wait until no operation is running."),
+    suspended: bool = typer.Option(False, "--suspended", help="Wait until Suspended."),
+    degraded: bool = typer.Option(False, "--degraded", help="Wait until Degraded."),
+    timeout: int = TIMEOUT,
+) -> None:
+    """Wait until the application is synced, healthy and idle (or what the flags choose)."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        want = WaitFor(operation, sync, health, suspended, degraded).normalized()
+        app = _watch(backend, name, want, timeout)
+        _print_result(backend, app)
+
+
+@app_app.command("diff")
+def diff_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    refresh: bool = typer.Option(False, "--refresh", help="Compare again with Git first."),
+    exit_code: bool = typer.Option(True, "--exit-code/--no-exit-code", help="Exit 1 when there is a diff."),
+) -> None:
+    """Show what differs between Git and the cluster, field by field (Secret values masked)."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        if refresh:
+            backend.get_app(name, "normal")
+        text, different = diff_text(backend.managed_resources(name))
+        if text:
+            typer.echo(text)
+        if different and exit_code:
+            raise typer.Exit(EXIT_COMMAND_SPECIFIC)
+
+
+@app_app.command("manifests")
+def manifests_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    source: str = typer.Option("git", "--source", help="git (rendered) or live."),
+    revision: str = typer.Option("", "--revision", help="Render this revision instead of the target."),
+) -> None:
+    """Print the application's manifests, rendered from Git or as they run (Secret values masked)."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        if source == "git":
+            objects = backend.manifests(name, revision)
+        elif source == "live":
+            objects = [i["liveState"] for i in backend.managed_resources(name) if i.get("liveState")]
+        else:
+            raise CliError(f"--source must be 'git' or 'live', not {source!r}")
+        typer.echo(manifests_text(objects))
+
+
+@app_app.command("history")
+def history_cmd(
+    ctx: typer.Context, name: str = typer.Argument(..., help="Application name."), output: str = OUTPUT
+) -> None:
+    """Show the deployment history (the ids ``app rollback`` takes)."""
+    with cli_errors():
+        check_format(output, ("wide", "json", "yaml"))
+        app = open_backend(ctx).get_app(name)
+        history = (app.get("status") or {}).get("history") or []
+        if output in ("json", "yaml"):
+            print_object({"history": history}, output)
+        else:
+            typer.echo(appview.history_text(app))
+
+
+@app_app.command("rollback")
+def rollback_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    history_id: int = typer.Argument(-1, help="History id (default: the previous deployment)."),
+    prune: bool = typer.Option(False, "--prune", help="Delete resources not in that revision."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Preview only."),
+    timeout: int = TIMEOUT,
+) -> None:
+    """Roll back to a deployment of ``app history`` (automated sync must be off)."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        if history_id < 0:
+            history = (backend.get_app(name).get("status") or {}).get("history") or []
+            if len(history) < 2:
+                raise CliError(f"application '{name}' has no previous deployment to roll back to")
+            history_id = int(history[-2]["id"])
+        backend.rollback_app(name, history_id, prune, dry_run)
+        app = _watch(backend, name, WaitFor(operation=True), timeout)
+        _print_result(backend, app)
+
+
+@app_app.command("delete")
+def delete_cmd(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(..., help="Application name(s)."),
+    cascade: bool = typer.Option(True, "--cascade/--no-cascade", help="Also delete the app's resources."),
+    propagation_policy: str = typer.Option(
+        "foreground", "--propagation-policy", help="foreground or background."
+    ),
+    yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Delete applications (and, with --cascade, the default, their resources)."""
+    with cli_errors():
+        backend = open_backend(ctx)
+        for name in names:
+            what = " and all its resources" if cascade else ""
+            if not yes and not typer.confirm(f"Are you sure you want to delete '{name}'{what}?"):
+                typer.echo(f"The command to delete '{name}' was cancelled.")
+                continue
+            backend.delete_app(name, cascade, propagation_policy)
+            typer.echo(f"application '{name}' deleted")
+
+
+@app_app.command("resources")
+def resources_cmd(
+    ctx: typer.Context, name: str = typer.Argument(..., help="Application name."), output: str = OUTPUT
+) -> None:
+    """List the application's resources."""
+    with cli_errors():
+        check_format(output, ("wide", "json", "yaml"))
+        app = open_backend(ctx).get_app(name)
+        if output in ("json", "yaml"):
+            print_object({"resources": (app.get("status") or {}).get("resources") or []}, output)
+        else:
+            typer.echo(table(["GROUP", "KIND", "NAMESPACE", "NAME", "ORPHANED"], appview.resources_rows(app)))
+
+
+@app_app.command("terminate-op")
+def terminate_cmd(ctx: typer.Context, name: str = typer.Argument(..., help="Application name.")) -> None:
+    """Stop the running operation (sync or rollback) of an application."""
+    with cli_errors():
+        open_backend(ctx).terminate_operation(name)
+        typer.echo(f"Application '{name}' operation terminating")

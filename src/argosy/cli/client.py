@@ -1,0 +1,342 @@
+"""How a command reaches Argosy: global flags, the client config, and the HTTP API client.
+
+Every client command group takes the global flags of ``argocd``
+(``--server``, ``--auth-token``, ``--core``, ``--insecure``, ``--plaintext``,
+``--grpc-web``, ``--config``, ``--argocd-context``); without them the current
+context of the config file (written by ``argosy login``) decides. Environment
+variables ``ARGOSY_SERVER`` and ``ARGOSY_AUTH_TOKEN`` stand in for the flags,
+as ``ARGOCD_SERVER``/``ARGOCD_AUTH_TOKEN`` do, for CI jobs that never log in.
+
+:class:`ApiBackend` speaks the server's REST API (Argo CD's paths) and turns
+its grpc-gateway error bodies into messages; the token travels as a bearer
+header and is never printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import typer
+from rich.console import Console
+
+from argosy.cli.commands.backend import (
+    EXIT_CONNECTION_FAILURE,
+    EXIT_GENERIC,
+    Backend,
+    CliError,
+    Connection,
+    Obj,
+)
+from argosy.cli.commands.config import ClientConfig, ServerEntry, config_path
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def global_options(
+    ctx: typer.Context,
+    server: str = typer.Option("", "--server", envvar="ARGOSY_SERVER", help="Argosy server address."),
+    auth_token: str = typer.Option(
+        "", "--auth-token", envvar="ARGOSY_AUTH_TOKEN", help="Authentication token (instead of the login)."
+    ),
+    core: bool = typer.Option(False, "--core", help="Talk directly to Kubernetes instead of the server."),
+    insecure: bool = typer.Option(False, "--insecure", help="Skip server certificate verification."),
+    plaintext: bool = typer.Option(False, "--plaintext", help="Use plain HTTP (no TLS)."),
+    grpc_web: bool = typer.Option(False, "--grpc-web", help="Accepted for argocd compatibility."),
+    config: str = typer.Option("", "--config", help="Client config file (default ~/.config/argosy/config)."),
+    argocd_context: str = typer.Option("", "--argocd-context", help="Context of the config file to use."),
+    kube_context: str = typer.Option("", "--kube-context", help="Kubeconfig context (with --core)."),
+) -> None:
+    """Global flags, shared by every client command group (put them before the sub-command)."""
+    ctx.obj = Connection(
+        server=server,
+        auth_token=auth_token,
+        core=core,
+        insecure=insecure,
+        plaintext=plaintext,
+        grpc_web=grpc_web,
+        config=config,
+        context=argocd_context,
+        kube_context=kube_context,
+    )
+
+
+def connection_of(ctx: typer.Context) -> Connection:
+    obj = ctx.find_object(Connection)
+    return obj if obj is not None else Connection()
+
+
+@contextlib.contextmanager
+def cli_errors() -> Iterator[None]:
+    """Show a :class:`CliError` as ``error: ...`` on stderr and exit with its code."""
+    try:
+        yield
+    except CliError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def base_url(server: str, plaintext: bool) -> str:
+    """``host:port`` as ``argocd login`` takes it, or a full URL."""
+    server = server.strip().rstrip("/")
+    if "://" in server:
+        return server
+    return f"{'http' if plaintext else 'https'}://{server}"
+
+
+def open_backend(ctx: typer.Context) -> Backend:
+    """The backend the flags and the config file point at; explains how to log in when neither does."""
+    conn = connection_of(ctx)
+    try:
+        config = ClientConfig.load(config_path(conn.config or None))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    resolved = config.resolve(conn.context)
+    if conn.context and resolved is None:
+        raise CliError(f"context '{conn.context}' is not in {config.path}: see 'argosy context'")
+    entry, token = resolved if resolved is not None else (None, "")
+    if conn.core or (entry is not None and entry.core and not conn.server):
+        from argosy.cli.core import CoreBackend
+
+        core_entry = entry if entry is not None and entry.core else ServerEntry("kubernetes", core=True)
+        return CoreBackend.connect(
+            kubeconfig=conn.kubeconfig or core_entry.kubeconfig,
+            context=conn.kube_context or core_entry.kube_context,
+            namespace=conn.namespace or core_entry.namespace,
+        )
+    server = conn.server or (entry.server if entry is not None else "")
+    if not server:
+        raise CliError(
+            "no Argosy server configured: run 'argosy login SERVER' (or 'argosy login --core'), "
+            "or pass --server and --auth-token"
+        )
+    if conn.server and entry is not None and entry.server != conn.server:
+        entry, token = config.servers.get(conn.server) or ServerEntry(conn.server), ""
+        token = next((config.users.get(u, "") for s, u in config.contexts.values() if s == conn.server), "")
+    insecure = conn.insecure or (entry.insecure if entry is not None else False)
+    plaintext = conn.plaintext or (entry.plain_text if entry is not None else False)
+    return ApiBackend(base_url(server, plaintext), conn.auth_token or token, insecure=insecure)
+
+
+def _message(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip() or resp.reason_phrase
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("error") or body)
+    return str(body)
+
+
+class ApiClient:
+    """A thin httpx wrapper: bearer token, TLS choice, errors as :class:`CliError`."""
+
+    def __init__(self, url: str, token: str = "", *, insecure: bool = False, timeout: float = 60.0) -> None:
+        self.url = url
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=url, headers=headers, verify=not insecure, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def call(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+        try:
+            resp = self.http.request(method, path, params=params, json=body)
+        except httpx.ConnectError as exc:
+            hint = ""
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                hint = " (self-signed certificate? pass --insecure)"
+            elif self.url.startswith("https://") and "SSL" in str(exc).upper():
+                hint = " (does the server speak plain HTTP? pass --plaintext)"
+            raise CliError(
+                f"cannot reach the Argosy server at {self.url}: {exc}{hint}", EXIT_CONNECTION_FAILURE
+            ) from None
+        except httpx.HTTPError as exc:
+            raise CliError(f"request to {self.url}{path} failed: {exc}", EXIT_CONNECTION_FAILURE) from None
+        if resp.status_code == 401:
+            raise CliError(
+                f"{_message(resp)}: log in again with 'argosy login' (or pass a valid --auth-token)",
+                EXIT_GENERIC,
+                status=401,
+            )
+        if resp.status_code >= 400:
+            raise CliError(_message(resp), EXIT_GENERIC, status=resp.status_code)
+        if not resp.content:
+            return {}
+        try:
+            return resp.json()
+        except ValueError:
+            raise CliError(
+                f"{self.url}{path} answered something that is not JSON: is it an Argosy server?"
+            ) from None
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _parse_states(item: Obj) -> Obj:
+    """Argo CD sends live/target states as JSON text; commands want objects."""
+    out = dict(item)
+    for key in ("liveState", "targetState", "normalizedLiveState", "predictedLiveState"):
+        value = out.get(key)
+        if isinstance(value, str):
+            out[key] = json.loads(value) if value and value != "null" else None
+    return out
+
+
+class ApiBackend:
+    """:class:`Backend` over the Argosy API server."""
+
+    def __init__(self, url: str, token: str, *, insecure: bool = False) -> None:
+        self.api = ApiClient(url, token, insecure=insecure)
+
+    def close(self) -> None:
+        self.api.close()
+
+    # ------------------------------------------------------------ applications
+    def list_apps(self, projects: list[str], selector: str) -> list[Obj]:
+        params: list[tuple[str, str]] = [("projects", p) for p in projects]
+        if selector:
+            params.append(("selector", selector))
+        return list(self.api.call("GET", "/api/v1/applications", params=params).get("items") or [])
+
+    def get_app(self, name: str, refresh: str = "") -> Obj:
+        params = {"refresh": refresh} if refresh else None
+        return dict(self.api.call("GET", f"/api/v1/applications/{_q(name)}", params=params))
+
+    def create_app(self, app: Obj, upsert: bool) -> Obj:
+        params = {"upsert": "true"} if upsert else None
+        return dict(self.api.call("POST", "/api/v1/applications", params=params, body=app))
+
+    def update_app_spec(self, name: str, spec: Obj) -> Obj:
+        return dict(self.api.call("PUT", f"/api/v1/applications/{_q(name)}/spec", body=spec))
+
+    def delete_app(self, name: str, cascade: bool, propagation: str) -> None:
+        params: dict[str, str] = {"cascade": "true" if cascade else "false"}
+        if propagation and cascade:
+            params["propagationPolicy"] = propagation
+        self.api.call("DELETE", f"/api/v1/applications/{_q(name)}", params=params)
+
+    def sync_app(self, name: str, request: Obj) -> Obj:
+        return dict(self.api.call("POST", f"/api/v1/applications/{_q(name)}/sync", body=request))
+
+    def rollback_app(self, name: str, history_id: int, prune: bool, dry_run: bool) -> Obj:
+        body = {"id": history_id, "prune": prune, "dryRun": dry_run}
+        return dict(self.api.call("POST", f"/api/v1/applications/{_q(name)}/rollback", body=body))
+
+    def terminate_operation(self, name: str) -> None:
+        self.api.call("DELETE", f"/api/v1/applications/{_q(name)}/operation")
+
+    def manifests(self, name: str, revision: str) -> list[Obj]:
+        params = {"revision": revision} if revision else None
+        resp = self.api.call("GET", f"/api/v1/applications/{_q(name)}/manifests", params=params)
+        return [json.loads(m) if isinstance(m, str) else m for m in resp.get("manifests") or []]
+
+    def managed_resources(self, name: str) -> list[Obj]:
+        resp = self.api.call("GET", f"/api/v1/applications/{_q(name)}/managed-resources")
+        return [_parse_states(i) for i in resp.get("items") or []]
+
+    # ---------------------------------------------------------------- projects
+    def list_projects(self) -> list[Obj]:
+        return list(self.api.call("GET", "/api/v1/projects").get("items") or [])
+
+    def get_project(self, name: str) -> Obj:
+        return dict(self.api.call("GET", f"/api/v1/projects/{_q(name)}"))
+
+    def create_project(self, project: Obj, upsert: bool) -> Obj:
+        return dict(self.api.call("POST", "/api/v1/projects", body={"project": project, "upsert": upsert}))
+
+    def update_project(self, project: Obj) -> Obj:
+        name = project["metadata"]["name"]
+        return dict(self.api.call("PUT", f"/api/v1/projects/{_q(name)}", body={"project": project}))
+
+    def delete_project(self, name: str) -> None:
+        self.api.call("DELETE", f"/api/v1/projects/{_q(name)}")
+
+    def create_project_token(self, project: str, role: str, expires_in: int, token_id: str) -> str:
+        body = {"expiresIn": expires_in, "id": token_id}
+        path = f"/api/v1/projects/{_q(project)}/roles/{_q(role)}/token"
+        return str(self.api.call("POST", path, body=body).get("token") or "")
+
+    # ---------------------------------------------------------------- clusters
+    def list_clusters(self) -> list[Obj]:
+        return list(self.api.call("GET", "/api/v1/clusters").get("items") or [])
+
+    def create_cluster(self, cluster: Obj, upsert: bool) -> Obj:
+        params = {"upsert": "true"} if upsert else None
+        return dict(self.api.call("POST", "/api/v1/clusters", params=params, body=cluster))
+
+    def _cluster_path(self, server_or_name: str) -> tuple[str, dict[str, str]]:
+        if "://" in server_or_name:
+            return f"/api/v1/clusters/{_q(server_or_name)}", {}
+        return f"/api/v1/clusters/{_q(server_or_name)}", {"id.type": "name", "id_type": "name"}
+
+    def delete_cluster(self, server_or_name: str) -> None:
+        path, params = self._cluster_path(server_or_name)
+        self.api.call("DELETE", path, params=params)
+
+    def update_cluster(self, server_or_name: str, name: str, labels: dict[str, str]) -> Obj:
+        path, params = self._cluster_path(server_or_name)
+        current = dict(self.api.call("GET", path, params=params))
+        fields = ["name"] if name else []
+        if labels:
+            fields.append("labels")
+            current["labels"] = {**(current.get("labels") or {}), **labels}
+        if name:
+            current["name"] = name
+        try:
+            body = {"cluster": current, "updatedFields": fields}
+            return dict(self.api.call("PUT", path, params={**params, "updatedFields": fields}, body=body))
+        except CliError as exc:
+            if exc.status in (404, 405):
+                raise CliError(
+                    "this Argosy server cannot update clusters yet: rename with 'argosy cluster set --core' "
+                    "(patches the cluster Secret with your kubeconfig)"
+                ) from None
+            raise
+
+    # ------------------------------------------------------------ repositories
+    def list_repos(self) -> list[Obj]:
+        return list(self.api.call("GET", "/api/v1/repositories").get("items") or [])
+
+    def create_repo(self, repo: Obj, upsert: bool) -> Obj:
+        params = {"upsert": "true"} if upsert else None
+        return dict(self.api.call("POST", "/api/v1/repositories", params=params, body=repo))
+
+    def delete_repo(self, url: str) -> None:
+        self.api.call("DELETE", f"/api/v1/repositories/{_q(url)}")
+
+    # ---------------------------------------------------------------- accounts
+    def list_accounts(self) -> list[Obj]:
+        return list(self.api.call("GET", "/api/v1/account").get("items") or [])
+
+    def get_account(self, name: str) -> Obj:
+        return dict(self.api.call("GET", f"/api/v1/account/{_q(name)}"))
+
+    def update_password(self, name: str, current: str, new: str) -> None:
+        body = {"name": name, "currentPassword": current, "newPassword": new}
+        self.api.call("PUT", "/api/v1/account/password", body=body)
+
+    def create_account_token(self, name: str, expires_in: int, token_id: str) -> str:
+        body = {"name": name, "expiresIn": expires_in, "id": token_id}
+        return str(self.api.call("POST", f"/api/v1/account/{_q(name)}/token", body=body).get("token") or "")
+
+    def user_info(self) -> Obj:
+        return dict(self.api.call("GET", "/api/v1/session/userinfo"))
+
+    # -------------------------------------------------------------------- misc
+    def server_version(self) -> Obj:
+        return dict(self.api.call("GET", "/api/version"))
+
+    # ------------------------------------------------------------ sessions
+    def login(self, username: str, password: str) -> str:
+        body = {"username": username, "password": password}
+        return str(self.api.call("POST", "/api/v1/session", body=body).get("token") or "")
+
+    def logout(self) -> None:
+        self.api.call("DELETE", "/api/v1/session")

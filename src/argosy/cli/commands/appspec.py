@@ -1,0 +1,252 @@
+"""From ``app create``/``app set``/``app unset`` flags to an Application spec, as ``argocd`` maps them.
+
+Kept apart from the commands so the mapping (which flag writes which field,
+``--sync-policy none`` removing ``automated``, ``--parameter`` becoming a Helm
+parameter) is one pure, unit-tested function per verb.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from argosy.cli.commands.backend import CliError, Obj
+
+AUTOMATED = ("automated", "automatic", "auto")
+MANUAL = ("none", "manual")
+
+
+@dataclass
+class SourceFlags:
+    """Flags shared by ``app create`` and ``app set`` (empty/None = not given)."""
+
+    repo: str = ""
+    path: str = ""
+    revision: str = ""
+    chart: str = ""
+    dest_server: str = ""
+    dest_name: str = ""
+    dest_namespace: str = ""
+    project: str = ""
+    sync_policy: str = ""
+    auto_prune: bool | None = None
+    self_heal: bool | None = None
+    allow_empty: bool | None = None
+    sync_options: list[str] = field(default_factory=list)
+    helm_sets: list[str] = field(default_factory=list)
+    helm_set_strings: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    release_name: str = ""
+    parameters: list[str] = field(default_factory=list)
+    kustomize_images: list[str] = field(default_factory=list)
+    name_prefix: str = ""
+    name_suffix: str = ""
+    directory_recurse: bool | None = None
+
+
+def _pair(text: str, flag: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise CliError(f"{flag} expects KEY=VALUE, not {text!r}")
+    return key, value
+
+
+def _source(spec: Obj) -> Obj:
+    if spec.get("sources") and not spec.get("source"):
+        raise CliError("this application has several sources: edit it with 'kubectl edit' or 'app create -f'")
+    src: Obj = spec.setdefault("source", {})
+    return src
+
+
+def _set_helm_params(helm: Obj, pairs: list[str], flag: str, force_string: bool) -> None:
+    params: list[Obj] = helm.setdefault("parameters", [])
+    for text in pairs:
+        key, value = _pair(text, flag)
+        entry: Obj = {"name": key, "value": value}
+        if force_string:
+            entry["forceString"] = True
+        for i, existing in enumerate(params):
+            if existing.get("name") == key:
+                params[i] = entry
+                break
+        else:
+            params.append(entry)
+
+
+def _image_name(image: str) -> str:
+    """The name part of a kustomize image override (``name=new:tag``, ``name:tag``, ``name@digest``)."""
+    if "=" in image:
+        return image.split("=", 1)[0]
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)
+    if ":" in last[-1]:
+        name = name[: name.rfind(":")]
+    return name
+
+
+def _is_helm(app: Obj, src: Obj) -> bool:
+    if src.get("chart") or src.get("helm"):
+        return True
+    return str((app.get("status") or {}).get("sourceType") or "") == "Helm"
+
+
+def apply_flags(app: Obj, flags: SourceFlags) -> Obj:
+    """``app`` with every given flag applied (a new object; ``app`` is not changed)."""
+    app = copy.deepcopy(app)
+    spec: Obj = app.setdefault("spec", {})
+    src = _source(spec)
+    for key, value in (
+        ("repoURL", flags.repo),
+        ("path", flags.path),
+        ("targetRevision", flags.revision),
+        ("chart", flags.chart),
+    ):
+        if value:
+            src[key] = value
+    dest: Obj = spec.setdefault("destination", {})
+    if flags.dest_server and flags.dest_name:
+        raise CliError("--dest-server and --dest-name cannot both be set: a destination has one or the other")
+    if flags.dest_server:
+        dest.pop("name", None)
+        dest["server"] = flags.dest_server
+    if flags.dest_name:
+        dest.pop("server", None)
+        dest["name"] = flags.dest_name
+    if flags.dest_namespace:
+        dest["namespace"] = flags.dest_namespace
+    if flags.project:
+        spec["project"] = flags.project
+    _apply_policy(spec, flags)
+    _apply_tools(app, src, flags)
+    return app
+
+
+def _apply_policy(spec: Obj, flags: SourceFlags) -> None:
+    policy: Obj = spec.get("syncPolicy") or {}
+    if flags.sync_policy:
+        choice = flags.sync_policy.lower()
+        if choice in AUTOMATED:
+            policy["automated"] = policy.get("automated") or {}
+        elif choice in MANUAL:
+            policy.pop("automated", None)
+        else:
+            raise CliError(f"--sync-policy must be 'automated' or 'none', not {flags.sync_policy!r}")
+    for key, value in (
+        ("prune", flags.auto_prune),
+        ("selfHeal", flags.self_heal),
+        ("allowEmpty", flags.allow_empty),
+    ):
+        if value is None:
+            continue
+        if policy.get("automated") is None:
+            flag = {"prune": "--auto-prune", "selfHeal": "--self-heal", "allowEmpty": "--allow-empty"}[key]
+            raise CliError(f"{flag} needs automated sync: add --sync-policy automated")
+        policy["automated"][key] = value
+    if flags.sync_options:
+        options: list[str] = list(policy.get("syncOptions") or [])
+        for opt in flags.sync_options:
+            key, _ = _pair(opt, "--sync-option")
+            options = [o for o in options if o.partition("=")[0] != key] + [opt]
+        policy["syncOptions"] = options
+    if policy:
+        spec["syncPolicy"] = policy
+    else:
+        spec.pop("syncPolicy", None)
+
+
+def _apply_tools(app: Obj, src: Obj, flags: SourceFlags) -> None:
+    if flags.helm_sets or flags.helm_set_strings or flags.values or flags.release_name:
+        helm: Obj = src.setdefault("helm", {})
+        _set_helm_params(helm, flags.helm_sets, "--helm-set", False)
+        _set_helm_params(helm, flags.helm_set_strings, "--helm-set-string", True)
+        if flags.values:
+            helm["valueFiles"] = list(dict.fromkeys([*(helm.get("valueFiles") or []), *flags.values]))
+        if flags.release_name:
+            helm["releaseName"] = flags.release_name
+    if flags.parameters:
+        if not _is_helm(app, src):
+            raise CliError(
+                "--parameter sets Helm parameters and this source is not (yet) known to be Helm: "
+                "use --helm-set for a new app, or --kustomize-image for Kustomize"
+            )
+        _set_helm_params(src.setdefault("helm", {}), flags.parameters, "--parameter", False)
+    if flags.kustomize_images or flags.name_prefix or flags.name_suffix:
+        kustomize: Obj = src.setdefault("kustomize", {})
+        images: list[str] = list(kustomize.get("images") or [])
+        for image in flags.kustomize_images:
+            name = _image_name(image)
+            images = [i for i in images if _image_name(i) != name] + [image]
+        if images:
+            kustomize["images"] = images
+        if flags.name_prefix:
+            kustomize["namePrefix"] = flags.name_prefix
+        if flags.name_suffix:
+            kustomize["nameSuffix"] = flags.name_suffix
+    if flags.directory_recurse is not None:
+        src.setdefault("directory", {})["recurse"] = flags.directory_recurse
+
+
+def new_application(name: str, namespace: str, labels: dict[str, str], annotations: dict[str, str]) -> Obj:
+    meta: Obj = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    if labels:
+        meta["labels"] = labels
+    if annotations:
+        meta["annotations"] = annotations
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": meta, "spec": {}}
+
+
+def unset(
+    app: Obj,
+    *,
+    parameters: list[str],
+    values: list[str],
+    kustomize_images: list[str],
+    name_prefix: bool,
+    name_suffix: bool,
+    sync_options: list[str],
+) -> tuple[Obj, bool]:
+    """``app unset``: remove overrides; returns the new app and whether anything changed."""
+    app = copy.deepcopy(app)
+    spec = app.setdefault("spec", {})
+    src = _source(spec)
+    before = copy.deepcopy(spec)
+    helm = src.get("helm") or {}
+    if parameters and helm.get("parameters"):
+        helm["parameters"] = [p for p in helm["parameters"] if p.get("name") not in parameters]
+    if values and helm.get("valueFiles"):
+        helm["valueFiles"] = [v for v in helm["valueFiles"] if v not in values]
+    kustomize = src.get("kustomize") or {}
+    if kustomize_images and kustomize.get("images"):
+        wanted = {_image_name(i) for i in kustomize_images}
+        kustomize["images"] = [i for i in kustomize["images"] if _image_name(i) not in wanted]
+    if name_prefix:
+        kustomize.pop("namePrefix", None)
+    if name_suffix:
+        kustomize.pop("nameSuffix", None)
+    policy = spec.get("syncPolicy") or {}
+    if sync_options and policy.get("syncOptions"):
+        keys = {o.partition("=")[0] for o in sync_options}
+        policy["syncOptions"] = [o for o in policy["syncOptions"] if o.partition("=")[0] not in keys]
+    for holder, key in ((src, "helm"), (src, "kustomize"), (spec, "syncPolicy")):
+        sub = holder.get(key)
+        if isinstance(sub, dict):
+            for k in [k for k, v in sub.items() if v in ([], {}, "", None)]:
+                del sub[k]
+            if not sub:
+                del holder[key]
+    return app, spec != before
+
+
+def labels_of(pairs: list[str], flag: str) -> dict[str, str]:
+    return dict(_pair(p, flag) for p in pairs)
+
+
+def sync_policy_text(spec: Any) -> str:
+    """``app list``'s SYNCPOLICY: ``Manual``, ``Auto`` or ``Auto-Prune``, as argocd."""
+    automated = ((spec or {}).get("syncPolicy") or {}).get("automated")
+    if automated is None:
+        return "Manual"
+    return "Auto-Prune" if automated.get("prune") else "Auto"
