@@ -19,6 +19,7 @@ def repo_server(
     exec_timeout: float = typer.Option(
         90.0, "--exec-timeout", help="Timeout of each git/helm/kustomize call (s)."
     ),
+    metrics_port: int = typer.Option(8084, "--metrics-port", help="Prometheus /metrics port (0: off)."),
 ) -> None:
     """Serve the repo service's HTTP API (POST /api/v1/render)."""
     import uvicorn
@@ -27,4 +28,10 @@ def repo_server(
     from argosy.repo.service import RepoService
 
     service = RepoService(cache_dir, timeout=exec_timeout)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        from argosy.repo.metrics import REGISTRY
+
+        start_http_server(metrics_port, host, registry=REGISTRY)
     uvicorn.run(create_app(service), host=host, port=port, log_level="info")

@@ -25,6 +25,7 @@ from argosy.repo.errors import (
     RevisionNotFoundError,
     UnreachableError,
 )
+from argosy.repo.metrics import FETCH, LS_REMOTE, git_request
 from argosy.repo.redact import redact, strip_userinfo
 from argosy.repo.revision import RemoteRefs, Resolved, parse_ls_remote, resolve
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url
@@ -127,13 +128,14 @@ class GitRepos:
     def ls_remote(self, repo: Repository, store: RepositoryStore) -> RemoteRefs:
         """One round trip listing the remote's branches, tags and HEAD."""
         self.ls_remote_calls += 1
-        text = self._git(
-            ["ls-remote", "--symref", repo.url],
-            repo,
-            store,
-            None,
-            f"git ls-remote {strip_userinfo(repo.url)}",
-        )
+        with git_request(repo.url, LS_REMOTE):
+            text = self._git(
+                ["ls-remote", "--symref", repo.url],
+                repo,
+                store,
+                None,
+                f"git ls-remote {strip_userinfo(repo.url)}",
+            )
         return parse_ls_remote(text)
 
     def resolve(self, repo: Repository, store: RepositoryStore, revision: str) -> Resolved:
@@ -164,17 +166,28 @@ class GitRepos:
         shown = strip_userinfo(repo.url)
         if sha is None:
             self.fetch_calls += 1
-            self._git(
-                ["fetch", "--force", "--prune", "--tags", "origin", "+refs/heads/*:refs/remotes/origin/*"],
-                repo,
-                store,
-                wd,
-                f"git fetch {shown}",
-            )
+            with git_request(repo.url, FETCH):
+                self._git(
+                    [
+                        "fetch",
+                        "--force",
+                        "--prune",
+                        "--tags",
+                        "origin",
+                        "+refs/heads/*:refs/remotes/origin/*",
+                    ],
+                    repo,
+                    store,
+                    wd,
+                    f"git fetch {shown}",
+                )
             sha = self._has_commit(wd, resolved.sha)
         if sha is None and not resolved.truncated:
             try:
-                self._git(["fetch", "--force", "origin", resolved.sha], repo, store, wd, f"git fetch {shown}")
+                with git_request(repo.url, FETCH):
+                    self._git(
+                        ["fetch", "--force", "origin", resolved.sha], repo, store, wd, f"git fetch {shown}"
+                    )
             except GitError as exc:
                 if isinstance(exc, AuthenticationError | UnreachableError):
                     raise
