@@ -11,8 +11,10 @@ import typer
 
 from argosy.controller.bootstrap import bootstrap
 from argosy.controller.manager import Controller
+from argosy.controller.metrics import MetricsEndpoint
 from argosy.kube.clients import KubeClient
 from argosy.repo import RepoService
+from argosy.repo.metrics import REGISTRY as REPO_METRICS
 from argosy.settings.clusters import default_kubeconfig, in_cluster_config, running_in_cluster
 
 
@@ -27,6 +29,10 @@ def controller(
         2, "--operation-processors", min=1, help="Workers running syncs."
     ),
     log_level: str = typer.Option("INFO", "--loglevel", help="DEBUG, INFO, WARNING, ERROR."),
+    metrics_port: int = typer.Option(8082, "--metrics-port", help="Prometheus /metrics port (0: off)."),
+    metrics_address: str = typer.Option(
+        "0.0.0.0", "--metrics-address", help="Address of /metrics (127.0.0.1: loopback only)."
+    ),
 ) -> None:
     """Watch Applications and keep their status (and, when automated, their clusters) in sync with Git."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -48,6 +54,8 @@ def controller(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     ctl.start()
+    if metrics_port:  # the in-process repo service's git metrics are served beside the controller's
+        MetricsEndpoint(ctl.metrics.exposition(REPO_METRICS), metrics_address, metrics_port).start()
     logging.getLogger("argosy.controller").info("controller running in namespace %s", namespace)
     stop.wait()
     ctl.stop()

@@ -21,6 +21,7 @@ from typing import Any
 
 from argosy.controller.apps import CONFIGMAPS, SECRETS, AppWatch, ObjectStore, app_key
 from argosy.controller.livestate import CacheLiveState, Predictions
+from argosy.controller.metrics import ControllerMetrics
 from argosy.controller.operations import OperationExecutor
 from argosy.controller.queue import WorkQueue
 from argosy.controller.reconciler import Reconciler
@@ -160,6 +161,8 @@ class Controller:
             self.cp, renderer, self.settings, self.resolve_cluster, self.live_for, clock
         )
         self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for, clock)
+        self.metrics = ControllerMetrics(self.apps.store.items, self.cluster_statuses)
+        self.executor.on_state = self.metrics.operation_state
         self._status_workers = status_workers
         self._operation_workers = operation_workers
 
@@ -217,6 +220,7 @@ class Controller:
                 cluster,
                 resource_filter=ResourceFilter.from_argocd_cm(settings.data),
                 owner_of=self._owner_of(settings),
+                request_hook=self.metrics.k8s_request,
             )
             cache.subscribe(self._live_changed)
             cache.start()
@@ -267,7 +271,8 @@ class Controller:
                     continue
                 if app.get("operation") or _operation_running(app):
                     self.op_queue.add(key)
-                outcome = self.reconciler.reconcile(app)
+                with self.metrics.reconciling(app):
+                    outcome = self.reconciler.reconcile(app)
                 if outcome.started_sync:
                     self.op_queue.add(key)
                 if outcome.requeue_after is not None:
@@ -287,7 +292,8 @@ class Controller:
             try:
                 app = self.apps.store.get(key)
                 if app is not None:
-                    self._operate(key, app)
+                    with self.metrics.working_on(app):
+                        self._operate(key, app)
                 self.op_queue.forget(key)
             except Exception:
                 log.exception("operation worker failed on %s", key)

@@ -91,6 +91,8 @@ class OperationExecutor:
         self.reconciler = reconciler
         self.settings = settings
         self.cache_for = cache_for
+        #: Told each operation's resulting state (metrics count completed syncs).
+        self.on_state: Callable[[Obj, Obj], None] = lambda app, state: None
 
     def _ports(
         self, app: Obj, cache: ClusterCache, settings: ControllerSettings
@@ -121,6 +123,7 @@ class OperationExecutor:
                 "finishedAt": _now(),
             }
             app_port.patch_status({"operationState": state}, clear_operation=True)
+            self.on_state(app, state)
             app_port.emit_event("OperationCompleted", f"Sync operation failed: {failed.message}", "Warning")
             return
         if resume_revision(app) is None and not _already_running(app):
@@ -138,6 +141,7 @@ class OperationExecutor:
                         "finishedAt": _now(),
                     }
                     app_port.patch_status({"operationState": state}, clear_operation=True)
+                    self.on_state(app, state)
                     app_port.emit_event("OperationCompleted", message, "Warning")
                 # An automated sync stays requested and starts when the window opens.
                 return
@@ -153,7 +157,9 @@ class OperationExecutor:
         spec = target.get("spec") or {}
         source = spec.get("source") or (spec.get("sources") or [None])[0]
         runner = OperationRunner(cluster_port, app_port, config)
-        runner.run(app, desired, snap.comparison.prunable(), snap.rendered.revision, source)
+        self.on_state(
+            app, runner.run(app, desired, snap.comparison.prunable(), snap.rendered.revision, source)
+        )
 
     def delete(self, app: Obj) -> bool:
         """Delete an app's resources as its finalizer says; True when the finalizers may go."""
