@@ -17,7 +17,13 @@ from typing import Any, Protocol
 
 from argosy.controller.compare import Comparison, api_group, compare_app
 from argosy.controller.settings import ControllerSettings
-from argosy.controller.status import changed, comparison_status, failed_comparison_status, now_iso
+from argosy.controller.status import (
+    changed,
+    comparison_status,
+    failed_comparison_status,
+    merge_conditions,
+    now_iso,
+)
 from argosy.engine import project as project_rules
 from argosy.engine.sync import (
     AutomatedPolicy,
@@ -284,9 +290,17 @@ class Reconciler:
             return out
         tools = [s.tool for s in snap.rendered.sources]
         status = comparison_status(app, snap.comparison, snap.rendered.revisions, tools, snap.conditions)
-        wrote = self._write(app, status, refresh)
-        outcome = Outcome(wrote_status=wrote, comparison=snap.comparison)
-        self._auto_sync(app, snap.project, settings, snap.comparison, snap.rendered, outcome)
+        outcome = Outcome(comparison=snap.comparison)
+        # As Argo CD: the SyncError condition is what this auto-sync decision says (cleared when it
+        # says nothing), written with the comparison's status so neither overwrites the other.
+        sync_error = self._auto_sync(app, snap.project, settings, snap.comparison, snap.rendered, outcome)
+        status["conditions"] = merge_conditions(
+            status["conditions"],
+            [_cond("SyncError", sync_error)] if sync_error else [],
+            frozenset({"SyncError"}),
+            now_iso(),
+        )
+        outcome.wrote_status = self._write(app, status, refresh)
         return outcome
 
     def _auto_sync(
@@ -297,10 +311,11 @@ class Reconciler:
         comparison: Comparison,
         rendered: RenderResult,
         out: Outcome,
-    ) -> None:
+    ) -> str:
+        """Start an automated sync when due; returns the SyncError message to show (or "")."""
         policy = AutomatedPolicy.from_application(app)
         if policy is None or app.get("operation"):
-            return
+            return ""
         status = app.get("status") or {}
         op_state = status.get("operationState") or {}
         running = op_state.get("phase") in ("Running", "Terminating")
@@ -330,19 +345,13 @@ class Reconciler:
                 delay = (opens - self.clock()).total_seconds() if opens is not None else 60.0
                 out.requeue_after = max(1.0, delay)
                 out.blocked_by_window = windows.reason
-                return
+                return str(decision.condition or "")
             operation = auto_sync_operation(app, rendered.revision, decision)
             self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), {"operation": operation})
             out.started_sync = True
         elif decision.verdict == "wait" and decision.at is not None:
             out.requeue_after = max(0.1, (decision.at - self.clock()).total_seconds())
-        if decision.condition:
-            cond = {"type": "SyncError", "message": str(decision.condition)}
-            conditions = [c for c in status.get("conditions") or [] if c.get("type") != "SyncError"]
-            conditions.append({**cond, "lastTransitionTime": now_iso()})
-            self.cp.patch_app(
-                str(meta.get("namespace")), str(meta.get("name")), {"status": {"conditions": conditions}}
-            )
+        return str(decision.condition or "")
 
 
 def _parse_time(value: Any) -> datetime | None:
