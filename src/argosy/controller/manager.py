@@ -211,21 +211,26 @@ class Controller:
     def cache_for(self, cluster: ClusterConfig) -> ClusterCache:
         with self._caches_lock:
             cache = self._caches.get(cluster.server)
-            if cache is not None and cache.cluster == cluster:
-                return cache
-            if cache is not None:  # credentials or settings of the cluster Secret changed
-                cache.stop(timeout=1.0)
-            settings = self.settings()
-            cache = ClusterCache(
-                cluster,
-                resource_filter=ResourceFilter.from_argocd_cm(settings.data),
-                owner_of=self._owner_of(settings),
-                request_hook=self.metrics.k8s_request,
-            )
-            cache.subscribe(self._live_changed)
-            cache.start()
-            self._caches[cluster.server] = cache
+            if cache is None or cache.cluster != cluster:
+                cache = self._start_cache(cluster, cache)
+        # Every caller waits, not only the one that started it: a sync must not see an empty cache.
         cache.wait_synced(30.0)
+        return cache
+
+    def _start_cache(self, cluster: ClusterConfig, old: ClusterCache | None) -> ClusterCache:
+        """Start the live cache of ``cluster`` in place of ``old`` (called under ``_caches_lock``)."""
+        if old is not None:  # credentials or settings of the cluster Secret changed
+            old.stop(timeout=1.0)
+        settings = self.settings()
+        cache = ClusterCache(
+            cluster,
+            resource_filter=ResourceFilter.from_argocd_cm(settings.data),
+            owner_of=self._owner_of(settings),
+            request_hook=self.metrics.k8s_request,
+        )
+        cache.subscribe(self._live_changed)
+        cache.start()
+        self._caches[cluster.server] = cache
         return cache
 
     def live_for(self, cluster: ClusterConfig) -> CacheLiveState:
