@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from argosy import __version__
 from argosy.server.context import ServerContext
 from argosy.server.errors import install_handlers
+from argosy.server.metrics import install_metrics
 from argosy.server.routes import (
     account,
     app_operations,
@@ -25,6 +26,7 @@ from argosy.server.routes import (
     session,
     settings,
     stream,
+    webhook,
 )
 
 ROUTERS = (
@@ -38,6 +40,7 @@ ROUTERS = (
     clusters.router,
     repositories.router,
     settings.router,
+    webhook.router,
 )
 
 
@@ -52,6 +55,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     )
     app.state.ctx = ctx
     install_handlers(app)
+    install_metrics(app)
     for router in ROUTERS:
         app.include_router(router)
 
