@@ -31,8 +31,8 @@ class Plane:
     cluster: ClusterHandle
     namespace: str
 
-    def kubectl(self, *args: str, stdin: str | None = None) -> str:
-        return self.cluster.kubectl(*args, stdin=stdin).stdout
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> str:
+        return self.cluster.kubectl(*args, stdin=stdin, check=check).stdout
 
     def apply_app(self, name: str, repo: str, revision: str = "HEAD", **spec: Any) -> None:
         app = {
