@@ -322,6 +322,27 @@ class Controller:
             self.executor.run(app)
             self.queue.add(key)  # compare again after the operation
 
+    def _watch_connections(self) -> None:
+        """Re-queue every app when a destination cluster's connection state flips.
+
+        Watch failures are noticed by the cache, not by any app; without this an
+        app would keep saying Synced about a cluster that is gone until its
+        periodic refresh (and would not recover promptly when it returns).
+        """
+        seen: dict[str, str] = {}
+        while not self._stop.wait(1.0):
+            with self._caches_lock:
+                caches = list(self._caches.values())
+            changed = False
+            for cache in caches:
+                state = str(cache.status().status)
+                if seen.get(cache.server, state) != state:
+                    log.info("cluster %s is now %s", cache.server, state)
+                    changed = True
+                seen[cache.server] = state
+            if changed:
+                self._requeue_all()
+
     def start(self) -> None:
         for w in self._watchers:
             w.start()
@@ -333,6 +354,7 @@ class Controller:
             self._spawn(self._status_worker, f"status-{i}")
         for i in range(self._operation_workers):
             self._spawn(self._operation_worker, f"operation-{i}")
+        self._spawn(self._watch_connections, "cluster-connections")
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

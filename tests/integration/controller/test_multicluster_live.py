@@ -1,0 +1,77 @@
+"""Issue 6 on two real clusters: a cluster Secret destination, and an unreachable cluster."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import yaml
+
+from support.cluster import ClusterHandle
+from support.controller import RunningController, sync_status
+from support.gitrepo import GitRepo
+
+
+def cluster_secret(ctl: RunningController, target: ClusterHandle, name: str) -> dict[str, Any]:
+    """A cluster Secret as Argo CD stores it (client certificate auth), for ``target``."""
+    kubeconfig = yaml.safe_load(target.kubeconfig.read_text())
+    user = kubeconfig["users"][0]["user"]
+    ca = kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"]
+    config = {
+        "tlsClientConfig": {
+            "caData": ca,
+            "certData": user["client-certificate-data"],
+            "keyData": user["client-key-data"],
+        }
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": f"cluster-{name}",
+            "namespace": ctl.namespace,
+            "labels": {"argocd.argoproj.io/secret-type": "cluster"},
+        },
+        "type": "Opaque",
+        "data": {
+            k: base64.b64encode(v.encode()).decode()
+            for k, v in {"name": name, "server": target.server, "config": json.dumps(config)}.items()
+        },
+    }
+
+
+def test_second_cluster_destination_and_unreachable_cluster(
+    cluster: ClusterHandle,
+    second_cluster: ClusterHandle,
+    git_repo: GitRepo,
+    controller_factory: type[RunningController],
+) -> None:
+    target_ns = f"remote-{git_repo.bare.parent.name[-6:]}".lower().replace("_", "-")
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "far-away"}, "data": {"k": "v"}}
+    git_repo.commit({"app/cm.yaml": yaml.safe_dump(cm)})
+    ctl = controller_factory().start()
+    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(cluster_secret(ctl, second_cluster, "east")))
+    ctl.apply_app(
+        "remote",
+        {
+            "project": "default",
+            "source": {"repoURL": f"file://{git_repo.bare}", "path": "app"},
+            "destination": {"name": "east", "namespace": target_ns},
+            "syncPolicy": {"automated": {"prune": True}, "syncOptions": ["CreateNamespace=true"]},
+        },
+    )
+    ctl.wait_app("remote", lambda a: sync_status(a) == "Synced", "synced to the second cluster", 90)
+    assert second_cluster.kubectl("get", "configmap", "far-away", "-n", target_ns).returncode == 0
+    assert cluster.kubectl("get", "configmap", "far-away", "-n", target_ns, check=False).returncode != 0
+
+    second_cluster.cluster.stop_component("kube-apiserver")
+    try:
+        app = ctl.wait_app("remote", lambda a: sync_status(a) == "Unknown", "Unknown while unreachable", 90)
+        messages = [c["message"] for c in app["status"]["conditions"] if c["type"] == "ComparisonError"]
+        assert messages and "east" in messages[0]
+        assert [r["name"] for r in app["status"]["resources"]] == ["far-away"], "resources must be kept"
+    finally:
+        second_cluster.cluster.start_component("kube-apiserver")
+    ctl.wait_app("remote", lambda a: sync_status(a) == "Synced", "recovered after the cluster came back", 120)
+    assert second_cluster.kubectl("get", "configmap", "far-away", "-n", target_ns).returncode == 0
