@@ -13,7 +13,7 @@ from argosy.controller.bootstrap import bootstrap
 from argosy.controller.manager import Controller
 from argosy.controller.metrics import MetricsEndpoint
 from argosy.kube.clients import KubeClient
-from argosy.repo import RepoService
+from argosy.repo import HttpRepoClient, RepoService
 from argosy.repo.metrics import REGISTRY as REPO_METRICS
 from argosy.settings.clusters import default_kubeconfig, in_cluster_config, running_in_cluster
 
@@ -29,6 +29,9 @@ def controller(
         2, "--operation-processors", min=1, help="Workers running syncs."
     ),
     log_level: str = typer.Option("INFO", "--loglevel", help="DEBUG, INFO, WARNING, ERROR."),
+    repo_server: str = typer.Option(
+        "", "--repo-server", help="URL of `argosy repo-server` (default: render in-process)."
+    ),
     metrics_port: int = typer.Option(8082, "--metrics-port", help="Prometheus /metrics port (0: off)."),
     metrics_address: str = typer.Option(
         "0.0.0.0", "--metrics-address", help="Address of /metrics (127.0.0.1: loopback only)."
@@ -42,9 +45,10 @@ def controller(
     client = KubeClient(in_cluster)
     bootstrap(client, namespace)
 
+    renderer = HttpRepoClient(repo_server) if repo_server else RepoService()
     ctl = Controller(
         client,
-        RepoService(),
+        renderer,
         namespace=namespace,
         status_workers=status_processors,
         operation_workers=operation_processors,
