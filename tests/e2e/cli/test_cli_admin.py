@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from cli_support import Env
 
 from support.cluster import ClusterHandle
@@ -26,8 +27,8 @@ def _rows(text: str) -> list[list[str]]:
 
 
 def test_cluster_add_list_deploy_and_rename(
-    env: Env, second_cluster: ClusterHandle, tmp_path_factory
-) -> None:  # type: ignore[no-untyped-def]
+    env: Env, second_cluster: ClusterHandle, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     context = second_cluster.kubectl("config", "current-context").stdout.strip()
     added = env.cli.run(
         "cluster",
