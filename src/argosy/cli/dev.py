@@ -23,6 +23,10 @@ cluster_app = typer.Typer(
     help="Run named local control planes (etcd, apiserver, controllers, kwok).", no_args_is_help=True
 )
 dev_app.add_typer(cluster_app, name="cluster")
+demo_app = typer.Typer(
+    help="The README demo: local cluster, Git repo, Argosy syncing a Helm chart.", no_args_is_help=True
+)
+dev_app.add_typer(demo_app, name="demo")
 
 err = Console(stderr=True)
 out = Console()
@@ -174,3 +178,46 @@ def logs(
         raise _fail(f"no log for {component} of cluster {name} at {path}")
     text = path.read_text(errors="replace").splitlines()
     typer.echo("\n".join(text[-lines:] if lines else text))
+
+
+@demo_app.command("up")
+def demo_up(
+    timeout: float = typer.Option(300, "--timeout", help="Seconds to wait for Synced/Healthy."),
+) -> None:
+    """Start the demo and wait until its Application is Synced and Healthy."""
+    from argosy.devcluster import demo
+
+    started = time.monotonic()
+    try:
+        with err.status("starting the demo") as status:
+            app = demo.up(_reporter(status), timeout=timeout)
+    except (RuntimeError, ClusterError, build.BuildError, PortInUseError) as exc:
+        raise _fail(f"{exc}\nstop what was started with: argosy dev demo down") from exc
+    status_ = app["status"]
+    table = Table("KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH")
+    for res in status_.get("resources") or []:
+        table.add_row(
+            res.get("kind", ""),
+            res.get("namespace", ""),
+            res.get("name", ""),
+            res.get("status", ""),
+            (res.get("health") or {}).get("status", ""),
+        )
+    out.print(table)
+    revision = (status_.get("sync") or {}).get("revision", "")[:10]
+    out.print(
+        f"Application {demo.NAMESPACE}/{demo.APP} is Synced and Healthy at revision {revision} "
+        f"({time.monotonic() - started:.0f}s)."
+    )
+    out.print(f"  export KUBECONFIG={LocalCluster(demo.CLUSTER).kubeconfig}")
+    out.print(f"  kubectl get applications -n {demo.NAMESPACE}")
+    out.print(f"  logs: {demo.demo_dir() / 'logs'}")
+    out.print("  stop: argosy dev demo down")
+
+
+@demo_app.command("down")
+def demo_down() -> None:
+    """Stop the demo's processes and cluster (no error when it is not running)."""
+    from argosy.devcluster import demo
+
+    demo.down(lambda m: err.print(m))
