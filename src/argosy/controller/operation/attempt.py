@@ -28,6 +28,7 @@ from typing import Any
 from argosy.controller.operation import events, hooks
 from argosy.controller.operation.ports import (
     AppPort,
+    BatchClusterPort,
     ClusterPort,
     RunnerConfig,
     is_already_exists,
@@ -230,9 +231,7 @@ class Attempt:
             record.message = "one or more tasks are running"
             self.flush()
         for group in step.kind_groups():
-            for task in group:
-                if task in todo:
-                    self._write(task)
+            self._write_group([task for task in group if task in todo])
         if self._wrote:
             self.flush()
         if any(e.status == ResultCode.SYNC_FAILED.value for e in record.entries()):
@@ -326,32 +325,71 @@ class Attempt:
             return False
         return created >= parse_timestamp(self.record.started_at)
 
+    def _write_group(self, tasks: list[SyncTask]) -> None:
+        """Write one kind group: its plain client-side applies in one batch when the port can."""
+        batch: dict[tuple[bool, bool], list[SyncTask]] = {}
+        if isinstance(self.cluster, BatchClusterPort):
+            for task in tasks:
+                if (
+                    task.action is Action.APPLY
+                    and not task.is_hook
+                    and task.target is not None
+                    and (task.apply_mode or ApplyMode.CLIENT_SIDE) is ApplyMode.CLIENT_SIDE
+                ):
+                    batch.setdefault((task.options.force, task.options.validate), []).append(task)
+        batched = [t for same in batch.values() for t in same] if sum(map(len, batch.values())) > 1 else []
+        for task in tasks:
+            if task not in batched:
+                self._write(task)
+        if not batched:
+            return
+        assert isinstance(self.cluster, BatchClusterPort)
+        for (force, validate), same in batch.items():
+            now = self.now()
+            self._wrote = True
+            outcomes: list[str | Exception]
+            try:
+                outcomes = self.cluster.apply_many(
+                    [t.target for t in same if t.target is not None], force=force, validate=validate
+                )
+            except Exception as exc:  # the whole batch failed the same way (e.g. unreachable)
+                outcomes = [exc] * len(same)
+            for task, outcome in zip(same, outcomes, strict=True):
+                self._record_write(task, outcome, now)
+
     def _write(self, task: SyncTask) -> bool:
         now = self.now()
         obj = task.target or {}
         self._wrote = True
+        outcome: str | Exception
         try:
-            msg = self._call(task, dry_run=False)
+            outcome = self._call(task, dry_run=False)
         except Exception as exc:
+            outcome = exc
             if (
                 task.action is Action.CREATE
                 and is_already_exists(exc)
                 and self._ours(self.cluster.get(ref(obj)))
             ):
-                msg = f"{task.key.kind.lower()}/{task.key.name} already created by this operation"
-            else:
-                self.record.set(
-                    task,
-                    status=ResultCode.SYNC_FAILED.value,
-                    hook_phase=FAILED,
-                    message=str(exc),
-                    started=now,
-                    finished=self.now(),
-                )
-                events.resource_failed(self.app, f"Sync of {task.key} failed", str(exc))
-                return False
-        self.record.set(task, status=ResultCode.SYNCED.value, hook_phase=RUNNING, message=msg, started=now)
-        events.resource_updated(self.app, f"Synced {task.key}", msg)
+                outcome = f"{task.key.kind.lower()}/{task.key.name} already created by this operation"
+        return self._record_write(task, outcome, now)
+
+    def _record_write(self, task: SyncTask, outcome: str | Exception, started: datetime) -> bool:
+        if isinstance(outcome, Exception):
+            self.record.set(
+                task,
+                status=ResultCode.SYNC_FAILED.value,
+                hook_phase=FAILED,
+                message=str(outcome),
+                started=started,
+                finished=self.now(),
+            )
+            events.resource_failed(self.app, f"Sync of {task.key} failed", str(outcome))
+            return False
+        self.record.set(
+            task, status=ResultCode.SYNCED.value, hook_phase=RUNNING, message=outcome, started=started
+        )
+        events.resource_updated(self.app, f"Synced {task.key}", outcome)
         return True
 
     # --- waiting ------------------------------------------------------------------------

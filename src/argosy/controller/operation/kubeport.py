@@ -16,7 +16,7 @@ status writer instead; this one is complete and is what the integration tests us
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -76,6 +76,16 @@ class KubeClusterPort:
         if result.error is not None:
             raise result.error
         return _short(obj, "configured")
+
+    def apply_many(
+        self, objs: Sequence[Mapping[str, Any]], *, force: bool, validate: bool
+    ) -> list[str | Exception]:
+        """One ``kubectl apply`` for all of ``objs`` (kubectl re-applies one by one on an error)."""
+        results = self.kubectl.apply([dict(o) for o in objs], validate=validate, force=force)
+        return [
+            r.error if r.error is not None else _short(obj, "configured")
+            for obj, r in zip(objs, results, strict=True)
+        ]
 
     def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:
         self.ops.create(dict(obj), dry_run=dry_run)

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from argosy.engine.sync import ApplyMode, PropagationPolicy
 from argosy.settings.resource_customizations import ResourceOverride
@@ -64,6 +64,22 @@ class ClusterPort(Protocol):
 
     def get(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         """The live object (fresh from the API server or a watch cache), None when it does not exist."""
+        ...
+
+
+@runtime_checkable
+class BatchClusterPort(ClusterPort, Protocol):
+    """A :class:`ClusterPort` that can client-side apply many objects in one call.
+
+    The runner uses it for the plain ``kubectl apply`` writes of one kind group
+    (one ``kubectl`` process instead of one per object); ports without it get
+    one :meth:`ClusterPort.apply` call per object.
+    """
+
+    def apply_many(
+        self, objs: Sequence[Mapping[str, Any]], *, force: bool, validate: bool
+    ) -> list[str | Exception]:
+        """Client-side apply each object; per object, in order: its message or its error."""
         ...
 
 
