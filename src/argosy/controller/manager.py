@@ -150,7 +150,9 @@ class Controller:
         self.configmaps = ObjectStore(self._configmap_changed)
         self.projects = ObjectStore(lambda old, new: self._requeue_all())
         self.secrets = ObjectStore(self._secret_changed)
-        self.apps = AppWatch(client, [namespace], self.queue.add)
+        # Applications of every namespace are watched; only those of managed namespaces are
+        # reconciled, so changing application.namespaces needs no restart.
+        self.apps = AppWatch(client, [""], self._enqueue_app)
         self.cp = ControlPlaneClient(client, namespace, self.projects, self.secrets)
         self._watchers = [
             KindWatcher(client, CONFIGMAPS, self.configmaps, namespace=namespace),
@@ -171,11 +173,17 @@ class Controller:
         with self._settings_lock:
             return self._settings
 
+    def _enqueue_app(self, key: str) -> None:
+        if self.settings().manages_namespace(key.split("/", 1)[0]):
+            self.queue.add(key)
+
     def _configmap_changed(self, old: Obj | None, new: Obj | None) -> None:
         name = str(((new or old or {}).get("metadata") or {}).get("name") or "")
-        if name != "argocd-cm":
+        if name not in ("argocd-cm", "argocd-cmd-params-cm"):
             return
-        settings = ControllerSettings.from_configmap_data((new or {}).get("data") or {}, self.namespace)
+        cm = (self.configmaps.get(f"{self.namespace}/argocd-cm") or {}).get("data") or {}
+        params = (self.configmaps.get(f"{self.namespace}/argocd-cmd-params-cm") or {}).get("data") or {}
+        settings = ControllerSettings.from_configmap_data(cm, self.namespace, params)
         with self._settings_lock:
             self._settings = settings
         with self._caches_lock:
@@ -192,7 +200,7 @@ class Controller:
 
     def _requeue_all(self) -> None:
         for app in self.apps.store.items():
-            self.queue.add(app_key(app))
+            self._enqueue_app(app_key(app))
 
     # ------------------------------------------------------------- clusters
     def resolve_cluster(self, destination: Obj) -> ClusterConfig:
@@ -250,7 +258,7 @@ class Controller:
             owner = owner_of(obj, tracking)
             if owner:
                 ns, _, name = owner.rpartition("_")
-                self.queue.add(f"{ns or self.namespace}/{name}")
+                self._enqueue_app(f"{ns or self.namespace}/{name}")
 
     def server_side_dry_runs(self) -> int:
         """Dry-run calls made for server-side diffs so far (cache misses), for metrics and tests."""
@@ -269,7 +277,7 @@ class Controller:
                 continue
             try:
                 app = self.apps.store.get(key)
-                if app is None:
+                if app is None or not self.settings().manages_namespace(key.split("/", 1)[0]):
                     continue
                 if (app.get("metadata") or {}).get("deletionTimestamp"):
                     self.op_queue.add(key)  # deleting resources can take long: not on this pool

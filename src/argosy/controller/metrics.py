@@ -26,6 +26,7 @@ When the repo service runs in-process its git metrics
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -44,6 +45,15 @@ from argosy.settings.repositories import normalize_git_url
 Obj = dict[str, Any]
 COMPLETED_PHASES = ("Succeeded", "Failed", "Error")
 DEFAULT_METRICS_PORT = 8082
+
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)")
+
+
+def k8s_version(git_version: str) -> str:
+    """``v1.31.2`` -> ``1.31``: the ``k8s_version`` Argo CD reports (``Major.Minor``), raw when unparsable."""
+    match = _VERSION.match(git_version.strip())
+    return f"{match.group(1)}.{match.group(2)}" if match else git_version.strip()
 
 
 def _project(app: Mapping[str, Any]) -> str:
@@ -131,7 +141,7 @@ class _ClusterCollector(Collector):
         )
         now = datetime.now(UTC)
         for status in self._clusters():
-            server, version = str(status.server), str(status.server_version or "")
+            server, version = str(status.server), k8s_version(str(status.server_version or ""))
             info.add_metric([server, str(status.name), version], 1.0)
             connected = str(status.status).lower() == "successful"
             connection.add_metric([server, version], 1.0 if connected else 0.0)

@@ -183,6 +183,10 @@ class Reconciler:
         return "status" in patch
 
     def _fail(self, app: Obj, refresh: str, type_: str, message: str) -> Outcome:
+        previous = (app.get("status") or {}).get("conditions") or []
+        if not any(c.get("type") == type_ and c.get("message") == message for c in previous):
+            # An Event when the problem appears (not on every retry), as kubectl describe shows them.
+            self.cp.emit_event(app, type_, message, "Warning")
         wrote = self._write(app, failed_comparison_status(app, [_cond(type_, message)]), refresh)
         return Outcome(wrote_status=wrote, error=message)
 
@@ -237,15 +241,25 @@ class Reconciler:
             raise ComparisonFailed(
                 "ComparisonError", f"rendering {_sources(app)} failed: {exc}", 30.0
             ) from exc
-        exclusions = AppExclusions.from_application(app)
         try:
+            exclusions = AppExclusions.from_application(app)
             resource_filter = ResourceFilter.from_argocd_cm(settings.data)
         except ExclusionsError as exc:
             raise ComparisonFailed("InvalidSpecError", str(exc)) from exc
         desired, conditions = [], []
-        for obj in exclusions.filter(rendered.manifests()):
+        dest_ns = str((spec.get("destination") or {}).get("namespace") or "")
+        for obj in rendered.manifests():
             group, kind = api_group(obj), str(obj.get("kind") or "")
-            if resource_filter.is_excluded(group, kind, cluster.server, cluster.display_name):
+            obj_meta = obj.get("metadata") or {}
+            if exclusions.excludes(
+                group, kind, str(obj_meta.get("namespace") or dest_ns), str(obj_meta.get("name"))
+            ):
+                message = (
+                    f"Resource {group}/{kind} {obj_meta.get('name')} is excluded by the application's "
+                    "argosy.io/resource-exclusions annotation"
+                )
+                conditions.append(_cond("ExcludedResourceWarning", message))
+            elif resource_filter.is_excluded(group, kind, cluster.server, cluster.display_name):
                 name_of = (obj.get("metadata") or {}).get("name")
                 message = f"Resource {group}/{kind} {name_of} is excluded in the settings"
                 conditions.append(_cond("ExcludedResourceWarning", message))

@@ -8,6 +8,7 @@ on every Application, naming the key to fix.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +54,12 @@ class ControllerSettings:
 
     @classmethod
     def from_configmap_data(
-        cls, data: dict[str, str] | None, namespace: str = "argocd"
+        cls, data: dict[str, str] | None, namespace: str = "argocd", params: dict[str, str] | None = None
     ) -> ControllerSettings:
+        """``data`` of ``argocd-cm``; ``params`` of ``argocd-cmd-params-cm`` (where Argo CD keeps
+        ``application.namespaces``; the same key in ``argocd-cm`` is accepted too)."""
         data = dict(data or {})
+        params = dict(params or {})
         problems: list[str] = []
         reconciliation = DEFAULT_RECONCILIATION_SECONDS
         if "timeout.reconciliation" in data:
@@ -79,9 +83,10 @@ class ControllerSettings:
         except SettingsError as exc:
             problems.append(str(exc))
             overrides = {}
-        app_namespaces = tuple(
-            ns.strip() for ns in data.get("application.namespaces", "").split(",") if ns.strip()
+        listed = ",".join(
+            v for v in (params.get("application.namespaces"), data.get("application.namespaces")) if v
         )
+        app_namespaces = tuple(ns.strip() for ns in listed.split(",") if ns.strip())
         server_side = data.get("controller.diff.server.side", "true").strip().lower() != "false"
         return cls(
             data=data,
@@ -94,6 +99,13 @@ class ControllerSettings:
             app_namespaces=app_namespaces,
             problems=tuple(problems),
         )
+
+    def manages_namespace(self, namespace: str) -> bool:
+        """Apps of the control-plane namespace, and of those ``application.namespaces`` lists
+        (comma-separated globs, as Argo CD's ``argocd-cmd-params-cm`` key), are reconciled."""
+        if namespace == self.namespace:
+            return True
+        return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in self.app_namespaces)
 
     def diff_config(self, app: dict[str, Any]) -> DiffConfig:
         """Diff rules of one app plus the global ones; raises naming the field at fault."""
