@@ -76,6 +76,26 @@ def _proc_start_time(pid: int) -> str | None:
     return fields[19]
 
 
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` exists and has not exited (a zombie counts as exited)."""
+    return _proc_start_time(pid) is not None
+
+
+def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None, timeout: float = 60) -> str:
+    """Run the machine's kubectl against ``kubeconfig``; raise :class:`ClusterError` with its stderr."""
+    proc = subprocess.run(
+        ["kubectl", f"--kubeconfig={kubeconfig}", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise ClusterError(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
 def _alive(record: ProcessRecord) -> bool:
     return _proc_start_time(record.pid) == record.start_time
 
@@ -399,17 +419,7 @@ class LocalCluster:
             return False
 
     def _kubectl(self, *args: str, stdin: str | None = None) -> str:
-        proc = subprocess.run(
-            ["kubectl", f"--kubeconfig={self.kubeconfig}", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise ClusterError(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}")
-        return proc.stdout
+        return kubectl(self.kubeconfig, *args, stdin=stdin)
 
     def _register_nodes(self, count: int) -> None:
         nodes = [_kwok_node(f"kwok-node-{i}") for i in range(count)]

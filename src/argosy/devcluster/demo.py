@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from argosy.devcluster.cluster import LocalCluster
+from argosy.devcluster.cluster import LocalCluster, kubectl, process_running
 from argosy.devcluster.paths import state_dir
 from argosy.devcluster.ports import free_ports
 
@@ -128,20 +128,6 @@ def _argosy() -> list[str]:
     return [sys.executable, "-m", "argosy"]
 
 
-def _kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> str:
-    proc = subprocess.run(
-        ["kubectl", f"--kubeconfig={kubeconfig}", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {proc.stderr.strip()}")
-    return proc.stdout
-
-
 def application(git_port: int) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -231,24 +217,24 @@ def up(say: Say, timeout: float = 300.0) -> dict[str, Any]:
     (root / "state.json").write_text(json.dumps(state.__dict__))
     say(f"started git daemon (:{git_port}), repo server (:{repo_port}) and controller; logs in {logs}")
     deadline = time.monotonic() + timeout
-    while "applications.argoproj.io" not in _kubectl(kubeconfig, "get", "crd", "-o", "name", stdin=None):
+    while "applications.argoproj.io" not in kubectl(kubeconfig, "get", "crd", "-o", "name", stdin=None):
         _check_alive(pids, logs)
         if time.monotonic() > deadline:
             raise RuntimeError(f"the controller did not install its CRDs; see {logs / 'controller.log'}")
         time.sleep(0.5)
     _wait(
-        lambda: "default" in _kubectl(kubeconfig, "get", "appprojects", "-n", NAMESPACE, "-o", "name"),
+        lambda: "default" in kubectl(kubeconfig, "get", "appprojects", "-n", NAMESPACE, "-o", "name"),
         deadline,
         pids,
         logs,
         "default project",
     )
-    _kubectl(kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(application(git_port)))
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(application(git_port)))
     say(f"created Application {NAMESPACE}/{APP} (automated, CreateNamespace=true)")
     last = ""
     while True:
         app: dict[str, Any] = json.loads(
-            _kubectl(kubeconfig, "get", "application", APP, "-n", NAMESPACE, "-o", "json")
+            kubectl(kubeconfig, "get", "application", APP, "-n", NAMESPACE, "-o", "json")
         )
         status = app.get("status") or {}
         sync = (status.get("sync") or {}).get("status", "")
@@ -276,14 +262,9 @@ def _wait(check: Callable[[], bool], deadline: float, pids: dict[str, int], logs
 
 def _check_alive(pids: dict[str, int], logs: Path) -> None:
     for name, pid in pids.items():
-        try:
-            os.kill(pid, 0)
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            if stat.rsplit(")", 1)[1].split()[0] == "Z":
-                raise ProcessLookupError
-        except (ProcessLookupError, OSError):
+        if not process_running(pid):
             tail = "\n".join((logs / f"{name}.log").read_text(errors="replace").splitlines()[-15:])
-            raise RuntimeError(f"{name} exited; last log lines:\n{tail}") from None
+            raise RuntimeError(f"{name} exited; last log lines:\n{tail}")
 
 
 def down(say: Say) -> None:
