@@ -24,6 +24,11 @@ def server(
         "--insecure/--tls",
         help="Serve plain HTTP (default: server.insecure in argocd-cmd-params-cm, else HTTPS).",
     ),
+    repo_server: str = typer.Option(
+        "",
+        "--repo-server",
+        help="URL of `argosy repo-server` for app manifests and diffs (default: render in-process).",
+    ),
 ) -> None:
     """Serve the Argo CD compatible API; HTTPS with a self-signed certificate unless told otherwise."""
     import logging
@@ -40,5 +45,6 @@ def server(
             address=address,
             port=port,
             insecure=insecure,
+            repo_server=repo_server,
         )
     )

@@ -22,3 +22,7 @@ class ServerConfig:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     #: How long an SSE stream's Kubernetes watch runs before it is renewed (s).
     watch_timeout: int = 300
+    #: URL of ``argosy repo-server`` for /manifests and /managed-resources ("": render in-process).
+    repo_server: str = ""
+    #: Seconds a cluster's probed connection state and version are reused by /clusters.
+    cluster_info_ttl: float = 10.0

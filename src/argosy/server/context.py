@@ -7,15 +7,19 @@ filter lists). Everything else is read from Kubernetes on demand.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
+from argosy.repo import RepoClient
 from argosy.server.auth.sessions import Caller, SessionManager
+from argosy.server.clusterinfo import ClusterInfoCache
 from argosy.server.config import ServerConfig
 from argosy.server.errors import permission_denied
 from argosy.server.kubeapi import KubeAPI
 from argosy.server.rbac import enforce_claims
 from argosy.server.settings import Settings
+from argosy.settings.clusters import ClusterConfig, in_cluster_config
 
 
 class ServerContext:
@@ -34,6 +38,30 @@ class ServerContext:
             throttle=config.throttle,
             delay_range=config.login_delay,
         )
+        #: The implicit in-cluster destination: the server's own cluster access.
+        self.in_cluster: ClusterConfig = in_cluster_config(config.kubeconfig, config.context or "")
+        self.cluster_info = ClusterInfoCache(ttl=config.cluster_info_ttl)
+        self._renderer: RepoClient | None = None
+        self._renderer_lock = threading.Lock()
+
+    @property
+    def renderer(self) -> RepoClient:
+        """The repo service for /manifests and /managed-resources, made on first use."""
+        with self._renderer_lock:
+            if self._renderer is None:
+                from argosy.repo import HttpRepoClient, RepoService
+
+                repo_server = self.config.repo_server
+                self._renderer = HttpRepoClient(repo_server) if repo_server else RepoService()
+            return self._renderer
+
+    def secrets(self, secret_type: str) -> list[dict[str, Any]]:
+        """Secrets labelled ``argocd.argoproj.io/secret-type: <type>`` in the control-plane namespace."""
+        selector = f"argocd.argoproj.io/secret-type={secret_type}"
+        return [dict(s) for s in self.kube.list(self.namespace, "secrets", selector)]
+
+    def configmap_data(self, name: str) -> dict[str, str]:
+        return self.settings.configmap_data(name)
 
     def get_project(self, name: str) -> Mapping[str, Any] | None:
         return self.kube.get_argo(self.namespace, "appprojects", name)

@@ -17,6 +17,7 @@ import yaml
 from argosy.cli.commands.backend import Obj
 from argosy.cli.commands.core_render import MASK, mask_secret
 from argosy.engine.diff import diff as structural_diff
+from argosy.engine.diff.result import walk
 
 
 def _value(value: Any) -> str:
@@ -26,9 +27,17 @@ def _value(value: Any) -> str:
 
 
 def changes_of(item: Obj) -> list[Obj]:
-    """The field changes of a managed-resources item (computed when the backend sent only states)."""
-    if "diff" in item:
+    """The field changes of a managed-resources item.
+
+    As ``argocd app diff``: the live object as normalised by the diff engine
+    against the live object it predicts after a sync; the target and live
+    states only when a server sent neither.
+    """
+    if isinstance(item.get("diff"), list):
         return list(item["diff"])
+    predicted, normalized = item.get("predictedLiveState"), item.get("normalizedLiveState")
+    if isinstance(predicted, dict) and isinstance(normalized, dict):
+        return [{"path": c.path, "desired": c.desired, "live": c.live} for c in walk(predicted, normalized)]
     target, live = item.get("targetState"), item.get("liveState")
     if target is None and live is None:
         return []
@@ -51,7 +60,7 @@ def diff_text(items: list[Obj]) -> tuple[str, bool]:
             continue
         secret = item.get("kind") == "Secret"
         changes = changes_of(item)
-        status = item.get("status")
+        status = "OutOfSync" if item.get("modified") else item.get("status")
         if item.get("targetState") is None and item.get("liveState") is not None and status == "OutOfSync":
             different = True
             out += [header(item), "< (live object not in Git: it would be pruned)", ""]

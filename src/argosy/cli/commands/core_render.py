@@ -11,7 +11,6 @@ masked before anything is returned.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -19,144 +18,57 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from argosy.cli.commands.backend import CliError, Obj
-from argosy.kube.clients import KubeClient
-from argosy.kube.errors import KubeError
-from argosy.settings.clusters import ClusterConfig, ClusterSecretError, cluster_list
+from argosy.server.appstate import MASK, AppStateError, ControlPlaneReader, mask_secret
+from argosy.settings.clusters import ClusterConfig
 from argosy.settings.repositories import SECRET_TYPE_LABEL
+
+__all__ = ["MASK", "compare_live", "mask_secret", "probe_clusters", "render_app"]
 
 if TYPE_CHECKING:
     from argosy.cli.core import CoreBackend
 
-MASK = "++++++++"
 
-
-def mask_secret(obj: Obj | None) -> Obj | None:
-    """A copy of ``obj`` with every Secret value masked (other kinds unchanged)."""
-    if not isinstance(obj, dict) or obj.get("kind") != "Secret":
-        return obj
-    out = copy.deepcopy(obj)
-    for key in ("data", "stringData"):
-        if isinstance(out.get(key), dict):
-            out[key] = {k: MASK for k in out[key]}
-    annotations = (out.get("metadata") or {}).get("annotations") or {}
-    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
-    return out
-
-
-def _destination_client(backend: CoreBackend, app: Obj) -> KubeClient:
-    dest = (app.get("spec") or {}).get("destination") or {}
-    secrets = [s for s in backend.secrets("cluster")]
-    try:
-        clusters = cluster_list(secrets, in_cluster=backend.client.cluster)
-        cluster = clusters.resolve(str(dest.get("server") or ""), str(dest.get("name") or ""))
-    except (ClusterSecretError, ValueError, LookupError) as exc:
-        raise CliError(f"destination of application '{app['metadata']['name']}': {exc}") from None
-    if cluster.in_cluster or cluster.server == backend.client.cluster.server:
-        return backend.client
-    try:
-        return KubeClient(cluster)
-    except KubeError as exc:
-        raise CliError(str(exc)) from None
-
-
-def _render(backend: CoreBackend, app: Obj, revision: str, kube_version: str) -> list[Obj]:
-    from argosy.repo import RenderRequest, RepoError, RepoService
-    from argosy.settings.repositories import RepositorySecretError, RepositoryStore
-
-    app = copy.deepcopy(app)
-    spec = app.get("spec") or {}
-    if revision and isinstance(spec.get("source"), dict):
-        spec["source"]["targetRevision"] = revision
-    objects: list[Obj] = backend.secrets("repository") + backend.secrets("repo-creds")
-    for name in ("argocd-tls-certs-cm", "argocd-ssh-known-hosts-cm"):
-        objects.append(
-            {"kind": "ConfigMap", "metadata": {"name": name}, "data": backend.configmap_data(name)}
-        )
-    cm = backend.configmap_data("argocd-cm")
-    try:
-        request = RenderRequest.from_application(
-            app,
-            repositories=RepositoryStore.from_objects(objects),
-            kube_version=kube_version,
-            kustomize_build_options=cm.get("kustomize.buildOptions", ""),
-        )
-        return RepoService().render(request).manifests()
-    except (RepoError, RepositorySecretError, ValueError) as exc:
-        raise CliError(f"rendering application '{app['metadata']['name']}' failed: {exc}") from None
+def _reader(backend: CoreBackend) -> ControlPlaneReader:
+    return backend
 
 
 def render_app(backend: CoreBackend, app: Obj, revision: str) -> list[Obj]:
-    client = _destination_client(backend, app)
-    version = client.check(timeout=5.0).server_version
-    return [m for m in (mask_secret(o) for o in _render(backend, app, revision, version)) if m]
+    """The app's manifests at ``revision`` (default: its targetRevision), Secret values masked."""
+    from argosy.repo import RepoService
+    from argosy.server.appstate import manifests
+
+    try:
+        return manifests(
+            _reader(backend),
+            app,
+            RepoService(),
+            backend.client.cluster,
+            revision=revision,
+            reuse=backend.client,
+        ).objects
+    except AppStateError as exc:
+        raise CliError(exc.message) from None
 
 
 def compare_live(backend: CoreBackend, app: Obj) -> list[Obj]:
-    """Argo CD's managed-resources items (target/live states and the field changes), masked."""
-    from argosy.controller.compare import compare_app
-    from argosy.controller.settings import ControllerSettings
-    from argosy.engine.sync import ResourceKey
-    from argosy.kube.discovery import discover
+    """Argo CD's managed-resources items (target, live, normalized and predicted states), masked."""
+    from argosy.repo import RepoService
+    from argosy.server.managed import managed_resources
 
-    client = _destination_client(backend, app)
     try:
-        resources = discover(client)
-    except KubeError as exc:
-        raise CliError(f"cannot read the destination cluster: {exc}") from None
-    desired = _render(backend, app, "", client.check(timeout=5.0).server_version)
-
-    def is_namespaced(group: str, kind: str) -> bool | None:
-        res = resources.get(group, kind)
-        return None if res is None else res.namespaced
-
-    def lookup(key: ResourceKey) -> Obj | None:
-        res = resources.get(key.group, key.kind)
-        if res is None:
-            return None
-        try:
-            live: Obj | None = client.request("GET", res.path(key.namespace, key.name))
-        except KubeError as exc:
-            if getattr(exc, "status", 0) == 404:
-                return None
-            raise CliError(f"reading {key}: {exc}") from None
-        return live
-
-    settings = ControllerSettings.from_configmap_data(backend.configmap_data("argocd-cm"), backend.namespace)
-    comparison = compare_app(app, desired, {}, lookup, settings, is_namespaced)
-    items: list[Obj] = []
-    for r in comparison.resources:
-        d = r.diff
-        target = (d.normalized_desired if d is not None else None) or r.desired
-        live = (d.normalized_live if d is not None else None) or r.live
-        item: Obj = {
-            "group": r.key.group,
-            "kind": r.key.kind,
-            "namespace": r.key.namespace,
-            "name": r.key.name,
-            "status": r.status,
-            "hook": r.hook,
-            "targetState": mask_secret(target),
-            "liveState": mask_secret(live),
-        }
-        if d is not None:
-            item["predictedLiveState"] = mask_secret(d.predicted_live)
-            item["diff"] = [{"path": c.path, "desired": c.desired, "live": c.live} for c in d.changes]
-            if r.key.kind == "Secret":
-                item["diff"] = [{**c, "desired": MASK, "live": MASK} for c in item["diff"]]
-        items.append(item)
-    return items
+        items = managed_resources(
+            _reader(backend), app, RepoService(), backend.client.cluster, reuse=backend.client
+        )
+    except AppStateError as exc:
+        raise CliError(exc.message) from None
+    return [i for i in items if not i["hook"]]
 
 
 def _probe(cluster: ClusterConfig) -> Obj:
-    try:
-        client = KubeClient(cluster)
-    except KubeError as exc:
-        check_ok, version, message = False, "", str(exc)
-    else:
-        check = client.check(timeout=5.0)
-        client.close()
-        check_ok, version, message = check.ok, check.server_version, check.message
-    status = "Successful" if check_ok else "Failed"
+    from argosy.server.clusterinfo import probe
+
+    info = probe(cluster)
+    state = info.connection_state()
     return {
         "server": cluster.server,
         "name": cluster.display_name,
@@ -164,9 +76,9 @@ def _probe(cluster: ClusterConfig) -> Obj:
         "namespaces": list(cluster.namespaces),
         "labels": dict(cluster.labels),
         "annotations": dict(cluster.annotations),
-        "serverVersion": version,
-        "connectionState": {"status": status, "message": message},
-        "info": {"serverVersion": version, "connectionState": {"status": status, "message": message}},
+        "serverVersion": info.server_version,
+        "connectionState": state,
+        "info": {"serverVersion": info.server_version, "connectionState": state},
     }
 
 

@@ -1,82 +1,110 @@
 """Read-only views of an application: manifests, managed resources, resource tree and events.
 
-For now these answer from what the controller recorded in the
-Application's status (``status.resources``, ``status.sync``), not by
-rendering or reading the destination cluster. Secret values never leave the
-server: any Secret state is masked.
+``/manifests`` renders the app's sources with the repo service (in-process,
+or ``argosy server --repo-server URL``) and ``/managed-resources`` compares
+them with the live objects of the destination cluster, with the controller's
+own comparison (:mod:`argosy.server.appstate`, :mod:`argosy.server.managed`),
+so ``argosy app diff`` through the server shows what the controller sees.
+Both answer in Argo CD's shapes (objects as JSON text). Secret values never
+leave the server: rendered Secrets and Secret states are masked, as Argo CD
+masks them. The resource tree still answers from ``status.resources``.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from argosy.server.apps import get_authorized_app
+from argosy.server.appstate import AppStateError
+from argosy.server.appstate import manifests as render_manifests
 from argosy.server.deps import Auth, Ctx
+from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAVAILABLE, APIError
 from argosy.server.kubeapi import KubeError
+from argosy.server.managed import managed_resources as compare_resources
 
 router = APIRouter(tags=["ApplicationService"])
 
-_MASK = "++++++++"
-_STATE_FIELDS = ("liveState", "targetState", "normalizedLiveState", "predictedLiveState")
+_STATE_FIELDS = ("targetState", "liveState", "normalizedLiveState", "predictedLiveState")
 
 
-def redact_secret(obj: Any) -> Any:
-    """A Secret object (dict or JSON text) with every ``data``/``stringData`` value masked."""
-    as_text = isinstance(obj, str)
-    value = obj
-    if as_text:
-        try:
-            value = json.loads(obj)
-        except ValueError:
-            return obj
-    if not isinstance(value, dict) or value.get("kind") != "Secret":
-        return obj
-    out = copy.deepcopy(value)
-    for key in ("data", "stringData"):
-        if isinstance(out.get(key), dict):
-            out[key] = {k: _MASK for k in out[key]}
-    annotations = (out.get("metadata") or {}).get("annotations") or {}
-    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
-    return json.dumps(out) if as_text else out
+def _api_error(exc: AppStateError) -> APIError:
+    return APIError(UNAVAILABLE if exc.unavailable else FAILED_PRECONDITION, exc.message)
 
 
 def _resources(app: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in ((app.get("status") or {}).get("resources") or []) if isinstance(r, dict)]
 
 
+def _source_revisions(positions: list[int], revisions: list[str]) -> dict[int, str]:
+    if len(positions) != len(revisions):
+        raise APIError(
+            INVALID_ARGUMENT,
+            f"sourcePositions ({len(positions)}) and revisions ({len(revisions)}) must pair up one to one",
+        )
+    return dict(zip(positions, revisions, strict=True))
+
+
 @router.get("/api/v1/applications/{name}/manifests")
 def manifests(
-    name: str, caller: Auth, ctx: Ctx, revision: str = "", appNamespace: str = ""
+    name: str,
+    caller: Auth,
+    ctx: Ctx,
+    revision: str = "",
+    appNamespace: str = "",
+    sourcePositions: Annotated[list[int] | None, Query()] = None,
+    revisions: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
+    """The app's manifests rendered at ``revision`` (default: its targetRevision), Secrets masked."""
     app = get_authorized_app(ctx, caller, name, "get", appNamespace)
-    status = app.get("status") or {}
-    dest = (app.get("spec") or {}).get("destination") or {}
+    per_source = _source_revisions(sourcePositions or [], revisions or [])
+    try:
+        result = render_manifests(
+            ctx, app, ctx.renderer, ctx.in_cluster, revision=revision, source_revisions=per_source
+        )
+    except AppStateError as exc:
+        raise _api_error(exc) from None
     return {
-        "manifests": [],
-        "namespace": dest.get("namespace", ""),
-        "server": dest.get("server", ""),
-        "revision": revision or (status.get("sync") or {}).get("revision", ""),
-        "sourceType": status.get("sourceType", ""),
+        "manifests": [json.dumps(o, separators=(",", ":")) for o in result.objects],
+        "namespace": result.namespace,
+        "server": result.server,
+        "revision": result.revision,
+        "sourceType": result.source_type,
     }
 
 
+def _matches(item: dict[str, Any], wanted: dict[str, str]) -> bool:
+    return all(not value or item.get(key) == value for key, value in wanted.items())
+
+
 @router.get("/api/v1/applications/{name}/managed-resources")
-def managed_resources(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> dict[str, Any]:
+def managed_resources(
+    name: str,
+    caller: Auth,
+    ctx: Ctx,
+    appNamespace: str = "",
+    namespace: str = "",
+    resourceName: str = "",
+    group: str = "",
+    kind: str = "",
+) -> dict[str, Any]:
+    """Argo CD's ``ResourceDiff`` items (hooks left out, as Argo CD), states as JSON text."""
     app = get_authorized_app(ctx, caller, name, "get", appNamespace)
-    items = []
-    for res in _resources(app):
-        item = {k: res.get(k, "") for k in ("group", "kind", "namespace", "name")}
-        item["status"] = res.get("status", "")
-        item["hook"] = bool(res.get("hook", False))
+    try:
+        items = compare_resources(ctx, app, ctx.renderer, ctx.in_cluster)
+    except AppStateError as exc:
+        raise _api_error(exc) from None
+    wanted = {"namespace": namespace, "name": resourceName, "group": group, "kind": kind}
+    out = []
+    for item in items:
+        if item["hook"] or not _matches(item, wanted):
+            continue
         for state in _STATE_FIELDS:
-            if state in res:
-                item[state] = redact_secret(res[state]) if res.get("kind") == "Secret" else res[state]
-        items.append(item)
-    return {"items": items}
+            item[state] = json.dumps(item.get(state), separators=(",", ":"))
+        out.append(item)
+    return {"items": out}
 
 
 @router.get("/api/v1/applications/{name}/resource-tree")
