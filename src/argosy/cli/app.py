@@ -17,7 +17,7 @@ import typer
 import yaml
 from rich.console import Console
 
-from argosy.cli.client import cli_errors, global_options, open_backend
+from argosy.cli.client import cli_errors, err_console, global_options, open_backend
 from argosy.cli.commands import appview
 from argosy.cli.commands.appdiff import diff_text, manifests_text
 from argosy.cli.commands.appspec import SourceFlags, apply_flags, labels_of, new_application, unset
@@ -406,15 +406,21 @@ def rollback_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="Preview only."),
     timeout: int = TIMEOUT,
 ) -> None:
-    """Roll back to a deployment of ``app history`` (automated sync must be off)."""
+    """Roll back to a deployment of ``app history``; turns automated sync off, or it would undo it."""
     with cli_errors():
         backend = open_backend(ctx)
+        before = backend.get_app(name)
         if history_id < 0:
-            history = (backend.get_app(name).get("status") or {}).get("history") or []
+            history = (before.get("status") or {}).get("history") or []
             if len(history) < 2:
                 raise CliError(f"application '{name}' has no previous deployment to roll back to")
             history_id = int(history[-2]["id"])
         backend.rollback_app(name, history_id, prune, dry_run)
+        if ((before.get("spec") or {}).get("syncPolicy") or {}).get("automated") is not None and not dry_run:
+            err_console.print(
+                f"Automated sync of '{name}' was disabled so the rollback stays; re-enable it with "
+                f"'argosy app set {name} --sync-policy automated'"
+            )
         app = _watch(backend, name, WaitFor(operation=True), timeout)
         _print_result(backend, app)
 

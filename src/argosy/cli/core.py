@@ -224,7 +224,7 @@ class CoreBackend:
             raise CliError(f"project '{name}' not found in namespace '{self.namespace}'")
         return project
 
-    def _set_operation(self, name: str, operation: Obj) -> Obj:
+    def _set_operation(self, name: str, operation: Obj, *, disable_auto_sync: bool = False) -> Obj:
         def mutate(app: Obj) -> None:
             if app.get("operation"):
                 raise CliError(
@@ -233,6 +233,9 @@ class CoreBackend:
                 )
             app["operation"] = operation
             (app.setdefault("status", {})).pop("operationState", None)
+            policy = (app.get("spec") or {}).get("syncPolicy")
+            if disable_auto_sync and isinstance(policy, dict):
+                policy.pop("automated", None)  # as the server's rollback: in the same write
 
         return self._replace_loop(self._argo("applications", name), f"application '{name}'", mutate)
 
@@ -243,7 +246,8 @@ class CoreBackend:
 
     def rollback_app(self, name: str, history_id: int, prune: bool, dry_run: bool) -> Obj:
         app = self.get_app(name)
-        return self._set_operation(name, operation_for_rollback(app, history_id, prune, dry_run))
+        operation = operation_for_rollback(app, history_id, prune, dry_run)
+        return self._set_operation(name, operation, disable_auto_sync=not dry_run)
 
     def terminate_operation(self, name: str) -> None:
         def mutate(app: Obj) -> None:

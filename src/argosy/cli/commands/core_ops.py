@@ -65,11 +65,6 @@ def operation_for_sync(app: Obj, project: Obj, request: Obj, now: datetime) -> O
 def operation_for_rollback(app: Obj, history_id: int, prune: bool, dry_run: bool) -> Obj:
     name = app["metadata"]["name"]
     policy = (app.get("spec") or {}).get("syncPolicy") or {}
-    if policy.get("automated") is not None:
-        raise CliError(
-            f"rollback cannot be initiated when auto-sync is enabled: run "
-            f"'argosy app set {name} --sync-policy none' first"
-        )
     history = (app.get("status") or {}).get("history") or []
     entry = next((h for h in history if isinstance(h, dict) and int(h.get("id", -1)) == history_id), None)
     if entry is None:

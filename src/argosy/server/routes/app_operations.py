@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from argosy.engine.syncwindows import SyncWindows
@@ -45,7 +45,11 @@ class SyncRequest(BaseModel):
     manifests: list[str] | None = None
 
 
-def _set_operation(ctx: Ctx, app: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+def _set_operation(
+    ctx: Ctx, app: dict[str, Any], operation: dict[str, Any], *, disable_auto_sync: bool = False
+) -> dict[str, Any]:
+    """Write ``operation`` (and, for a rollback, remove ``syncPolicy.automated``) in one update,
+    so the controller never sees the rollback without the switch-off nor the reverse."""
     name = app["metadata"]["name"]
 
     def mutate(current: dict[str, Any]) -> None:
@@ -58,6 +62,9 @@ def _set_operation(ctx: Ctx, app: dict[str, Any], operation: dict[str, Any]) -> 
             )
         current["operation"] = operation
         (current.setdefault("status", {})).pop("operationState", None)
+        policy = (current.get("spec") or {}).get("syncPolicy")
+        if disable_auto_sync and isinstance(policy, dict):
+            policy.pop("automated", None)
 
     return update_app(ctx, name, app["metadata"]["namespace"], mutate)
 
@@ -136,23 +143,32 @@ class RollbackRequest(BaseModel):
     prune: bool = False
 
 
+#: Sent with a rollback that switched automated sync off (RFC 7234 warn-code 299, as Kubernetes warns).
+AUTO_SYNC_DISABLED = "automated sync of application '{name}' was disabled so the rollback stays in place"
+
+
 @router.post("/api/v1/applications/{name}/rollback")
-def rollback_application(name: str, body: RollbackRequest, caller: Auth, ctx: Ctx) -> dict[str, Any]:
+def rollback_application(
+    name: str, body: RollbackRequest, caller: Auth, ctx: Ctx, response: Response
+) -> dict[str, Any]:
     """Sync the revision and source recorded in ``status.history`` under ``id``.
 
-    As Argo CD's API, refused while automated sync is on (it would undo the
-    rollback at once); disable it first (``syncPolicy.automated`` removed).
+    Automated sync would undo a rollback at once, so the rollback removes
+    ``spec.syncPolicy.automated`` in the same update that writes the
+    operation, as Argo CD's UI and CLI rollback flow do (Argo CD's API
+    refuses instead and leaves the switch-off to the client). The returned
+    Application shows it, and a ``Warning`` header says so; re-enable it with
+    ``argosy app set NAME --sync-policy automated`` once Git is fixed.
+    A dry run changes nothing, so it leaves automated sync alone.
     """
     app = get_authorized_app(ctx, caller, name, "sync", body.appNamespace)
     if (app.get("metadata") or {}).get("deletionTimestamp"):
         raise APIError(FAILED_PRECONDITION, f"application '{name}' is deleting")
     policy = (app.get("spec") or {}).get("syncPolicy") or {}
-    if policy.get("automated") is not None:
-        raise APIError(
-            FAILED_PRECONDITION,
-            f"rollback cannot be initiated when auto-sync is enabled: disable automated sync of "
-            f"application '{name}' first (remove spec.syncPolicy.automated)",
-        )
+    disable = policy.get("automated") is not None and not body.dryRun
+    if disable:
+        # Switching automated sync off is an update of the app, beyond the sync permission.
+        ctx.enforce(caller, "applications", "update", rbac_object(ctx, app))
     history = ((app.get("status") or {}).get("history")) or []
     entry = next((h for h in history if isinstance(h, dict) and int(h.get("id", -1)) == body.id), None)
     if entry is None:
@@ -175,7 +191,12 @@ def rollback_application(name: str, body: RollbackRequest, caller: Auth, ctx: Ct
     }
     if policy.get("syncOptions"):
         sync["syncOptions"] = list(policy["syncOptions"])
-    return _set_operation(ctx, app, {"sync": sync, "initiatedBy": _initiated_by(caller)})
+    updated = _set_operation(
+        ctx, app, {"sync": sync, "initiatedBy": _initiated_by(caller)}, disable_auto_sync=disable
+    )
+    if disable:
+        response.headers["Warning"] = f'299 argosy "{AUTO_SYNC_DISABLED.format(name=name)}"'
+    return updated
 
 
 @router.delete("/api/v1/applications/{name}/operation")
