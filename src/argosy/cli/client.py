@@ -281,6 +281,7 @@ class ApiBackend:
         self.api.call("DELETE", path, params=params)
 
     def update_cluster(self, server_or_name: str, name: str, labels: dict[str, str]) -> Obj:
+        """Argo CD's ``PUT /api/v1/clusters/{id}``: the cluster as body, the changed fields as a query."""
         path, params = self._cluster_path(server_or_name)
         current = dict(self.api.call("GET", path, params=params))
         fields = ["name"] if name else []
@@ -289,16 +290,8 @@ class ApiBackend:
             current["labels"] = {**(current.get("labels") or {}), **labels}
         if name:
             current["name"] = name
-        try:
-            body = {"cluster": current, "updatedFields": fields}
-            return dict(self.api.call("PUT", path, params={**params, "updatedFields": fields}, body=body))
-        except CliError as exc:
-            if exc.status in (404, 405):
-                raise CliError(
-                    "this Argosy server cannot update clusters yet: rename with 'argosy cluster set --core' "
-                    "(patches the cluster Secret with your kubeconfig)"
-                ) from None
-            raise
+        query: list[tuple[str, str]] = [*params.items(), *(("updatedFields", f) for f in fields)]
+        return dict(self.api.call("PUT", path, params=query, body=current))
 
     # ------------------------------------------------------------ repositories
     def list_repos(self) -> list[Obj]:

@@ -3,22 +3,32 @@
 RBAC object: ``<project>/<server>`` for a project-scoped cluster, else the
 server URL, as Argo CD. The in-cluster destination always exists (unless
 ``cluster.inClusterEnabled: "false"``) and cannot be deleted.
+
+Each cluster comes with Argo CD's ``connectionState`` (``Successful`` or
+``Failed`` with the reason), ``serverVersion`` and ``info``
+(``applicationsCount`` too), from a probe of the cluster cached for a few
+seconds (:mod:`argosy.server.clusterinfo`). ``PUT`` updates the fields
+named in ``updatedFields`` (name, namespaces, clusterResources, labels,
+annotations, project) in the cluster Secret after checking the cluster still
+answers, as Argo CD does; credentials are changed with ``argosy cluster add
+--upsert``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from argosy.server.apps import CLUSTER_SELECTOR
+from argosy.server.clusterinfo import ClusterInfo, probe
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import INVALID_ARGUMENT, APIError, not_found
+from argosy.server.errors import ABORTED, INVALID_ARGUMENT, UNAVAILABLE, APIError, not_found
 from argosy.server.kubeapi import KubeError
 from argosy.settings.clusters import ClusterConfig, cluster_list, is_cluster_secret
 from argosy.settings.repositories import SECRET_TYPE_LABEL
@@ -29,15 +39,15 @@ router = APIRouter(tags=["ClusterService"])
 def _clusters(ctx: ServerContext) -> list[ClusterConfig]:
     secrets = [s for s in ctx.kube.list(ctx.namespace, "secrets", CLUSTER_SELECTOR) if is_cluster_secret(s)]
     enabled = ctx.settings.argocd_cm().get("cluster.inClusterEnabled", "true").strip().lower() != "false"
-    return list(cluster_list(secrets, in_cluster_enabled=enabled).clusters)
+    return list(cluster_list(secrets, in_cluster=ctx.in_cluster, in_cluster_enabled=enabled).clusters)
 
 
 def rbac_object(cluster: ClusterConfig) -> str:
     return f"{cluster.project}/{cluster.server}" if cluster.project else cluster.server
 
 
-def to_api(cluster: ClusterConfig) -> dict[str, Any]:
-    return {
+def to_api(cluster: ClusterConfig, info: ClusterInfo | None = None, apps: int = 0) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "server": cluster.server,
         "name": cluster.display_name,
         "config": {"tlsClientConfig": {"insecure": cluster.tls.insecure}},
@@ -48,28 +58,67 @@ def to_api(cluster: ClusterConfig) -> dict[str, Any]:
         "annotations": dict(cluster.annotations),
         "connectionState": {"status": "Unknown"},
     }
+    if info is not None:
+        state = info.connection_state()
+        # Argo CD fills both the deprecated top-level fields and ``info``.
+        out["connectionState"] = state
+        out["serverVersion"] = info.server_version
+        out["info"] = {
+            "connectionState": state,
+            "serverVersion": info.server_version,
+            "applicationsCount": apps,
+            "cacheInfo": {},
+        }
+    return out
+
+
+def _app_counts(ctx: ServerContext, clusters: list[ClusterConfig]) -> dict[str, int]:
+    """Applications per cluster server (destination by server or by name), as ``info.applicationsCount``."""
+    by_name = {c.display_name: c.server for c in clusters}
+    counts: dict[str, int] = {}
+    try:
+        apps = ctx.kube.list_argo(ctx.namespace, "applications").get("items") or []
+    except KubeError:
+        return counts
+    for app in apps:
+        dest = (app.get("spec") or {}).get("destination") or {}
+        server = str(dest.get("server") or "").rstrip("/") or by_name.get(str(dest.get("name") or ""), "")
+        if server:
+            counts[server] = counts.get(server, 0) + 1
+    return counts
+
+
+def _with_info(ctx: ServerContext, clusters: list[ClusterConfig]) -> list[dict[str, Any]]:
+    infos = ctx.cluster_info.get_many(clusters)
+    counts = _app_counts(ctx, _clusters(ctx))
+    return [to_api(c, i, counts.get(c.server, 0)) for c, i in zip(clusters, infos, strict=True)]
 
 
 def _find(ctx: ServerContext, server: str, id_type: str) -> ClusterConfig:
     for cluster in _clusters(ctx):
-        if (id_type == "name" and cluster.display_name == server) or (
-            id_type != "name" and cluster.server == server.rstrip("/")
+        if (id_type in ("name", "name_escaped") and cluster.display_name == server) or (
+            id_type not in ("name", "name_escaped") and cluster.server == server.rstrip("/")
         ):
             return cluster
     raise not_found("cluster", server)
 
 
+IdType = Query("", alias="id.type", description="server (default) or name: how the path names the cluster")
+
+
 @router.get("/api/v1/clusters")
 def list_clusters(caller: Auth, ctx: Ctx) -> dict[str, Any]:
-    items = [to_api(c) for c in _clusters(ctx) if ctx.allowed(caller, "clusters", "get", rbac_object(c))]
-    return {"metadata": {}, "items": items}
+    allowed = [c for c in _clusters(ctx) if ctx.allowed(caller, "clusters", "get", rbac_object(c))]
+    return {"metadata": {}, "items": _with_info(ctx, allowed)}
 
 
 @router.get("/api/v1/clusters/{server:path}")
-def get_cluster(server: str, caller: Auth, ctx: Ctx, id_type: str = "") -> dict[str, Any]:
-    cluster = _find(ctx, server, id_type)
+def get_cluster(
+    server: str, caller: Auth, ctx: Ctx, id_type: str = "", id_dot_type: str = IdType
+) -> dict[str, Any]:
+    cluster = _find(ctx, server, id_dot_type or id_type)
     ctx.enforce(caller, "clusters", "get", rbac_object(cluster))
-    return to_api(cluster)
+    return _with_info(ctx, [cluster])[0]
 
 
 class ClusterCreate(BaseModel):
@@ -140,8 +189,10 @@ def create_cluster(body: ClusterCreate, caller: Auth, ctx: Ctx, upsert: bool = F
 
 
 @router.delete("/api/v1/clusters/{server:path}")
-def delete_cluster(server: str, caller: Auth, ctx: Ctx, id_type: str = "") -> dict[str, Any]:
-    cluster = _find(ctx, server, id_type)
+def delete_cluster(
+    server: str, caller: Auth, ctx: Ctx, id_type: str = "", id_dot_type: str = IdType
+) -> dict[str, Any]:
+    cluster = _find(ctx, server, id_dot_type or id_type)
     ctx.enforce(caller, "clusters", "delete", rbac_object(cluster))
     if not cluster.secret_name:
         raise APIError(
@@ -154,3 +205,106 @@ def delete_cluster(server: str, caller: Auth, ctx: Ctx, id_type: str = "") -> di
     except KubeError as err:
         raise err.to_api_error(f"cluster {cluster.server}") from None
     return {}
+
+
+#: The fields ``updatedFields`` may name; ``config`` (credentials) is changed with ``cluster add --upsert``.
+UPDATABLE = ("name", "namespaces", "clusterResources", "labels", "annotations", "project")
+
+
+def _updated_fields(requested: list[str]) -> list[str]:
+    fields = [f for part in requested for f in part.split(",") if f]
+    unknown = [f for f in fields if f not in UPDATABLE]
+    if unknown:
+        raise APIError(
+            INVALID_ARGUMENT,
+            f"cannot update cluster field(s) {', '.join(unknown)}: updatable are {', '.join(UPDATABLE)} "
+            "(change credentials with 'argosy cluster add --upsert')",
+        )
+    return fields or list(UPDATABLE)
+
+
+def _write_secret(ctx: ServerContext, cluster: ClusterConfig, new: ClusterCreate, fields: list[str]) -> None:
+    """Change the cluster Secret (creating one for the in-cluster destination, as Argo CD does)."""
+    for _ in range(10):
+        current = ctx.kube.get(ctx.namespace, "secrets", cluster.secret_name) if cluster.secret_name else None
+        secret: dict[str, Any] = current or {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {
+                "name": secret_name_for(cluster.server),
+                "namespace": ctx.namespace,
+                "labels": {**cluster.labels, SECRET_TYPE_LABEL: "cluster"},
+                "annotations": {**cluster.annotations, "managed-by": "argocd.argoproj.io"},
+            },
+            "data": {},
+        }
+        string_data: dict[str, str] = {"server": cluster.server}
+        if current is None:
+            string_data["config"] = json.dumps({"tlsClientConfig": {"insecure": False}})
+        meta = secret["metadata"]
+        if "name" in fields:
+            string_data["name"] = new.name or cluster.server
+        if "namespaces" in fields:
+            string_data["namespaces"] = ",".join(new.namespaces)
+        if "clusterResources" in fields:
+            string_data["clusterResources"] = "true" if new.clusterResources else "false"
+        if "project" in fields:
+            string_data["project"] = new.project
+        if "labels" in fields:
+            meta["labels"] = {**new.labels, SECRET_TYPE_LABEL: "cluster"}
+        if "annotations" in fields:
+            managed = (meta.get("annotations") or {}).get("managed-by")
+            meta["annotations"] = {**new.annotations, **({"managed-by": managed} if managed else {})}
+        secret["stringData"] = string_data
+        try:
+            if current is None:
+                ctx.kube.create(ctx.namespace, "secrets", secret)
+            else:
+                ctx.kube.replace(ctx.namespace, "secrets", secret)
+            return
+        except KubeError as err:
+            if err.status != 409:
+                raise err.to_api_error(f"cluster {cluster.server}") from None
+    raise APIError(ABORTED, f"cluster {cluster.server}: too many concurrent updates, retry", http_status=409)
+
+
+@router.put("/api/v1/clusters/{server:path}")
+def update_cluster(
+    server: str,
+    body: dict[str, Any],
+    caller: Auth,
+    ctx: Ctx,
+    updatedFields: Annotated[list[str] | None, Query()] = None,
+    id_type: str = "",
+    id_dot_type: str = IdType,
+) -> dict[str, Any]:
+    """Argo CD's ClusterService.Update: the body is the cluster; ``updatedFields`` says which fields count.
+
+    Without ``updatedFields`` every updatable field is taken from the body.
+    The new name is taken as given (Argo CD accepts any, e.g. EKS ARNs); the
+    CLI checks RFC 1123 before it asks.
+    """
+    if isinstance(body.get("cluster"), dict):  # also accept {"cluster": ..., "updatedFields": [...]}
+        updatedFields = updatedFields or list(body.get("updatedFields") or [])
+        body = body["cluster"]
+    try:
+        new = ClusterCreate.model_validate({"server": server, **body})
+    except ValueError as exc:
+        raise APIError(INVALID_ARGUMENT, f"cluster {server}: {exc}") from None
+    cluster = _find(ctx, server, id_dot_type or id_type)
+    ctx.enforce(caller, "clusters", "update", rbac_object(cluster))
+    fields = _updated_fields(updatedFields or [])
+    if "project" in fields:
+        target = f"{new.project}/{cluster.server}" if new.project else cluster.server
+        ctx.enforce(caller, "clusters", "update", target)
+    info = probe(cluster, ctx.cluster_info.timeout)  # as Argo CD: test the cluster before persisting
+    if not info.ok:
+        raise APIError(
+            UNAVAILABLE,
+            f"cluster {cluster.server} does not answer, nothing was changed: {info.message}",
+        )
+    _write_secret(ctx, cluster, new, fields)
+    updated = _find(ctx, cluster.server, "")
+    ctx.cluster_info.put(updated, info)
+    return _with_info(ctx, [updated])[0]
