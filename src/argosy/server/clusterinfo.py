@@ -13,11 +13,12 @@ failure is reported, never raised.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,8 +60,9 @@ def probe(cluster: ClusterConfig, timeout: float = 5.0) -> ClusterInfo:
 
 
 def _key(cluster: ClusterConfig) -> tuple[str, str]:
-    # A changed Secret (new token, new CA) must not be answered from an old probe.
-    return (cluster.server, repr(cluster))
+    # A changed Secret (new token, new CA) must not be answered from an old probe; every field counts
+    # (``repr`` hides the credentials), hashed so the key holds none of them.
+    return (cluster.server, hashlib.sha256(repr(astuple(cluster)).encode()).hexdigest())
 
 
 class ClusterInfoCache:
