@@ -100,3 +100,13 @@ class CacheLiveState:
 
     def get(self, key: ResourceKey) -> Obj | None:
         return self.cache.get(ObjectKey(key.group, key.kind, key.namespace, key.name))
+
+    def unowned_in(self, namespace: str) -> list[Obj]:
+        """Top-level objects of ``namespace`` that no Application tracks (orphan candidates)."""
+        out = []
+        for obj in self.cache.objects(namespace=namespace):
+            meta = obj.get("metadata") or {}
+            if meta.get("ownerReferences") or self.cache.owner(ObjectKey.of(obj)) is not None:
+                continue
+            out.append(obj)
+        return out

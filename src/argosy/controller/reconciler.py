@@ -8,6 +8,7 @@ are kept, and nothing is pruned or synced on a comparison that did not happen.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import random
 from collections.abc import Callable
@@ -66,6 +67,10 @@ class LiveState(Protocol):
         """The server-side-apply dry-run result of ``desired`` (None when unavailable)."""
         ...
 
+    def unowned_in(self, namespace: str) -> list[Obj]:
+        """Top-level objects of ``namespace`` that no Application tracks."""
+        ...
+
 
 class ControlPlane(Protocol):
     """Reads and writes on the control-plane cluster the reconciler needs."""
@@ -115,6 +120,44 @@ class Outcome:
     comparison: Comparison | None = None
     error: str = ""
     blocked_by_window: str = ""
+
+
+# Never orphans, as in Argo CD: objects Kubernetes itself puts in every namespace.
+_NEVER_ORPHANED = (
+    ("", "ServiceAccount", "default"),
+    ("", "ConfigMap", "kube-root-ca.crt"),
+)
+
+
+def orphaned_resources(project: Obj, live: LiveState, cluster: ClusterConfig, namespace: str) -> int | None:
+    """How many orphaned resources the destination namespace has, when the project warns about them.
+
+    ``spec.orphanedResources`` turns monitoring on (``warn`` defaults to true);
+    objects of kinds the project denies, the ``ignore`` list (group/kind/name
+    globs) and what Kubernetes creates in every namespace are never orphans.
+    """
+    settings = (project.get("spec") or {}).get("orphanedResources")
+    if not isinstance(settings, dict) or settings.get("warn") is False or not namespace:
+        return None
+    ignore = [i for i in settings.get("ignore") or [] if isinstance(i, dict)]
+    count = 0
+    for obj in live.unowned_in(namespace):
+        group, kind = api_group(obj), str(obj.get("kind") or "")
+        name = str((obj.get("metadata") or {}).get("name") or "")
+        if (group, kind, name) in _NEVER_ORPHANED or (kind == "Service" and name == "kubernetes"):
+            continue
+        if any(
+            fnmatch.fnmatchcase(group, str(i.get("group") or "*"))
+            and fnmatch.fnmatchcase(kind, str(i.get("kind") or "*"))
+            and fnmatch.fnmatchcase(name, str(i.get("name") or "*"))
+            for i in ignore
+        ):
+            continue
+        destination = {"server": cluster.server, "name": cluster.display_name, "namespace": namespace}
+        if project_rules.check_resource(project, obj, namespaced=True, destination=destination) is not None:
+            continue  # denied in the project: managed by cluster administrators
+        count += 1
+    return count
 
 
 def window_decision(project: Obj, app: Obj, now: datetime, *, manual: bool) -> SyncDecision | None:
@@ -293,6 +336,13 @@ class Reconciler:
         )
         if denied:
             raise ComparisonFailed("InvalidSpecError", "; ".join(v.message for v in denied))
+        orphans = orphaned_resources(
+            project, live, cluster, str((spec.get("destination") or {}).get("namespace") or "")
+        )
+        if orphans:
+            conditions.append(
+                _cond("OrphanedResourceWarning", f"Application has {orphans} orphaned resources")
+            )
         return Snapshot(cluster, live, rendered, comparison, conditions, project)
 
     def _reconcile(self, app: Obj, settings: ControllerSettings, refresh: str) -> Outcome:

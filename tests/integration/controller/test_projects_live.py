@@ -167,3 +167,40 @@ def test_apps_in_listed_namespaces_and_per_app_exclusions(
     assert "skip-generated" in _conditions(app)["ExcludedResourceWarning"]
     # A namespace that application.namespaces does not list is left alone.
     assert "status" not in get(other_ns)
+
+
+def test_orphaned_resources_warning(
+    cluster: ClusterHandle, namespace: str, git_repo: GitRepo, controller_factory: type[RunningController]
+) -> None:
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "managed"}, "data": {"k": "v"}}
+    git_repo.commit({"app/cm.yaml": yaml.safe_dump(cm)})
+    cluster.kubectl("create", "configmap", "stray", "-n", namespace, "--from-literal=k=v")
+    cluster.kubectl("create", "secret", "generic", "ignored-secret", "-n", namespace, "--from-literal=k=v")
+    ctl = controller_factory().start()
+    project = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": "tidy", "namespace": ctl.namespace},
+        "spec": {
+            "sourceRepos": ["*"],
+            "destinations": [{"server": "*", "namespace": "*"}],
+            "orphanedResources": {"warn": True, "ignore": [{"kind": "Secret"}]},
+        },
+    }
+    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(project))
+    ctl.apply_app(
+        "tidy",
+        {
+            "project": "tidy",
+            "source": {"repoURL": f"file://{git_repo.bare}", "path": "app"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": namespace},
+            "syncPolicy": {"automated": {}},
+        },
+    )
+    # The default ServiceAccount, kube-root-ca.crt and the ignored Secret are not orphans; "stray" is.
+    app = ctl.wait_app("tidy", lambda a: sync_status(a) == "Synced", "synced")
+    app = ctl.wait_app("tidy", lambda a: "OrphanedResourceWarning" in _conditions(a), "orphan warning")
+    assert _conditions(app)["OrphanedResourceWarning"] == "Application has 1 orphaned resources"
+    cluster.kubectl("delete", "configmap", "stray", "-n", namespace)
+    _refresh(ctl, "tidy")
+    ctl.wait_app("tidy", lambda a: "OrphanedResourceWarning" not in _conditions(a), "warning gone")
