@@ -50,16 +50,16 @@ def test_cluster_add_list_deploy_and_rename(
 
     rows = _rows(env.cli.run("cluster", "list").stdout)
     assert rows[0] == ["SERVER", "NAME", "VERSION", "STATUS", "MESSAGE", "PROJECT"]
-    servers = {r[0]: r for r in rows[1:]}
-    assert servers.keys() >= {"https://kubernetes.default.svc", second_cluster.server.rstrip("/")}
-    core_rows = {r[0]: r for r in _rows(env.core("cluster", "list").stdout)[1:]}
-    for server, name in (
-        ("https://kubernetes.default.svc", "in-cluster"),
-        (second_cluster.server.rstrip("/"), "second"),
-    ):
-        row = core_rows[server]
-        assert row[1] == name and row[3] == "Successful", row
-        assert row[2].count(".") == 1 and row[2].split(".")[0].isdigit(), row  # e.g. 1.31
+    server_rows = {r[0]: r for r in rows[1:]}  # probed by the API server
+    core_rows = {r[0]: r for r in _rows(env.core("cluster", "list").stdout)[1:]}  # probed by the CLI
+    for listing in (server_rows, core_rows):
+        for server, name in (
+            ("https://kubernetes.default.svc", "in-cluster"),
+            (second_cluster.server.rstrip("/"), "second"),
+        ):
+            row = listing[server]
+            assert row[1] == name and row[3] == "Successful", row
+            assert row[2].count(".") == 1 and row[2].split(".")[0].isdigit(), row  # e.g. 1.31
 
     git = GitRepo(tmp_path_factory.mktemp("git2") / "remote.git")
     git.commit({"app/cm.yaml": DEPLOY})
@@ -89,11 +89,13 @@ def test_cluster_add_list_deploy_and_rename(
     )
     env.cli.run("app", "delete", "remote", "--yes")
 
-    bad = env.core("cluster", "set", "second", "--name", "Not_RFC1123", code=20)
+    bad = env.cli.run("cluster", "set", "second", "--name", "Not_RFC1123", code=20)
     assert "RFC 1123" in bad.stderr
-    env.core("cluster", "set", "second", "--name", "second-renamed")
+    env.cli.run("cluster", "set", "second", "--name", "second-renamed")  # PUT through the server
     names = {r[1] for r in _rows(env.cli.run("cluster", "list").stdout)[1:]}
     assert "second-renamed" in names and "second" not in names
+    env.core("cluster", "set", "second-renamed", "--name", "second-core")  # and without it
+    env.cli.run("cluster", "set", "second-core", "--name", "second-renamed")
     got = json.loads(env.cli.run("cluster", "get", "second-renamed", "-o", "json").stdout)
     assert got["labels"]["env"] == "test" and "bearerToken" not in json.dumps(got)
     env.cli.run("cluster", "rm", "second-renamed", "--yes")

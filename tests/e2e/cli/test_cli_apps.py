@@ -126,12 +126,15 @@ def test_create_list_sync_get_and_diff(env: Env, repo: GitRepo) -> None:
     assert ["apps", "Deployment", dest, "web-web", "No"] in resources
 
     assert env.core("app", "diff", "web").stdout == ""
+    assert env.cli.run("app", "diff", "web").stdout == ""
     env.cluster.kubectl("scale", "deployment", "web-web", "-n", dest, "--replicas=3")
     env.ctl.wait_app("web", lambda a: sync_status(a) == "OutOfSync", "drift seen")
-    drift = env.core("app", "diff", "web", code=1).stdout
-    assert f"===== apps/Deployment {dest}/web-web ======\n@@ /spec/replicas @@\n< 3\n> 1" in drift
-    assert "web-config" not in drift
-    env.cli.run("app", "diff", "web", code=1)  # the server says OutOfSync: exit 1 as argocd
+    expected = f"===== apps/Deployment {dest}/web-web ======\n@@ /spec/replicas @@\n< 3\n> 1"
+    for drift in (
+        env.core("app", "diff", "web", code=1).stdout,
+        env.cli.run("app", "diff", "web", code=1).stdout,
+    ):
+        assert expected in drift and "web-config" not in drift
 
 
 def test_set_sync_policy_prune_and_self_heal(env: Env, repo: GitRepo) -> None:
@@ -153,15 +156,17 @@ def test_set_sync_policy_prune_and_self_heal(env: Env, repo: GitRepo) -> None:
 def test_parameter_changes_the_rendered_image(env: Env, repo: GitRepo) -> None:
     _create(env, "param", repo)
     env.ctl.wait_app("param", lambda a: a.get("status", {}).get("sourceType") == "Helm", "rendered as Helm")
-    before = env.core("app", "manifests", "param").stdout
+    before = env.cli.run("app", "manifests", "param").stdout  # rendered by the server
     assert "image: registry.example/web:v1" in before
+    assert env.core("app", "manifests", "param").stdout == before  # and the same without it
     env.cli.run("app", "set", "param", "--parameter", "image.tag=v2")
     assert _spec(env, "param")["source"]["helm"]["parameters"] == [{"name": "image.tag", "value": "v2"}]
-    after = env.core("app", "manifests", "param").stdout
+    after = env.cli.run("app", "manifests", "param").stdout
     assert "image: registry.example/web:v2" in after and ":v1" not in after
+    assert "image: registry.example/web:v2" in env.core("app", "manifests", "param").stdout
     env.cli.run("app", "unset", "param", "--parameter", "image.tag")
     assert "helm" not in _spec(env, "param")["source"]
-    assert "image: registry.example/web:v1" in env.core("app", "manifests", "param").stdout
+    assert "image: registry.example/web:v1" in env.cli.run("app", "manifests", "param").stdout
 
 
 def test_failed_sync_and_wait_timeout_exit_non_zero(env: Env, repo: GitRepo) -> None:
