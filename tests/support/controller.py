@@ -33,7 +33,9 @@ class RunningController:
 
     def start(self, argocd_cm: dict[str, str] | None = None, **kwargs: Any) -> RunningController:
         bootstrap(self.client, self.namespace)
-        self.set_argocd_cm(argocd_cm or {})
+        # Each test controller is its own installation: objects left in the shared test
+        # cluster by another test's app of the same name are never adopted (or pruned).
+        self.set_argocd_cm({"installationID": self.namespace, **(argocd_cm or {})})
         self.controller = Controller(
             self.client, self.repo, namespace=self.namespace, in_cluster=self.in_cluster, **kwargs
         )

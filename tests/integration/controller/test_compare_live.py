@@ -113,7 +113,12 @@ def test_kubectl_applied_objects_are_synced_and_drift_shows_within_two_seconds(
         cluster.kubectl("apply", "-f", "-", stdin=text)
 
     ctl = controller_factory().start(
-        argocd_cm={"resource.exclusions": "- apiGroups: ['']\n  kinds: [ResourceQuota]\n  clusters: ['*']\n"}
+        # The objects were applied with kubectl as a previous sync would have left them:
+        # no installation id, so this controller must not require one.
+        argocd_cm={
+            "installationID": "",
+            "resource.exclusions": "- apiGroups: ['']\n  kinds: [ResourceQuota]\n  clusters: ['*']\n",
+        }
     )
     ctl.apply_app(
         "guestbook",

@@ -113,7 +113,7 @@ def test_health_of_live_objects(
                 "metadata:\n", "metadata:\n  labels: {app.kubernetes.io/instance: health}\n", 1
             ),
         )
-    ctl = controller_factory().start(argocd_cm={"resource.customizations": CERT_HEALTH})
+    ctl = controller_factory().start(argocd_cm={"installationID": "", "resource.customizations": CERT_HEALTH})
     ctl.apply_app(
         "health",
         {
@@ -177,7 +177,7 @@ def test_scaling_up_is_progressing_then_healthy(
     deploy["metadata"]["labels"] = {"app.kubernetes.io/instance": "grow"}
     git_repo.commit({"app/grow.yaml": yaml.safe_dump(deploy)})
     cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(deploy))
-    ctl = controller_factory().start()
+    ctl = controller_factory().start(argocd_cm={"installationID": ""})  # adopts the kubectl-applied object
     ctl.apply_app(
         "grow",
         {
