@@ -64,12 +64,13 @@ def list_applications(
         listing = ctx.kube.list_argo(app_namespace(ctx, appNamespace), PLURAL, selector)
     except KubeError as err:
         raise err.to_api_error(f"applications (selector {selector!r})") from None
+    may_get = ctx.allowed_checker(caller, "applications", "get")
     items = [
         app
         for app in listing.get("items") or []
         if (not wanted or project_of(app) in wanted)
         and (not name or (app.get("metadata") or {}).get("name") == name)
-        and ctx.allowed(caller, "applications", "get", rbac_object(ctx, app))
+        and may_get(rbac_object(ctx, app))
     ]
     items.sort(key=lambda a: str((a.get("metadata") or {}).get("name")))
     return {

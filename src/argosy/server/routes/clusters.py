@@ -108,7 +108,8 @@ IdType = Query("", alias="id.type", description="server (default) or name: how t
 
 @router.get("/api/v1/clusters")
 def list_clusters(caller: Auth, ctx: Ctx) -> dict[str, Any]:
-    allowed = [c for c in _clusters(ctx) if ctx.allowed(caller, "clusters", "get", rbac_object(c))]
+    may_get = ctx.allowed_checker(caller, "clusters", "get")
+    allowed = [c for c in _clusters(ctx) if may_get(rbac_object(c))]
     return {"metadata": {}, "items": _with_info(ctx, allowed)}
 
 

@@ -70,9 +70,8 @@ def _replace(ctx: ServerContext, name: str, mutate: Any) -> dict[str, Any]:
 @router.get("/api/v1/projects")
 def list_projects(caller: Auth, ctx: Ctx) -> dict[str, Any]:
     items = ctx.kube.list_argo(ctx.namespace, PROJECTS).get("items") or []
-    allowed = [
-        p for p in items if ctx.allowed(caller, "projects", "get", str((p.get("metadata") or {}).get("name")))
-    ]
+    may_get = ctx.allowed_checker(caller, "projects", "get")
+    allowed = [p for p in items if may_get(str((p.get("metadata") or {}).get("name")))]
     return {"items": sorted(allowed, key=lambda p: str(p["metadata"]["name"]))}
 
 

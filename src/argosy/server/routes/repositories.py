@@ -61,7 +61,8 @@ def to_api(repo: Repository) -> dict[str, Any]:
 
 @router.get("/api/v1/repositories")
 def list_repositories(caller: Auth, ctx: Ctx) -> dict[str, Any]:
-    items = [to_api(r) for _, r in _repos(ctx) if ctx.allowed(caller, "repositories", "get", rbac_object(r))]
+    may_get = ctx.allowed_checker(caller, "repositories", "get")
+    items = [to_api(r) for _, r in _repos(ctx) if may_get(rbac_object(r))]
     return {"metadata": {}, "items": items}
 
 
