@@ -84,6 +84,7 @@ class Attempt:
     app: AppPort
     config: RunnerConfig
     _wrote: bool = field(default=False, init=False)
+    _polls: int = field(default=0, init=False)
 
     # --- plumbing -----------------------------------------------------------------------
     def now(self) -> datetime:
@@ -400,6 +401,7 @@ class Attempt:
     def _wait(self, tasks: Iterable[SyncTask], *, wait_resources: bool) -> None:
         """Until every hook among ``tasks`` completed (and, with ``wait_resources``, every
         object is healthy and every prune gone)."""
+        self._polls = 0
         deadline = self._deadline()
         tasks = list(tasks)
         while True:
@@ -462,9 +464,16 @@ class Attempt:
                     )
                 self.flush()
                 return
-            self.config.sleep(self.config.poll_interval)
+            self.config.sleep(self._next_poll())
+
+    def _next_poll(self) -> float:
+        """Poll quickly at first (most objects are ready within a fraction of a second),
+        then back off to ``poll_interval`` so a long wait does not flood the API server."""
+        self._polls += 1
+        return min(float(self.config.poll_interval), 0.05 * 2.0**self._polls)
 
     def _wait_gone(self, objs: list[dict[str, Any]], names: list[str], what: str) -> None:
+        self._polls = 0
         deadline = self._deadline()
         while True:
             left = [n for o, n in zip(objs, names, strict=True) if self.cluster.get(o) is not None]
@@ -478,7 +487,7 @@ class Attempt:
                 raise TimeoutError(
                     f"{left[0]} was not deleted within {self.config.wait_timeout:g}s; check its finalizers"
                 )
-            self.config.sleep(self.config.poll_interval)
+            self.config.sleep(self._next_poll())
 
     # --- endings ------------------------------------------------------------------------
     def _failed_entries(self) -> list[ResourceResult]:
