@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -40,6 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, croniter
 
+from argosy.engine import durations
 from argosy.engine.project import Violation, glob_match
 
 __all__ = [
@@ -148,45 +148,23 @@ def parse_schedule(schedule: str) -> str:
     return " ".join(out)
 
 
-_GO_UNITS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "μs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-_GO_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-
-
 def parse_go_duration(text: str) -> timedelta:
-    """Parse a Go duration (``90m``, ``1h30m``, ``2.5h``) as ``time.ParseDuration`` does.
+    """Parse a window's Go duration (``90m``, ``1h30m``, ``2.5h``) as ``time.ParseDuration`` does.
 
     Argo CD stores durations in Go syntax, so ``1d`` or ``90`` are errors there
     and here; a window must also last longer than zero to ever be open.
     """
-    raw = text.strip()
-    sign = -1.0 if raw.startswith("-") else 1.0
-    body = raw.lstrip("+-")
-    if body == "0":
-        seconds = 0.0
-    else:
-        pos, seconds = 0, 0.0
-        while pos < len(body):
-            match = _GO_PART.match(body, pos)
-            if match is None:
-                raise SyncWindowError(
-                    f"cannot parse duration '{text}': use Go syntax such as 1h, 90m or 1h30m"
-                )
-            seconds += float(match.group(1)) * _GO_UNITS[match.group(2)]
-            pos = match.end()
-        if not body:
-            raise SyncWindowError("cannot parse duration '': set a duration such as 1h or 90m")
-    if sign * seconds <= 0:
+    if not text.strip():
+        raise SyncWindowError("cannot parse duration '': set a duration such as 1h or 90m")
+    try:
+        length = durations.parse_go_duration(text)
+    except durations.DurationError:
+        raise SyncWindowError(
+            f"cannot parse duration '{text}': use Go syntax such as 1h, 90m or 1h30m"
+        ) from None
+    if length <= timedelta(0):
         raise SyncWindowError(f"duration '{text}' must be longer than zero")
-    return timedelta(seconds=seconds)
+    return length
 
 
 def _load_zone(name: str) -> tzinfo:

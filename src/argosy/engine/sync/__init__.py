@@ -38,6 +38,7 @@ the operation, the clock) and executes the answer. Modules: ``kind_order``
 ``retry`` (backoff). See ``docs/sync.md`` for the user guide.
 """
 
+from argosy.engine.durations import DurationError
 from argosy.engine.sync.apply_mode import ANNOTATIONS_SIZE_LIMIT, ApplyChoice, ApplyMode, choose_apply_mode
 from argosy.engine.sync.autosync import (
     AutomatedPolicy,
@@ -63,7 +64,7 @@ from argosy.engine.sync.inputs import (
 from argosy.engine.sync.kind_order import KIND_ORDER, kind_index
 from argosy.engine.sync.options import PropagationPolicy, ResolvedOptions, SyncOptions, parse_options, resolve
 from argosy.engine.sync.plan import Skipped, SyncPlan, SyncStep, SyncTask, build_plan, plan_deletion_hooks
-from argosy.engine.sync.retry import DurationError, RetryPolicy, parse_duration, parse_retry
+from argosy.engine.sync.retry import RetryPolicy, parse_duration, parse_retry
 from argosy.engine.sync.waves import wave_of
 
 __all__ = [

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from argosy.engine.durations import DurationError, parse_go_duration
 from argosy.engine.sync.common import Problem, error
 
 DEFAULT_DURATION: Final = timedelta(seconds=5)
@@ -28,22 +29,7 @@ DEFAULT_FACTOR: Final = 2
 DEFAULT_MAX_DURATION: Final = timedelta(minutes=3)
 AUTOMATED_DEFAULT_LIMIT: Final = 5
 
-_UNITS: Final[dict[str, float]] = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "μs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-class DurationError(ValueError):
-    """A duration could not be read; the message shows accepted spellings."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -51,22 +37,12 @@ def parse_duration(text: str) -> timedelta:
     text = str(text).strip()
     if _INTEGER.fullmatch(text):
         return timedelta(seconds=int(text))
-    body = text.lstrip("+-")
-    sign = -1.0 if text.startswith("-") else 1.0
-    if body == "0":
-        return timedelta(0)
-    total, pos = 0.0, 0
-    while pos < len(body):
-        match = _PART.match(body, pos)
-        if match is None:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if not body or pos != len(body):
+    try:
+        return parse_go_duration(text)
+    except DurationError:
         raise DurationError(
             f"{text!r} is not a duration; write it like 30s, 2m, 1h30m or 300ms (a bare number means seconds)"
-        )
-    return timedelta(seconds=sign * total)
+        ) from None
 
 
 @dataclass(frozen=True)
