@@ -40,7 +40,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import CroniterBadDateError, croniter
 
 from argosy.engine import durations
-from argosy.engine.project import Violation, glob_match
+from argosy.engine.glob import glob_match
+from argosy.engine.project import Violation
 
 __all__ = [
     "AppTarget",

@@ -25,13 +25,13 @@ cache still watches the kind for other apps. See docs/live-state.md.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from argosy.engine.glob import glob_match
 
 EXCLUSIONS_KEY = "resource.exclusions"
 INCLUSIONS_KEY = "resource.inclusions"
@@ -40,47 +40,6 @@ APP_EXCLUSIONS_ANNOTATION = "argosy.io/resource-exclusions"
 
 class ExclusionsError(ValueError):
     """A rule list that cannot be read; names where it came from and what is wrong."""
-
-
-@functools.lru_cache(maxsize=4096)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """gobwas/glob semantics as Argo CD uses them (no separators: ``*`` crosses dots)."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        elif c == "{":
-            end = pattern.find("}", i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-            else:
-                alts = pattern[i + 1 : end].split(",")
-                out.append("(?:" + "|".join(re.escape(a) for a in alts) + ")")
-                i = end
-        elif c == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
-
-
-def glob_match(pattern: str, value: str) -> bool:
-    return pattern == value or _glob_regex(pattern).fullmatch(value) is not None
 
 
 def _any(patterns: tuple[str, ...], *values: str) -> bool:
