@@ -27,6 +27,7 @@ from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
 from argosy.controller.reconciler import ComparisonFailed, Reconciler, window_decision
 from argosy.controller.settings import ControllerSettings
 from argosy.engine.sync import DesiredObject, ResourceStatus
+from argosy.engine.sync.options import app_options
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.livecache import ClusterCache
@@ -102,6 +103,19 @@ class OperationExecutor:
         app_port = KubeAppPort(self.client, str(meta.get("namespace")), str(meta.get("name")))
         return cluster_port, app_port, RunnerConfig(overrides=settings.overrides)
 
+    def _end(self, app: Obj, app_port: KubeAppPort, operation: Obj, phase: str, message: str) -> None:
+        """Finish an operation that never started applying (and clear the request)."""
+        state = {
+            "operation": operation,
+            "phase": phase,
+            "message": message,
+            "startedAt": _now(),
+            "finishedAt": _now(),
+        }
+        app_port.patch_status({"operationState": state}, clear_operation=True)
+        self.on_state(app, state)
+        app_port.emit_event("OperationCompleted", f"Sync operation failed: {message}", "Warning")
+
     def run(self, app: Obj) -> None:
         settings: ControllerSettings = self.settings()
         meta = app.get("metadata") or {}
@@ -115,16 +129,7 @@ class OperationExecutor:
         try:
             snap = self.reconciler.prepare(target, settings)
         except ComparisonFailed as failed:
-            state = {
-                "operation": operation,
-                "phase": "Error",
-                "message": f"{failed.type}: {failed.message}",
-                "startedAt": _now(),
-                "finishedAt": _now(),
-            }
-            app_port.patch_status({"operationState": state}, clear_operation=True)
-            self.on_state(app, state)
-            app_port.emit_event("OperationCompleted", f"Sync operation failed: {failed.message}", "Warning")
+            self._end(app, app_port, operation, "Error", f"{failed.type}: {failed.message}")
             return
         if resume_revision(app) is None and not _already_running(app):
             # A sync already running when a window closes may finish; a new one may not start.
@@ -133,17 +138,16 @@ class OperationExecutor:
             if verdict is not None and not verdict.allowed:
                 if manual:
                     message = f"Cannot sync: blocked by sync window: {verdict.reason}"
-                    state = {
-                        "operation": operation,
-                        "phase": "Failed",
-                        "message": message,
-                        "startedAt": _now(),
-                        "finishedAt": _now(),
-                    }
-                    app_port.patch_status({"operationState": state}, clear_operation=True)
-                    self.on_state(app, state)
-                    app_port.emit_event("OperationCompleted", message, "Warning")
+                    self._end(app, app_port, operation, "Failed", message)
                 # An automated sync stays requested and starts when the window opens.
+                return
+            spec_options = ((target.get("spec") or {}).get("syncPolicy") or {}).get("syncOptions")
+            options, _problems = app_options(spec_options, sync.get("syncOptions"))
+            shared = [
+                c["message"] for c in snap.comparison.conditions if c["type"] == "SharedResourceWarning"
+            ]
+            if options.flag("FailOnSharedResource") and shared:
+                self._end(app, app_port, operation, "Failed", f"Shared resource found: {shared[0]}")
                 return
         cache = self.cache_for(snap.cluster)
         cluster_port, app_port, config = self._ports(app, cache, settings)
