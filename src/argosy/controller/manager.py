@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,7 @@ from argosy.kube.clients import KubeClient
 from argosy.kube.discovery import ApiResource
 from argosy.kube.errors import KubeError
 from argosy.kube.exclusions import ResourceFilter
-from argosy.kube.livecache import ClusterCache
+from argosy.kube.livecache import ClusterCache, ConnectionStatus
 from argosy.kube.objects import ObjectKey
 from argosy.kube.watcher import KindWatcher
 from argosy.model.constants import (
@@ -222,7 +223,12 @@ class Controller:
             if cache is None or cache.cluster != cluster:
                 cache = self._start_cache(cluster, cache)
         # Every caller waits, not only the one that started it: a sync must not see an empty cache.
-        cache.wait_synced(30.0)
+        # A cluster that cannot be reached ends the wait at once (its apps turn Unknown) instead
+        # of holding a worker for the whole timeout on every reconcile.
+        deadline = time.monotonic() + 30.0
+        while not cache.wait_synced(0.2) and time.monotonic() < deadline:
+            if cache.status().status == ConnectionStatus.FAILED:
+                break
         return cache
 
     def _start_cache(self, cluster: ClusterConfig, old: ClusterCache | None) -> ClusterCache:
