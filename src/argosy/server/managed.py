@@ -23,6 +23,7 @@ from argosy.controller.compare import OUT_OF_SYNC, ResourceComparison, compare_a
 from argosy.controller.settings import ControllerSettings
 from argosy.engine.sync import ResourceKey
 from argosy.engine.tracking import instance_name, owner_of
+from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeError
 from argosy.repo import RepoClient
@@ -124,5 +125,25 @@ def managed_resources(
             config = settings.diff_config(app)
         except ValueError as exc:
             raise AppStateError(f"application '{meta.get('name')}': {exc}") from None
-        comparison = compare_app(app, desired, tracked, lookup, settings, is_namespaced, diff_config=config)
+        ops = ClusterOps(client, lambda: dest.resources)
+
+        def predict(target: Obj, live: Obj) -> Obj | None:
+            # The same server-side diff the controller shows in status (dry-run apply), so the
+            # CLI/UI diff and the app's sync status never disagree; structural when it fails.
+            try:
+                return ops.server_side_apply(target, force=True, dry_run=True)
+            except KubeError:
+                return None
+
+        comparison = compare_app(
+            app,
+            desired,
+            tracked,
+            lookup,
+            settings,
+            is_namespaced,
+            predict=predict,
+            diff_config=config,
+            server_side_default=settings.server_side_diff,
+        )
     return [resource_item(r) for r in comparison.resources]
