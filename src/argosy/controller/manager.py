@@ -31,7 +31,7 @@ from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.discovery import ApiResource
-from argosy.kube.errors import KubeError
+from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
 from argosy.kube.objects import ObjectKey
@@ -73,6 +73,35 @@ class ControlPlaneClient:
             "PATCH", path, body=patch, content_type="application/merge-patch+json", kind="Application"
         )
         return result
+
+    def remove_finalizers(self, namespace: str, name: str, ours: tuple[str, ...]) -> None:
+        """Drop Argosy's finalizers from a fresh copy, guarded by its resourceVersion.
+
+        Kubernetes forbids adding finalizers to an object being deleted, and the
+        garbage collector edits the list too (``foregroundDeletion``): writing back
+        a stale list could re-add one it had removed. A conflict means read again.
+        """
+        path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/{name}"
+        for _ in range(5):
+            try:
+                current = self.client.request("GET", path, kind="Application")
+            except KubeApiError as exc:
+                if exc.not_found:
+                    return
+                raise
+            meta = current.get("metadata") or {}
+            keep = [f for f in meta.get("finalizers") or [] if f not in ours]
+            if keep == list(meta.get("finalizers") or []):
+                return
+            patch = {"metadata": {"finalizers": keep, "resourceVersion": meta.get("resourceVersion")}}
+            try:
+                self.client.request(
+                    "PATCH", path, body=patch, content_type="application/merge-patch+json", kind="Application"
+                )
+                return
+            except KubeApiError as exc:
+                if not exc.conflict:
+                    raise
 
     def project(self, namespace: str, name: str) -> Obj | None:
         return self._projects.get(f"{namespace}/{name}")
@@ -324,10 +353,10 @@ class Controller:
         meta = app.get("metadata") or {}
         if meta.get("deletionTimestamp"):
             if self.executor.delete(app):
-                ours = (RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND, POST_DELETE_FINALIZER)
-                keep = [f for f in meta.get("finalizers") or [] if f not in ours]
-                self.cp.patch_app(
-                    str(meta.get("namespace")), str(meta.get("name")), {"metadata": {"finalizers": keep}}
+                self.cp.remove_finalizers(
+                    str(meta.get("namespace")),
+                    str(meta.get("name")),
+                    (RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND, POST_DELETE_FINALIZER),
                 )
             else:
                 self.op_queue.add_after(key, 5.0)
