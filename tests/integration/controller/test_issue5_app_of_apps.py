@@ -146,7 +146,10 @@ def test_parent_creates_children_reflects_their_health_and_prunes_one_with_its_r
         assert not exists(cluster, "configmap", "beta-config", "-n", namespace)
         assert exists(cluster, "deployment", "alpha-web", "-n", namespace)
         assert exists(cluster, "application", "alpha", "-n", ctl.namespace)
-        assert health_status(ctl.app("parent")) == "Healthy"
+        # The parent's health follows its remaining child once the pruned one is gone from its status.
+        ctl.wait_app(
+            "parent", lambda a: health_status(a) == "Healthy", "the parent Healthy after the prune", 30
+        )
     finally:
         cluster.kubectl("label", "node", node, f"{gate}-", check=False)
         # The controller stops after the test: let the remaining child go with its namespace.

@@ -75,10 +75,17 @@ def sync_and_wait(ctl: RunningController, name: str, timeout: float = 45, **sync
 
 
 def versions(cluster: ClusterHandle, namespace: str) -> dict[str, str]:
-    """uid and resourceVersion of every ConfigMap and Deployment the test made."""
+    """uid and version of every ConfigMap and Deployment the test made.
+
+    The version is ``metadata.generation`` where the kind has one (it moves only
+    when the spec is written; the Deployment controller keeps updating status,
+    and so the resourceVersion, while pods come up), else the resourceVersion.
+    """
     out = cluster.kubectl("get", "configmaps,deployments", "-n", namespace, "-o", "json").stdout
     return {
-        f"{o['kind']}/{o['metadata']['name']}": f"{o['metadata']['uid']}@{o['metadata']['resourceVersion']}"
+        f"{o['kind']}/{o['metadata']['name']}": (
+            f"{o['metadata']['uid']}@{o['metadata'].get('generation') or o['metadata']['resourceVersion']}"
+        )
         for o in json.loads(out)["items"]
         if o["metadata"]["name"] != "kube-root-ca.crt"
     }
