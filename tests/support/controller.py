@@ -65,6 +65,26 @@ class RunningController:
         }
         self.cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(app))
 
+    def refresh(self, name: str, *, wait: bool = True) -> Obj | None:
+        """Set ``argocd.argoproj.io/refresh=normal``; with ``wait``, return the app once the
+        controller has handled it (it removes the annotation)."""
+        self.cluster.kubectl(
+            "annotate",
+            "application",
+            name,
+            "-n",
+            self.namespace,
+            "argocd.argoproj.io/refresh=normal",
+            "--overwrite",
+        )
+        if not wait:
+            return None
+        return self.wait_app(
+            name,
+            lambda a: "argocd.argoproj.io/refresh" not in (a["metadata"].get("annotations") or {}),
+            "refresh handled",
+        )
+
     def app(self, name: str) -> Obj:
         out = self.cluster.kubectl("get", "application", name, "-n", self.namespace, "-o", "json").stdout
         return yaml.safe_load(out)  # type: ignore[no-any-return]
@@ -91,6 +111,14 @@ def sync_status(app: Obj) -> str:
 
 def health_status(app: Obj) -> str:
     return str(((app.get("status") or {}).get("health") or {}).get("status") or "")
+
+
+def operation_state(app: Obj) -> Obj:
+    return dict((app.get("status") or {}).get("operationState") or {})
+
+
+def operation_phase(app: Obj) -> str:
+    return str(operation_state(app).get("phase") or "")
 
 
 def resource(app: Obj, kind: str, name: str) -> Obj:

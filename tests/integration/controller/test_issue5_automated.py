@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from support.cluster import ClusterHandle
-from support.controller import RunningController, resource, sync_status
+from support.controller import RunningController, operation_state, resource, sync_status
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -41,22 +41,6 @@ def deployment(name: str, replicas: Any) -> Obj:
             },
         },
     }
-
-
-def op_state(app: Obj) -> Obj:
-    return dict((app.get("status") or {}).get("operationState") or {})
-
-
-def refresh(ctl: RunningController, name: str) -> None:
-    ctl.cluster.kubectl(
-        "annotate",
-        "application",
-        name,
-        "-n",
-        ctl.namespace,
-        "argocd.argoproj.io/refresh=normal",
-        "--overwrite",
-    )
 
 
 def live(cluster: ClusterHandle, kind: str, namespace: str, name: str) -> Obj | None:
@@ -99,7 +83,7 @@ def test_rejected_manifest_is_attempted_a_bounded_number_of_times_then_waits_for
     attempts: set[tuple[str, int]] = set()
 
     def observe(app: Obj) -> Obj:
-        state = op_state(app)
+        state = operation_state(app)
         if state.get("startedAt"):
             attempts.add((str(state["startedAt"]), int(state.get("retryCount") or 0)))
         return state
@@ -110,7 +94,7 @@ def test_rejected_manifest_is_attempted_a_bounded_number_of_times_then_waits_for
         "the automated sync and its retries ended",
         45,
     )
-    state = op_state(app)
+    state = operation_state(app)
     assert state["phase"] == "Failed", state
     assert state["syncResult"]["revision"] == bad
     assert state["retryCount"] == 2
@@ -126,7 +110,7 @@ def test_rejected_manifest_is_attempted_a_bounded_number_of_times_then_waits_for
         app = ctl.app("rejected")
         observe(app)
         assert "operation" not in app, "a failed revision must not be synced again automatically"
-        assert op_state(app)["startedAt"] == state["startedAt"]
+        assert operation_state(app)["startedAt"] == state["startedAt"]
         time.sleep(0.2)
     assert {r for _, r in attempts} <= {0, 1, 2}, attempts
     assert len({s for s, _ in attempts}) == 1, f"more than one operation was started: {attempts}"
@@ -144,10 +128,13 @@ def test_rejected_manifest_is_attempted_a_bounded_number_of_times_then_waits_for
 
     # A new revision is synced with no action.
     good = git_repo.commit({"app/deploy.yaml": yaml.safe_dump(deployment("web", 2))})
-    refresh(ctl, "rejected")
+    ctl.refresh("rejected", wait=False)
     app = ctl.wait_app(
         "rejected",
-        lambda a: op_state(a).get("phase") == "Succeeded" and op_state(a)["syncResult"]["revision"] == good,
+        lambda a: (
+            operation_state(a).get("phase") == "Succeeded"
+            and operation_state(a)["syncResult"]["revision"] == good
+        ),
         "the fixed revision synced",
         45,
     )
@@ -179,7 +166,7 @@ def test_prune_off_leaves_objects_deleted_in_git_marked_requires_pruning(
     )
     ctl.wait_app(
         "noprune",
-        lambda a: sync_status(a) == "Synced" and op_state(a).get("phase") == "Succeeded",
+        lambda a: sync_status(a) == "Synced" and operation_state(a).get("phase") == "Succeeded",
         "auto-synced",
         45,
     )
@@ -187,7 +174,7 @@ def test_prune_off_leaves_objects_deleted_in_git_marked_requires_pruning(
     assert gone is not None
 
     git_repo.commit({"app/gone.yaml": None})
-    refresh(ctl, "noprune")
+    ctl.refresh("noprune", wait=False)
     app = ctl.wait_app(
         "noprune",
         lambda a: resource(a, "ConfigMap", "gone").get("requiresPruning") is True,

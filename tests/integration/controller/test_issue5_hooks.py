@@ -15,7 +15,7 @@ import yaml
 
 from argosy.controller.operation.state import parse_timestamp
 from support.cluster import ClusterHandle
-from support.controller import RunningController
+from support.controller import RunningController, operation_state
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -84,10 +84,6 @@ def request_sync(ctl: RunningController, name: str, **sync: Any) -> None:
     )
 
 
-def op_state(app: Obj) -> Obj:
-    return dict((app.get("status") or {}).get("operationState") or {})
-
-
 def sync_and_wait(ctl: RunningController, name: str, timeout: float = 60) -> Obj:
     """Request a sync and return the finished operationState of *this* sync.
 
@@ -97,11 +93,11 @@ def sync_and_wait(ctl: RunningController, name: str, timeout: float = 60) -> Obj
     request_sync(ctl, name)
     app = ctl.wait_app(
         name,
-        lambda a: "operation" not in a and op_state(a).get("phase") in DONE,
+        lambda a: "operation" not in a and operation_state(a).get("phase") in DONE,
         "the sync finished",
         timeout,
     )
-    return op_state(app)
+    return operation_state(app)
 
 
 def by_name(state: Obj) -> dict[str, Obj]:

@@ -27,7 +27,7 @@ import yaml
 
 from argosy.controller.bootstrap import bootstrap
 from support.cluster import ClusterHandle
-from support.controller import RunningController
+from support.controller import RunningController, operation_state
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -113,12 +113,8 @@ def manifests(gate: str) -> dict[str, str | None]:
     }
 
 
-def op_state(app: Obj) -> Obj:
-    return dict((app.get("status") or {}).get("operationState") or {})
-
-
 def hook_running(app: Obj) -> bool:
-    state = op_state(app)
+    state = operation_state(app)
     gate = [r for r in (state.get("syncResult") or {}).get("resources") or [] if r["name"] == "gate"]
     return state.get("phase") == "Running" and bool(gate) and gate[0].get("status") == "Synced"
 
@@ -155,26 +151,29 @@ def test_sigkill_during_a_wave_wait_then_restart_finishes_the_operation(
         cluster.kubectl(
             "patch", "application", "resume", "-n", ctl.namespace, "--type=merge", "-p", json.dumps(body)
         )
-        before = op_state(ctl.wait_app("resume", hook_running, "the PreSync hook running", 45))
+        before = operation_state(ctl.wait_app("resume", hook_running, "the PreSync hook running", 45))
         [hook] = jobs(cluster, namespace)
         assert hook["metadata"]["name"] == "gate"
         assert first.poll() is None, "the first controller is still running"
 
         first.send_signal(signal.SIGKILL)
         assert first.wait(timeout=10) == -signal.SIGKILL
-        assert op_state(ctl.app("resume"))["phase"] == "Running"
+        assert operation_state(ctl.app("resume"))["phase"] == "Running"
 
         second = processes.start(ctl.namespace)
         processes.wait_ready(second, 30)
         cluster.kubectl("label", "node", node, f"{gate}=open", "--overwrite")
         app = ctl.wait_app(
-            "resume", lambda a: op_state(a).get("phase") in ("Succeeded", "Failed", "Error"), "done", 45
+            "resume",
+            lambda a: operation_state(a).get("phase") in ("Succeeded", "Failed", "Error"),
+            "done",
+            45,
         )
     finally:
         cluster.kubectl("label", "node", node, f"{gate}-", check=False)
         ctl.cluster.kubectl("delete", "namespace", ctl.namespace, "--wait=false", check=False)
 
-    state = op_state(app)
+    state = operation_state(app)
     assert state["phase"] == "Succeeded", state
     assert state["startedAt"] == before["startedAt"], "the operation resumed, it did not start again"
     results = {r["name"]: r for r in state["syncResult"]["resources"]}

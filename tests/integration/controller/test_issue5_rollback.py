@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from support.cluster import ClusterHandle
-from support.controller import RunningController, sync_status
+from support.controller import RunningController, operation_state, sync_status
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -40,10 +40,6 @@ def deployment(image: str) -> Obj:
     }
 
 
-def op_state(app: Obj) -> Obj:
-    return dict((app.get("status") or {}).get("operationState") or {})
-
-
 def run_operation(ctl: RunningController, name: str, operation: Obj, timeout: float = 45) -> Obj:
     ctl.cluster.kubectl(
         "patch",
@@ -57,7 +53,7 @@ def run_operation(ctl: RunningController, name: str, operation: Obj, timeout: fl
     )
     app = ctl.wait_app(
         name,
-        lambda a: "operation" not in a and op_state(a).get("phase") in DONE,
+        lambda a: "operation" not in a and operation_state(a).get("phase") in DONE,
         "the sync finished",
         timeout,
     )
@@ -98,7 +94,7 @@ def test_rollback_to_an_earlier_history_id_restores_the_earlier_objects(
     )
     sync = {"initiatedBy": {"username": "test"}, "sync": {"revision": "", "prune": True}}
     app = run_operation(ctl, "rollback", sync)
-    assert op_state(app)["phase"] == "Succeeded", op_state(app)
+    assert operation_state(app)["phase"] == "Succeeded", operation_state(app)
 
     rev_b = git_repo.commit(
         {
@@ -111,8 +107,8 @@ def test_rollback_to_an_earlier_history_id_restores_the_earlier_objects(
         "annotate", "application", "rollback", "-n", ctl.namespace, "argocd.argoproj.io/refresh=hard"
     )
     app = run_operation(ctl, "rollback", sync)
-    assert op_state(app)["phase"] == "Succeeded", op_state(app)
-    assert op_state(app)["syncResult"]["revision"] == rev_b
+    assert operation_state(app)["phase"] == "Succeeded", operation_state(app)
+    assert operation_state(app)["syncResult"]["revision"] == rev_b
     assert live(cluster, "configmap", namespace, "alpha") is None
     assert live(cluster, "configmap", namespace, "beta") is not None
     assert image(cluster, namespace) == "registry.example/web:2.0"
@@ -132,7 +128,7 @@ def test_rollback_to_an_earlier_history_id_restores_the_earlier_objects(
         },
     }
     app = run_operation(ctl, "rollback", rollback)
-    state = op_state(app)
+    state = operation_state(app)
     assert state["phase"] == "Succeeded", state
     assert state["syncResult"]["revision"] == rev_a
     alpha = live(cluster, "configmap", namespace, "alpha")

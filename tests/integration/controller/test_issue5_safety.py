@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from support.cluster import ClusterHandle
-from support.controller import RunningController, sync_status
+from support.controller import RunningController, operation_state, sync_status
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -44,22 +44,6 @@ def deployment(name: str, replicas: Any = 1) -> Obj:
     }
 
 
-def op_state(app: Obj) -> Obj:
-    return dict((app.get("status") or {}).get("operationState") or {})
-
-
-def refresh(ctl: RunningController, name: str) -> None:
-    ctl.cluster.kubectl(
-        "annotate",
-        "application",
-        name,
-        "-n",
-        ctl.namespace,
-        "argocd.argoproj.io/refresh=normal",
-        "--overwrite",
-    )
-
-
 def sync_and_wait(ctl: RunningController, name: str, timeout: float = 45, **sync: Any) -> Obj:
     body = {"operation": {"initiatedBy": {"username": "test"}, "sync": {"revision": "", **sync}}}
     ctl.cluster.kubectl(
@@ -67,11 +51,11 @@ def sync_and_wait(ctl: RunningController, name: str, timeout: float = 45, **sync
     )
     app = ctl.wait_app(
         name,
-        lambda a: "operation" not in a and op_state(a).get("phase") in DONE,
+        lambda a: "operation" not in a and operation_state(a).get("phase") in DONE,
         "the sync finished",
         timeout,
     )
-    return op_state(app)
+    return operation_state(app)
 
 
 def versions(cluster: ClusterHandle, namespace: str) -> dict[str, str]:
@@ -119,7 +103,7 @@ def test_empty_render_with_prune_deletes_nothing_and_says_why(
     ctl.apply_app("empty", app_spec(git_repo, namespace, automated={"prune": True}))
     ctl.wait_app(
         "empty",
-        lambda a: sync_status(a) == "Synced" and op_state(a).get("phase") == "Succeeded",
+        lambda a: sync_status(a) == "Synced" and operation_state(a).get("phase") == "Succeeded",
         "auto-synced",
         45,
     )
@@ -127,7 +111,7 @@ def test_empty_render_with_prune_deletes_nothing_and_says_why(
     assert set(before) == {"ConfigMap/settings", "Deployment/web"}
 
     empty = git_repo.commit({"app/cm.yaml": None, "app/deploy.yaml": None}, "remove every manifest")
-    refresh(ctl, "empty")
+    ctl.refresh("empty", wait=False)
     app = ctl.wait_app(
         "empty",
         lambda a: any(
@@ -175,7 +159,7 @@ def test_manifest_the_api_server_rejects_fails_the_dry_run_and_leaves_live_untou
             "app/deploy.yaml": yaml.safe_dump(deployment("web", "two")),
         }
     )
-    refresh(ctl, "malformed")
+    ctl.refresh("malformed", wait=False)
     state = sync_and_wait(ctl, "malformed")
     assert state["phase"] == "Failed", state
     assert state["message"] == "one or more objects failed to apply (dry run)"
@@ -186,7 +170,7 @@ def test_manifest_the_api_server_rejects_fails_the_dry_run_and_leaves_live_untou
 
     # Not YAML at all: the render fails, so does the sync, and again nothing changes.
     git_repo.commit({"app/deploy.yaml": "kind: Deployment\nmetadata: {name: web\n  spec: [\n"})
-    refresh(ctl, "malformed")
+    ctl.refresh("malformed", wait=False)
     state = sync_and_wait(ctl, "malformed")
     assert state["phase"] in ("Failed", "Error"), state
     assert "deploy.yaml" in state["message"], state["message"]

@@ -20,18 +20,6 @@ def _conditions(app: dict[str, Any]) -> dict[str, str]:
     return {c["type"]: c["message"] for c in (app.get("status") or {}).get("conditions") or []}
 
 
-def _refresh(ctl: RunningController, name: str, namespace: str | None = None) -> dict[str, Any]:
-    ns = namespace or ctl.namespace
-    ctl.cluster.kubectl(
-        "annotate", "application", name, "-n", ns, "argocd.argoproj.io/refresh=normal", "--overwrite"
-    )
-    return ctl.wait_app(
-        name,
-        lambda a: "argocd.argoproj.io/refresh" not in (a["metadata"].get("annotations") or {}),
-        "refreshed",
-    )
-
-
 def test_time_coffee_project_rules(
     cluster: ClusterHandle, namespace: str, tmp_path: Path, controller_factory: type[RunningController]
 ) -> None:
@@ -94,8 +82,8 @@ def test_time_coffee_project_rules(
     )
     assert "ClusterRole" in _conditions(app)["InvalidSpecError"]
     cluster.kubectl("delete", "clusterrole", role)
-    _refresh(ctl, "coffee")
-    app = _refresh(ctl, "coffee")
+    ctl.refresh("coffee")
+    app = ctl.refresh("coffee")
     assert "InvalidSpecError" in _conditions(app)
     assert cluster.kubectl("get", "clusterrole", role, check=False).returncode != 0, (
         "re-created despite the project"
@@ -202,5 +190,5 @@ def test_orphaned_resources_warning(
     app = ctl.wait_app("tidy", lambda a: "OrphanedResourceWarning" in _conditions(a), "orphan warning")
     assert _conditions(app)["OrphanedResourceWarning"] == "Application has 1 orphaned resources"
     cluster.kubectl("delete", "configmap", "stray", "-n", namespace)
-    _refresh(ctl, "tidy")
+    ctl.refresh("tidy")
     ctl.wait_app("tidy", lambda a: "OrphanedResourceWarning" not in _conditions(a), "warning gone")

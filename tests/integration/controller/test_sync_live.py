@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from support.cluster import ClusterHandle
-from support.controller import RunningController, health_status, resource, sync_status
+from support.controller import RunningController, health_status, operation_phase, resource, sync_status
 from support.gitrepo import GitRepo
 
 CHART = {
@@ -48,10 +48,6 @@ def _sync(ctl: RunningController, name: str, **sync: Any) -> None:
     )
 
 
-def _phase(app: dict[str, Any]) -> str:
-    return str(((app.get("status") or {}).get("operationState") or {}).get("phase") or "")
-
-
 def test_helm_app_with_create_namespace_syncs_to_synced_healthy(
     cluster: ClusterHandle, git_repo: GitRepo, controller_factory: type[RunningController]
 ) -> None:
@@ -71,8 +67,10 @@ def test_helm_app_with_create_namespace_syncs_to_synced_healthy(
     assert resource(app, "Deployment", "web-web")["health"]["status"] == "Missing"
     assert health_status(app) == "Missing"
     _sync(ctl, "web")
-    app = ctl.wait_app("web", lambda a: _phase(a) in ("Succeeded", "Failed", "Error"), "sync finished", 120)
-    assert _phase(app) == "Succeeded", app["status"]["operationState"]
+    app = ctl.wait_app(
+        "web", lambda a: operation_phase(a) in ("Succeeded", "Failed", "Error"), "sync finished", 120
+    )
+    assert operation_phase(app) == "Succeeded", app["status"]["operationState"]
     app = ctl.wait_app(
         "web",
         lambda a: sync_status(a) == "Synced" and health_status(a) == "Healthy",

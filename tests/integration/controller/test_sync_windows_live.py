@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from support.cluster import ClusterHandle
-from support.controller import RunningController, sync_status
+from support.controller import RunningController, operation_phase, sync_status
 from support.gitrepo import GitRepo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -37,28 +37,6 @@ def _project(ctl: RunningController, name: str, windows: list[dict[str, Any]]) -
         },
     }
     ctl.cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(project))
-
-
-def _refresh(ctl: RunningController, name: str) -> dict[str, Any]:
-    """Ask for a refresh and wait until the controller has handled it (it removes the annotation)."""
-    ctl.cluster.kubectl(
-        "annotate",
-        "application",
-        name,
-        "-n",
-        ctl.namespace,
-        "argocd.argoproj.io/refresh=normal",
-        "--overwrite",
-    )
-    return ctl.wait_app(
-        name,
-        lambda a: "argocd.argoproj.io/refresh" not in (a["metadata"].get("annotations") or {}),
-        "refresh handled",
-    )
-
-
-def _phase(app: dict[str, Any]) -> str:
-    return str(((app.get("status") or {}).get("operationState") or {}).get("phase") or "")
 
 
 def test_automated_sync_waits_for_the_allow_window(
@@ -93,12 +71,12 @@ def test_automated_sync_waits_for_the_allow_window(
         },
     )
     ctl.wait_app("windowed", lambda a: sync_status(a) == "OutOfSync", "OutOfSync")
-    app = _refresh(ctl, "windowed")
-    assert not app.get("operation") and _phase(app) == "", "synced outside the allow window"
+    app = ctl.refresh("windowed")
+    assert not app.get("operation") and operation_phase(app) == "", "synced outside the allow window"
     assert cluster.kubectl("get", "configmap", "windowed", "-n", namespace, check=False).returncode != 0
 
     clock.now = datetime(2026, 11, 25, 7, 0, tzinfo=PARIS).astimezone(UTC)
-    _refresh(ctl, "windowed")
+    ctl.refresh("windowed")
     ctl.wait_app("windowed", lambda a: sync_status(a) == "Synced", "synced once the window opened", 60)
 
 
@@ -125,9 +103,11 @@ def test_manual_sync_through_a_deny_window_only_with_manual_sync(
             "patch", "application", name, "-n", ctl.namespace, "--type=merge", "-p", json.dumps(body)
         )
     blocked = ctl.wait_app(
-        "blocked", lambda a: _phase(a) == "Failed", "manual sync refused by the deny window"
+        "blocked", lambda a: operation_phase(a) == "Failed", "manual sync refused by the deny window"
     )
     message = blocked["status"]["operationState"]["message"]
     assert "sync window" in message and "deny" in message and "* * * * *" in message
-    ctl.wait_app("let-through", lambda a: _phase(a) == "Succeeded", "manual sync let through by manualSync")
+    ctl.wait_app(
+        "let-through", lambda a: operation_phase(a) == "Succeeded", "manual sync let through by manualSync"
+    )
     ctl.wait_app("let-through", lambda a: sync_status(a) == "Synced", "Synced")
