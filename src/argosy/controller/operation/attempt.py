@@ -270,15 +270,7 @@ class Attempt:
             )
             events.resource_updated(self.app, f"Pruned {task.key}", "pruned")
         except Exception as exc:
-            self.record.set(
-                task,
-                status=ResultCode.SYNC_FAILED.value,
-                hook_phase=FAILED,
-                message=str(exc),
-                started=now,
-                finished=self.now(),
-            )
-            events.resource_failed(self.app, f"Prune of {task.key} failed", str(exc))
+            self._record_failure(task, exc, now, f"Prune of {task.key} failed")
         self._wrote = True
 
     def _delete_before_creation(self, tasks: list[SyncTask]) -> None:
@@ -375,17 +367,21 @@ class Attempt:
                 outcome = f"{task.key.kind.lower()}/{task.key.name} already created by this operation"
         return self._record_write(task, outcome, now)
 
+    def _record_failure(self, task: SyncTask, exc: Exception, started: datetime, what: str) -> None:
+        """A write or prune the cluster refused: the result and a Warning event say why."""
+        self.record.set(
+            task,
+            status=ResultCode.SYNC_FAILED.value,
+            hook_phase=FAILED,
+            message=str(exc),
+            started=started,
+            finished=self.now(),
+        )
+        events.resource_failed(self.app, what, str(exc))
+
     def _record_write(self, task: SyncTask, outcome: str | Exception, started: datetime) -> bool:
         if isinstance(outcome, Exception):
-            self.record.set(
-                task,
-                status=ResultCode.SYNC_FAILED.value,
-                hook_phase=FAILED,
-                message=str(outcome),
-                started=started,
-                finished=self.now(),
-            )
-            events.resource_failed(self.app, f"Sync of {task.key} failed", str(outcome))
+            self._record_failure(task, outcome, started, f"Sync of {task.key} failed")
             return False
         self.record.set(
             task, status=ResultCode.SYNCED.value, hook_phase=RUNNING, message=outcome, started=started
