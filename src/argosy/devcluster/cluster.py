@@ -36,6 +36,9 @@ COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-schedul
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
 SERVICE_CIDR = "10.96.0.0/16"
 KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
+#: Lease duration kwok gives each node (renewed every quarter of it); the node monitor's grace
+#: period below is this long too, as a kubelet's defaults pair them.
+NODE_LEASE_SECONDS = 40
 
 Progress = Callable[[str], None]
 
@@ -321,7 +324,7 @@ class LocalCluster:
             "--controllers=*",
             "--leader-elect=false",
             # Quicker reactions than the production defaults; tests wait less.
-            "--node-monitor-grace-period=40s",
+            f"--node-monitor-grace-period={NODE_LEASE_SECONDS}s",
             "--v=1",
         ]
         self._spawn(state, "kube-controller-manager", argv)
@@ -348,6 +351,11 @@ class LocalCluster:
             f"--server-address=127.0.0.1:{state.ports['kwok']}",
             "--node-ip=127.0.0.1",
             f"--config={binary.parent / 'stages.yaml'}",
+            # Node heartbeats are Leases, as a kubelet's: kwok renews each node's Lease every
+            # duration/4 (10 s), well inside kube-controller-manager's 40 s grace period. Without
+            # it no Lease exists, the stages refresh node status only every 10-20 minutes, and
+            # every node turns NotReady ~40 s after start (Pods lose Ready, Deployments Available).
+            f"--node-lease-duration-seconds={NODE_LEASE_SECONDS}",
             "--cidr=10.244.0.1/16",
             "--v=INFO",
         ]
