@@ -440,11 +440,34 @@ def delete_cmd(
         backend = open_backend(ctx)
         for name in names:
             what = " and all its resources" if cascade else ""
+            if cascade:
+                _print_deletion_preview(backend, name)
+                what = " and the resources marked delete"
             if not yes and not typer.confirm(f"Are you sure you want to delete '{name}'{what}?"):
                 typer.echo(f"The command to delete '{name}' was cancelled.")
                 continue
             backend.delete_app(name, cascade, propagation_policy)
             typer.echo(f"application '{name}' deleted")
+
+
+def _print_deletion_preview(backend: Backend, name: str) -> None:
+    """List what the cascade will delete, and what it leaves because the app does not own it."""
+    try:
+        items = backend.deletion_preview(name)
+    except CliError as exc:
+        err_console.print(f"Cannot tell which resources the deletion of '{name}' will remove: {exc}")
+        return
+    if not items:
+        typer.echo(f"Application '{name}' has no live resources to delete.")
+        return
+    deleting = sum(1 for i in items if i["action"] == "delete")
+    typer.echo(
+        f"Deleting application '{name}' deletes {deleting} and keeps {len(items) - deleting} resource(s):"
+    )
+    rows = [
+        [i["action"].upper(), i["group"], i["kind"], i["namespace"], i["name"], i["reason"]] for i in items
+    ]
+    typer.echo(table(["ACTION", "GROUP", "KIND", "NAMESPACE", "NAME", "REASON"], rows))
 
 
 @app_app.command("resources")

@@ -222,6 +222,10 @@ class ApiBackend:
             params["propagationPolicy"] = propagation
         self.api.call("DELETE", f"/api/v1/applications/{_q(name)}", params=params)
 
+    def deletion_preview(self, name: str) -> list[Obj]:
+        path = f"/api/v1/applications/{_q(name)}/deletion-preview"
+        return list(self.api.call("GET", path).get("items") or [])
+
     def sync_app(self, name: str, request: Obj) -> Obj:
         return dict(self.api.call("POST", f"/api/v1/applications/{_q(name)}/sync", body=request))
 

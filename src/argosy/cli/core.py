@@ -264,6 +264,11 @@ class CoreBackend:
         app = self.get_app(name)
         return render_app(self, app, revision)
 
+    def deletion_preview(self, name: str) -> list[Obj]:
+        from argosy.cli.commands.core_render import preview_deletion
+
+        return preview_deletion(self, self.get_app(name))
+
     def managed_resources(self, name: str) -> list[Obj]:
         from argosy.cli.commands.core_render import compare_live
 

@@ -31,7 +31,11 @@ from argosy.engine.sync.options import app_options
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.livecache import ClusterCache
-from argosy.model.constants import RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND
+from argosy.model.constants import (
+    POST_DELETE_FINALIZER,
+    RESOURCES_FINALIZER,
+    RESOURCES_FINALIZER_BACKGROUND,
+)
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -101,7 +105,12 @@ class OperationExecutor:
         meta = app.get("metadata") or {}
         cluster_port = KubeClusterPort(cache.client, ops=ClusterOps(cache.client, lambda: cache.resources))
         app_port = KubeAppPort(self.client, str(meta.get("namespace")), str(meta.get("name")))
-        return cluster_port, app_port, RunnerConfig(overrides=settings.overrides)
+        config = RunnerConfig(
+            overrides=settings.overrides,
+            tracking=settings.tracking,
+            control_plane_namespace=settings.namespace,
+        )
+        return cluster_port, app_port, config
 
     def _end(self, app: Obj, app_port: KubeAppPort, operation: Obj, phase: str, message: str) -> None:
         """Finish an operation that never started applying (and clear the request)."""
@@ -166,23 +175,51 @@ class OperationExecutor:
         )
 
     def delete(self, app: Obj) -> bool:
-        """Delete an app's resources as its finalizer says; True when the finalizers may go."""
+        """Delete an app's resources as its finalizer says; True when the finalizers may go.
+
+        Deleted are the live objects whose tracking names the app (and only those:
+        :mod:`argosy.controller.operation.ownership`), found without rendering, so an
+        app whose source is broken can be deleted. The render is needed only for
+        PostDelete hooks: when it fails the resources are still deleted, and the
+        hooks wait (and the app keeps its finalizer) only if it carries
+        ``post-delete-finalizer.argocd.argoproj.io``.
+        """
         settings: ControllerSettings = self.settings()
-        finalizers = (app.get("metadata") or {}).get("finalizers") or []
+        meta = app.get("metadata") or {}
+        name = f"{meta.get('namespace')}/{meta.get('name')}"
+        finalizers = meta.get("finalizers") or []
         if not any(f in (RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND) for f in finalizers):
             return True
         try:
-            snap = self.reconciler.prepare(app, settings)
+            cluster, candidates = self.reconciler.deletion_candidates(app, settings)
         except ComparisonFailed as failed:
-            name = (app.get("metadata") or {}).get("name")
-            log.warning("cannot delete resources of %s yet: %s", name, failed)
+            log.warning("cannot delete the resources of application %s yet: %s", name, failed)
             return False
-        cache = self.cache_for(snap.cluster)
+        cache = self.cache_for(cluster)
         cluster_port, app_port, config = self._ports(app, cache, settings)
-        live = [r.live for r in snap.comparison.resources if r.live is not None and not r.hook]
-        hooks = [r.desired for r in snap.comparison.resources if r.hook and r.desired is not None]
-        revision = snap.rendered.revision
+        hooks: list[Obj] = []
+        revision = ""
+        try:
+            snap = self.reconciler.prepare(app, settings)
+            hooks = [r.desired for r in snap.comparison.resources if r.hook and r.desired is not None]
+            revision = snap.rendered.revision
+        except ComparisonFailed as failed:
+            if POST_DELETE_FINALIZER in finalizers:
+                log.warning("application %s: PostDelete hooks cannot be rendered yet: %s", name, failed)
+                return False
+            app_port.emit_event(
+                "PostDeleteHooksSkipped",
+                f"PostDelete hooks (if any) were not run: the manifests cannot be rendered: {failed.message}",
+                "Warning",
+            )
         result = delete_app_resources(
-            app, live, cluster_port, app_port, post_delete_hooks=hooks, revision=revision, config=config
+            app, candidates, cluster_port, app_port, post_delete_hooks=hooks, revision=revision, config=config
+        )
+        log.info(
+            "application %s: cascade deletion %s: %s%s",
+            name,
+            "done" if result.succeeded else "not finished",
+            result.message,
+            f"; kept: {', '.join(result.kept)}" if result.kept else "",
         )
         return bool(result.succeeded)

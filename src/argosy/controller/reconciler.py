@@ -345,6 +345,54 @@ class Reconciler:
             )
         return Snapshot(cluster, live, rendered, comparison, conditions, project)
 
+    def deletion_candidates(self, app: Obj, settings: ControllerSettings) -> tuple[ClusterConfig, list[Obj]]:
+        """The app's destination and the live objects a cascade deletion considers.
+
+        They are the objects whose tracking names the app (as Argo CD's
+        ``GetManagedLiveObjs``), plus whatever lives at the keys the app recorded in
+        ``status.resources``, so that objects another app (or nobody) owns there are
+        reported as kept rather than passed over in silence; the deletion itself
+        decides per object (:mod:`argosy.controller.operation.ownership`). No render
+        is needed, so an app whose repository is gone can still be deleted. Objects
+        created by controllers from ours (ownerReferences) are left to Kubernetes'
+        garbage collector; objects the app excludes are not managed.
+        """
+        meta = app.get("metadata") or {}
+        spec = app.get("spec") or {}
+        try:
+            cluster = self.resolve_cluster(spec.get("destination") or {})
+        except LookupError as exc:
+            raise ComparisonFailed("InvalidSpecError", f"spec.destination: {exc}") from exc
+        live = self.live_for(cluster)
+        down = live.connection_error()
+        if down:
+            raise ComparisonFailed("ComparisonError", f"cluster {cluster.describe()}: {down}", 10.0)
+        try:
+            exclusions = AppExclusions.from_application(app)
+        except ExclusionsError as exc:
+            raise ComparisonFailed("InvalidSpecError", str(exc)) from exc
+        instance = instance_name(
+            str(meta.get("name") or ""), str(meta.get("namespace") or ""), settings.namespace
+        )
+        found = dict(live.owned_by(instance))
+        for entry in (app.get("status") or {}).get("resources") or []:
+            if isinstance(entry, dict) and entry.get("kind") and entry.get("name"):
+                key = ResourceKey(
+                    str(entry.get("group") or ""),
+                    str(entry["kind"]),
+                    str(entry.get("namespace") or ""),
+                    str(entry["name"]),
+                )
+                obj = found.get(key) or live.get(key)
+                if obj is not None:
+                    found[key] = obj
+        objs = [
+            obj
+            for obj in found.values()
+            if not (obj.get("metadata") or {}).get("ownerReferences") and not exclusions.excludes_object(obj)
+        ]
+        return cluster, objs
+
     def _reconcile(self, app: Obj, settings: ControllerSettings, refresh: str) -> Outcome:
         try:
             snap = self.prepare(app, settings, no_cache=refresh == "hard")

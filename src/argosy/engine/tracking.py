@@ -19,6 +19,13 @@ An Application outside the control-plane namespace is known as
 ``<namespace>_<name>``. When ``installationID`` is set in ``argocd-cm``, objects
 carry ``argocd.argoproj.io/installation-id`` too, and objects of another
 installation sharing the cluster are not ours.
+
+Ownership decides what an app may **delete**. Cascade deletion, prune, hook
+clean-up, ``Replace=true``/``Force=true`` (delete and re-create) and
+termination all ask :func:`may_delete` first: an object is deleted only when
+its tracking metadata names this app (and this installation). An object that
+merely sits at a key the app renders — tracked by another app, or by nobody —
+is never deleted; the caller reports it as skipped.
 """
 
 from __future__ import annotations
@@ -294,3 +301,48 @@ def normalize_for_diff(
     if settings.label_key not in _map(desired, "labels"):
         meta["labels"] = {k: v for k, v in live_labels.items() if k != settings.label_key}
     return out
+
+
+@dataclass(frozen=True)
+class DeletionVerdict:
+    """Whether an app may delete a live object, and if not, who owns it and why not."""
+
+    allowed: bool
+    owner: str | None
+    """The Application instance the object's tracking metadata names (None: untracked)."""
+    reason: str
+    """Why the object is kept, for the log, the Event and the deletion result ("" when allowed)."""
+
+
+def may_delete(
+    live: dict[str, Any], app_instance: str, settings: TrackingSettings, desired: dict[str, Any] | None = None
+) -> DeletionVerdict:
+    """May ``app_instance`` delete ``live``? Only when the object's tracking names it.
+
+    This is the one rule every delete path follows (cascade deletion, prune,
+    hook clean-up, replace/force, terminate). ``desired`` (the rendered object
+    at the same key, when there is one) lets an object tracked under an older
+    API group still count as ours, as :func:`owner_of` explains.
+    """
+    annotations = _map(live, "annotations")
+    installation = annotations.get(INSTALLATION_ID_ANNOTATION)
+    if settings.installation_id and installation != settings.installation_id:
+        other = f"installation {installation!r}" if installation else "no installation ID"
+        return DeletionVerdict(
+            False,
+            None,
+            f"it carries {other}, not this installation's {settings.installation_id!r}",
+        )
+    owner = owner_of(live, settings, desired)
+    if owner == app_instance:
+        return DeletionVerdict(True, owner, "")
+    if owner is not None:
+        return DeletionVerdict(False, owner, f"it belongs to application {owner!r}")
+    tid = tracking_id_of(live) if settings.uses_annotation else None
+    if tid is not None and tid.app:
+        return DeletionVerdict(
+            False,
+            None,
+            f"its tracking id names {tid.group}/{tid.kind} {tid.namespace}/{tid.name}, not itself",
+        )
+    return DeletionVerdict(False, None, "no application tracks it")

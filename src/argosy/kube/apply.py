@@ -260,9 +260,14 @@ class ClusterOps:
         propagation: Propagation = Propagation.FOREGROUND,
         dry_run: bool = False,
         grace_period_seconds: int | None = None,
+        uid: str | None = None,
     ) -> bool:
         """Ask for deletion; False when the object was already gone. Returns once the
-        API server accepted the request (foreground deletion then proceeds in the cluster)."""
+        API server accepted the request (foreground deletion then proceeds in the cluster).
+
+        ``uid``: delete only that incarnation (a precondition; the API server answers
+        409 when the object was re-created meanwhile), so a decision made on one object
+        never deletes its successor."""
         key = ObjectKey(api_version.rpartition("/")[0], kind, namespace, name)
         res = self.resource_for(api_version, kind, key)
         ns = namespace if res.namespaced else ""
@@ -275,6 +280,8 @@ class ClusterOps:
             body["dryRun"] = ["All"]
         if grace_period_seconds is not None:
             body["gracePeriodSeconds"] = grace_period_seconds
+        if uid:
+            body["preconditions"] = {"uid": uid}
         try:
             self.client.request(
                 "DELETE",

@@ -17,6 +17,9 @@ KIND_APPLICATION: Final = "Application"
 KIND_APP_PROJECT: Final = "AppProject"
 KIND_APPLICATION_SET: Final = "ApplicationSet"
 
+DEFAULT_NAMESPACE: Final = "argocd"
+"""The control-plane namespace when none is given, as Argo CD's install uses."""
+
 DEFAULT_PROJECT: Final = "default"
 """The project every installation has; Argo CD creates it permissive."""
 

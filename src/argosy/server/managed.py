@@ -22,7 +22,8 @@ from typing import Any
 from argosy.controller.compare import OUT_OF_SYNC, ResourceComparison, compare_app
 from argosy.controller.settings import ControllerSettings
 from argosy.engine.sync import ResourceKey
-from argosy.engine.tracking import instance_name, owner_of
+from argosy.engine.sync.options import deletion_disabled
+from argosy.engine.tracking import instance_name, may_delete, owner_of
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeError
@@ -147,3 +148,32 @@ def managed_resources(
             server_side_default=settings.server_side_diff,
         )
     return [resource_item(r) for r in comparison.resources]
+
+
+def deletion_preview(
+    reader: ControlPlaneReader, app: Obj, in_cluster: ClusterConfig, *, reuse: KubeClient | None = None
+) -> list[Obj]:
+    """What a cascade deletion of ``app`` would do to each of its recorded resources, now.
+
+    For every resource in ``status.resources`` that exists: ``delete`` when its tracking
+    names the app (the controller's rule, :func:`argosy.engine.tracking.may_delete`),
+    ``keep`` with the reason otherwise (another app or nobody tracks it, or
+    ``Delete=false``). No render is needed, as for the deletion itself.
+    """
+    cluster = resolve_destination(reader, app, in_cluster)
+    settings = ControllerSettings.from_configmap_data(reader.configmap_data("argocd-cm"), reader.namespace)
+    meta = app.get("metadata") or {}
+    instance = instance_name(str(meta.get("name") or ""), str(meta.get("namespace") or ""), reader.namespace)
+    out: list[Obj] = []
+    with destination_client(cluster, reuse) as client:
+        dest = probe_destination(cluster, client)
+        lookup = _live_reader(client, dest)
+        for group, kind, namespace, name in recorded_keys(app):
+            live = lookup(ResourceKey(group, kind, namespace, name))
+            if live is None:
+                continue
+            verdict = may_delete(live, instance, settings.tracking)
+            reason = verdict.reason or ("Delete=false" if deletion_disabled(live) else "")
+            item = {"group": group, "kind": kind, "namespace": namespace, "name": name}
+            out.append({**item, "action": "keep" if reason else "delete", "reason": reason})
+    return out

@@ -41,6 +41,7 @@ data:
   greeting: hello
 """,
     "broken/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\ndata: {a: b}\n",
+    "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-config\ndata: {a: b}\n",
 }
 
 
@@ -197,3 +198,30 @@ def test_create_from_file_and_delete(env: Env, repo: GitRepo, tmp_path: Path) ->
     assert _spec(env, "fromfile")["source"]["targetRevision"] == "main"
     env.cli.run("app", "delete", "fromfile", "--yes")
     env.cluster.kubectl("wait", "--for=delete", "application/fromfile", "-n", env.namespace, "--timeout=60s")
+
+
+def test_delete_shows_what_it_deletes_and_keeps_another_app_s_objects(env: Env, repo: GitRepo) -> None:
+    dest = _create(env, "keeper", repo, "--sync-policy", "automated", path="shared")
+    env.ctl.wait_app("keeper", lambda a: sync_status(a) == "Synced", "keeper synced", 120)
+    env.cli.run(
+        "app", "create", "prober", "--repo", f"file://{repo.bare}", "--path", "shared",
+        "--dest-server", "https://kubernetes.default.svc", "--dest-namespace", dest,
+    )  # fmt: skip
+    env.ctl.wait_app("prober", lambda a: bool(a.get("status", {}).get("resources")), "prober compared")
+    uid = env.cluster.kubectl(
+        "get", "cm", "shared-config", "-n", dest, "-o", "jsonpath={.metadata.uid}"
+    ).stdout
+
+    for config in (None, env.core_config):  # through the server, then with --core
+        cancelled = env.cli.run("app", "delete", "prober", stdin="n\n", config=config)
+        assert "deletes 0 and keeps 1 resource(s)" in cancelled.stdout, cancelled.stdout
+        keep = next(r for r in _rows(cancelled.stdout) if "shared-config" in r)
+        assert keep[:4] == ["KEEP", "ConfigMap", dest, "shared-config"], keep
+        assert "belongs to application 'keeper'" in " ".join(keep)
+        assert "was cancelled" in cancelled.stdout
+
+    env.cli.run("app", "delete", "prober", "--yes")
+    env.cluster.kubectl("wait", "--for=delete", "application/prober", "-n", env.namespace, "--timeout=60s")
+    after = env.cluster.kubectl("get", "cm", "shared-config", "-n", dest, "-o", "jsonpath={.metadata.uid}")
+    assert after.stdout == uid
+    assert sync_status(env.ctl.refresh("keeper") or {}) == "Synced"

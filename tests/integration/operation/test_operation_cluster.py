@@ -20,6 +20,7 @@ from argosy.controller.operation import OperationRunner, RunnerConfig, resume_re
 from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
 from argosy.controller.operation.state import parse_timestamp
 from argosy.engine.sync import PropagationPolicy
+from argosy.engine.tracking import TrackingSettings, set_tracking
 from argosy.kube.clients import KubeClient
 from argosy.model import crd_manifests
 from argosy.settings.clusters import in_cluster_config
@@ -68,8 +69,16 @@ def make_app(cluster: ClusterHandle, namespace: str, operation: Mapping[str, Any
     return name
 
 
-def config(**kw: Any) -> RunnerConfig:
-    return RunnerConfig(wave_delay=0.2, poll_interval=0.2, wait_timeout=90, **kw)
+def config(namespace: str, **kw: Any) -> RunnerConfig:
+    """The apps live in the test namespace, which plays the control-plane namespace."""
+    return RunnerConfig(
+        wave_delay=0.2, poll_interval=0.2, wait_timeout=90, control_plane_namespace=namespace, **kw
+    )
+
+
+def tracked(app: str, objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The objects as the controller hands them over: carrying the app's tracking label."""
+    return [set_tracking(o, app, TrackingSettings()) for o in objs]
 
 
 def job(name: str, namespace: str, hook: str, *, policy: str = "", fail: bool = False) -> dict[str, Any]:
@@ -132,8 +141,8 @@ def ordered_app(namespace: str) -> list[dict[str, Any]]:
 
 def run(client: KubeClient, namespace: str, name: str, desired: list[dict[str, Any]]) -> dict[str, Any]:
     port = KubeAppPort(client, namespace, name)
-    runner = OperationRunner(KubeClusterPort(client), port, config())
-    return runner.run(port.read(), desired, [], REVISION, SOURCE)
+    runner = OperationRunner(KubeClusterPort(client), port, config(namespace))
+    return runner.run(port.read(), tracked(name, desired), [], REVISION, SOURCE)
 
 
 def by_name(state: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -210,12 +219,15 @@ def test_before_hook_creation_replaces_the_old_hook(
     crds: ClusterHandle, client: KubeClient, namespace: str
 ) -> None:
     desired = [job("migrate", namespace, "PreSync"), configmap("settings", namespace, 0)]
-    first = run(client, namespace, make_app(crds, namespace), desired)
+    name = make_app(crds, namespace)
+    first = run(client, namespace, name, desired)
     assert first["phase"] == "Succeeded", first["message"]
     old = live(crds, "job", namespace, "migrate")
     assert old is not None
 
-    second = run(client, namespace, make_app(crds, namespace), desired)
+    again = {"operation": {"sync": {"revision": REVISION}, "initiatedBy": {"username": "alice"}}}
+    crds.kubectl("patch", "application", name, "-n", namespace, "--type=merge", "-p", json.dumps(again))
+    second = run(client, namespace, name, desired)
     assert second["phase"] == "Succeeded", second["message"]
     new = live(crds, "job", namespace, "migrate")
     assert new is not None
@@ -271,8 +283,8 @@ def test_resume_after_a_crash_mid_wave_finishes_without_duplicate_hooks(
     name = make_app(crds, namespace)
     crashing = CrashingAppPort(client, namespace, name)
     with pytest.raises(Crash):
-        OperationRunner(KubeClusterPort(client), crashing, config()).run(
-            crashing.read(), ordered_app(namespace), [], REVISION, SOURCE
+        OperationRunner(KubeClusterPort(client), crashing, config(namespace)).run(
+            crashing.read(), tracked(name, ordered_app(namespace)), [], REVISION, SOURCE
         )
     hook = live(crds, "job", namespace, "migrate")
     assert hook is not None, "the crash happened after the hook was created"
@@ -283,8 +295,8 @@ def test_resume_after_a_crash_mid_wave_finishes_without_duplicate_hooks(
     revision = resume_revision(stored)
     assert revision == REVISION
     cluster_port = RecordingClusterPort(client)
-    state = OperationRunner(cluster_port, port, config()).run(
-        stored, ordered_app(namespace), [], revision, SOURCE
+    state = OperationRunner(cluster_port, port, config(namespace)).run(
+        stored, tracked(name, ordered_app(namespace)), [], revision, SOURCE
     )
 
     assert state["phase"] == "Succeeded", state["message"]
@@ -319,11 +331,13 @@ class RecordingClusterPort(KubeClusterPort):
         super().__init__(client)
         self.calls: list[tuple[str, str, str]] = []
 
-    def delete(self, obj: Mapping[str, Any], *, propagation: PropagationPolicy) -> None:
+    def delete(
+        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+    ) -> None:
         found = self.get(obj)
-        uid = str((found or {}).get("metadata", {}).get("uid") or "")
-        self.calls.append(("delete", str(obj["metadata"]["name"]), uid))
-        super().delete(obj, propagation=propagation)
+        live_uid = str((found or {}).get("metadata", {}).get("uid") or "")
+        self.calls.append(("delete", str(obj["metadata"]["name"]), live_uid))
+        super().delete(obj, propagation=propagation, uid=uid)
 
 
 class TerminatingAppPort(KubeAppPort):
@@ -359,8 +373,8 @@ def test_terminate_stops_the_operation_and_deletes_the_running_hook(
     stuck = job("migrate", namespace, "PreSync", fail=True)
     del stuck["spec"]["activeDeadlineSeconds"]  # unschedulable: runs until terminated
     port = TerminatingAppPort(crds, client, namespace, name)
-    state = OperationRunner(KubeClusterPort(client), port, config()).run(
-        port.read(), [stuck, configmap("settings", namespace, 0)], [], REVISION, SOURCE
+    state = OperationRunner(KubeClusterPort(client), port, config(namespace)).run(
+        port.read(), tracked(name, [stuck, configmap("settings", namespace, 0)]), [], REVISION, SOURCE
     )
     assert (state["phase"], state["message"]) == ("Failed", "Operation terminated")
     assert by_name(state)["migrate"]["message"] == "Terminated"

@@ -114,9 +114,14 @@ class FakeCluster:
     def replace(self, obj: Mapping[str, Any], *, dry_run: bool, force: bool, update_in_place: bool) -> str:
         return self._write("replace", obj, dry_run)
 
-    def delete(self, obj: Mapping[str, Any], *, propagation: PropagationPolicy) -> None:
+    def delete(
+        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+    ) -> None:
         self.clock.tick()
         key = key_of(obj)
+        live = self.objects.get(key)
+        if uid and live is not None and live["metadata"].get("uid") != uid:
+            raise FakeError(409, f"{key[1]} {key[3]!r}: precondition failed: UID in object meta: {uid}")
         self.log.append((f"delete:{propagation}", key, False))
         self.objects.pop(key, None)
 
@@ -211,11 +216,21 @@ def application(
     }
 
 
-def cm(name: str, wave: int | None = None, ns: str = "shop", **annotations: str) -> dict[str, Any]:
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+
+
+def tracked(owner: str | None) -> dict[str, Any]:
+    """The tracking label compare puts on every object the app renders (None: untracked)."""
+    return {"labels": {INSTANCE_LABEL: owner}} if owner else {}
+
+
+def cm(
+    name: str, wave: int | None = None, ns: str = "shop", owner: str | None = "shop", **annotations: str
+) -> dict[str, Any]:
     notes = dict(annotations)
     if wave is not None:
         notes["argocd.argoproj.io/sync-wave"] = str(wave)
-    meta: dict[str, Any] = {"name": name, "namespace": ns}
+    meta: dict[str, Any] = {"name": name, "namespace": ns, **tracked(owner)}
     if notes:
         meta["annotations"] = notes
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"k": "v"}}
@@ -225,7 +240,7 @@ def deployment(name: str, wave: int | None = None) -> dict[str, Any]:
     obj = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "shop"},
+        "metadata": {"name": name, "namespace": "shop", **tracked("shop")},
         "spec": {"replicas": 1},
     }
     if wave is not None:
@@ -234,13 +249,19 @@ def deployment(name: str, wave: int | None = None) -> dict[str, Any]:
 
 
 def job(
-    name: str, hook: str, *, policy: str | None = None, outcome: str | None = None, generate: bool = False
+    name: str,
+    hook: str,
+    *,
+    policy: str | None = None,
+    outcome: str | None = None,
+    generate: bool = False,
+    owner: str | None = "shop",
 ) -> dict[str, Any]:
     notes = {"argocd.argoproj.io/hook": hook}
     if policy:
         notes["argocd.argoproj.io/hook-delete-policy"] = policy
     if outcome:
         notes[OUTCOME] = outcome
-    meta: dict[str, Any] = {"namespace": "shop", "annotations": notes}
+    meta: dict[str, Any] = {"namespace": "shop", "annotations": notes, **tracked(owner)}
     meta["generateName" if generate else "name"] = name
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": {"template": {}}}

@@ -64,6 +64,16 @@ def compare_live(backend: CoreBackend, app: Obj) -> list[Obj]:
     return [i for i in items if not i["hook"]]
 
 
+def preview_deletion(backend: CoreBackend, app: Obj) -> list[Obj]:
+    """What a cascade deletion would delete and keep (the server's rule, run in-process)."""
+    from argosy.server.managed import deletion_preview
+
+    try:
+        return deletion_preview(_reader(backend), app, backend.client.cluster, reuse=backend.client)
+    except AppStateError as exc:
+        raise CliError(exc.message) from None
+
+
 def _probe(cluster: ClusterConfig) -> Obj:
     from argosy.server.clusterinfo import probe
 

@@ -26,6 +26,13 @@ from datetime import datetime
 from typing import Any
 
 from argosy.controller.operation import events, hooks
+from argosy.controller.operation.ownership import (
+    Deleted,
+    DeleteOutcome,
+    DeleteReason,
+    Ownership,
+    delete_owned,
+)
 from argosy.controller.operation.ports import (
     AppPort,
     BatchClusterPort,
@@ -48,6 +55,10 @@ MSG_DRY_RUN_FAILED = "one or more objects failed to apply (dry run)"
 MSG_APPLY_FAILED = "one or more objects failed to apply"
 MSG_TASKS_FAILED = "one or more synchronization tasks completed unsuccessfully"
 MSG_SUCCEEDED = "successfully synced (all tasks run)"
+
+
+class RefusedWrite(Exception):
+    """A write the ownership rules forbid (the message says which object and why)."""
 
 
 class Terminated(Exception):
@@ -83,6 +94,7 @@ class Attempt:
     cluster: ClusterPort
     app: AppPort
     config: RunnerConfig
+    ownership: Ownership
     _wrote: bool = field(default=False, init=False)
     _polls: int = field(default=0, init=False)
 
@@ -224,7 +236,8 @@ class Attempt:
             if not record.started(task):
                 self._prune(task)
         todo = [t for t in step.writes if not record.started(t)]
-        self._delete_before_creation([t for t in todo if hooks.deletes_before_creation(t)])
+        kept = self._delete_before_creation([t for t in todo if hooks.deletes_before_creation(t)])
+        todo = [t for t in todo if t not in kept]
         if todo:
             now = self.now()
             for task in todo:  # write-ahead: a crash from here on resumes these writes
@@ -258,24 +271,41 @@ class Attempt:
         assert task.live is not None
         try:
             live = self.cluster.get(ref(task.live))
+            kept = ""
             if live is not None and not (live.get("metadata") or {}).get("deletionTimestamp"):
-                self.cluster.delete(ref(task.live), propagation=task.options.propagation_policy)
+                outcome = self._delete(task.live, DeleteReason.PRUNE, task)
+                kept = outcome.reason if outcome.result is Deleted.SKIPPED else ""
             self.record.set(
                 task,
-                status=ResultCode.PRUNED.value,
+                status=(ResultCode.PRUNE_SKIPPED if kept else ResultCode.PRUNED).value,
                 hook_phase=SUCCEEDED,
-                message="pruned",
+                message=f"not pruned: {kept}" if kept else "pruned",
                 started=now,
                 finished=now,
             )
-            events.resource_updated(self.app, f"Pruned {task.key}", "pruned")
         except Exception as exc:
             self._record_failure(task, exc, now, f"Prune of {task.key} failed")
         self._wrote = True
 
-    def _delete_before_creation(self, tasks: list[SyncTask]) -> None:
-        """Delete earlier runs of hooks about to be created, and wait until they are gone."""
+    def _delete(self, obj: Mapping[str, Any], why: DeleteReason, task: SyncTask) -> DeleteOutcome:
+        """Delete ``obj`` if this app owns it (:func:`~.ownership.delete_owned`)."""
+        return delete_owned(
+            self.cluster,
+            self.app,
+            ref(obj),
+            self.ownership,
+            why=why,
+            propagation=task.options.propagation_policy,
+            desired=task.target,
+        )
+
+    def _delete_before_creation(self, tasks: list[SyncTask]) -> list[SyncTask]:
+        """Delete earlier runs of hooks about to be created, and wait until they are gone.
+
+        Returns the hooks that cannot be created because the object at their name
+        is not this app's (another app's or nobody's): those are recorded as failed."""
         doomed: list[SyncTask] = []
+        kept: list[SyncTask] = []
         for task in tasks:
             assert task.target is not None
             live = self.cluster.get(ref(task.target))
@@ -283,16 +313,57 @@ class Attempt:
                 continue
             if self.record.result(task) is not None and self._ours(live):
                 continue  # in flight when the controller stopped: this run's own hook
-            self.cluster.delete(ref(task.target), propagation=task.options.propagation_policy)
+            outcome = self._delete(task.target, DeleteReason.HOOK, task)
+            if outcome.result is Deleted.SKIPPED:
+                now = self.now()
+                self.record.set(
+                    task,
+                    status=ResultCode.SYNC_FAILED.value,
+                    hook_phase=FAILED,
+                    message=f"hook cannot replace the existing {task.key}: {outcome.reason}; rename the hook",
+                    started=now,
+                    finished=now,
+                )
+                kept.append(task)
+                continue
             doomed.append(task)
         if doomed:
             names = [f"{t.key.group}/{t.key.kind}/{t.key.name}" for t in doomed]
             self._wait_gone(
                 [ref(t.target) for t in doomed if t.target is not None], names, "deletion of hook"
             )
+        return kept
+
+    def _refusal(self, task: SyncTask) -> str:
+        """Why a destructive write of ``task`` must not touch the live object ("" when it may).
+
+        ``Replace=true`` overwrites the whole object and ``Force=true`` may delete and
+        re-create it: neither is done to an object another application tracks, and
+        delete-and-re-create is not done to one nobody tracks (a plain PUT adopts it)."""
+        opts = task.options
+        if task.live is None or task.is_hook or not (task.action is Action.REPLACE or opts.force):
+            return ""
+        verdict = self.ownership.verdict(task.live, task.target)
+        if verdict.allowed:
+            return ""
+        recreate = opts.force and not task.update_in_place
+        if verdict.owner is None and not recreate:
+            return ""
+        what = (
+            "Replace=true,Force=true"
+            if task.action is Action.REPLACE and opts.force
+            else ("Replace=true" if task.action is Action.REPLACE else "Force=true")
+        )
+        return (
+            f"{what} would {'delete and re-create' if recreate else 'overwrite'} {task.key}, but "
+            f"{verdict.reason}; remove the option or the other application's copy of the object"
+        )
 
     def _call(self, task: SyncTask, *, dry_run: bool) -> str:
         assert task.target is not None
+        refused = self._refusal(task)
+        if refused:
+            raise RefusedWrite(refused)
         obj, opts = task.target, task.options
         if task.action is Action.CREATE or (dry_run and task.is_hook and task.live is not None):
             return self.cluster.create(obj, dry_run=dry_run, validate=opts.validate)
@@ -327,6 +398,7 @@ class Attempt:
                     task.action is Action.APPLY
                     and not task.is_hook
                     and task.target is not None
+                    and not self._refusal(task)
                     and (task.apply_mode or ApplyMode.CLIENT_SIDE) is ApplyMode.CLIENT_SIDE
                 ):
                     batch.setdefault((task.options.force, task.options.validate), []).append(task)
@@ -507,7 +579,8 @@ class Attempt:
         """Run the SyncFail hooks, wait for every running hook, delete HookFailed hooks."""
         record = self.record
         todo = [t for t in self.plan.sync_fail if not record.started(t)]
-        self._delete_before_creation([t for t in todo if hooks.deletes_before_creation(t)])
+        kept = self._delete_before_creation([t for t in todo if hooks.deletes_before_creation(t)])
+        todo = [t for t in todo if t not in kept]
         if todo:
             now = self.now()
             for task in todo:
@@ -532,7 +605,6 @@ class Attempt:
             if not task.is_hook or task.target is None or entry is None or entry.running or not policy(task):
                 continue
             try:
-                self.cluster.delete(ref(task.target), propagation=task.options.propagation_policy)
+                self._delete(task.target, DeleteReason.HOOK, task)
             except Exception as exc:
-                if not is_not_found(exc):
-                    entry.hook_phase, entry.message = ERROR, f"failed to delete hook: {exc}"
+                entry.hook_phase, entry.message = ERROR, f"failed to delete hook: {exc}"

@@ -11,7 +11,10 @@ finalizers, as in Argo CD:
   afterwards);
 * neither: nothing is deleted; the objects stay in the cluster, unmanaged.
 
-Objects annotated ``argocd.argoproj.io/sync-options: Delete=false`` are always
+Only objects whose tracking metadata names this application are deleted
+(:mod:`.ownership`): an object at the same key that another app tracks, or
+that nobody tracks, is kept, logged and reported (``DeletionSkipped`` Event,
+:attr:`DeletionResult.kept`). Objects annotated ``argocd.argoproj.io/sync-options: Delete=false`` are always
 kept. After the objects are gone, ``PostDelete`` hooks from the app's
 manifests run and are awaited; they are deleted as their
 ``hook-delete-policy`` says. :func:`delete_app_resources` does all of it and
@@ -24,9 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from argosy.controller.operation import events, hooks
+from argosy.controller.operation import hooks
 from argosy.controller.operation.attempt import ref
-from argosy.controller.operation.ports import AppPort, ClusterPort, RunnerConfig, is_not_found
+from argosy.controller.operation.ownership import Deleted, DeleteReason, Ownership, delete_owned
+from argosy.controller.operation.ports import AppPort, ClusterPort, RunnerConfig
 from argosy.controller.operation.state import parse_timestamp
 from argosy.engine.sync import (
     ApplyMode,
@@ -35,10 +39,9 @@ from argosy.engine.sync import (
     PropagationPolicy,
     ResourceKey,
     SyncRequest,
-    parse_options,
     plan_deletion_hooks,
 )
-from argosy.engine.sync.common import ANNOTATION_SYNC_OPTIONS, annotation, csv
+from argosy.engine.sync.options import deletion_disabled
 from argosy.model.constants import RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND
 from argosy.model.status import OperationPhase
 
@@ -49,7 +52,8 @@ class DeletionResult:
 
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    """Objects left in place (``Delete=false``, or no resources finalizer), with why."""
+    """Objects left in place, with why: ``Delete=false``, no resources finalizer, or another
+    application (or nobody) tracks them."""
     hooks: dict[str, str] = field(default_factory=dict)
     """PostDelete hook -> its final phase (Succeeded, Failed)."""
     succeeded: bool = True
@@ -66,14 +70,9 @@ def deletion_propagation(app: Mapping[str, Any]) -> PropagationPolicy | None:
     return None
 
 
-def _keep(obj: Mapping[str, Any]) -> bool:
-    options, _ = parse_options(csv(annotation(obj, ANNOTATION_SYNC_OPTIONS)), field_name="")
-    return options.get("Delete") == "false"
-
-
 def delete_app_resources(
     app: Mapping[str, Any],
-    live_tracked: Sequence[Mapping[str, Any]],
+    candidates: Sequence[Mapping[str, Any]],
     cluster: ClusterPort,
     app_port: AppPort,
     *,
@@ -81,34 +80,41 @@ def delete_app_resources(
     revision: str = "",
     config: RunnerConfig | None = None,
 ) -> DeletionResult:
-    """Delete the app's tracked objects as its finalizers say, then run its PostDelete hooks.
+    """Delete the app's objects among ``candidates`` as its finalizers say, then run its PostDelete hooks.
 
-    Blocks until the objects are gone and the hooks finished (bounded by
-    ``config.wait_timeout`` when set; then ``succeeded`` is False and the
-    caller should keep the finalizer and try again later).
+    ``candidates`` are live objects the caller believes are the app's (its
+    tracked objects in the live cache); each is re-read and deleted only when
+    its tracking names this app, so a stale or over-wide list deletes nothing
+    that is not ours. Blocks until the objects are gone and the hooks finished
+    (bounded by ``config.wait_timeout`` when set; then ``succeeded`` is False
+    and the caller should keep the finalizer and try again later).
     """
     config = config or RunnerConfig()
     result = DeletionResult()
     propagation = deletion_propagation(app)
     if propagation is None:
-        result.kept = [f"{ResourceKey.of(o)} (no resources finalizer)" for o in live_tracked]
+        result.kept = [f"{ResourceKey.of(o)} (no resources finalizer)" for o in candidates]
         result.message = "no resources finalizer: the application's resources are kept"
         return result
+    ownership = Ownership.of(app, config)
     doomed: list[Mapping[str, Any]] = []
-    for obj in live_tracked:
-        if _keep(obj):
+    for obj in candidates:
+        if deletion_disabled(obj):
             result.kept.append(f"{ResourceKey.of(obj)} (Delete=false)")
             continue
         try:
-            cluster.delete(ref(obj), propagation=propagation)
+            outcome = delete_owned(
+                cluster, app_port, ref(obj), ownership, why=DeleteReason.CASCADE, propagation=propagation
+            )
         except Exception as exc:
-            if not is_not_found(exc):
-                result.succeeded = False
-                result.message = f"failed to delete {ResourceKey.of(obj)}: {exc}; it is retried"
-                return result
+            result.succeeded = False
+            result.message = f"failed to delete {ResourceKey.of(obj)}: {exc}; it is retried"
+            return result
+        if outcome.result is Deleted.SKIPPED:
+            result.kept.append(outcome.describe())
+            continue
         doomed.append(obj)
-        result.deleted.append(str(ResourceKey.of(obj)))
-        events.resource_updated(app_port, f"Deleted {ResourceKey.of(obj)}", "application is being deleted")
+        result.deleted.append(outcome.key)
     if not _wait(config, lambda: [o for o in doomed if cluster.get(ref(o)) is not None]):
         result.succeeded = False
         result.message = (
@@ -117,9 +123,11 @@ def delete_app_resources(
         return result
     being_deleted = bool((app.get("metadata") or {}).get("deletionTimestamp"))
     if post_delete_hooks and being_deleted:
-        _run_post_delete_hooks(app, post_delete_hooks, cluster, revision, config, result)
+        _run_post_delete_hooks(app, post_delete_hooks, cluster, app_port, revision, config, result)
     if result.succeeded and not result.message:
-        result.message = f"deleted {len(result.deleted)} resource(s)"
+        result.message = f"deleted {len(result.deleted)} resource(s)" + (
+            f", kept {len(result.kept)}" if result.kept else ""
+        )
     return result
 
 
@@ -127,6 +135,7 @@ def _run_post_delete_hooks(
     app: Mapping[str, Any],
     objs: Sequence[Mapping[str, Any]],
     cluster: ClusterPort,
+    app_port: AppPort,
     revision: str,
     config: RunnerConfig,
     result: DeletionResult,
@@ -135,6 +144,7 @@ def _run_post_delete_hooks(
     started = parse_timestamp(str(meta.get("deletionTimestamp")))
     request = SyncRequest(revision=revision, started_at=started)
     tasks, _ = plan_deletion_hooks([DesiredObject(o) for o in objs], HookType.POST_DELETE, request)
+    ownership = Ownership.of(app, config)
     for task in tasks:
         assert task.target is not None
         live = cluster.get(ref(task.target))
@@ -142,7 +152,19 @@ def _run_post_delete_hooks(
             created = (live.get("metadata") or {}).get("creationTimestamp")
             if not created or parse_timestamp(str(created)) < started:
                 target = ref(task.target)
-                cluster.delete(target, propagation=PropagationPolicy.FOREGROUND)
+                outcome = delete_owned(
+                    cluster,
+                    app_port,
+                    target,
+                    ownership,
+                    why=DeleteReason.HOOK,
+                    propagation=PropagationPolicy.FOREGROUND,
+                    desired=task.target,
+                )
+                if outcome.result is Deleted.SKIPPED:
+                    result.succeeded = False
+                    result.message = f"PostDelete hook {task.key} cannot be created: {outcome.reason}"
+                    return
                 _wait(config, _still_there(cluster, target))
                 live = None
         if live is None:
@@ -180,11 +202,15 @@ def _run_post_delete_hooks(
         phase = result.hooks.get(str(task.key))
         ok = phase == OperationPhase.SUCCEEDED.value
         if (ok and hooks.deletes_on_success(task)) or (not ok and hooks.deletes_on_failure(task)):
-            try:
-                cluster.delete(ref(task.target or {}), propagation=PropagationPolicy.FOREGROUND)
-            except Exception as exc:
-                if not is_not_found(exc):
-                    raise
+            delete_owned(
+                cluster,
+                app_port,
+                ref(task.target or {}),
+                ownership,
+                why=DeleteReason.HOOK,
+                propagation=PropagationPolicy.FOREGROUND,
+                desired=task.target,
+            )
     if failed:
         result.succeeded = False
         result.message = (

@@ -95,9 +95,11 @@ class KubeClusterPort:
         self.ops.replace(dict(obj), force=force and not update_in_place, dry_run=dry_run)
         return _short(obj, "replaced" + (" (server dry run)" if dry_run else ""))
 
-    def delete(self, obj: Mapping[str, Any], *, propagation: PropagationPolicy) -> None:
+    def delete(
+        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+    ) -> None:
         api_version, kind, namespace, name = _coords(obj)
-        self.ops.delete(api_version, kind, namespace, name, propagation=_PROPAGATION[propagation])
+        self.ops.delete(api_version, kind, namespace, name, propagation=_PROPAGATION[propagation], uid=uid)
 
     def get(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         api_version, kind, namespace, name = _coords(obj)

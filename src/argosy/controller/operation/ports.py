@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from argosy.engine.sync import ApplyMode, PropagationPolicy
+from argosy.engine.tracking import TrackingSettings
+from argosy.model.constants import DEFAULT_NAMESPACE
 from argosy.settings.resource_customizations import ResourceOverride
 
 WAVE_DELAY_ENV = "ARGOCD_SYNC_WAVE_DELAY"
@@ -58,8 +60,14 @@ class ClusterPort(Protocol):
         when the PUT is rejected (``Replace=true,Force=true``)."""
         ...
 
-    def delete(self, obj: Mapping[str, Any], *, propagation: PropagationPolicy) -> None:
-        """Delete the object with the propagation policy; an object already gone is not an error."""
+    def delete(
+        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+    ) -> None:
+        """Delete the object with the propagation policy; an object already gone is not an error.
+
+        ``uid``: only that incarnation (a 409 when the object was re-created meanwhile).
+        The runner never calls this directly: :func:`~.ownership.delete_owned` checks first
+        that the application owns the object."""
         ...
 
     def get(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -142,6 +150,10 @@ class RunnerConfig:
     wait_timeout: float | None = None
     """Give up waiting for one wave (or a deletion) after this many seconds; None waits until
     the operation is terminated, as Argo CD does."""
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    """How objects are tracked (``argocd-cm``): decides which live objects the app may delete."""
+    control_plane_namespace: str = DEFAULT_NAMESPACE
+    """Apps outside it are tracked as ``<namespace>_<name>``."""
 
 
 def error_status(exc: BaseException) -> int:

@@ -26,6 +26,7 @@ from argosy.controller.operation.attempt import (
     ref_of_result,
 )
 from argosy.controller.operation.history import append_history, history_limit, history_of
+from argosy.controller.operation.ownership import DeleteReason, Ownership, delete_owned
 from argosy.controller.operation.ports import AppPort, ClusterPort, RunnerConfig
 from argosy.controller.operation.state import (
     TERMINATED_MESSAGE,
@@ -202,11 +203,16 @@ class OperationRunner:
             if self.app_port.operation_phase() == OperationPhase.TERMINATING.value:
                 raise Terminated()
             attempt = Attempt(
-                self._plan(app, record, desired, prunable), record, self.cluster, self.app_port, self.config
+                self._plan(app, record, desired, prunable),
+                record,
+                self.cluster,
+                self.app_port,
+                self.config,
+                Ownership.of(app, self.config),
             )
             attempt.execute()
         except Terminated:
-            self._terminate(record)
+            self._terminate(app, record)
             return None
         except Exception as exc:  # a port failed in a way no task result can hold
             record.phase, record.message = ERROR, f"sync operation failed unexpectedly: {exc}"
@@ -234,14 +240,22 @@ class OperationRunner:
             self.config.sleep(chunk.total_seconds())
             remaining -= chunk
 
-    def _terminate(self, record: OperationRecord) -> None:
+    def _terminate(self, app: Mapping[str, Any], record: OperationRecord) -> None:
         """Argo CD's terminate: delete hooks still running, mark them and the operation failed."""
         ok = True
+        ownership = Ownership.of(app, self.config)
         for entry in record.entries():
             if not entry.hook_type or not (entry.running or entry.in_flight):
                 continue
             try:
-                self.cluster.delete(ref_of_result(entry), propagation=PropagationPolicy.BACKGROUND)
+                delete_owned(
+                    self.cluster,
+                    self.app_port,
+                    ref_of_result(entry),
+                    ownership,
+                    why=DeleteReason.TERMINATE,
+                    propagation=PropagationPolicy.BACKGROUND,
+                )
                 entry.hook_phase, entry.message = FAILED, "Terminated"
             except Exception as exc:
                 ok = False

@@ -140,6 +140,12 @@ def parse_resource_options(obj: Mapping[str, Any]) -> tuple[SyncOptions, list[Pr
     )
 
 
+def deletion_disabled(obj: Mapping[str, Any]) -> bool:
+    """``argocd.argoproj.io/sync-options: Delete=false``: the object outlives its Application."""
+    options, _ = parse_resource_options(obj)
+    return options.get("Delete") == "false"
+
+
 @dataclass(frozen=True)
 class ResolvedOptions:
     """The options that apply to one object, after object-over-app precedence."""

@@ -23,6 +23,7 @@ from argosy.server.appstate import manifests as render_manifests
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAVAILABLE, APIError
 from argosy.server.kubeapi import KubeError
+from argosy.server.managed import deletion_preview as preview_deletion
 from argosy.server.managed import managed_resources as compare_resources
 
 router = APIRouter(tags=["ApplicationService"])
@@ -105,6 +106,18 @@ def managed_resources(
             item[state] = json.dumps(item.get(state), separators=(",", ":"))
         out.append(item)
     return {"items": out}
+
+
+@router.get("/api/v1/applications/{name}/deletion-preview")
+def deletion_preview(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> dict[str, Any]:
+    """What a cascade deletion would delete and keep (and why), before the user confirms.
+
+    Not in Argo CD's API: ``argosy app delete`` shows it, as ``kubectl delete --dry-run`` would."""
+    app = get_authorized_app(ctx, caller, name, "get", appNamespace)
+    try:
+        return {"items": preview_deletion(ctx, app, ctx.in_cluster)}
+    except AppStateError as exc:
+        raise _api_error(exc) from None
 
 
 @router.get("/api/v1/applications/{name}/resource-tree")
