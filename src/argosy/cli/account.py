@@ -15,6 +15,7 @@ import typer
 
 from argosy.cli.client import cli_errors, global_options, open_backend
 from argosy.cli.commands.backend import CliError, Obj
+from argosy.cli.commands.tokens import token_lifetime
 from argosy.cli.output import check_format, key_values, print_items, print_object
 
 account_app = typer.Typer(help="Manage local accounts.", no_args_is_help=True)
@@ -118,15 +119,10 @@ def generate_token_cmd(
     token_id: str = typer.Option("", "--id", help="Token id (random when empty)."),
 ) -> None:
     """Generate an API token (printed once)."""
-    from argosy.engine.syncwindows import parse_go_duration
-
     with cli_errors():
+        seconds = token_lifetime(expires_in)
         backend = open_backend(ctx)
         name = account or str(backend.user_info().get("username") or "")
-        try:
-            seconds = int(parse_go_duration(expires_in).total_seconds()) if expires_in != "0" else 0
-        except ValueError as exc:
-            raise CliError(f"--expires-in: {exc}") from None
         typer.echo(backend.create_account_token(name, seconds, token_id))
 
 

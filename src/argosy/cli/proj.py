@@ -20,6 +20,7 @@ import yaml
 from argosy.cli.client import cli_errors, global_options, open_backend
 from argosy.cli.commands.backend import CliError, Obj
 from argosy.cli.commands.projview import project_get_text, project_row, windows_rows
+from argosy.cli.commands.tokens import token_lifetime
 from argosy.cli.output import check_format, print_items, print_object, table
 
 proj_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
@@ -453,13 +454,8 @@ def role_create_token(
     token_only: bool = typer.Option(False, "-t", "--token-only", help="Print only the token."),
 ) -> None:
     """Create a JWT for a project role (printed once; it is not stored)."""
-    from argosy.engine.syncwindows import parse_go_duration
-
     with cli_errors():
-        try:
-            seconds = int(parse_go_duration(expires_in).total_seconds()) if expires_in != "0" else 0
-        except ValueError as exc:
-            raise CliError(f"--expires-in: {exc}") from None
+        seconds = token_lifetime(expires_in)
         token = open_backend(ctx).create_project_token(project, role, seconds, token_id)
         if token_only:
             typer.echo(token)

@@ -23,17 +23,12 @@ DEFAULT_SELF_HEAL_TIMEOUT_SECONDS = 5.0
 
 def parse_go_seconds(value: str, key: str) -> float:
     """``180s``, ``3m``, ``1h30m`` or a bare number of seconds (as Argo CD accepts)."""
-    from argosy.engine.sync import DurationError, parse_duration
+    from argosy.engine.durations import DurationError, parse_seconds
 
-    text = value.strip()
-    if not text:
+    if not value.strip():
         raise SettingsError(f"argocd-cm key {key!r} is empty")
     try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        return parse_duration(text).total_seconds()
+        return parse_seconds(value)
     except DurationError as exc:
         raise SettingsError(f"argocd-cm key {key!r}: {exc}") from exc
 

@@ -1,8 +1,9 @@
 """Durations as Argo CD writes them: Go's ``time.ParseDuration`` syntax (``90s``, ``1h30m``, ``2.5h``).
 
-Sync windows, retry backoffs and timeouts all use it, so there is one parser;
-callers add their own rules (a bare number meaning seconds for retries, a
-strictly positive length for windows).
+Sync windows, retry backoffs, ``timeout.reconciliation``, session and token
+lifetimes all use it, so there is one parser; callers add their own rules (a
+strictly positive length for windows). :func:`parse_seconds` is the reading of
+settings where a bare number means seconds, as Argo CD accepts there.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _UNITS: Final[dict[str, float]] = {
     "m": 60.0,
     "h": 3600.0,
 }
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 
 
@@ -45,3 +47,16 @@ def parse_go_duration(text: str) -> timedelta:
     if not body or pos != len(body):
         raise DurationError(f"{text!r} is not a duration; write it like 30s, 2m, 1h30m or 300ms")
     return timedelta(seconds=sign * total)
+
+
+def parse_seconds(text: str) -> float:
+    """Seconds in ``text``: a bare number (``180``, ``0.5``) or a Go duration (``3m``, ``500ms``)."""
+    raw = str(text).strip()
+    if _NUMBER.fullmatch(raw):
+        return float(raw)
+    try:
+        return parse_go_duration(raw).total_seconds()
+    except DurationError:
+        raise DurationError(
+            f"{text!r} is not a duration; write it like 30s, 2m, 1h30m or 300ms (a bare number means seconds)"
+        ) from None

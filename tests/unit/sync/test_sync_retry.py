@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sync_helpers import STARTED
 
-from argosy.engine.sync import DurationError, RetryPolicy, Severity, parse_duration, parse_retry
+from argosy.engine.durations import parse_seconds
+from argosy.engine.sync import DurationError, RetryPolicy, Severity, parse_retry
 
 
 @pytest.mark.parametrize(
@@ -26,13 +27,13 @@ from argosy.engine.sync import DurationError, RetryPolicy, Severity, parse_durat
     ],
 )
 def test_go_durations(text: str, seconds: float) -> None:
-    assert parse_duration(text) == timedelta(seconds=seconds)
+    assert timedelta(seconds=parse_seconds(text)) == timedelta(seconds=seconds)
 
 
 @pytest.mark.parametrize("text", ["", "5 s", "abc", "5sec", "1d", "s", "."])
 def test_bad_durations_say_how_to_write_one(text: str) -> None:
     with pytest.raises(DurationError, match="1h30m"):
-        parse_duration(text)
+        parse_seconds(text)
 
 
 def test_argo_cd_default_backoff() -> None:

@@ -64,7 +64,7 @@ from argosy.engine.sync.inputs import (
 from argosy.engine.sync.kind_order import KIND_ORDER, kind_index
 from argosy.engine.sync.options import PropagationPolicy, ResolvedOptions, SyncOptions, parse_options, resolve
 from argosy.engine.sync.plan import Skipped, SyncPlan, SyncStep, SyncTask, build_plan, plan_deletion_hooks
-from argosy.engine.sync.retry import RetryPolicy, parse_duration, parse_retry
+from argosy.engine.sync.retry import RetryPolicy, parse_retry
 from argosy.engine.sync.waves import wave_of
 
 __all__ = [
@@ -107,7 +107,6 @@ __all__ = [
     "decide_auto_sync",
     "generated_hook_name",
     "kind_index",
-    "parse_duration",
     "parse_options",
     "parse_retry",
     "plan_deletion_hooks",

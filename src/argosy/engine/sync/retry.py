@@ -15,34 +15,18 @@ retry policy retries 5 times (Argo CD's default for automated syncs).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from argosy.engine.durations import DurationError, parse_go_duration
+from argosy.engine.durations import DurationError, parse_seconds
 from argosy.engine.sync.common import Problem, error
 
 DEFAULT_DURATION: Final = timedelta(seconds=5)
 DEFAULT_FACTOR: Final = 2
 DEFAULT_MAX_DURATION: Final = timedelta(minutes=3)
 AUTOMATED_DEFAULT_LIMIT: Final = 5
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def parse_duration(text: str) -> timedelta:
-    """Argo CD's reading of a duration: bare integer = seconds, else Go's ``time.ParseDuration``."""
-    text = str(text).strip()
-    if _INTEGER.fullmatch(text):
-        return timedelta(seconds=int(text))
-    try:
-        return parse_go_duration(text)
-    except DurationError:
-        raise DurationError(
-            f"{text!r} is not a duration; write it like 30s, 2m, 1h30m or 300ms (a bare number means seconds)"
-        ) from None
 
 
 @dataclass(frozen=True)
@@ -106,7 +90,7 @@ def _duration(value: Any, default: timedelta, field: str, problems: list[Problem
     if value is None or value == "":
         return default
     try:
-        parsed = parse_duration(str(value))
+        parsed = timedelta(seconds=parse_seconds(str(value)))
     except DurationError as exc:
         problems.append(error(None, field, str(exc)))
         return default
