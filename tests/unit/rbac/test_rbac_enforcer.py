@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from argosy.server.rbac import Enforcer, PolicyError, config_from_data, validate_policy
-from argosy.server.rbac.matching import glob_match, regex_match
+from argosy.server.rbac.matching import glob_value_match, regex_match
 
 SEED = """
 p, role:guest, applications, get, default/*, allow
@@ -98,7 +98,7 @@ def test_regex_mode_star_is_not_a_wildcard() -> None:
     ],
 )
 def test_glob(value: str, pattern: str, expected: bool) -> None:
-    assert glob_match(value, pattern) is expected
+    assert glob_value_match(value, pattern) is expected
 
 
 def test_bad_regex_matches_nothing() -> None:

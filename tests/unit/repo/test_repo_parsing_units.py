@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from argosy.engine.glob import glob_match
 from argosy.repo import manifests
 from argosy.repo.cache import RenderCache, make_key
 from argosy.repo.errors import (
@@ -18,7 +19,6 @@ from argosy.repo.errors import (
 from argosy.repo.generatepaths import affected
 from argosy.repo.paths import check_symlinks, resolve_in_root
 from argosy.repo.redact import redact
-from argosy.repo.renderers.directory import glob_match
 from argosy.repo.renderers.helm import clean_set_value, envsubst, split_output
 from argosy.repo.renderers.kustomize import apply_overrides, parse_image
 from argosy.repo.request import RenderRequest

@@ -9,10 +9,9 @@ lexical order so the output is stable.
 from __future__ import annotations
 
 import os
-import re
-from functools import lru_cache
 from pathlib import Path
 
+from argosy.engine.glob import glob_match
 from argosy.repo import manifests
 from argosy.repo.errors import ManifestParseError
 from argosy.repo.paths import relative
@@ -21,45 +20,6 @@ from argosy.repo.result import Provenance, RenderedObject
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-@lru_cache(maxsize=256)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Compile Argo CD's glob syntax (``*``, ``?``, ``[..]``, ``{a,b}``) to a regex."""
-    out, i, depth = [], 0, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : end]
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-                i = end
-        elif c == "{":
-            out.append("(?:")
-            depth += 1
-        elif c == "}" and depth:
-            out.append(")")
-            depth -= 1
-        elif c == "," and depth:
-            out.append("|")
-        elif c == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("^" + "".join(out) + "$")
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    return bool(glob_regex(pattern).match(path))
 
 
 def find_files(app_dir: Path, recurse: bool, include: str, exclude: str) -> list[Path]:

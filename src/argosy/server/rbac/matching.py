@@ -15,70 +15,11 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from argosy.engine.glob import glob_match
+
 GLOB = "glob"
 REGEX = "regex"
 MATCH_MODES = (GLOB, REGEX)
-
-
-class _GlobSyntaxError(ValueError):
-    pass
-
-
-def _translate_glob(pattern: str) -> str:
-    """Translate a gobwas-style glob (no separators) into a Python regex body."""
-    out: list[str] = []
-    depth = 0  # nesting of {…,…}
-    i = 0
-    n = len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            if i + 1 >= n:
-                raise _GlobSyntaxError("dangling escape")
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        if c == "*":
-            while i + 1 < n and pattern[i + 1] == "*":
-                i += 1
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                raise _GlobSyntaxError("unterminated character class")
-            body = pattern[i + 1 : end]
-            negate = body.startswith("!")
-            if negate:
-                body = body[1:]
-            if not body:
-                raise _GlobSyntaxError("empty character class")
-            escaped = "".join("\\" + ch if ch in "\\^[]" else ch for ch in body)
-            out.append(f"[{'^' if negate else ''}{escaped}]")
-            i = end
-        elif c == "{":
-            depth += 1
-            out.append("(?:")
-        elif c == "}" and depth > 0:
-            depth -= 1
-            out.append(")")
-        elif c == "," and depth > 0:
-            out.append("|")
-        else:
-            out.append(re.escape(c))
-        i += 1
-    if depth:
-        raise _GlobSyntaxError("unterminated alternatives")
-    return "".join(out)
-
-
-@lru_cache(maxsize=4096)
-def _compiled_glob(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(_translate_glob(pattern), re.DOTALL)
-    except (_GlobSyntaxError, re.error):
-        return None
 
 
 @lru_cache(maxsize=4096)
@@ -89,10 +30,10 @@ def _compiled_regex(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def glob_match(value: str, pattern: str) -> bool:
-    """True when the whole ``value`` matches the glob ``pattern``."""
-    compiled = _compiled_glob(pattern)
-    return compiled is not None and compiled.fullmatch(value) is not None
+def glob_value_match(value: str, pattern: str) -> bool:
+    """True when the whole ``value`` matches the glob ``pattern`` (:mod:`argosy.engine.glob`,
+    no separators: ``*`` also matches ``/``, as in Argo CD's RBAC)."""
+    return glob_match(pattern, value)
 
 
 def regex_match(value: str, pattern: str) -> bool:
@@ -103,4 +44,4 @@ def regex_match(value: str, pattern: str) -> bool:
 
 def matcher_for(mode: str) -> Callable[[str, str], bool]:
     """The match function of a ``policy.matchMode`` value; anything but ``regex`` is glob, as in Argo CD."""
-    return regex_match if mode == REGEX else glob_match
+    return regex_match if mode == REGEX else glob_value_match
