@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from argosy.engine.glob import glob_match
+from argosy.settings.repositories import normalize_git_url
 
 __all__ = [
     "CONDITION_TYPE",
@@ -97,23 +98,6 @@ class Violation:
 
     def __str__(self) -> str:
         return self.message
-
-
-# ---------------------------------------------------------------------------
-# URL normalisation (globs live in argosy.engine.glob)
-# ---------------------------------------------------------------------------
-
-
-_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")
-
-
-def normalize_git_url(url: str) -> str:
-    """Compare repository URLs the way Argo CD does: case, ``.git`` and SSH spelling do not matter."""
-    repo = url.strip().lower()
-    if _SCP_LIKE.match(repo):
-        repo = "ssh://" + repo.replace(":", "/", 1)
-    repo = repo.removesuffix(".git")
-    return repo.removeprefix("ssh://")
 
 
 # ---------------------------------------------------------------------------
@@ -209,15 +193,29 @@ def is_app_namespace_permitted(
         return True
     for entry in _list(spec.get("sourceNamespaces")):
         text = str(entry)
-        if len(text) > 1 and text.startswith("/") and text.endswith("/"):
-            try:
-                if re.search(text[1:-1], app_namespace):
-                    return True
-            except re.error:
-                continue
-        elif glob_match(text, app_namespace):
+        regex = _namespace_regex(text)
+        if regex is not None:
+            if regex.search(app_namespace):
+                return True
+        elif not _is_regex_entry(text) and glob_match(text, app_namespace):
             return True
     return False
+
+
+def _is_regex_entry(text: str) -> bool:
+    """``/…/`` entries of ``sourceNamespaces`` are regular expressions, as in Argo CD."""
+    return len(text) > 1 and text.startswith("/") and text.endswith("/")
+
+
+def _namespace_regex(text: str) -> re.Pattern[str] | None:
+    """The compiled ``/…/`` entry; None for a glob entry or an invalid expression (which
+    matches nothing, and :func:`validate_project` reports)."""
+    if not _is_regex_entry(text):
+        return None
+    try:
+        return re.compile(text[1:-1])
+    except re.error:
+        return None
 
 
 def _kind_in_list(group: str, kind: str, name: str, items: Sequence[Any]) -> bool:
@@ -498,10 +496,22 @@ def validate_project(project: Mapping[str, Any]) -> list[Violation]:
             out.append(Violation("sourceRepos", f"source repository '{repo}' is listed twice"))
         repos.add(str(repo))
     namespaces: set[str] = set()
-    for ns in _list(spec.get("sourceNamespaces")):
+    for i, ns in enumerate(_list(spec.get("sourceNamespaces"))):
         if ns in namespaces:
             out.append(Violation("sourceNamespaces", f"source namespace '{ns}' is listed twice"))
         namespaces.add(str(ns))
+        text = str(ns)
+        if _is_regex_entry(text):
+            try:
+                re.compile(text[1:-1])
+            except re.error as exc:
+                out.append(
+                    Violation(
+                        "sourceNamespaces",
+                        f"spec.sourceNamespaces[{i}] {text!r} is not a valid regular expression ({exc}); "
+                        "it would match no namespace",
+                    )
+                )
     accounts: set[str] = set()
     for i, item in enumerate(_list(spec.get("destinationServiceAccounts"))):
         if not isinstance(item, Mapping):

@@ -281,6 +281,15 @@ def test_validate_project_refuses_what_argo_cd_refuses() -> None:
     assert validate_project(time_coffee()) == []
 
 
+def test_an_invalid_source_namespace_regex_is_reported_and_matches_nothing() -> None:
+    spec = {"sourceNamespaces": ["/team-(a/", "/team-b.*/"]}
+    [violation] = validate_project({"spec": spec})
+    assert violation.rule == "sourceNamespaces"
+    assert "spec.sourceNamespaces[0] '/team-(a/' is not a valid regular expression" in violation.message
+    assert not is_app_namespace_permitted(spec, "team-(a", CP_NS)
+    assert is_app_namespace_permitted(spec, "team-b1", CP_NS)
+
+
 def test_malformed_input_gives_violations_not_crashes() -> None:
     broken = copy.deepcopy(time_coffee())
     broken["spec"]["destinations"] = ["oops"]
