@@ -16,10 +16,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from argosy.engine.durations import DurationError, parse_seconds
+from argosy.kube.errors import KubeError, http_status
 from argosy.server.auth.accounts import Account, parse_accounts
-from argosy.server.errors import INTERNAL, APIError
-from argosy.server.kubeapi import KubeAPI, KubeError
+from argosy.server.errors import INTERNAL, APIError, from_kube
+from argosy.server.kubeapi import KubeAPI
 from argosy.server.rbac import Enforcer, PolicyError, RBACConfig, config_from_data
+from argosy.settings.secrets import secret_text
 
 CM = "argocd-cm"
 SECRET = "argocd-secret"
@@ -31,39 +34,13 @@ log = logging.getLogger(__name__)
 
 
 def decode_secret(secret: Mapping[str, Any] | None) -> dict[str, str]:
-    """Secret ``data`` decoded as UTF-8 text (undecodable values are skipped)."""
-    out: dict[str, str] = {}
-    for key, raw in ((secret or {}).get("data") or {}).items():
-        try:
-            out[str(key)] = base64.b64decode(raw or "").decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            continue
-    return out
+    """``argocd-secret`` values as text; an undecodable one is logged and left out."""
+    return secret_text(secret, what=f"Secret {SECRET!r}", strict=False)
 
 
 def secret_bytes(secret: Mapping[str, Any] | None, key: str) -> bytes:
     raw = ((secret or {}).get("data") or {}).get(key)
     return base64.b64decode(raw) if raw else b""
-
-
-def parse_duration(value: str, default: int) -> int:
-    """Go durations such as ``24h``, ``1h30m``, ``90s`` (as ``users.session.duration``) in seconds."""
-    text = value.strip()
-    if not text:
-        return default
-    units = {"h": 3600, "m": 60, "s": 1}
-    total, number = 0.0, ""
-    for ch in text:
-        if ch.isdigit() or ch == ".":
-            number += ch
-        elif ch in units and number:
-            total += float(number) * units[ch]
-            number = ""
-        else:
-            return default
-    if number:
-        return default
-    return int(total) if total > 0 else default
 
 
 class Settings:
@@ -104,7 +81,16 @@ class Settings:
         return parse_accounts(self.argocd_cm(), decode_secret(self.secret()))
 
     def session_duration(self) -> int:
-        return parse_duration(self.argocd_cm().get("users.session.duration", ""), DEFAULT_SESSION_SECONDS)
+        """``users.session.duration`` in seconds (default 24 h); a bad value is logged, not fatal."""
+        text = self.argocd_cm().get("users.session.duration", "").strip()
+        if not text:
+            return DEFAULT_SESSION_SECONDS
+        try:
+            seconds = int(parse_seconds(text))
+        except DurationError as exc:
+            log.warning("argocd-cm key 'users.session.duration': %s; using 24h", exc)
+            return DEFAULT_SESSION_SECONDS
+        return seconds if seconds > 0 else DEFAULT_SESSION_SECONDS
 
     def rbac(self) -> tuple[RBACConfig, Enforcer]:
         """The enforcer for the current ``argocd-rbac-cm``, rebuilt only when it changed.
@@ -149,7 +135,7 @@ class Settings:
                 self.kube.replace(self.namespace, "secrets", secret)
                 return
             except KubeError as err:
-                if err.status != 409:
-                    raise err.to_api_error(f"Secret {SECRET}") from None
+                if http_status(err) != 409:
+                    raise from_kube(err, f"Secret {SECRET}") from None
                 time.sleep(0.05)
         raise APIError(INTERNAL, f"Secret {SECRET}: too many concurrent updates, retry the request")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from argosy.settings.repositories import SECRET_TYPE_LABEL
+from argosy.settings.secrets import SecretDataError, secret_text
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 IN_CLUSTER_NAME = "in-cluster"
@@ -120,18 +121,10 @@ class ClusterConfig:
 
 
 def _secret_data(secret: Mapping[str, Any], name: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in (secret.get("data") or {}).items():
-        try:
-            out[str(key)] = base64.b64decode(value or "", validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ClusterSecretError(
-                f"cluster Secret {name!r} key {key!r}: not valid base64 UTF-8; "
-                "put plain text under stringData or base64 under data"
-            ) from exc
-    for key, value in (secret.get("stringData") or {}).items():
-        out[str(key)] = "" if value is None else str(value)
-    return out
+    try:
+        return secret_text(secret, what=f"cluster Secret {name!r}")
+    except SecretDataError as exc:
+        raise ClusterSecretError(str(exc)) from exc
 
 
 def _pem(value: Any, name: str, key: str) -> bytes:

@@ -19,11 +19,12 @@ the resulting :class:`RepositoryStore` with each request.
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from argosy.settings.secrets import SecretDataError, secret_text
 
 SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
@@ -96,15 +97,10 @@ def same_url(left: str, right: str) -> bool:
 
 def _secret_data(secret: dict[str, Any]) -> dict[str, str]:
     name = (secret.get("metadata") or {}).get("name", "<unnamed>")
-    out: dict[str, str] = {}
-    for key, value in (secret.get("data") or {}).items():
-        try:
-            out[key] = base64.b64decode(value or "", validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise RepositorySecretError(f"Secret {name!r} key {key!r}: not valid base64 UTF-8 data") from exc
-    for key, value in (secret.get("stringData") or {}).items():
-        out[key] = "" if value is None else str(value)
-    return out
+    try:
+        return secret_text(secret, what=f"Secret {name!r}")
+    except SecretDataError as exc:
+        raise RepositorySecretError(str(exc)) from exc
 
 
 def _bool(data: dict[str, str], key: str, secret_name: str) -> bool:

@@ -249,3 +249,28 @@ def test_project_token_applies_its_role_and_is_revocable(api: httpx.Client, admi
         == 200
     )
     assert_error(api.get("/api/v1/applications/tc-app", headers=token), 401, 16, "revoked")
+
+
+def test_a_malformed_repository_secret_is_listed_as_failed_not_dropped(
+    api: httpx.Client, admin: dict[str, str], control_plane: ControlPlane
+) -> None:
+    broken = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "broken-repo", "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+        "stringData": {
+            "url": "https://git.example.com/broken.git",
+            "insecure": "maybe",
+            "password": "s3cr3t",
+        },
+    }
+    control_plane.apply(broken)
+    try:
+        repos = api.get("/api/v1/repositories", headers=admin)
+        assert "s3cr3t" not in repos.text
+        entry = next(r for r in repos.json()["items"] if r["repo"] == "https://git.example.com/broken.git")
+        assert entry["connectionState"]["status"] == "Failed"
+        assert "key 'insecure': 'maybe' is not a boolean" in entry["connectionState"]["message"]
+        assert "broken-repo" in entry["connectionState"]["message"]
+    finally:
+        control_plane.cluster.kubectl("delete", "secret", "broken-repo", "-n", control_plane.namespace)

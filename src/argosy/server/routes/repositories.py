@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from argosy.kube.errors import KubeError
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import INVALID_ARGUMENT, APIError, not_found
-from argosy.server.kubeapi import KubeError
+from argosy.server.errors import INVALID_ARGUMENT, APIError, from_kube, not_found
 from argosy.settings.repositories import (
     SECRET_TYPE_LABEL,
     Repository,
@@ -22,19 +22,28 @@ from argosy.settings.repositories import (
     repository_from_secret,
     same_url,
 )
+from argosy.settings.secrets import secret_text
 
 router = APIRouter(tags=["RepositoryService"])
 SELECTOR = f"{SECRET_TYPE_LABEL}=repository"
 
 
-def _repos(ctx: ServerContext) -> list[tuple[str, Repository]]:
-    out: list[tuple[str, Repository]] = []
+def _read(ctx: ServerContext) -> list[tuple[str, Repository | RepositorySecretError, str]]:
+    """Each repository Secret: (name, the repository or why it cannot be read, its URL if known)."""
+    out: list[tuple[str, Repository | RepositorySecretError, str]] = []
     for secret in ctx.kube.list(ctx.namespace, "secrets", SELECTOR):
+        name = str(secret["metadata"]["name"])
         try:
-            out.append((str(secret["metadata"]["name"]), repository_from_secret(secret)))
-        except RepositorySecretError:
-            continue
+            repo = repository_from_secret(secret)
+            out.append((name, repo, repo.url))
+        except RepositorySecretError as exc:
+            url = secret_text(secret, what=f"Secret {name!r}", strict=False).get("url", "")
+            out.append((name, exc, url))
     return out
+
+
+def _repos(ctx: ServerContext) -> list[tuple[str, Repository]]:
+    return [(name, r) for name, r, _ in _read(ctx) if isinstance(r, Repository)]
 
 
 def rbac_object(repo: Repository) -> str:
@@ -61,8 +70,17 @@ def to_api(repo: Repository) -> dict[str, Any]:
 
 @router.get("/api/v1/repositories")
 def list_repositories(caller: Auth, ctx: Ctx) -> dict[str, Any]:
+    """Every repository; one whose Secret cannot be read is listed as Failed with the reason,
+    never left out (a repository that vanishes from the list is a mystery to debug)."""
     may_get = ctx.allowed_checker(caller, "repositories", "get")
-    items = [to_api(r) for _, r in _repos(ctx) if may_get(rbac_object(r))]
+    items = []
+    for name, repo, url in _read(ctx):
+        if isinstance(repo, Repository):
+            if may_get(rbac_object(repo)):
+                items.append(to_api(repo))
+        elif may_get(url or f"secret:{name}"):
+            state = {"status": "Failed", "message": f"{repo}; fix the Secret {name!r}"}
+            items.append({"repo": url, "type": "git", "name": "", "project": "", "connectionState": state})
     return {"metadata": {}, "items": items}
 
 
@@ -133,7 +151,7 @@ def create_repository(body: RepositoryCreate, caller: Auth, ctx: Ctx, upsert: bo
         else:
             ctx.kube.create(ctx.namespace, "secrets", secret)
     except KubeError as err:
-        raise err.to_api_error(f"repository {body.repo}") from None
+        raise from_kube(err, f"repository {body.repo}") from None
     return to_api(repository_from_secret(secret))
 
 
@@ -151,5 +169,5 @@ def delete_repository(repo: str, caller: Auth, ctx: Ctx, appProject: str = "") -
     try:
         ctx.kube.delete(ctx.namespace, "secrets", name)
     except KubeError as err:
-        raise err.to_api_error(f"repository {repo}") from None
+        raise from_kube(err, f"repository {repo}") from None
     return {}
