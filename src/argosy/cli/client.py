@@ -14,9 +14,12 @@ header and is never printed.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +36,7 @@ from argosy.cli.commands.backend import (
     Obj,
 )
 from argosy.cli.commands.config import ClientConfig, ServerEntry, config_path
+from argosy.model.constants import DEFAULT_NAMESPACE
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -100,10 +104,8 @@ def open_backend(ctx: typer.Context) -> Backend:
         raise CliError(f"context '{conn.context}' is not in {config.path}: see 'argosy context'")
     entry, token = resolved if resolved is not None else (None, "")
     if conn.core or (entry is not None and entry.core and not conn.server):
-        from argosy.cli.core import CoreBackend
-
         core_entry = entry if entry is not None and entry.core else ServerEntry("kubernetes", core=True)
-        return CoreBackend.connect(
+        return core_backend(
             kubeconfig=conn.kubeconfig or core_entry.kubeconfig,
             context=conn.kube_context or core_entry.kube_context,
             namespace=conn.namespace or core_entry.namespace,
@@ -120,6 +122,52 @@ def open_backend(ctx: typer.Context) -> Backend:
     insecure = conn.insecure or (entry.insecure if entry is not None else False)
     plaintext = conn.plaintext or (entry.plain_text if entry is not None else False)
     return ApiBackend(base_url(server, plaintext), conn.auth_token or token, insecure=insecure)
+
+
+def kube_namespace(kubeconfig: str, context: str) -> str:
+    """The namespace of the kubeconfig context (``argocd`` when it names none)."""
+    from kubernetes import config
+
+    k8s_config: Any = config
+    try:
+        contexts, current = k8s_config.list_kube_config_contexts(config_file=kubeconfig or None)
+    except Exception:
+        return DEFAULT_NAMESPACE
+    chosen = next((c for c in contexts if c.get("name") == context), None) if context else current
+    return str(((chosen or {}).get("context") or {}).get("namespace") or DEFAULT_NAMESPACE)
+
+
+def core_backend(*, kubeconfig: str = "", context: str = "", namespace: str = "") -> ApiBackend:
+    """``--core``: Argosy's real API server, started in this process, as ``argocd --core`` does.
+
+    It listens on a loopback port for this process only (a random token, known to nobody
+    else, is the only credential it accepts), reaches the cluster with the kubeconfig
+    (so Kubernetes RBAC decides what the user may do; Argosy's accounts and RBAC are off)
+    and writes nothing at start. Every command therefore runs the server's rules — the
+    same checks, the same answers — with or without a server deployed.
+    """
+    from argosy.kube.errors import KubeError
+    from argosy.server.config import ServerConfig
+    from argosy.server.run import BackgroundServer
+
+    path = Path(kubeconfig).expanduser() if kubeconfig else None
+    token = secrets.token_urlsafe(32)
+    config = ServerConfig(
+        namespace=namespace or kube_namespace(kubeconfig, context),
+        kubeconfig=path,
+        context=context or None,
+        core=True,
+        core_token=token,
+        login_delay=(0.0, 0.0),
+    )
+    try:
+        server = BackgroundServer(config).start()
+    except KubeError as exc:
+        raise CliError(
+            f"--core needs a working kubeconfig: {exc} (set KUBECONFIG or --kube-context)",
+            EXIT_CONNECTION_FAILURE,
+        ) from None
+    return ApiBackend(server.url, token, on_close=server.stop)
 
 
 def _message(resp: httpx.Response) -> str:
@@ -192,11 +240,19 @@ def _parse_states(item: Obj) -> Obj:
 class ApiBackend:
     """:class:`Backend` over the Argosy API server."""
 
-    def __init__(self, url: str, token: str, *, insecure: bool = False) -> None:
+    def __init__(
+        self, url: str, token: str, *, insecure: bool = False, on_close: Callable[[], None] | None = None
+    ) -> None:
         self.api = ApiClient(url, token, insecure=insecure)
+        self._on_close = on_close
+        if on_close is not None:
+            atexit.register(self.close)
 
     def close(self) -> None:
         self.api.close()
+        if self._on_close is not None:
+            on_close, self._on_close = self._on_close, None
+            on_close()
 
     # ------------------------------------------------------------ applications
     def list_apps(self, projects: list[str], selector: str) -> list[Obj]:

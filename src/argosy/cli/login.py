@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from argosy.cli.client import ApiBackend, base_url, cli_errors
+from argosy.cli.client import ApiBackend, base_url, cli_errors, core_backend, kube_namespace
 from argosy.cli.commands.backend import CliError
 from argosy.cli.commands.config import CORE_SERVER, ClientConfig, ServerEntry, config_path
 from argosy.cli.output import table
@@ -47,21 +47,15 @@ def login(
     with cli_errors():
         cfg = _load(config)
         if core:
-            from argosy.cli.core import CoreBackend
-
-            backend = CoreBackend.connect(kubeconfig=kubeconfig, context=kube_context, namespace=namespace)
-            backend.close()
+            namespace = namespace or kube_namespace(kubeconfig, kube_context)
+            core_backend(kubeconfig=kubeconfig, context=kube_context, namespace=namespace).close()
             entry = ServerEntry(
-                CORE_SERVER,
-                core=True,
-                namespace=backend.namespace,
-                kubeconfig=kubeconfig,
-                kube_context=kube_context,
+                CORE_SERVER, core=True, namespace=namespace, kubeconfig=kubeconfig, kube_context=kube_context
             )
             context = name or CORE_SERVER
             cfg.upsert(context, entry, "")
             cfg.save()
-            typer.echo(f"Context '{context}' updated (core mode, namespace '{backend.namespace}')")
+            typer.echo(f"Context '{context}' updated (core mode, namespace '{namespace}')")
             return
         if not server:
             raise CliError("missing SERVER: 'argosy login HOST:PORT' (or 'argosy login --core')")

@@ -14,30 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from argosy.kube.clients import KubeClient
-from argosy.kube.discovery import ApiResource
 from argosy.kube.errors import KubeError
 from argosy.kube.watcher import KindWatcher, WatchSink
+from argosy.kube.wellknown import APPLICATIONS
 
 Obj = dict[str, Any]
-APPLICATIONS = ApiResource(
-    group="argoproj.io",
-    version="v1alpha1",
-    kind="Application",
-    name="applications",
-    namespaced=True,
-    verbs=frozenset({"get", "list", "watch", "update", "patch"}),
-)
-CONFIGMAPS = ApiResource(
-    group="",
-    version="v1",
-    kind="ConfigMap",
-    name="configmaps",
-    namespaced=True,
-    verbs=frozenset({"list", "watch"}),
-)
-SECRETS = ApiResource(
-    group="", version="v1", kind="Secret", name="secrets", namespaced=True, verbs=frozenset({"list", "watch"})
-)
 
 
 def app_key(obj: Obj) -> str:

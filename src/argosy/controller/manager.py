@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from argosy.controller.apps import CONFIGMAPS, SECRETS, AppWatch, ObjectStore, app_key
+from argosy.controller.apps import AppWatch, ObjectStore, app_key
 from argosy.controller.livestate import CacheLiveState, Predictions
 from argosy.controller.metrics import ControllerMetrics
 from argosy.controller.operations import OperationExecutor
@@ -30,30 +30,22 @@ from argosy.controller.settings import ControllerSettings
 from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
-from argosy.kube.discovery import ApiResource
 from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
 from argosy.kube.objects import ObjectKey
 from argosy.kube.watcher import KindWatcher
+from argosy.kube.wellknown import APPPROJECTS, CONFIGMAPS, SECRETS
 from argosy.model.constants import (
     POST_DELETE_FINALIZER,
     RESOURCES_FINALIZER,
     RESOURCES_FINALIZER_BACKGROUND,
 )
 from argosy.settings.clusters import ClusterConfig, cluster_list, in_cluster_config
+from argosy.settings.repositories import SECRET_TYPE_LABEL
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-APPPROJECTS = ApiResource(
-    group="argoproj.io",
-    version="v1alpha1",
-    kind="AppProject",
-    name="appprojects",
-    namespaced=True,
-    verbs=frozenset({"get", "list", "watch"}),
-)
-SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
 
 
 class ControlPlaneClient:

@@ -101,3 +101,8 @@ def api_error_from_status(
     return KubeApiError(
         cluster=cluster, message=message, status=status, reason=reason, key=key, causes=causes
     )
+
+
+def http_status(exc: KubeError) -> int:
+    """The API server's HTTP status for ``exc``; 503 when it did not answer at all."""
+    return exc.status if isinstance(exc, KubeApiError) else 503

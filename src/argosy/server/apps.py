@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from argosy.engine.project import check_application
+from argosy.kube.errors import KubeError, http_status
 from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
-from argosy.server.errors import ABORTED, INVALID_ARGUMENT, PERMISSION_DENIED, APIError, not_found
-from argosy.server.kubeapi import KubeError
+from argosy.server.errors import ABORTED, INVALID_ARGUMENT, PERMISSION_DENIED, APIError, from_kube, not_found
 from argosy.server.rbac import app_rbac_object
 from argosy.settings.clusters import cluster_list, is_cluster_secret
 
@@ -45,7 +45,7 @@ def get_app(ctx: ServerContext, name: str, namespace: str | None = None) -> dict
     try:
         app = ctx.kube.get_argo(ns, PLURAL, name)
     except KubeError as err:
-        raise err.to_api_error(f"application '{name}'") from None
+        raise from_kube(err, f"application '{name}'") from None
     if app is None:
         raise not_found("application", name, ns)
     return app
@@ -109,8 +109,8 @@ def update_app(
         try:
             return ctx.kube.replace_argo(ns, PLURAL, updated)
         except KubeError as err:
-            if err.status != 409:
-                raise err.to_api_error(f"application '{name}'") from None
+            if http_status(err) != 409:
+                raise from_kube(err, f"application '{name}'") from None
             time.sleep(0.05)
     raise APIError(
         ABORTED, f"application '{name}': too many concurrent updates, retry the request", http_status=409

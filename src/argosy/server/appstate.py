@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from argosy.engine.diff.redact import mask_secret
 from argosy.kube.clients import KubeClient
 from argosy.kube.discovery import ApiResources, discover
 from argosy.kube.errors import KubeError
@@ -40,7 +41,6 @@ from argosy.settings.repositories import RepositorySecretError, RepositoryStore
 
 Obj = dict[str, Any]
 
-MASK = "++++++++"
 #: ConfigMaps the repo service reads beside the repository Secrets (TLS certificates, SSH known hosts).
 REPO_CONFIGMAPS = ("argocd-tls-certs-cm", "argocd-ssh-known-hosts-cm")
 
@@ -65,19 +65,6 @@ class ControlPlaneReader(Protocol):
 
     def secrets(self, secret_type: str) -> list[Obj]: ...
     def configmap_data(self, name: str) -> dict[str, str]: ...
-
-
-def mask_secret(obj: Obj | None) -> Obj | None:
-    """A copy of ``obj`` with every Secret value masked (other kinds are returned unchanged)."""
-    if not isinstance(obj, dict) or obj.get("kind") != "Secret":
-        return obj
-    out = copy.deepcopy(obj)
-    for key in ("data", "stringData"):
-        if isinstance(out.get(key), dict):
-            out[key] = {k: MASK for k in out[key]}
-    annotations = (out.get("metadata") or {}).get("annotations") or {}
-    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
-    return out
 
 
 # --------------------------------------------------------------- destination

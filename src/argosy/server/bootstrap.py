@@ -21,9 +21,10 @@ import logging
 import secrets
 from datetime import UTC, datetime
 
+from argosy.kube.errors import KubeError, http_status
 from argosy.server.auth.accounts import format_mtime
 from argosy.server.auth.passwords import generate_password, hash_password
-from argosy.server.kubeapi import KubeAPI, KubeError, b64
+from argosy.server.kubeapi import KubeAPI, b64
 from argosy.server.settings import SECRET, SIGNING_KEY, decode_secret
 from argosy.server.tls import KEY_CERT, KEY_KEY, CertPair, check_pair, self_signed
 
@@ -45,7 +46,7 @@ def _ensure_secret_exists(kube: KubeAPI, namespace: str) -> None:
     try:
         kube.create(namespace, "secrets", obj)
     except KubeError as err:
-        if err.status != 409:
+        if http_status(err) != 409:
             raise
 
 
@@ -63,7 +64,7 @@ def _add_missing(kube: KubeAPI, namespace: str, values: dict[str, str]) -> dict[
             kube.replace(namespace, "secrets", secret)
             return missing
         except KubeError as err:
-            if err.status != 409:
+            if http_status(err) != 409:
                 raise
     raise RuntimeError(f"Secret {SECRET} in namespace {namespace}: too many concurrent updates at start")
 
@@ -100,7 +101,7 @@ def ensure_admin_password(kube: KubeAPI, namespace: str) -> str | None:
     try:
         kube.create(namespace, "secrets", initial)
     except KubeError as err:
-        if err.status != 409:
+        if http_status(err) != 409:
             raise
         kube.replace(namespace, "secrets", initial)
     log.info("created the initial admin password in Secret %s/%s", namespace, INITIAL_ADMIN_SECRET)

@@ -7,6 +7,7 @@ not stand, is a 401 before any route code runs.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,6 +17,8 @@ from argosy.server.context import ServerContext
 from argosy.server.errors import unauthenticated
 
 AUTH_COOKIE = "argocd.token"
+#: Who calls a ``--core`` server: the kubeconfig's user, whom Kubernetes RBAC governs.
+CORE_CALLER = Caller(claims={"sub": "kubernetes"}, username="kubernetes")
 
 
 def context(request: Request) -> ServerContext:
@@ -35,7 +38,12 @@ def caller(request: Request) -> Caller:
     token = bearer_token(request)
     if not token:
         raise unauthenticated("no session information: log in (POST /api/v1/session) and send the token")
-    return context(request).sessions.authenticate(token)
+    ctx = context(request)
+    if ctx.config.core:
+        if not hmac.compare_digest(token.encode(), ctx.config.core_token.encode()):
+            raise unauthenticated("this in-process --core server serves only the CLI that started it")
+        return CORE_CALLER
+    return ctx.sessions.authenticate(token)
 
 
 def optional_caller(request: Request) -> Caller | None:

@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from argosy.kube.errors import ClusterUnreachable, KubeApiError, KubeError, http_status
+
 # gRPC status codes (google.golang.org/grpc/codes) and the HTTP status grpc-gateway maps them to.
 INVALID_ARGUMENT = 3
 NOT_FOUND = 5
@@ -78,6 +80,21 @@ def permission_denied(resource: str, action: str, obj: str) -> APIError:
 def not_found(kind: str, name: str, namespace: str = "") -> APIError:
     where = f" in namespace '{namespace}'" if namespace else ""
     return APIError(NOT_FOUND, f"{kind} '{name}' not found{where}")
+
+
+def from_kube(exc: KubeError, what: str) -> APIError:
+    """The API's error for a failed Kubernetes call about ``what`` (e.g. "application 'web'")."""
+    status = http_status(exc)
+    message = exc.message if isinstance(exc, KubeApiError) else str(exc)
+    if status == 404:
+        return APIError(NOT_FOUND, f"{what} not found")
+    if status == 409:
+        return APIError(ALREADY_EXISTS, f"{what}: {message} (re-read the object and retry)", http_status=409)
+    if status in (400, 422):
+        return APIError(INVALID_ARGUMENT, f"{what}: {message}")
+    if isinstance(exc, ClusterUnreachable):
+        return APIError(UNAVAILABLE, f"{what}: {exc}")
+    return APIError(INTERNAL, f"{what}: Kubernetes API error {status}: {message}")
 
 
 def body(code: int, message: str) -> dict[str, Any]:

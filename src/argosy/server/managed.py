@@ -21,6 +21,7 @@ from typing import Any
 
 from argosy.controller.compare import OUT_OF_SYNC, ResourceComparison, compare_app
 from argosy.controller.settings import ControllerSettings
+from argosy.engine.diff.redact import mask_secret
 from argosy.engine.sync import ResourceKey
 from argosy.engine.sync.options import deletion_disabled
 from argosy.engine.tracking import instance_name, may_delete, owner_of
@@ -33,7 +34,6 @@ from argosy.server.appstate import (
     ControlPlaneReader,
     Destination,
     destination_client,
-    mask_secret,
     probe_destination,
     recorded_keys,
     render,

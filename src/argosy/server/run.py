@@ -15,12 +15,14 @@ from typing import Any
 
 import uvicorn
 
+from argosy.kube.clients import KubeClient
 from argosy.server.app import create_app
 from argosy.server.bootstrap import bootstrap
 from argosy.server.config import ServerConfig
 from argosy.server.context import ServerContext
-from argosy.server.kubeapi import KubeAPI, load_api_client
+from argosy.server.kubeapi import KubeAPI
 from argosy.server.settings import CMD_PARAMS_CM
+from argosy.settings.clusters import in_cluster_config
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +42,17 @@ class Prepared:
         return "http" if self.ctx.insecure else "https"
 
 
-def prepare(config: ServerConfig, api_client: Any | None = None, **uvicorn_kwargs: Any) -> Prepared:
+def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
     """Everything up to (not including) listening: bootstrap, TLS files, the app."""
-    kube = KubeAPI(api_client or load_api_client(config.kubeconfig, config.context))
-    insecure = (
-        config.insecure if config.insecure is not None else insecure_from_params(kube, config.namespace)
-    )
-    pair = bootstrap(kube, config.namespace, tls=not insecure)
+    kube = KubeAPI(KubeClient(in_cluster_config(config.kubeconfig, config.context or "")))
+    if config.core:
+        # The CLI's own loopback server: plain HTTP, and nothing written to the cluster at start.
+        insecure, pair = True, None
+    else:
+        insecure = (
+            config.insecure if config.insecure is not None else insecure_from_params(kube, config.namespace)
+        )
+        pair = bootstrap(kube, config.namespace, tls=not insecure)
     ctx = ServerContext(kube, config)
     ctx.insecure = insecure
     ssl: dict[str, Any] = {}
@@ -75,12 +81,12 @@ def serve(config: ServerConfig) -> None:
 class BackgroundServer:
     """The server on a loopback port in a thread, for tests and embedding."""
 
-    def __init__(self, config: ServerConfig, api_client: Any | None = None) -> None:
+    def __init__(self, config: ServerConfig) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port = int(self.sock.getsockname()[1])
-        self.prepared = prepare(config, api_client, log_level="warning")
+        self.prepared = prepare(config, log_level="warning")
         self.server = uvicorn.Server(self.prepared.uvicorn_config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from argosy.cli.commands.backend import Obj
-from argosy.cli.commands.core_render import MASK, mask_secret
 from argosy.engine.diff import diff as structural_diff
+from argosy.engine.diff.redact import MASK, mask_secret
 from argosy.engine.diff.result import walk
 
 

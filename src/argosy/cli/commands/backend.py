@@ -1,12 +1,12 @@
 """What every command needs from Argosy, whichever way it is reached.
 
-Two implementations: :class:`argosy.cli.client.ApiBackend` (the API server over
-HTTP with the login token, the normal case) and
-:class:`argosy.cli.core.CoreBackend` (``--core``: the control-plane namespace
-straight through the Kubernetes API, with the caller's kubeconfig, for users
-who run Argosy without its server, as ``argocd login --core``). Both speak in
-Argo CD's API shapes (Application, AppProject, cluster and repository
-objects as ``/api/v1`` returns them) so commands never care which one they use.
+One client path: :class:`argosy.cli.client.ApiBackend` speaks the API server's
+REST API (Argo CD's ``/api/v1`` paths and shapes). With ``--core`` the CLI starts
+that very server in its own process, on loopback, reaching the cluster with the
+user's kubeconfig (:func:`argosy.cli.client.core_backend`), as ``argocd --core``
+does — so every rule (sync checks, Secret formats, validation) lives in the
+server alone and answers the same with or without a deployed server. The
+:class:`Backend` protocol is what commands depend on (and what tests fake).
 
 Errors reach the user as :class:`CliError`: a message that says what to do and
 an exit code as ``argocd`` uses them (20 for a failed request, 11 when the

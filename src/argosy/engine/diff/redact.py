@@ -20,7 +20,9 @@ from argosy.engine.diff.objects import LAST_APPLIED_ANNOTATION, group_of
 from argosy.engine.diff.result import DiffResult, FieldChange
 
 SECRET_FIELDS = ("data", "stringData")
-_FIRST_MASK = "+" * 8
+MASK = "+" * 8
+"""What a Secret value looks like wherever Argosy shows it, as Argo CD shows it."""
+_FIRST_MASK = MASK
 
 
 def is_secret(obj: dict[str, Any] | None) -> bool:
@@ -145,4 +147,21 @@ def hash_secret_values(obj: dict[str, Any]) -> dict[str, Any]:
             ann[LAST_APPLIED_ANNOTATION] = json.dumps(hash_secret_values(applied), sort_keys=True)
         else:
             del ann[LAST_APPLIED_ANNOTATION]
+    return out
+
+
+def mask_secret(obj: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of ``obj`` with every Secret value replaced by :data:`MASK` (other kinds unchanged).
+
+    For a Secret shown on its own (manifests, live state): no per-key masks to compare
+    with, and the last-applied annotation, which repeats the values, is left out.
+    """
+    if not isinstance(obj, dict) or obj.get("kind") != "Secret":
+        return obj
+    out = copy.deepcopy(obj)
+    for key in SECRET_FIELDS:
+        if isinstance(out.get(key), dict):
+            out[key] = {k: MASK for k in out[key]}
+    annotations = (out.get("metadata") or {}).get("annotations") or {}
+    annotations.pop(LAST_APPLIED_ANNOTATION, None)
     return out

@@ -17,12 +17,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from argosy.kube.errors import KubeError
 from argosy.server.apps import get_authorized_app
 from argosy.server.appstate import AppStateError
 from argosy.server.appstate import manifests as render_manifests
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAVAILABLE, APIError
-from argosy.server.kubeapi import KubeError
+from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAVAILABLE, APIError, from_kube
 from argosy.server.managed import deletion_preview as preview_deletion
 from argosy.server.managed import managed_resources as compare_resources
 
@@ -149,5 +149,5 @@ def events(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> dict[st
     try:
         items = ctx.kube.list(meta["namespace"], "events", fieldSelector=selector)
     except KubeError as err:
-        raise err.to_api_error(f"events of application '{name}'") from None
+        raise from_kube(err, f"events of application '{name}'") from None
     return {"metadata": {}, "items": items}

@@ -16,6 +16,7 @@ import jsonpatch
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from argosy.kube.errors import KubeError
 from argosy.model.constants import RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND
 from argosy.server.apps import (
     PLURAL,
@@ -28,8 +29,7 @@ from argosy.server.apps import (
     validate_app,
 )
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import INVALID_ARGUMENT, APIError
-from argosy.server.kubeapi import KubeError
+from argosy.server.errors import INVALID_ARGUMENT, APIError, from_kube
 
 router = APIRouter(tags=["ApplicationService"])
 
@@ -63,7 +63,7 @@ def list_applications(
     try:
         listing = ctx.kube.list_argo(app_namespace(ctx, appNamespace), PLURAL, selector)
     except KubeError as err:
-        raise err.to_api_error(f"applications (selector {selector!r})") from None
+        raise from_kube(err, f"applications (selector {selector!r})") from None
     may_get = ctx.allowed_checker(caller, "applications", "get")
     items = [
         app
@@ -92,7 +92,7 @@ def get_application(
         try:
             app = ctx.kube.patch_argo(app_namespace(ctx, appNamespace), PLURAL, name, patch)
         except KubeError as err:
-            raise err.to_api_error(f"application '{name}'") from None
+            raise from_kube(err, f"application '{name}'") from None
     return app
 
 
@@ -131,7 +131,7 @@ def create_application(
     try:
         return ctx.kube.create_argo(ns, PLURAL, app)
     except KubeError as err:
-        raise err.to_api_error(f"application '{name}'") from None
+        raise from_kube(err, f"application '{name}'") from None
 
 
 def _write_spec(ctx: Any, name: str, namespace: str, wanted: dict[str, Any]) -> dict[str, Any]:
@@ -273,7 +273,7 @@ def delete_application(
     try:
         ctx.kube.delete_argo(ns, PLURAL, name)
     except KubeError as err:
-        raise err.to_api_error(f"application '{name}'") from None
+        raise from_kube(err, f"application '{name}'") from None
     return {}
 
 

@@ -24,12 +24,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from argosy.kube.errors import KubeError, http_status
 from argosy.server.apps import CLUSTER_SELECTOR
 from argosy.server.clusterinfo import ClusterInfo, probe
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import ABORTED, INVALID_ARGUMENT, UNAVAILABLE, APIError, not_found
-from argosy.server.kubeapi import KubeError
+from argosy.server.errors import ABORTED, INVALID_ARGUMENT, UNAVAILABLE, APIError, from_kube, not_found
 from argosy.settings.clusters import ClusterConfig, cluster_list, is_cluster_secret
 from argosy.settings.repositories import SECRET_TYPE_LABEL
 
@@ -185,7 +185,7 @@ def create_cluster(body: ClusterCreate, caller: Auth, ctx: Ctx, upsert: bool = F
         else:
             ctx.kube.create(ctx.namespace, "secrets", secret)
     except KubeError as err:
-        raise err.to_api_error(f"cluster {server}") from None
+        raise from_kube(err, f"cluster {server}") from None
     return to_api(_find(ctx, server, ""))
 
 
@@ -204,7 +204,7 @@ def delete_cluster(
     try:
         ctx.kube.delete(ctx.namespace, "secrets", cluster.secret_name)
     except KubeError as err:
-        raise err.to_api_error(f"cluster {cluster.server}") from None
+        raise from_kube(err, f"cluster {cluster.server}") from None
     return {}
 
 
@@ -265,8 +265,8 @@ def _write_secret(ctx: ServerContext, cluster: ClusterConfig, new: ClusterCreate
                 ctx.kube.replace(ctx.namespace, "secrets", secret)
             return
         except KubeError as err:
-            if err.status != 409:
-                raise err.to_api_error(f"cluster {cluster.server}") from None
+            if http_status(err) != 409:
+                raise from_kube(err, f"cluster {cluster.server}") from None
     raise APIError(ABORTED, f"cluster {cluster.server}: too many concurrent updates, retry", http_status=409)
 
 

@@ -15,13 +15,20 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from argosy.engine.project import validate_project
+from argosy.kube.errors import KubeError, http_status
 from argosy.server.apps import PLURAL as APPS
 from argosy.server.apps import PROJECTS, project_of
 from argosy.server.auth.tokens import new_token_id, verify
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, APIError, not_found
-from argosy.server.kubeapi import KubeError
+from argosy.server.errors import (
+    FAILED_PRECONDITION,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    APIError,
+    from_kube,
+    not_found,
+)
 from argosy.server.rbac import project_policy_problems
 
 router = APIRouter(tags=["ProjectService"])
@@ -62,8 +69,8 @@ def _replace(ctx: ServerContext, name: str, mutate: Any) -> dict[str, Any]:
         try:
             return ctx.kube.replace_argo(ctx.namespace, PROJECTS, updated)
         except KubeError as err:
-            if err.status != 409:
-                raise err.to_api_error(f"AppProject '{name}'") from None
+            if http_status(err) != 409:
+                raise from_kube(err, f"AppProject '{name}'") from None
     raise APIError(FAILED_PRECONDITION, f"AppProject '{name}': too many concurrent updates, retry")
 
 
@@ -102,7 +109,7 @@ def create_project(body: ProjectCreate, caller: Auth, ctx: Ctx) -> dict[str, Any
     try:
         return ctx.kube.create_argo(ctx.namespace, PROJECTS, project)
     except KubeError as err:
-        raise err.to_api_error(f"AppProject '{name}'") from None
+        raise from_kube(err, f"AppProject '{name}'") from None
 
 
 @router.get("/api/v1/projects/{name}")

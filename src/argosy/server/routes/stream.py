@@ -13,58 +13,80 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from argosy.server.apps import PLURAL, app_namespace, project_of, rbac_object
+from argosy.kube.errors import KubeError
+from argosy.kube.watcher import KindWatcher, WatchSink
+from argosy.kube.wellknown import APPLICATIONS
+from argosy.server.apps import app_namespace, project_of, rbac_object
 from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.kubeapi import KubeError
 
 router = APIRouter(tags=["ApplicationService"])
+log = logging.getLogger(__name__)
 
 _KEEPALIVE_SECONDS = 15.0
-_WATCH_SLICE_SECONDS = 30
+_WATCH_SECONDS = 300
 
 
-def _watch_thread(
-    ctx: ServerContext,
-    namespace: str,
-    resource_version: str,
-    loop: asyncio.AbstractEventLoop,
-    queue: asyncio.Queue[dict[str, Any] | None],
-    stop: threading.Event,
-) -> None:
-    version = resource_version
-    try:
-        while not stop.is_set():
-            for event in ctx.kube.watch_argo(namespace, PLURAL, version, _WATCH_SLICE_SECONDS):
-                if stop.is_set():
-                    return
-                obj = event.get("object") or {}
-                if event.get("type") == "ERROR":
-                    # the version is too old (410 Gone): re-list and continue from now
-                    version = str(
-                        (ctx.kube.list_argo(namespace, PLURAL).get("metadata") or {}).get(
-                            "resourceVersion", ""
-                        )
-                    )
-                    break
-                version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
-                if loop.is_closed():
-                    return
-                loop.call_soon_threadsafe(queue.put_nowait, {"type": event.get("type"), "object": obj})
-    except Exception:  # the API server went away; end the stream, the client reconnects
-        pass
-    finally:
-        if not loop.is_closed():
+class _StreamSink(WatchSink):
+    """Feeds one SSE stream from a :class:`~argosy.kube.watcher.KindWatcher` (its own thread).
+
+    The watcher lists, watches, resumes and re-lists on ``410 Gone`` as every
+    informer in Argosy does; a re-list is turned into the ADDED/MODIFIED/DELETED
+    events that happened meanwhile, so the client's view stays exact.
+    """
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[dict[str, Any]], initial: bool
+    ) -> None:
+        self.loop = loop
+        self.queue = queue
+        self.initial = initial
+        self.known: dict[str, str] = {}
+        """name -> resourceVersion of every Application sent so far."""
+
+    def _put(self, event_type: str, obj: dict[str, Any]) -> None:
+        if not self.loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the server shut down meanwhile
-                loop.call_soon_threadsafe(queue.put_nowait, None)
+                self.loop.call_soon_threadsafe(self.queue.put_nowait, {"type": event_type, "object": obj})
+
+    def replace(self, watcher: KindWatcher, objects: list[dict[str, Any]]) -> None:
+        first, self.initial = self.initial, False
+        seen: dict[str, str] = {}
+        for obj in objects:
+            meta = obj.get("metadata") or {}
+            name, version = str(meta.get("name") or ""), str(meta.get("resourceVersion") or "")
+            seen[name] = version
+            if first or name not in self.known:
+                self._put("ADDED", obj)
+            elif self.known[name] != version:
+                self._put("MODIFIED", obj)
+        for name in set(self.known) - set(seen):
+            self._put("DELETED", {"metadata": {"name": name}})
+        self.known = seen
+
+    def event(self, watcher: KindWatcher, kind: str, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata") or {}
+        name = str(meta.get("name") or "")
+        if kind == "DELETED":
+            self.known.pop(name, None)
+        else:
+            self.known[name] = str(meta.get("resourceVersion") or "")
+        self._put(kind, obj)
+
+    def healthy(self, watcher: KindWatcher) -> None:
+        pass
+
+    def failed(self, watcher: KindWatcher, error: KubeError) -> None:
+        # The watcher retries with backoff; the client keeps its stream and sees the changes later.
+        log.warning("application stream: %s: %s (retrying)", watcher.name, error)
 
 
 def _wanted(ctx: ServerContext, caller: Caller, app: dict[str, Any], name: str, projects: set[str]) -> bool:
@@ -93,29 +115,21 @@ async def stream_applications(
 ) -> StreamingResponse:
     namespace = app_namespace(ctx, appNamespace)
     wanted_projects = set(projects or [])
-    initial: list[dict[str, Any]] = []
-    version = resourceVersion
-    if not version:
-        try:
-            listing = await asyncio.to_thread(ctx.kube.list_argo, namespace, PLURAL, selector)
-        except KubeError as err:
-            raise err.to_api_error("applications") from None
-        version = str((listing.get("metadata") or {}).get("resourceVersion") or "")
-        initial = list(listing.get("items") or [])
     labels = _selector_matcher(selector)
 
     async def events() -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=_watch_thread, args=(ctx, namespace, version, loop, queue, stop), daemon=True
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        watcher = KindWatcher(
+            ctx.kube.client,
+            APPLICATIONS,
+            _StreamSink(loop, queue, initial=not resourceVersion),
+            namespace=namespace,
+            watch_timeout_seconds=_WATCH_SECONDS,
         )
-        thread.start()
+        watcher.resource_version = resourceVersion  # resume where the client left off
+        watcher.start()
         try:
-            for app in initial:
-                if await asyncio.to_thread(_wanted, ctx, caller, app, name, wanted_projects):
-                    yield _sse("ADDED", app)
             while True:
                 if await request.is_disconnected():
                     return
@@ -124,15 +138,13 @@ async def stream_applications(
                 except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
-                if item is None:
-                    return
                 app = item["object"]
-                if not labels(app):
+                if item["type"] != "DELETED" and not labels(app):
                     continue
                 if await asyncio.to_thread(_wanted, ctx, caller, app, name, wanted_projects):
                     yield _sse(str(item["type"]), app)
         finally:
-            stop.set()
+            watcher.stop()
 
     return StreamingResponse(
         events(),

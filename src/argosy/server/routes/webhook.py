@@ -35,8 +35,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from argosy.kube.errors import KubeError, http_status
 from argosy.server.context import ServerContext
-from argosy.server.kubeapi import KubeError
 from argosy.server.metrics import server_metrics
 from argosy.server.webhook import (
     DEFAULT_MAX_PAYLOAD_BYTES,
@@ -191,7 +191,7 @@ def refresh_matching(ctx: ServerContext, event: PushEvent) -> list[str]:
         try:
             ctx.kube.patch_argo(namespace, "applications", name, patch)
         except KubeError as err:
-            if err.status != 404:  # deleted meanwhile: nothing to refresh
+            if http_status(err) != 404:  # deleted meanwhile: nothing to refresh
                 log.warning("webhook: could not refresh application %s/%s: %s", namespace, name, err)
             continue
         refreshed.append(name)
