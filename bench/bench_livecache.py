@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from argosy.devcluster.cluster import LocalCluster
+from argosy.engine.keys import ResourceKey
 from argosy.kube.clients import KubeClient
 from argosy.kube.livecache import ClusterCache
-from argosy.kube.objects import ObjectKey
 from argosy.settings.clusters import ClusterConfig, in_cluster_config
 
 NAMESPACE = "bench"
@@ -83,11 +83,11 @@ def _latency(cluster: ClusterConfig, client: KubeClient, updates: int) -> tuple[
     cache = ClusterCache(cluster, owner_of=_owner)
     cache.start()
     assert cache.wait_synced(120)
-    key = ObjectKey("", "ConfigMap", NAMESPACE, "cm-00000")
+    key = ResourceKey("", "ConfigMap", NAMESPACE, "cm-00000")
     seen: dict[str, float] = {}
     arrived = threading.Condition()
 
-    def on_change(_server: str, k: ObjectKey, _old: Any, new: dict[str, Any] | None) -> None:
+    def on_change(_server: str, k: ResourceKey, _old: Any, new: dict[str, Any] | None) -> None:
         if k == key and new is not None:
             with arrived:
                 seen[str(new.get("data", {}).get("index"))] = time.perf_counter()

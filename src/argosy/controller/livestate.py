@@ -9,11 +9,10 @@ from typing import Any
 
 from argosy.engine.diff import server_side_cache_key
 from argosy.engine.diff.redact import hash_secret_values
-from argosy.engine.sync import ResourceKey
+from argosy.engine.keys import ResourceKey
 from argosy.kube.apply import ClusterOps
 from argosy.kube.errors import KubeError
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
-from argosy.kube.objects import ObjectKey
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class Predictions:
             )
         except KubeError as exc:
             # The structural diff takes over; the sync's own dry run reports the error to the user.
-            log.debug("server-side dry run of %s failed: %s", ObjectKey.of(desired), exc)
+            log.debug("server-side dry run of %s failed: %s", ResourceKey.of(desired), exc)
             predicted = None
         with self._lock:
             self._entries[key] = predicted
@@ -96,17 +95,17 @@ class CacheLiveState:
         return None if found is None else found.namespaced
 
     def owned_by(self, instance: str) -> dict[ResourceKey, Obj]:
-        return {ResourceKey(*k): v for k, v in self.cache.app_objects(instance).items()}
+        return dict(self.cache.app_objects(instance))
 
     def get(self, key: ResourceKey) -> Obj | None:
-        return self.cache.get(ObjectKey(key.group, key.kind, key.namespace, key.name))
+        return self.cache.get(key)
 
     def unowned_in(self, namespace: str) -> list[Obj]:
         """Top-level objects of ``namespace`` that no Application tracks (orphan candidates)."""
         out = []
         for obj in self.cache.objects(namespace=namespace):
             meta = obj.get("metadata") or {}
-            if meta.get("ownerReferences") or self.cache.owner(ObjectKey.of(obj)) is not None:
+            if meta.get("ownerReferences") or self.cache.owner(ResourceKey.of(obj)) is not None:
                 continue
             out.append(obj)
         return out

@@ -27,13 +27,13 @@ from argosy.controller.operations import OperationExecutor
 from argosy.controller.queue import WorkQueue
 from argosy.controller.reconciler import Reconciler
 from argosy.controller.settings import ControllerSettings
+from argosy.engine.keys import ResourceKey
 from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
-from argosy.kube.objects import ObjectKey
 from argosy.kube.watcher import KindWatcher
 from argosy.kube.wellknown import APPPROJECTS, CONFIGMAPS, SECRETS
 from argosy.model.constants import (
@@ -277,7 +277,7 @@ class Controller:
                 self._predictions[cluster.server] = predictions
         return CacheLiveState(cache, predictions)
 
-    def _live_changed(self, server: str, key: ObjectKey, old: Obj | None, new: Obj | None) -> None:
+    def _live_changed(self, server: str, key: ResourceKey, old: Obj | None, new: Obj | None) -> None:
         tracking = self.settings().tracking
         for obj in (new, old):
             if obj is None:

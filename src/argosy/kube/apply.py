@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from argosy.engine.keys import ResourceKey
 from argosy.kube.clients import DEFAULT_TIMEOUT, KubeClient
 from argosy.kube.discovery import ApiResource, ApiResources, discover
 from argosy.kube.errors import KubeApiError, KubeError
-from argosy.kube.objects import ARGOSY_FIELD_MANAGER, ObjectKey
+from argosy.kube.objects import ARGOSY_FIELD_MANAGER
 
 APPLY_PATCH = "application/apply-patch+yaml"
 _REDISCOVER_AFTER = 2.0
@@ -59,7 +60,7 @@ class Propagation(StrEnum):
 class ObjectResult:
     """The outcome for one object of a bulk call."""
 
-    key: ObjectKey
+    key: ResourceKey
     object: dict[str, Any] | None = None
     error: KubeError | None = None
     message: str = ""
@@ -105,7 +106,7 @@ class ClusterOps:
                 return found
         return None
 
-    def resource_for(self, api_version: str, kind: str, key: ObjectKey | None = None) -> ApiResource:
+    def resource_for(self, api_version: str, kind: str, key: ResourceKey | None = None) -> ApiResource:
         """Where objects of ``api_version``/``kind`` live; re-discovers once on a miss (a new CRD)."""
         found = self._lookup(api_version, kind)
         if found:
@@ -126,8 +127,8 @@ class ClusterOps:
             )
         return found
 
-    def _target(self, obj: dict[str, Any]) -> tuple[ApiResource, ObjectKey, str]:
-        key = ObjectKey.of(obj)
+    def _target(self, obj: dict[str, Any]) -> tuple[ApiResource, ResourceKey, str]:
+        key = ResourceKey.of(obj)
         res = self.resource_for(str(obj.get("apiVersion") or ""), key.kind, key)
         if res.namespaced and not key.namespace:
             raise KubeApiError(
@@ -143,7 +144,7 @@ class ClusterOps:
     # ------------------------------------------------------------ requests
     def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         """The live object, or None when it does not exist."""
-        key = ObjectKey(api_version.rpartition("/")[0], kind, namespace, name)
+        key = ResourceKey(api_version.rpartition("/")[0], kind, namespace, name)
         res = self.resource_for(api_version, kind, key)
         try:
             found = self.client.request(
@@ -191,7 +192,7 @@ class ClusterOps:
         """
         out = []
         for obj in objects:
-            key = ObjectKey.of(obj)
+            key = ResourceKey.of(obj)
             try:
                 out.append(ObjectResult(key, self.server_side_apply(obj, force=force, dry_run=True)))
             except KubeError as exc:
@@ -202,7 +203,7 @@ class ClusterOps:
 
     def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
         """POST (``generateName`` objects get their name from the server)."""
-        key = ObjectKey.of(obj)
+        key = ResourceKey.of(obj)
         res = self.resource_for(str(obj.get("apiVersion") or ""), key.kind, key)
         ns = key.namespace if res.namespaced else ""
         query = {"fieldManager": self.field_manager, "dryRun": "All" if dry_run else None}
@@ -268,7 +269,7 @@ class ClusterOps:
         ``uid``: delete only that incarnation (a precondition; the API server answers
         409 when the object was re-created meanwhile), so a decision made on one object
         never deletes its successor."""
-        key = ObjectKey(api_version.rpartition("/")[0], kind, namespace, name)
+        key = ResourceKey(api_version.rpartition("/")[0], kind, namespace, name)
         res = self.resource_for(api_version, kind, key)
         ns = namespace if res.namespaced else ""
         body: dict[str, Any] = {
@@ -301,7 +302,7 @@ class ClusterOps:
 
     def wait_deleted(self, api_version: str, kind: str, namespace: str, name: str, *, timeout: float) -> None:
         """Block until the object no longer exists (watching it), or raise KubeError on timeout."""
-        key = ObjectKey(api_version.rpartition("/")[0], kind, namespace, name)
+        key = ResourceKey(api_version.rpartition("/")[0], kind, namespace, name)
         res = self.resource_for(api_version, kind, key)
         ns = namespace if res.namespaced else ""
         deadline = time.monotonic() + timeout

@@ -29,9 +29,9 @@ from kubernetes import client as k8s
 from kubernetes import config as _k8s_config
 from kubernetes.client.exceptions import ApiException
 
+from argosy.engine.keys import ResourceKey
 from argosy.kube.errors import ClusterUnreachable, KubeError, api_error_from_status
 from argosy.kube.metrics import RequestEvent, RequestHook
-from argosy.kube.objects import ObjectKey
 from argosy.settings.clusters import ClusterConfig
 
 DEFAULT_TIMEOUT = 30.0
@@ -239,7 +239,7 @@ class KubeClient:
         verb: str = "",
         kind: str = "",
         namespace: str = "",
-        key: ObjectKey | None = None,
+        key: ResourceKey | None = None,
     ) -> Any:
         """Send one request and return the decoded JSON body (None when empty)."""
         dry_run = bool(query and query.get("dryRun"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from argosy.kube.objects import ObjectKey
+from argosy.engine.keys import ResourceKey
 
 
 @dataclass
@@ -42,7 +42,7 @@ class KubeApiError(KubeError):
 
     status: int = 0
     reason: str = ""
-    key: ObjectKey | None = None
+    key: ResourceKey | None = None
     causes: tuple[str, ...] = ()
 
     @property
@@ -81,7 +81,7 @@ class KubeApiError(KubeError):
 
 
 def api_error_from_status(
-    cluster: str, status: int, reason: str, body: Any, key: ObjectKey | None = None
+    cluster: str, status: int, reason: str, body: Any, key: ResourceKey | None = None
 ) -> KubeApiError:
     """Build the error from a ``Status`` body, keeping the server's message verbatim."""
     message = reason or f"HTTP {status}"

@@ -28,10 +28,11 @@ from typing import Any
 
 import yaml
 
+from argosy.engine.keys import ResourceKey
 from argosy.kube.apply import ObjectResult
 from argosy.kube.clients import KubeClient, kubeconfig_dict
 from argosy.kube.errors import ClusterUnreachable, KubeApiError, KubeError
-from argosy.kube.objects import ARGOSY_FIELD_MANAGER, ObjectKey
+from argosy.kube.objects import ARGOSY_FIELD_MANAGER
 
 _UNREACHABLE = ("Unable to connect to the server", "connection refused", "i/o timeout", "no such host")
 _SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -150,10 +151,10 @@ class KubectlApplier:
             args.append("--validate=false")
         if force:
             args.append("--force")
-        keys = [ObjectKey.of(o) for o in objects]
+        keys = [ResourceKey.of(o) for o in objects]
         proc = self._run(objects, args)
         if proc.returncode == 0:
-            by_key = {ObjectKey.of(i): i for i in _items(proc.stdout)}
+            by_key = {ResourceKey.of(i): i for i in _items(proc.stdout)}
             return [ObjectResult(k, by_key.get(k), message=f"{k} configured") for k in keys]
         if len(objects) == 1:
             message = _error_message(proc.stderr)

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from argosy.engine.keys import ResourceKey
 from argosy.kube.clients import KubeClient
 from argosy.kube.discovery import (
     APISERVICE_GROUP_KIND,
@@ -45,11 +46,11 @@ from argosy.kube.discovery import (
 from argosy.kube.errors import ClusterUnreachable, KubeApiError, KubeError
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.metrics import RequestHook
-from argosy.kube.objects import DEFAULT_KEPT_MANAGERS, ObjectKey, lean
+from argosy.kube.objects import DEFAULT_KEPT_MANAGERS, lean
 from argosy.kube.watcher import Backoff, KindWatcher, WatchSink
 from argosy.settings.clusters import ClusterConfig
 
-ChangeCallback = Callable[[str, ObjectKey, dict[str, Any] | None, dict[str, Any] | None], None]
+ChangeCallback = Callable[[str, ResourceKey, dict[str, Any] | None, dict[str, Any] | None], None]
 OwnerOf = Callable[[dict[str, Any]], str | None]
 _CRD_RETRY_SECONDS = 0.5
 _CRD_RETRIES = 40
@@ -107,10 +108,10 @@ class ClusterCache(WatchSink):
         self._request_hook = request_hook
         self._client = client
         self._lock = threading.RLock()
-        self._objects: dict[ObjectKey, dict[str, Any]] = {}
+        self._objects: dict[ResourceKey, dict[str, Any]] = {}
         self._counts: Counter[tuple[str, str]] = Counter()
-        self._owner: dict[ObjectKey, str] = {}
-        self._by_app: dict[str, set[ObjectKey]] = {}
+        self._owner: dict[ResourceKey, str] = {}
+        self._by_app: dict[str, set[ResourceKey]] = {}
         self._watchers: dict[tuple[str, str, str], KindWatcher] = {}
         self._failing: dict[str, str] = {}
         self._subscribers: list[ChangeCallback] = []
@@ -190,7 +191,7 @@ class ClusterCache(WatchSink):
         """The last successful discovery (apply uses it to map kinds to paths)."""
         return self._resources
 
-    def get(self, key: ObjectKey) -> dict[str, Any] | None:
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
         with self._lock:
             return self._objects.get(key)
 
@@ -206,12 +207,12 @@ class ClusterCache(WatchSink):
                 and (namespace is None or k.namespace == namespace)
             ]
 
-    def app_objects(self, app: str) -> dict[ObjectKey, dict[str, Any]]:
+    def app_objects(self, app: str) -> dict[ResourceKey, dict[str, Any]]:
         """Objects owned by ``app`` (as ``owner_of`` decided). Treat them as read-only."""
         with self._lock:
             return {k: self._objects[k] for k in self._by_app.get(app, ()) if k in self._objects}
 
-    def owner(self, key: ObjectKey) -> str | None:
+    def owner(self, key: ResourceKey) -> str | None:
         with self._lock:
             return self._owner.get(key)
 
@@ -239,7 +240,7 @@ class ClusterCache(WatchSink):
     def _lean(self, obj: dict[str, Any]) -> dict[str, Any]:
         return lean(obj, self._keep_managers)
 
-    def _index(self, key: ObjectKey, obj: dict[str, Any]) -> None:
+    def _index(self, key: ResourceKey, obj: dict[str, Any]) -> None:
         owner = self._owner_of(obj) if self._owner_of else None
         previous = self._owner.get(key)
         if previous == owner:
@@ -251,13 +252,13 @@ class ClusterCache(WatchSink):
             self._owner[key] = owner
             self._by_app.setdefault(owner, set()).add(key)
 
-    def _unindex(self, key: ObjectKey) -> None:
+    def _unindex(self, key: ResourceKey) -> None:
         owner = self._owner.pop(key, None)
         if owner is not None:
             self._by_app.get(owner, set()).discard(key)
 
     def _notify(
-        self, changes: Iterable[tuple[ObjectKey, dict[str, Any] | None, dict[str, Any] | None]]
+        self, changes: Iterable[tuple[ResourceKey, dict[str, Any] | None, dict[str, Any] | None]]
     ) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
@@ -267,7 +268,7 @@ class ClusterCache(WatchSink):
             for cb in subscribers:
                 cb(self.server, key, old, new)
 
-    def _put(self, key: ObjectKey, obj: dict[str, Any] | None) -> dict[str, Any] | None:
+    def _put(self, key: ResourceKey, obj: dict[str, Any] | None) -> dict[str, Any] | None:
         """Store (or remove) under the lock; returns the previous object."""
         old = self._objects.get(key)
         gk = (key.group, key.kind)
@@ -285,9 +286,9 @@ class ClusterCache(WatchSink):
 
     def replace(self, watcher: KindWatcher, objects: list[dict[str, Any]]) -> None:
         """A fresh list: store it and report what changed since the last one."""
-        fresh = {ObjectKey.of(o): self._lean(o) for o in objects}
+        fresh = {ResourceKey.of(o): self._lean(o) for o in objects}
         gk, ns = watcher.group_kind, watcher.namespace
-        changes: list[tuple[ObjectKey, dict[str, Any] | None, dict[str, Any] | None]] = []
+        changes: list[tuple[ResourceKey, dict[str, Any] | None, dict[str, Any] | None]] = []
         with self._lock:
             stale = [k for k in self._objects if (k.group, k.kind) == gk and (not ns or k.namespace == ns)]
             for key in stale:
@@ -302,7 +303,7 @@ class ClusterCache(WatchSink):
             self._wake.set()
 
     def event(self, watcher: KindWatcher, kind: str, obj: dict[str, Any]) -> None:
-        key = ObjectKey.of(obj)
+        key = ResourceKey.of(obj)
         with self._lock:
             if kind == "DELETED":
                 old, new = self._put(key, None), None

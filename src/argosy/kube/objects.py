@@ -17,35 +17,12 @@ Everything else (spec, status, labels, annotations including
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from argosy.engine.diff.redact import hash_secret_values
 
 ARGOSY_FIELD_MANAGER = "argosy-controller"
 DEFAULT_KEPT_MANAGERS: frozenset[str] = frozenset({ARGOSY_FIELD_MANAGER})
-
-
-class ObjectKey(NamedTuple):
-    """Identity of a live object: group, kind, namespace ('' if cluster-scoped), name."""
-
-    group: str
-    kind: str
-    namespace: str
-    name: str
-
-    @classmethod
-    def of(cls, obj: Mapping[str, Any]) -> ObjectKey:
-        meta = obj.get("metadata") or {}
-        api_version = str(obj.get("apiVersion") or "")
-        group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-        return cls(
-            group, str(obj.get("kind") or ""), str(meta.get("namespace") or ""), str(meta.get("name") or "")
-        )
-
-    def __str__(self) -> str:
-        kind = f"{self.kind}.{self.group}" if self.group else self.kind
-        return f"{kind} {self.namespace}/{self.name}" if self.namespace else f"{kind} {self.name}"
 
 
 def lean(obj: dict[str, Any], keep_managers: frozenset[str] | None = DEFAULT_KEPT_MANAGERS) -> dict[str, Any]:

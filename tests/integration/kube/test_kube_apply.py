@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from argosy.engine.keys import ResourceKey
 from argosy.kube.apply import ClusterOps, Propagation
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
 from argosy.kube.kubectl import KubectlApplier
 from argosy.kube.metrics import RequestCounts
-from argosy.kube.objects import ObjectKey
 from argosy.settings.clusters import in_cluster_config
 from support.cluster import ClusterHandle
 
@@ -142,7 +142,7 @@ def test_client_side_apply_reports_each_bad_object(
     good_result, bad_result = KubectlApplier(client).apply([good, bad])
     assert good_result.ok
     assert not bad_result.ok and "spec.replicas" in bad_result.message
-    assert bad_result.key == ObjectKey("apps", "Deployment", namespace, "web")
+    assert bad_result.key == ResourceKey("apps", "Deployment", namespace, "web")
     assert ops.get("v1", "ConfigMap", namespace, "good") is not None
 
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
+from argosy.engine.keys import ResourceKey
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
-from argosy.kube.objects import ObjectKey
 from argosy.kube.watcher import Backoff
 from argosy.settings.clusters import in_cluster_config
 from support.cluster import ClusterHandle
 
-Change = tuple[ObjectKey, dict[str, Any] | None, dict[str, Any] | None]
+Change = tuple[ResourceKey, dict[str, Any] | None, dict[str, Any] | None]
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -38,7 +38,7 @@ class Changes:
     def __init__(self) -> None:
         self.q: queue.Queue[tuple[float, Change]] = queue.Queue()
 
-    def __call__(self, server: str, key: ObjectKey, old: Any, new: Any) -> None:
+    def __call__(self, server: str, key: ResourceKey, old: Any, new: Any) -> None:
         self.q.put((time.monotonic(), (key, old, new)))
 
     def wait_for(self, match: Callable[[Change], bool], timeout: float) -> tuple[float, Change]:
@@ -82,7 +82,7 @@ def test_configmap_create_update_delete_reach_subscribers_within_a_second(
     cache = make_cache()
     changes = Changes()
     cache.subscribe(changes)
-    key = ObjectKey("", "ConfigMap", namespace, "web")
+    key = ResourceKey("", "ConfigMap", namespace, "web")
     cm = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -121,7 +121,7 @@ def test_secret_values_are_hashed_not_kept_in_clear(
     cache = make_cache()
     clear = f"s3cret-{uuid.uuid4().hex}"
     cluster.kubectl("create", "secret", "generic", "db", "-n", namespace, f"--from-literal=password={clear}")
-    key = ObjectKey("", "Secret", namespace, "db")
+    key = ResourceKey("", "Secret", namespace, "db")
     wait_until(lambda: cache.get(key) is not None, 5, "the Secret in the cache")
     stored = cache.get(key)
     assert stored is not None
@@ -144,7 +144,7 @@ def test_excluded_kinds_are_not_watched_and_a_filter_change_needs_no_restart(
     assert "ConfigMap" not in cache.status().objects_per_kind
 
     cache.set_filter(ResourceFilter())  # argocd-cm edited: ConfigMaps are back, Endpoints (default) are not
-    key = ObjectKey("", "ConfigMap", namespace, "present")
+    key = ResourceKey("", "ConfigMap", namespace, "present")
     wait_until(lambda: cache.get(key) is not None, 10, "ConfigMaps to be watched after the filter change")
     assert not cache.is_watched("", "Endpoints")
 
@@ -183,7 +183,7 @@ def test_a_crd_created_after_start_is_discovered_and_watched(
             "metadata": {"name": "w1", "namespace": namespace},
         }
         cluster.kubectl("apply", "-f", "-", stdin=json.dumps(widget))
-        key = ObjectKey(group, "Widget", namespace, "w1")
+        key = ResourceKey(group, "Widget", namespace, "w1")
         wait_until(lambda: cache.get(key) is not None, 5, "the custom object in the cache")
     finally:
         cluster.kubectl("delete", "crd", f"widgets.{group}", "--wait=true", check=False)
@@ -200,7 +200,7 @@ def test_api_server_outage_turns_failed_then_recovers_and_resyncs(
     handle.kubectl("create", "namespace", ns)
     handle.kubectl("create", "configmap", "before", "-n", ns)
     cache = make_cache(handle, backoff=Backoff(initial=0.2, cap=2.0))
-    before = ObjectKey("", "ConfigMap", ns, "before")
+    before = ResourceKey("", "ConfigMap", ns, "before")
     assert cache.get(before) is not None
     handle.cluster.stop_component("kube-apiserver")
     try:
@@ -213,6 +213,6 @@ def test_api_server_outage_turns_failed_then_recovers_and_resyncs(
     wait_until(lambda: cache.status().status is ConnectionStatus.SUCCESSFUL, 60, "status Successful again")
     handle.kubectl("create", "configmap", "after", "-n", ns)
     handle.kubectl("delete", "configmap", "before", "-n", ns)
-    wait_until(lambda: cache.get(ObjectKey("", "ConfigMap", ns, "after")) is not None, 10, "new object")
+    wait_until(lambda: cache.get(ResourceKey("", "ConfigMap", ns, "after")) is not None, 10, "new object")
     wait_until(lambda: cache.get(before) is None, 10, "deleted object gone")
     handle.kubectl("delete", "namespace", ns, "--wait=false")

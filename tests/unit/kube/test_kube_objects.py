@@ -6,7 +6,8 @@ import base64
 import json
 from typing import Any
 
-from argosy.kube.objects import ObjectKey, lean
+from argosy.engine.keys import ResourceKey
+from argosy.kube.objects import lean
 
 
 def _deployment() -> dict[str, Any]:
@@ -68,7 +69,7 @@ def test_secret_values_are_hashed_everywhere() -> None:
 
 
 def test_object_key() -> None:
-    key = ObjectKey.of(_deployment())
-    assert key == ObjectKey("apps", "Deployment", "shop", "web")
+    key = ResourceKey.of(_deployment())
+    assert key == ResourceKey("apps", "Deployment", "shop", "web")
     assert str(key) == "Deployment.apps shop/web"
-    assert str(ObjectKey("", "Namespace", "", "shop")) == "Namespace shop"
+    assert str(ResourceKey("", "Namespace", "", "shop")) == "Namespace shop"

@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from argosy.engine.keys import ResourceKey
 from argosy.engine.sync import ApplyMode, PropagationPolicy
 from argosy.kube.apply import ClusterOps, Propagation
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.kubectl import KubectlApplier
-from argosy.kube.objects import ObjectKey
 from argosy.model.constants import API_VERSION, KIND_APPLICATION
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _coords(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
 
 def _short(obj: Mapping[str, Any], verb: str) -> str:
     """kubectl's way of saying what happened: ``deployment.apps/web configured``."""
-    key = ObjectKey.of(obj)
+    key = ResourceKey.of(obj)
     kind = key.kind.lower() + (f".{key.group}" if key.group else "")
     return f"{kind}/{key.name} {verb}"
 

@@ -39,6 +39,7 @@ the operation, the clock) and executes the answer. Modules: ``kind_order``
 """
 
 from argosy.engine.durations import DurationError
+from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.apply_mode import ANNOTATIONS_SIZE_LIMIT, ApplyChoice, ApplyMode, choose_apply_mode
 from argosy.engine.sync.autosync import (
     AutomatedPolicy,
@@ -50,7 +51,7 @@ from argosy.engine.sync.autosync import (
     auto_sync_operation,
     decide_auto_sync,
 )
-from argosy.engine.sync.common import Action, Problem, ResourceKey, Severity, SyncPhase
+from argosy.engine.sync.common import Action, Problem, Severity, SyncPhase
 from argosy.engine.sync.hooks import DeletePolicy, HookSpec, HookType, generated_hook_name, read_hook
 from argosy.engine.sync.inputs import (
     AppSettings,

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
+from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.common import (
     ANNOTATION_LAST_APPLIED,
     ANNOTATION_SYNC_OPTIONS,
     Problem,
-    ResourceKey,
     annotation_field,
     annotations_of,
     is_crd,

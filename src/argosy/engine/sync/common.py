@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from argosy.engine.keys import ResourceKey
 from argosy.model import constants
 
 ANNOTATION_HOOK = constants.ANNOTATION_HOOK
@@ -75,30 +76,6 @@ class Severity(StrEnum):
     """The plan must not run: the sync fails with this message, nothing is applied."""
     WARNING = "warning"
     """Worth telling the user; the plan runs."""
-
-
-@dataclass(frozen=True, order=True)
-class ResourceKey:
-    """Identity of an object as Argo CD keys sync results: group, kind, namespace, name."""
-
-    group: str
-    kind: str
-    namespace: str
-    name: str
-
-    @classmethod
-    def of(cls, obj: Mapping[str, Any]) -> ResourceKey:
-        meta = metadata(obj)
-        api_version = str(obj.get("apiVersion") or "")
-        group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-        name = str(meta.get("name") or meta.get("generateName") or "")
-        return cls(group, str(obj.get("kind") or ""), str(meta.get("namespace") or ""), name)
-
-    def __str__(self) -> str:
-        """``Kind namespace/name`` (``Kind name`` when cluster-scoped), as users read it."""
-        kind = f"{self.kind}.{self.group}" if self.group else self.kind
-        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{kind} {where}"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.common import (
     ANNOTATION_HELM_HOOK,
     ANNOTATION_HELM_HOOK_DELETE_POLICY,
@@ -38,7 +39,6 @@ from argosy.engine.sync.common import (
     ANNOTATION_HOOK_DELETE_POLICY,
     PHASE_ORDER,
     Problem,
-    ResourceKey,
     SyncPhase,
     annotation,
     annotation_field,

@@ -15,7 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from argosy.engine.sync.common import Problem, ResourceKey, error
+from argosy.engine.keys import ResourceKey
+from argosy.engine.sync.common import Problem, error
 
 
 class ResourceStatus(StrEnum):

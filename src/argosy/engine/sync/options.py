@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
+from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.common import (
     ANNOTATION_SYNC_OPTIONS,
     Problem,
-    ResourceKey,
     annotation,
     annotation_field,
     error,

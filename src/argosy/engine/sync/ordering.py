@@ -24,7 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from argosy.engine.sync.common import PHASE_ORDER, ResourceKey, SyncPhase, is_crd, is_namespace
+from argosy.engine.keys import ResourceKey
+from argosy.engine.sync.common import PHASE_ORDER, SyncPhase, is_crd, is_namespace
 from argosy.engine.sync.kind_order import kind_index
 
 

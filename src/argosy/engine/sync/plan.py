@@ -15,16 +15,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.apply_mode import ApplyMode, choose_apply_mode
-from argosy.engine.sync.common import (
-    Action,
-    Problem,
-    ResourceKey,
-    Severity,
-    SyncPhase,
-    is_crd,
-    metadata,
-)
+from argosy.engine.sync.common import Action, Problem, Severity, SyncPhase, is_crd, metadata
 from argosy.engine.sync.hooks import HookSpec, HookType, generated_hook_name, read_hook
 from argosy.engine.sync.inputs import AppSettings, DesiredObject, ResourceStatus, SyncRequest, SyncStrategy
 from argosy.engine.sync.kind_order import kind_index

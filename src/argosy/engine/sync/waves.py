@@ -14,11 +14,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.common import (
     ANNOTATION_HELM_HOOK_WEIGHT,
     ANNOTATION_SYNC_WAVE,
     Problem,
-    ResourceKey,
     annotation,
     annotation_field,
     error,
