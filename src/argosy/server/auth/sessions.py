@@ -122,10 +122,12 @@ class SessionManager:
 
     def login(self, username: str, password: str) -> str:
         self.verify_password(username, password)
-        return self.create(f"{username}:{CAPABILITY_LOGIN}", self._session_seconds(), new_token_id())
+        subject = f"{username}:{CAPABILITY_LOGIN}"
+        return self.create(subject, self._session_seconds(), new_token_id(), now=int(time.time()))
 
-    def create(self, subject: str, expires_in: int, token_id: str) -> str:
-        return sign(subject, self._signing_key(), expires_in=expires_in, token_id=token_id)
+    def create(self, subject: str, expires_in: int, token_id: str, *, now: int) -> str:
+        """A signed token issued at ``now``: the caller records the same instant beside it."""
+        return sign(subject, self._signing_key(), expires_in=expires_in, token_id=token_id, now=now)
 
     def revoke(self, caller: Caller) -> None:
         exp = caller.claims.get("exp")

@@ -139,7 +139,7 @@ def create_token(name: str, body: TokenCreate, caller: Auth, ctx: Ctx) -> dict[s
     if account.token_index(token_id) >= 0:
         raise APIError(ALREADY_EXISTS, f"account '{name}' already has token with id '{token_id}'")
     now = int(time.time())
-    token = ctx.sessions.create(f"{name}:{CAPABILITY_API_KEY}", body.expiresIn, token_id)
+    token = ctx.sessions.create(f"{name}:{CAPABILITY_API_KEY}", body.expiresIn, token_id, now=now)
     _, _, tokens_key = secret_keys(name)
 
     def mutate(data: dict[str, str]) -> None:

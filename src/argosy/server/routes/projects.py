@@ -9,6 +9,7 @@ works only while it is listed there and only within its project.
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,7 +19,7 @@ from argosy.engine.project import validate_project
 from argosy.kube.errors import KubeError, http_status
 from argosy.server.apps import PLURAL as APPS
 from argosy.server.apps import PROJECTS, project_of
-from argosy.server.auth.tokens import new_token_id, verify
+from argosy.server.auth.tokens import new_token_id
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import (
@@ -178,11 +179,11 @@ def create_project_token(
     ctx.enforce(caller, "projects", "update", project)
     _role_index(_get(ctx, project), role)
     token_id = body.id or new_token_id()
-    token = ctx.sessions.create(f"proj:{project}:{role}", body.expiresIn, token_id)
-    claims = verify(token, ctx.settings.signing_key())
-    entry: dict[str, Any] = {"iat": int(claims["iat"]), "id": token_id}
+    now = int(time.time())
+    token = ctx.sessions.create(f"proj:{project}:{role}", body.expiresIn, token_id, now=now)
+    entry: dict[str, Any] = {"iat": now, "id": token_id}
     if body.expiresIn > 0:
-        entry["exp"] = int(claims["iat"]) + body.expiresIn
+        entry["exp"] = now + body.expiresIn
 
     def mutate(current: dict[str, Any]) -> None:
         index = _role_index(current, role)
