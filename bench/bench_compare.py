@@ -11,8 +11,8 @@ import statistics
 import time
 from typing import Any
 
-from argosy.controller.compare import compare_app
-from argosy.controller.settings import ControllerSettings
+from argosy.appstate.compare import compare_app
+from argosy.appstate.settings import ControllerSettings
 from argosy.engine.sync import ResourceKey
 
 APP = {

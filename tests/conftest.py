@@ -23,7 +23,11 @@ import pytest
 
 from argosy.devcluster.cluster import LocalCluster
 from support.cluster import ClusterHandle
+from support.git_server import GitHttpServer
+from support.helm_repo import HelmRepoServer
+from support.naming import GIT_TOKEN, GIT_USER, HELM_USER
 from support.peer_data import peer_data_dir
+from support.ssh_server import SshServer
 
 __all__ = ["ClusterHandle", "peer_data_dir"]
 
@@ -93,3 +97,41 @@ def namespace(cluster: ClusterHandle) -> Iterator[str]:
         yield name
     finally:
         cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
+
+
+# --- loopback Git, SSH and Helm servers, shared by the repo and controller tests -------------
+@pytest.fixture(scope="session")
+def servers_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def git_server(servers_root: Path) -> Iterator[GitHttpServer]:
+    with GitHttpServer(servers_root, users=dict([GIT_USER]), tokens=(GIT_TOKEN,)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def git_tls_server(servers_root: Path) -> Iterator[GitHttpServer]:
+    with GitHttpServer(servers_root / "tls", users=dict([GIT_USER]), tls=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def ssh_server(servers_root: Path) -> Iterator[SshServer]:
+    if not SshServer.available():
+        pytest.fail("sshd is not installed: run dev/setup.sh (it installs openssh-server)")
+    with SshServer(servers_root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def helm_repo(servers_root: Path) -> Iterator[HelmRepoServer]:
+    with HelmRepoServer(servers_root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def private_helm_repo(servers_root: Path) -> Iterator[HelmRepoServer]:
+    with HelmRepoServer(servers_root, auth=HELM_USER) as server:
+        yield server

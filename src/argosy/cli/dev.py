@@ -13,7 +13,7 @@ from rich.table import Table
 
 from argosy.devcluster import build
 from argosy.devcluster.cluster import COMPONENTS, ClusterError, LocalCluster, list_clusters
-from argosy.devcluster.paths import cache_dir
+from argosy.devcluster.paths import tools_path_dir
 from argosy.devcluster.ports import PortInUseError
 
 dev_app = typer.Typer(
@@ -67,7 +67,7 @@ def build_cmd(
         recorded = build.entry_dir(component) / "BUILD_SECONDS"
         if recorded.exists():
             err.print(f"first build of {component.key}: {recorded.read_text().strip()}s")
-    err.print(f"binaries ready in {time.monotonic() - started:.1f}s; PATH dir: {cache_dir() / 'path'}")
+    err.print(f"binaries ready in {time.monotonic() - started:.1f}s; PATH dir: {tools_path_dir()}")
 
 
 @cluster_app.command("up")

@@ -20,13 +20,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from argosy.appstate.inputs import resolve_destination
+from argosy.appstate.pipeline import AppState
+from argosy.appstate.settings import ControllerSettings
 from argosy.controller.apps import AppWatch, ObjectStore, app_key
 from argosy.controller.livestate import CacheLiveState, Predictions
 from argosy.controller.metrics import ControllerMetrics
-from argosy.controller.operations import OperationExecutor
+from argosy.controller.operation.executor import OperationExecutor
 from argosy.controller.queue import WorkQueue
 from argosy.controller.reconciler import Reconciler
-from argosy.controller.settings import ControllerSettings
 from argosy.engine.keys import ResourceKey
 from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
@@ -41,7 +43,7 @@ from argosy.model.constants import (
     RESOURCES_FINALIZER,
     RESOURCES_FINALIZER_BACKGROUND,
 )
-from argosy.settings.clusters import ClusterConfig, cluster_list, in_cluster_config
+from argosy.settings.clusters import ClusterConfig, in_cluster_config
 from argosy.settings.repositories import SECRET_TYPE_LABEL
 
 log = logging.getLogger(__name__)
@@ -52,12 +54,18 @@ class ControlPlaneClient:
     """The ``ControlPlane`` port of the reconciler over the control-plane cluster."""
 
     def __init__(
-        self, client: KubeClient, namespace: str, projects: ObjectStore, secrets: ObjectStore
+        self,
+        client: KubeClient,
+        namespace: str,
+        projects: ObjectStore,
+        secrets: ObjectStore,
+        configmaps: ObjectStore,
     ) -> None:
         self.client = client
         self.namespace = namespace
         self._projects = projects
         self._secrets = secrets
+        self._configmaps = configmaps
 
     def patch_app(self, namespace: str, name: str, patch: Obj) -> Obj | None:
         path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/{name}"
@@ -95,23 +103,20 @@ class ControlPlaneClient:
                 if not exc.conflict:
                     raise
 
-    def project(self, namespace: str, name: str) -> Obj | None:
-        return self._projects.get(f"{namespace}/{name}")
+    # -- ControlPlaneReader, from the watch caches: no API call per reconcile -----------
+    def project(self, name: str) -> Obj | None:
+        return self._projects.get(f"{self.namespace}/{name}")
 
-    def repository_secrets(self) -> list[Obj]:
+    def secrets(self, secret_type: str) -> list[Obj]:
         return [
             s
             for s in self._secrets.items()
-            if ((s.get("metadata") or {}).get("labels") or {}).get(SECRET_TYPE_LABEL)
-            in ("repository", "repo-creds")
+            if ((s.get("metadata") or {}).get("labels") or {}).get(SECRET_TYPE_LABEL) == secret_type
         ]
 
-    def cluster_secrets(self) -> list[Obj]:
-        return [
-            s
-            for s in self._secrets.items()
-            if ((s.get("metadata") or {}).get("labels") or {}).get(SECRET_TYPE_LABEL) == "cluster"
-        ]
+    def configmap_data(self, name: str) -> dict[str, str]:
+        cm = self._configmaps.get(f"{self.namespace}/{name}") or {}
+        return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
 
     def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None:
         meta = app.get("metadata") or {}
@@ -175,15 +180,14 @@ class Controller:
         # Applications of every namespace are watched; only those of managed namespaces are
         # reconciled, so changing application.namespaces needs no restart.
         self.apps = AppWatch(client, [""], self._enqueue_app)
-        self.cp = ControlPlaneClient(client, namespace, self.projects, self.secrets)
+        self.cp = ControlPlaneClient(client, namespace, self.projects, self.secrets, self.configmaps)
         self._watchers = [
             KindWatcher(client, CONFIGMAPS, self.configmaps, namespace=namespace),
             KindWatcher(client, APPPROJECTS, self.projects, namespace=namespace),
             KindWatcher(client, SECRETS, self.secrets, namespace=namespace),
         ]
-        self.reconciler = Reconciler(
-            self.cp, renderer, self.settings, self.resolve_cluster, self.live_for, clock
-        )
+        self.state = AppState(self.cp, renderer, self._in_cluster, self.live_for)
+        self.reconciler = Reconciler(self.cp, self.state, self.settings, clock)
         self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for, clock)
         self.metrics = ControllerMetrics(self.apps.store.items, self.cluster_statuses)
         self.executor.on_state = self.metrics.operation_state
@@ -226,8 +230,7 @@ class Controller:
 
     # ------------------------------------------------------------- clusters
     def resolve_cluster(self, destination: Obj) -> ClusterConfig:
-        clusters = cluster_list(self.cp.cluster_secrets(), in_cluster=self._in_cluster)
-        return clusters.resolve(str(destination.get("server") or ""), str(destination.get("name") or ""))
+        return resolve_destination(self.cp, destination, self._in_cluster)
 
     @staticmethod
     def _owner_of(settings: ControllerSettings) -> Callable[[Obj], str | None]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from argosy.controller.compare import UNKNOWN, Comparison
+from argosy.appstate.compare import UNKNOWN, Comparison
 
 # Conditions the comparison owns; others (e.g. SyncError from auto-sync) are kept.
 COMPARISON_CONDITIONS = frozenset(

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from argosy.devcluster.paths import cache_dir, dev_dir
+from argosy.devcluster.paths import cache_dir, dev_dir, tools_path_dir
 
 KUBERNETES_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.8"  # the etcd that k8s.io/kubernetes v1.36.3 requires (see dev/k8s/go.mod)
@@ -229,7 +229,7 @@ def ensure(components: tuple[Component, ...] = ALL, progress: Progress | None = 
         entry = build(component, progress)
         for binary in component.binaries:
             found[binary] = entry / binary
-    link_dir = cache_dir() / "path"
+    link_dir = tools_path_dir()
     link_dir.mkdir(parents=True, exist_ok=True)
     for binary, path in found.items():
         link = link_dir / binary

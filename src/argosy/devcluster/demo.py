@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from argosy.devcluster.cluster import LocalCluster, kubectl, process_running
-from argosy.devcluster.paths import state_dir
+from argosy.devcluster.paths import state_dir, tools_path_dir
 from argosy.devcluster.ports import free_ports
 
 CLUSTER = "demo"
@@ -117,9 +117,16 @@ def _make_repo(root: Path) -> Path:
 
 
 def _spawn(name: str, argv: list[str], logs: Path) -> int:
+    # The pinned helm/kustomize/sops come first on the components' PATH, as dev/demo.sh sets it.
+    env = {**os.environ, "PATH": os.pathsep.join([str(tools_path_dir()), os.environ.get("PATH", "")])}
     with open(logs / f"{name}.log", "ab") as out:
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
         )
     return proc.pid
 

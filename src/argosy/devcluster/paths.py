@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from argosy.dirs import user_cache_dir
+
 
 def cache_dir() -> Path:
-    explicit = os.environ.get("ARGOSY_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "argosy"
+    return user_cache_dir()
+
+
+def tools_path_dir() -> Path:
+    """Where the pinned tools are linked; dev scripts put it first on ``PATH``."""
+    return cache_dir() / "path"
 
 
 def state_dir() -> Path:

@@ -15,6 +15,7 @@ two multi-source renders cannot deadlock.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from contextlib import ExitStack
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from argosy.devcluster.paths import cache_dir
+from argosy.dirs import user_cache_dir
 from argosy.repo import generatepaths, tools
 from argosy.repo.cache import RenderCache, make_key
 from argosy.repo.credentials import http_auth
@@ -53,7 +54,9 @@ class _Resolved:
 
 
 def default_root() -> Path:
-    return cache_dir() / "repo-server"
+    """``$ARGOSY_REPO_CACHE_DIR``, else ``<user cache>/repo-server``."""
+    explicit = os.environ.get("ARGOSY_REPO_CACHE_DIR")
+    return Path(explicit) if explicit else user_cache_dir() / "repo-server"
 
 
 class RepoService:

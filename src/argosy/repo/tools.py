@@ -1,9 +1,11 @@
 """Find the helm and kustomize binaries and report their versions.
 
-Argosy pins the tool versions it tests with (``argosy dev build --tools-only``
-builds them into ``~/.cache/argosy/path``). ``$ARGOSY_HELM`` /
-``$ARGOSY_KUSTOMIZE`` override the lookup; ``PATH`` is the last resort. The
-versions are part of every cache key, so upgrading a tool re-renders.
+``$ARGOSY_HELM`` / ``$ARGOSY_KUSTOMIZE`` / ``$ARGOSY_GIT`` name a binary
+explicitly; otherwise it is looked up on ``PATH``, like any program. (In a
+checkout, ``argosy dev build --tools-only`` builds the pinned versions into
+``~/.cache/argosy/path`` and the dev scripts put that folder first on
+``PATH``; an installed Argosy never looks into dev caches.) The versions are
+part of every cache key, so upgrading a tool re-renders.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import shutil
 import threading
 from pathlib import Path
 
-from argosy.devcluster.paths import cache_dir
 from argosy.repo import execute
 from argosy.repo.errors import ToolNotFoundError
 
@@ -29,16 +30,16 @@ def find(tool: str) -> str:
         if Path(explicit).is_file() and os.access(explicit, os.X_OK):
             return explicit
         raise ToolNotFoundError(f"${_ENV[tool]}={explicit} is not an executable {tool} binary")
-    cached = cache_dir() / "path" / tool
-    if cached.is_file() and os.access(cached, os.X_OK):
-        return str(cached)
     found = shutil.which(tool)
     if found:
         return found
-    fix = "install git" if tool == "git" else "run `argosy dev build --tools-only`"
-    raise ToolNotFoundError(
-        f"{tool} not found (looked at ${_ENV[tool]}, {cached} and PATH): {fix} or set ${_ENV[tool]}"
+    fix = (
+        "install git"
+        if tool == "git"
+        else f"install {tool} (or, in a checkout, run `argosy dev build --tools-only` and put "
+        "~/.cache/argosy/path first on PATH)"
     )
+    raise ToolNotFoundError(f"{tool} not found on PATH: {fix}, or set ${_ENV[tool]} to its path")
 
 
 def version(tool: str) -> str:

@@ -1,15 +1,15 @@
-"""An application's rendered and compared state, computed on request.
+"""An application's rendered and compared state, computed on request for the API.
 
 The controller keeps its comparison in memory and writes only a summary
 (``status.resources``) into the Application. A user who asks *what exactly
-would be applied* (``/manifests``, ``argosy app manifests``) or *what exactly
-differs* (``/managed-resources``, ``argosy app diff``) needs the objects
-themselves, so the API server and the CLI's ``--core`` mode both compute
-them here, from the pieces the controller uses: the repo service renders the
-sources (credentials from the repository Secrets, Kubernetes and API
-versions from the destination), live objects are read from the destination
-cluster, and :func:`argosy.controller.compare.compare_app` compares them.
-The answer is therefore the controller's answer, not a second opinion.
+would be applied* (``/manifests``), *what exactly differs*
+(``/managed-resources``, ``argosy app diff``) or *what a deletion would
+remove* (``/deletion-preview``) needs the objects themselves, so the server
+computes them with the controller's own pipeline
+(:class:`argosy.appstate.pipeline.AppState`), reading live objects straight
+from the destination (:mod:`argosy.appstate.direct`). The answer is therefore
+the controller's answer — same render inputs, exclusions, project rules and
+tracking — not a second opinion.
 
 Secret values never leave this module in clear: rendered Secrets and every
 Secret state are masked with ``+`` signs, as Argo CD does (the diff engine's
@@ -18,158 +18,31 @@ masks keep equal values equal and changed values visibly different).
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from argosy.engine.diff.redact import mask_secret
+from argosy.appstate.compare import OUT_OF_SYNC, ResourceComparison
+from argosy.appstate.direct import direct_app_state
+from argosy.appstate.inputs import ControlPlaneReader
+from argosy.appstate.pipeline import ComparisonFailed
+from argosy.appstate.settings import ControllerSettings
+from argosy.engine.diff.redact import is_secret, mask_secret
+from argosy.engine.keys import ResourceKey
+from argosy.engine.sync.options import deletion_disabled
+from argosy.engine.tracking import instance_name, may_delete
 from argosy.kube.clients import KubeClient
-from argosy.kube.discovery import ApiResources, discover
-from argosy.kube.errors import KubeError
-from argosy.repo import RenderRequest, RenderResult, RepoClient, RepoError
-from argosy.repo.errors import UnreachableError
-from argosy.settings.clusters import (
-    ClusterConfig,
-    ClusterSecretError,
-    cluster_list,
-    in_cluster_enabled,
-    is_cluster_secret,
-)
-from argosy.settings.repositories import RepositorySecretError, RepositoryStore
+from argosy.repo import RepoClient
 
 Obj = dict[str, Any]
 
-#: ConfigMaps the repo service reads beside the repository Secrets (TLS certificates, SSH known hosts).
-REPO_CONFIGMAPS = ("argocd-tls-certs-cm", "argocd-ssh-known-hosts-cm")
+__all__ = ["ComparisonFailed", "Manifests", "deletion_preview", "managed_resources", "manifests"]
 
 
-class AppStateError(Exception):
-    """Why the state could not be computed, in words for the user.
-
-    ``unavailable`` is true when a cluster or repository could not be reached
-    (retrying later may help), false when the Application itself is at fault.
-    """
-
-    def __init__(self, message: str, *, unavailable: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.unavailable = unavailable
-
-
-class ControlPlaneReader(Protocol):
-    """What this module reads from the control-plane namespace (the server and ``--core`` differ)."""
-
-    namespace: str
-
-    def secrets(self, secret_type: str) -> list[Obj]: ...
-    def configmap_data(self, name: str) -> dict[str, str]: ...
-
-
-# --------------------------------------------------------------- destination
-def resolve_destination(reader: ControlPlaneReader, app: Obj, in_cluster: ClusterConfig) -> ClusterConfig:
-    """The cluster ``spec.destination`` names, from the cluster Secrets (as the controller resolves it)."""
-    dest = (app.get("spec") or {}).get("destination") or {}
-    secrets = [s for s in reader.secrets("cluster") if is_cluster_secret(s)]
-    enabled = in_cluster_enabled(reader.configmap_data("argocd-cm"))
-    try:
-        clusters = cluster_list(secrets, in_cluster=in_cluster, in_cluster_enabled=enabled)
-        return clusters.resolve(str(dest.get("server") or ""), str(dest.get("name") or ""))
-    except (ClusterSecretError, LookupError) as exc:
-        raise AppStateError(f"destination of application '{_name(app)}': {exc}") from None
-
-
-@contextmanager
-def destination_client(cluster: ClusterConfig, reuse: KubeClient | None = None) -> Iterator[KubeClient]:
-    """A client of ``cluster``: ``reuse`` when it already talks to it, else a new one closed afterwards."""
-    if reuse is not None and reuse.cluster.server == cluster.server:
-        yield reuse
-        return
-    try:
-        client = KubeClient(cluster)
-    except KubeError as exc:
-        raise AppStateError(f"cluster {cluster.describe()}: {exc}", unavailable=True) from None
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@dataclass
-class Destination:
-    """What rendering needs to know of the destination: its versions and kinds."""
-
-    cluster: ClusterConfig
-    server_version: str
-    resources: ApiResources
-
-    def api_versions(self) -> list[str]:
-        """What Helm's ``--api-versions`` takes: ``group/version`` and ``group/version/Kind``."""
-        out: set[str] = set()
-        for r in self.resources.resources:
-            out.add(r.api_version)
-            out.add(f"{r.api_version}/{r.kind}")
-        return sorted(out)
-
-
-def probe_destination(cluster: ClusterConfig, client: KubeClient) -> Destination:
-    check = client.check(timeout=5.0)
-    if not check.ok:
-        raise AppStateError(f"cluster {cluster.describe()}: {check.message}", unavailable=True)
-    try:
-        resources = discover(client)
-    except KubeError as exc:
-        raise AppStateError(
-            f"cannot read the API of cluster {cluster.describe()}: {exc}", unavailable=True
-        ) from None
-    return Destination(cluster, check.server_version, resources)
-
-
-# -------------------------------------------------------------------- render
-def render(
-    reader: ControlPlaneReader,
-    app: Obj,
-    renderer: RepoClient,
-    dest: Destination,
-    *,
-    revision: str = "",
-    source_revisions: Mapping[int, str] | None = None,
-) -> RenderResult:
-    """Render the app's sources; ``revision`` overrides a single source's targetRevision and
-    ``source_revisions`` (1-based position -> revision) those of a multi-source app, as Argo CD's
-    ``revision`` and ``sourcePositions``/``revisions`` do."""
-    app = copy.deepcopy(app)
-    spec = app.setdefault("spec", {})
-    if isinstance(spec.get("source"), dict) and not spec.get("sources"):
-        if revision:
-            spec["source"]["targetRevision"] = revision
-    elif source_revisions:
-        sources = spec.get("sources") or []
-        for position, rev in source_revisions.items():
-            if not 1 <= position <= len(sources):
-                raise AppStateError(
-                    f"source position {position} is out of range: application '{_name(app)}' has "
-                    f"{len(sources)} sources (positions count from 1)"
-                )
-            sources[position - 1]["targetRevision"] = rev
-    objects = reader.secrets("repository") + reader.secrets("repo-creds")
-    for name in REPO_CONFIGMAPS:
-        objects.append({"kind": "ConfigMap", "metadata": {"name": name}, "data": reader.configmap_data(name)})
-    cm = reader.configmap_data("argocd-cm")
-    try:
-        request = RenderRequest.from_application(
-            app,
-            repositories=RepositoryStore.from_objects(objects),
-            kube_version=dest.server_version,
-            api_versions=dest.api_versions(),
-            kustomize_build_options=cm.get("kustomize.buildOptions", ""),
-        )
-        return renderer.render(request)
-    except UnreachableError as exc:
-        raise AppStateError(f"rendering application '{_name(app)}' failed: {exc}", unavailable=True) from None
-    except (RepoError, RepositorySecretError, ValueError) as exc:
-        raise AppStateError(f"rendering application '{_name(app)}' failed: {exc}") from None
+def _settings(reader: ControlPlaneReader) -> ControllerSettings:
+    return ControllerSettings.from_configmap_data(
+        reader.configmap_data("argocd-cm"), reader.namespace, reader.configmap_data("argocd-cmd-params-cm")
+    )
 
 
 @dataclass
@@ -187,36 +60,93 @@ def manifests(
     reader: ControlPlaneReader,
     app: Obj,
     renderer: RepoClient,
-    in_cluster: ClusterConfig,
+    client: KubeClient,
     *,
     revision: str = "",
     source_revisions: Mapping[int, str] | None = None,
-    reuse: KubeClient | None = None,
 ) -> Manifests:
-    cluster = resolve_destination(reader, app, in_cluster)
-    with destination_client(cluster, reuse) as client:
-        dest = probe_destination(cluster, client)
-    result = render(reader, app, renderer, dest, revision=revision, source_revisions=source_revisions)
-    spec_dest = (app.get("spec") or {}).get("destination") or {}
+    """The app's manifests at ``revision`` (or per-source ``source_revisions``), Secrets masked."""
+    with direct_app_state(reader, renderer, client, app, _settings(reader).tracking) as state:
+        cluster = state.destination(app)
+        result = state.render(app, state.live(cluster), revision=revision, source_revisions=source_revisions)
     return Manifests(
         objects=[m for m in (mask_secret(o) for o in result.manifests()) if m],
         revision=result.revision,
         source_type=result.sources[0].tool if result.sources else "",
-        namespace=str(spec_dest.get("namespace") or ""),
+        namespace=str(((app.get("spec") or {}).get("destination") or {}).get("namespace") or ""),
         server=cluster.server,
     )
 
 
-def _name(app: Obj) -> str:
-    return str((app.get("metadata") or {}).get("name") or "")
+def resource_item(r: ResourceComparison) -> Obj:
+    """One Argo CD ``ResourceDiff`` (states as objects; the API serialises them to JSON text)."""
+    d = r.diff
+    target, live = mask_secret(r.desired), mask_secret(r.live)
+    normalized, predicted = live, target
+    if d is not None:
+        # The diff engine already masked Secrets, per key: equal values share a mask and a changed
+        # value gets a mask of another length, so masking again would hide the change itself.
+        normalized, predicted = d.normalized_live, d.predicted_live
+        if is_secret(r.desired or r.live):
+            target = d.normalized_desired if d.normalized_desired is not None else target
+            live = d.normalized_live if d.normalized_live is not None else live
+    return {
+        "group": r.key.group,
+        "kind": r.key.kind,
+        "namespace": r.key.namespace,
+        "name": r.key.name,
+        "targetState": target,
+        "liveState": live,
+        "normalizedLiveState": normalized,
+        "predictedLiveState": predicted,
+        "hook": r.hook,
+        "modified": r.status == OUT_OF_SYNC,
+        "resourceVersion": str(((r.live or {}).get("metadata") or {}).get("resourceVersion") or ""),
+        # Not in Argo CD's ResourceDiff; kept so a client can tell "would be pruned" from "ignored extra".
+        "status": r.status,
+    }
 
 
-def recorded_keys(app: Obj) -> Sequence[tuple[str, str, str, str]]:
-    """(group, kind, namespace, name) of every resource the controller last recorded for the app."""
-    out = []
-    for r in (app.get("status") or {}).get("resources") or []:
-        if isinstance(r, dict) and r.get("kind") and r.get("name"):
-            out.append(
-                (str(r.get("group") or ""), str(r["kind"]), str(r.get("namespace") or ""), str(r["name"]))
-            )
-    return out
+def managed_resources(
+    reader: ControlPlaneReader, app: Obj, renderer: RepoClient, client: KubeClient
+) -> list[Obj]:
+    """Every resource of the app (hooks included; callers drop them as Argo CD does) with its states."""
+    settings = _settings(reader)
+    with direct_app_state(reader, renderer, client, app, settings.tracking) as state:
+        snapshot = state.prepare(app, settings)
+    return [resource_item(r) for r in snapshot.comparison.resources]
+
+
+def deletion_preview(reader: ControlPlaneReader, app: Obj, client: KubeClient) -> list[Obj]:
+    """What a cascade deletion of ``app`` would do to each object it considers, now.
+
+    The candidates are the controller's (:meth:`AppState.deletion_candidates`);
+    ``delete`` when the object's tracking names the app
+    (:func:`argosy.engine.tracking.may_delete`), ``keep`` with the reason otherwise
+    (another app or nobody tracks it, or ``Delete=false``). No render is needed.
+    """
+    settings = _settings(reader)
+    meta = app.get("metadata") or {}
+    instance = instance_name(
+        str(meta.get("name") or ""), str(meta.get("namespace") or ""), settings.namespace
+    )
+    with direct_app_state(reader, _NO_RENDERER, client, app, settings.tracking) as state:
+        _, candidates = state.deletion_candidates(app, settings)
+    out: list[Obj] = []
+    for live in candidates:
+        verdict = may_delete(live, instance, settings.tracking)
+        reason = verdict.reason or ("Delete=false" if deletion_disabled(live) else "")
+        out.append(
+            {**ResourceKey.of(live)._asdict(), "action": "keep" if reason else "delete", "reason": reason}
+        )
+    return sorted(out, key=lambda i: (i["group"], i["kind"], i["namespace"], i["name"]))
+
+
+class _NoRenderer:
+    """Deletion needs no manifests; a render request here is a bug."""
+
+    def render(self, req: Any) -> Any:
+        raise AssertionError("deletion preview must not render")
+
+
+_NO_RENDERER = _NoRenderer()

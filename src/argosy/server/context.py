@@ -66,6 +66,10 @@ class ServerContext:
     def get_project(self, name: str) -> Mapping[str, Any] | None:
         return self.kube.get_argo(self.namespace, "appprojects", name)
 
+    def project(self, name: str) -> Mapping[str, Any] | None:
+        """:class:`~argosy.appstate.inputs.ControlPlaneReader`'s name for :meth:`get_project`."""
+        return self.get_project(name)
+
     def allowed(self, caller: Caller, resource: str, action: str, obj: str) -> bool:
         if self.config.core:
             return True  # --core: the kubeconfig's Kubernetes RBAC decides, as in Argo CD

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from argosy.controller.compare import OUT_OF_SYNC, SYNCED, compare_app
-from argosy.controller.settings import ControllerSettings
+from argosy.appstate.compare import OUT_OF_SYNC, SYNCED, compare_app
+from argosy.appstate.settings import ControllerSettings
 from argosy.engine.health import HealthStatus
 from argosy.engine.sync import ResourceKey
 

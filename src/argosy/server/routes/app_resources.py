@@ -19,19 +19,19 @@ from fastapi import APIRouter, Query
 
 from argosy.kube.errors import KubeError
 from argosy.server.apps import get_authorized_app
-from argosy.server.appstate import AppStateError
+from argosy.server.appstate import ComparisonFailed
+from argosy.server.appstate import deletion_preview as preview_deletion
+from argosy.server.appstate import managed_resources as compare_resources
 from argosy.server.appstate import manifests as render_manifests
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAVAILABLE, APIError, from_kube
-from argosy.server.managed import deletion_preview as preview_deletion
-from argosy.server.managed import managed_resources as compare_resources
 
 router = APIRouter(tags=["ApplicationService"])
 
 _STATE_FIELDS = ("targetState", "liveState", "normalizedLiveState", "predictedLiveState")
 
 
-def _api_error(exc: AppStateError) -> APIError:
+def _api_error(exc: ComparisonFailed) -> APIError:
     return APIError(UNAVAILABLE if exc.unavailable else FAILED_PRECONDITION, exc.message)
 
 
@@ -63,9 +63,9 @@ def manifests(
     per_source = _source_revisions(sourcePositions or [], revisions or [])
     try:
         result = render_manifests(
-            ctx, app, ctx.renderer, ctx.in_cluster, revision=revision, source_revisions=per_source
+            ctx, app, ctx.renderer, ctx.kube.client, revision=revision, source_revisions=per_source
         )
-    except AppStateError as exc:
+    except ComparisonFailed as exc:
         raise _api_error(exc) from None
     return {
         "manifests": [json.dumps(o, separators=(",", ":")) for o in result.objects],
@@ -94,8 +94,8 @@ def managed_resources(
     """Argo CD's ``ResourceDiff`` items (hooks left out, as Argo CD), states as JSON text."""
     app = get_authorized_app(ctx, caller, name, "get", appNamespace)
     try:
-        items = compare_resources(ctx, app, ctx.renderer, ctx.in_cluster)
-    except AppStateError as exc:
+        items = compare_resources(ctx, app, ctx.renderer, ctx.kube.client)
+    except ComparisonFailed as exc:
         raise _api_error(exc) from None
     wanted = {"namespace": namespace, "name": resourceName, "group": group, "kind": kind}
     out = []
@@ -115,8 +115,8 @@ def deletion_preview(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") 
     Not in Argo CD's API: ``argosy app delete`` shows it, as ``kubectl delete --dry-run`` would."""
     app = get_authorized_app(ctx, caller, name, "get", appNamespace)
     try:
-        return {"items": preview_deletion(ctx, app, ctx.in_cluster)}
-    except AppStateError as exc:
+        return {"items": preview_deletion(ctx, app, ctx.kube.client)}
+    except ComparisonFailed as exc:
         raise _api_error(exc) from None
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from argosy.controller.settings import ControllerSettings
+from argosy.appstate.settings import ControllerSettings
 from argosy.engine.diff import (
     DiffConfig,
     DiffResult,

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from argosy.appstate.pipeline import ComparisonFailed
+from argosy.appstate.settings import ControllerSettings
 from argosy.controller.operation import (
     OperationRunner,
     RunnerConfig,
@@ -24,8 +26,7 @@ from argosy.controller.operation import (
     resume_revision,
 )
 from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
-from argosy.controller.reconciler import ComparisonFailed, Reconciler, window_decision
-from argosy.controller.settings import ControllerSettings
+from argosy.controller.reconciler import Reconciler, window_decision
 from argosy.engine.sync import DesiredObject, ResourceStatus
 from argosy.engine.sync.options import app_options
 from argosy.kube.apply import ClusterOps
@@ -136,7 +137,7 @@ class OperationExecutor:
         revision = resume_revision(app) or str(sync.get("revision") or "")
         target = app_at_operation(app, revision)
         try:
-            snap = self.reconciler.prepare(target, settings)
+            snap = self.reconciler.state.prepare(target, settings)
         except ComparisonFailed as failed:
             self._end(app, app_port, operation, "Error", f"{failed.type}: {failed.message}")
             return
@@ -191,7 +192,7 @@ class OperationExecutor:
         if not any(f in (RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND) for f in finalizers):
             return True
         try:
-            cluster, candidates = self.reconciler.deletion_candidates(app, settings)
+            cluster, candidates = self.reconciler.state.deletion_candidates(app, settings)
         except ComparisonFailed as failed:
             log.warning("cannot delete the resources of application %s yet: %s", name, failed)
             return False
@@ -200,7 +201,7 @@ class OperationExecutor:
         hooks: list[Obj] = []
         revision = ""
         try:
-            snap = self.reconciler.prepare(app, settings)
+            snap = self.reconciler.state.prepare(app, settings)
             hooks = [r.desired for r in snap.comparison.resources if r.hook and r.desired is not None]
             revision = snap.rendered.revision
         except ComparisonFailed as failed:
