@@ -29,7 +29,7 @@ from argosy.engine.diff import (
     server_side_diff,
     use_server_side_diff,
 )
-from argosy.engine.health import HealthResult, HealthStatus, ResourceHealth, app_health, assess
+from argosy.engine.health import HealthResult, HealthStatusCode, ResourceHealth, app_health, assess
 from argosy.engine.sync import ResourceKey, read_hook
 from argosy.engine.tracking import instance_name, normalize_for_diff, set_tracking, shared_resource
 
@@ -92,7 +92,7 @@ class Comparison:
 
     resources: list[ResourceComparison] = field(default_factory=list)
     sync_status: str = UNKNOWN
-    health: HealthStatus = HealthStatus.UNKNOWN
+    health: HealthStatusCode = HealthStatusCode.UNKNOWN
     health_message: str = ""
     conditions: list[dict[str, str]] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
@@ -236,7 +236,12 @@ def compare_app(
             result.conditions.append({"type": "SharedResourceWarning", "message": shared.message})
         if live is None:
             res = ResourceComparison(
-                key, api_version_only(obj), tracked, None, OUT_OF_SYNC, HealthResult(HealthStatus.MISSING, "")
+                key,
+                api_version_only(obj),
+                tracked,
+                None,
+                OUT_OF_SYNC,
+                HealthResult(HealthStatusCode.MISSING, ""),
             )
         else:
             comparable_live = normalize_for_diff(tracked, live, settings.tracking)

@@ -46,9 +46,9 @@ from argosy.engine.project import Violation
 __all__ = [
     "AppTarget",
     "SyncDecision",
-    "SyncWindow",
     "SyncWindowError",
     "SyncWindows",
+    "Window",
     "parse_go_duration",
     "parse_schedule",
 ]
@@ -239,7 +239,7 @@ class AppTarget:
 
 
 @dataclass(frozen=True)
-class SyncWindow:
+class Window:
     """One ``spec.syncWindows`` entry; invalid entries are kept and explain themselves."""
 
     index: int
@@ -259,7 +259,7 @@ class SyncWindow:
     _zone: tzinfo = field(default=UTC, repr=False, compare=False)
 
     @classmethod
-    def from_dict(cls, raw: Any, index: int) -> SyncWindow:
+    def from_dict(cls, raw: Any, index: int) -> Window:
         """Read a window; a bad field becomes ``problem`` instead of an exception."""
         data: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         base = cls(
@@ -294,7 +294,7 @@ class SyncWindow:
             return base._with_problem(f"{where}.timeZone: {exc}")
         return _replace(base, _cron=cron, _duration=duration, _zone=zone)
 
-    def _with_problem(self, problem: str) -> SyncWindow:
+    def _with_problem(self, problem: str) -> Window:
         return _replace(self, problem=problem)
 
     @property
@@ -368,7 +368,7 @@ class SyncWindow:
         return out
 
 
-def _replace(window: SyncWindow, **changes: Any) -> SyncWindow:
+def _replace(window: Window, **changes: Any) -> Window:
     return dataclasses.replace(window, **changes)
 
 
@@ -390,7 +390,7 @@ class SyncDecision:
     allowed: bool
     manual: bool
     reason: str
-    deciding: tuple[SyncWindow, ...] = ()
+    deciding: tuple[Window, ...] = ()
     error: str | None = None
 
     @property
@@ -401,20 +401,20 @@ class SyncDecision:
 class SyncWindows:
     """The windows of a project (or the subset matching one application)."""
 
-    def __init__(self, windows: Sequence[SyncWindow]) -> None:
-        self.windows: tuple[SyncWindow, ...] = tuple(windows)
+    def __init__(self, windows: Sequence[Window]) -> None:
+        self.windows: tuple[Window, ...] = tuple(windows)
 
     @classmethod
     def from_spec(cls, sync_windows: Any) -> SyncWindows:
         """Read ``spec.syncWindows`` (a list; anything else counts as no windows)."""
         items = sync_windows if isinstance(sync_windows, list) else []
-        return cls([SyncWindow.from_dict(raw, i) for i, raw in enumerate(items)])
+        return cls([Window.from_dict(raw, i) for i, raw in enumerate(items)])
 
     @classmethod
     def from_project(cls, project: Mapping[str, Any]) -> SyncWindows:
         return cls.from_spec((project.get("spec") or {}).get("syncWindows"))
 
-    def __iter__(self) -> Iterator[SyncWindow]:
+    def __iter__(self) -> Iterator[Window]:
         return iter(self.windows)
 
     def __len__(self) -> int:
@@ -562,7 +562,7 @@ class SyncWindows:
 
 
 def _window_events(
-    window: SyncWindow, i: int, first: datetime, end: datetime
+    window: Window, i: int, first: datetime, end: datetime
 ) -> Iterator[tuple[datetime, int, int]]:
     """Open/close events of one window from ``first`` on, in time order, up to ``end``."""
     closes: list[datetime] = []

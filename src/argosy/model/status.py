@@ -35,6 +35,14 @@ class HealthStatusCode(StrEnum):
     DEGRADED = "Degraded"
     UNKNOWN = "Unknown"
 
+    @classmethod
+    def parse(cls, value: str) -> HealthStatusCode | None:
+        """The status named exactly ``value`` (as Lua scripts return it), or None."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
 
 class OperationPhase(StrEnum):
     """Phase of an operation, and of each hook in it (``hookPhase``)."""
@@ -60,10 +68,18 @@ class ResultCode(StrEnum):
 
 
 class SyncPhase(StrEnum):
+    """Phases of a sync run in this order; SyncFail only when an earlier phase failed.
+
+    PreDelete and PostDelete are not part of a sync: they run when the
+    Application is deleted (see :func:`argosy.engine.sync.plan.plan_deletion_hooks`).
+    """
+
     PRE_SYNC = "PreSync"
     SYNC = "Sync"
     POST_SYNC = "PostSync"
     SYNC_FAIL = "SyncFail"
+    PRE_DELETE = "PreDelete"
+    POST_DELETE = "PostDelete"
 
 
 class HookType(StrEnum):
@@ -73,6 +89,7 @@ class HookType(StrEnum):
     SYNC = "Sync"
     POST_SYNC = "PostSync"
     SYNC_FAIL = "SyncFail"
+    PRE_DELETE = "PreDelete"
     POST_DELETE = "PostDelete"
     SKIP = "Skip"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from argosy.appstate.compare import OUT_OF_SYNC, SYNCED, compare_app
 from argosy.appstate.settings import ControllerSettings
-from argosy.engine.health import HealthStatus
+from argosy.engine.health import HealthStatusCode
 from argosy.engine.sync import ResourceKey
 
 APP: dict[str, Any] = {
@@ -75,12 +75,12 @@ def test_missing_object_is_out_of_sync_and_missing() -> None:
     result = run([cm("a", {})], [])
     assert result.sync_status == OUT_OF_SYNC
     assert result.resources[0].health is not None
-    assert result.resources[0].health.status == HealthStatus.MISSING
+    assert result.resources[0].health.status == HealthStatusCode.MISSING
     # A ConfigMap has no health check, so its absence does not make the app Missing (as Argo CD)...
-    assert result.health == HealthStatus.HEALTHY
+    assert result.health == HealthStatusCode.HEALTHY
     # ...but a missing Deployment does.
     deploy = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {}}
-    assert run([deploy], []).health == HealthStatus.MISSING
+    assert run([deploy], []).health == HealthStatusCode.MISSING
 
 
 def test_tracked_object_not_in_git_requires_pruning_unless_ignore_extraneous() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from argosy.engine.health import PENDING_DELETION, HealthStatus, assess
+from argosy.engine.health import PENDING_DELETION, HealthStatusCode, assess
 from argosy.settings.resource_customizations import parse
 
-H = HealthStatus
+H = HealthStatusCode
 
 # Argo CD's cert-manager Certificate health check, as users paste it into argocd-cm.
 CERT_MANAGER_LUA = """

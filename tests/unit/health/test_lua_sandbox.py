@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from argosy.engine.health import HealthStatus, LuaLimits, run_health_script
+from argosy.engine.health import HealthStatusCode, LuaLimits, run_health_script
 from argosy.engine.health.lua import INVALID_STATUS, LUA_ENGINE
 
-H = HealthStatus
+H = HealthStatusCode
 OBJ: dict[str, Any] = {
     "apiVersion": "example.com/v1",
     "kind": "Widget",

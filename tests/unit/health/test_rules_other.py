@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from argosy.engine.health import HealthStatus, assess
+from argosy.engine.health import HealthStatusCode, assess
 
-H = HealthStatus
+H = HealthStatusCode
 
 
 def _obj(api_version: str, kind: str, spec: Any = None, status: Any = None, **meta: Any) -> dict[str, Any]:
@@ -19,7 +19,7 @@ def _obj(api_version: str, kind: str, spec: Any = None, status: Any = None, **me
     return obj
 
 
-def _status(obj: dict[str, Any]) -> tuple[HealthStatus, str]:
+def _status(obj: dict[str, Any]) -> tuple[HealthStatusCode, str]:
     r = assess(obj)
     assert r is not None
     return r.status, r.message

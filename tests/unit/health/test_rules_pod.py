@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from argosy.engine.health import HealthStatus, assess
+from argosy.engine.health import HealthStatusCode, assess
 
-H = HealthStatus
+H = HealthStatusCode
 
 
 def _pod(
@@ -37,7 +37,7 @@ def _waiting(reason: str, message: str) -> dict[str, Any]:
     return {"name": "main", "state": {"waiting": {"reason": reason, "message": message}}}
 
 
-def _status(obj: dict[str, Any]) -> tuple[HealthStatus, str]:
+def _status(obj: dict[str, Any]) -> tuple[HealthStatusCode, str]:
     r = assess(obj)
     assert r is not None
     return r.status, r.message

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from argosy.engine.health import HealthStatus, assess
+from argosy.engine.health import HealthStatusCode, assess
 
-H = HealthStatus
+H = HealthStatusCode
 
 
 def _obj(kind: str, spec: dict[str, Any], status: dict[str, Any], generation: int = 1) -> dict[str, Any]:

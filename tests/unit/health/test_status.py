@@ -5,7 +5,7 @@ from __future__ import annotations
 from argosy.engine.health import (
     HEALTH_ORDER,
     HealthResult,
-    HealthStatus,
+    HealthStatusCode,
     ResourceHealth,
     app_health,
     is_worse,
@@ -13,7 +13,7 @@ from argosy.engine.health import (
 )
 from argosy.settings.resource_customizations import ResourceOverride
 
-H = HealthStatus
+H = HealthStatusCode
 
 
 def test_order_is_argo_cds_is_worse_order() -> None:
@@ -30,7 +30,7 @@ def test_worst_of_nothing_is_healthy() -> None:
     assert worst([H.SUSPENDED, H.MISSING, H.PROGRESSING]) == H.MISSING
 
 
-def _res(group: str, kind: str, status: HealthStatus | None) -> ResourceHealth:
+def _res(group: str, kind: str, status: HealthStatusCode | None) -> ResourceHealth:
     return ResourceHealth(group, kind, None if status is None else HealthResult(status))
 
 

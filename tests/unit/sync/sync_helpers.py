@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from argosy.engine.sync import DesiredObject, ResourceStatus, SyncRequest
+from argosy.engine.sync import DesiredObject, SyncRequest
+from argosy.model.status import SyncStatusCode
 
 STARTED = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 REVISION = "0123456789abcdef0123456789abcdef01234567"
@@ -50,13 +51,13 @@ def crd(group: str, kind: str, plural: str, **extra_annotations: str) -> dict[st
 
 
 def desired(
-    *objs: dict[str, Any], status: ResourceStatus = ResourceStatus.OUT_OF_SYNC
+    *objs: dict[str, Any], status: SyncStatusCode = SyncStatusCode.OUT_OF_SYNC
 ) -> list[DesiredObject]:
-    return [DesiredObject(o, None if status is ResourceStatus.MISSING else o, status) for o in objs]
+    return [DesiredObject(o, o, status) for o in objs]
 
 
 def missing(*objs: dict[str, Any]) -> list[DesiredObject]:
-    return [DesiredObject(o, None, ResourceStatus.MISSING) for o in objs]
+    return [DesiredObject(o, None, SyncStatusCode.OUT_OF_SYNC) for o in objs]
 
 
 def request(**kwargs: Any) -> SyncRequest:

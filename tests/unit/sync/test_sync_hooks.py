@@ -8,12 +8,11 @@ import pytest
 from sync_helpers import REVISION, STARTED, desired, hook, obj, request
 
 from argosy.engine.sync import (
-    DeletePolicy,
+    HookDeletePolicy,
     HookType,
     ResourceSelector,
     Severity,
     SyncPhase,
-    SyncStrategy,
     build_plan,
     generated_hook_name,
     plan_deletion_hooks,
@@ -34,7 +33,7 @@ def test_argo_hook_list_is_read_in_phase_order() -> None:
     assert problems == []
     assert spec is not None
     assert spec.sync_phases == (SyncPhase.PRE_SYNC, SyncPhase.POST_SYNC)
-    assert spec.delete_policies == (DeletePolicy.BEFORE_HOOK_CREATION,)
+    assert spec.delete_policies == (HookDeletePolicy.BEFORE_HOOK_CREATION,)
 
 
 def test_skip_alone_skips_and_skip_with_others_is_ignored() -> None:
@@ -104,9 +103,9 @@ def test_argo_hook_wins_over_helm_hook_types_but_delete_policies_merge() -> None
     assert spec is not None
     assert spec.sync_phases == (SyncPhase.SYNC,)
     assert spec.delete_policies == (
-        DeletePolicy.HOOK_FAILED,
-        DeletePolicy.HOOK_SUCCEEDED,
-        DeletePolicy.BEFORE_HOOK_CREATION,
+        HookDeletePolicy.HOOK_FAILED,
+        HookDeletePolicy.HOOK_SUCCEEDED,
+        HookDeletePolicy.BEFORE_HOOK_CREATION,
     )
 
 
@@ -155,7 +154,7 @@ def test_plan_names_generate_name_hooks_per_phase_and_a_resumed_plan_names_them_
 @pytest.mark.parametrize(
     ("kwargs", "reason"),
     [
-        ({"strategy": SyncStrategy.APPLY}, "hooks do not run in the apply strategy"),
+        ({"apply_only": True}, "hooks do not run in the apply strategy"),
         ({"resources": (ResourceSelector("", "ConfigMap", "c"),)}, "hooks do not run in a partial sync"),
     ],
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sync_helpers import STARTED
 
-from argosy.engine.sync import ResourceSelector, ResourceStatus, SyncStrategy, request_from_operation
+from argosy.engine.sync import ResourceSelector, request_from_operation
 from argosy.engine.sync.common import ResourceKey
+from argosy.model.status import SyncStatusCode
 
 
 def test_operation_json_is_read() -> None:
@@ -20,12 +21,12 @@ def test_operation_json_is_read() -> None:
         }
     }
     req, problems = request_from_operation(operation, STARTED, revision="abc123")
-    assert (req.revision, req.prune, req.dry_run, req.force, req.strategy) == (
+    assert (req.revision, req.prune, req.dry_run, req.force, req.apply_only) == (
         "abc123",
         True,
         True,
         True,
-        SyncStrategy.APPLY,
+        True,
     )
     assert req.sync_options == ("Replace=true",)
     assert req.resources == (ResourceSelector("apps", "Deployment", "web"),)
@@ -34,7 +35,7 @@ def test_operation_json_is_read() -> None:
 
 def test_hook_strategy_is_the_default() -> None:
     req, problems = request_from_operation({"sync": {}}, STARTED)
-    assert problems == [] and req.strategy is SyncStrategy.HOOK and not req.prune
+    assert problems == [] and req.apply_only is False and not req.prune
 
 
 def test_selector_namespace_is_optional() -> None:
@@ -43,4 +44,4 @@ def test_selector_namespace_is_optional() -> None:
     assert ResourceSelector("apps", "Deployment", "web", "ns").matches(key)
     assert not ResourceSelector("apps", "Deployment", "web", "other").matches(key)
     assert not ResourceSelector("", "Deployment", "web").matches(key)
-    assert ResourceStatus("Synced") is ResourceStatus.SYNCED
+    assert SyncStatusCode("Synced") is SyncStatusCode.SYNCED

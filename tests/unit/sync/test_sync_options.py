@@ -7,7 +7,6 @@ from sync_helpers import desired, hook, missing, obj, request
 
 from argosy.engine.sync import (
     AppSettings,
-    ResourceStatus,
     Severity,
     SyncOptions,
     SyncPhase,
@@ -16,6 +15,7 @@ from argosy.engine.sync import (
     resolve,
 )
 from argosy.engine.sync.options import app_options
+from argosy.model.status import SyncStatusCode
 
 
 def _parse(*items: str, per_resource: bool = False) -> tuple[SyncOptions, list[str], list[Severity]]:
@@ -123,10 +123,10 @@ def test_unknown_option_in_an_annotation_blocks_the_plan_and_names_the_object() 
 def test_apply_out_of_sync_only_skips_synced_objects_but_never_hooks() -> None:
     app = AppSettings(sync_options=("ApplyOutOfSyncOnly=true",))
     objs = [
-        *desired(obj("ConfigMap", "same", "ns"), status=ResourceStatus.SYNCED),
+        *desired(obj("ConfigMap", "same", "ns"), status=SyncStatusCode.SYNCED),
         *desired(obj("ConfigMap", "changed", "ns")),
         *missing(obj("ConfigMap", "new", "ns")),
-        *desired(hook("Job", "h", "ns", "PreSync"), status=ResourceStatus.SYNCED),
+        *desired(hook("Job", "h", "ns", "PreSync"), status=SyncStatusCode.SYNCED),
     ]
     plan = build_plan(objs, [], request(), app)
     assert sorted(t.key.name for t in plan.tasks) == ["changed", "h", "new"]

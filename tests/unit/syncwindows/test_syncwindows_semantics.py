@@ -12,9 +12,9 @@ import pytest
 
 from argosy.engine.syncwindows import (
     AppTarget,
-    SyncWindow,
     SyncWindowError,
     SyncWindows,
+    Window,
     parse_go_duration,
 )
 
@@ -142,7 +142,7 @@ class TestDaylightSaving:
     }
 
     def test_firing_in_the_skipped_hour_happens_when_the_clock_jumps(self) -> None:
-        w = SyncWindow.from_dict(self.NIGHT, 0)
+        w = Window.from_dict(self.NIGHT, 0)
         first = next(w.firings(at("2026-03-29T00:00:00+01:00")))
         assert first == at("2026-03-29T03:00:00+02:00") == at("2026-03-29T01:00:00Z")
         assert w.active(at("2026-03-29T03:30:00+02:00"))
@@ -150,13 +150,13 @@ class TestDaylightSaving:
         assert not w.active(at("2026-03-29T02:59:59+02:00") + timedelta(hours=-1))  # 00:59:59Z
 
     def test_day_before_and_after_spring_change_use_the_wall_clock(self) -> None:
-        w = SyncWindow.from_dict(self.NIGHT, 0)
+        w = Window.from_dict(self.NIGHT, 0)
         assert w.active(at("2026-03-28T02:45:00+01:00"))
         assert w.active(at("2026-03-30T02:45:00+02:00"))
         assert not w.active(at("2026-03-30T02:45:00+01:00"))  # 03:45 CEST: closed
 
     def test_firing_in_the_repeated_hour_happens_once(self) -> None:
-        w = SyncWindow.from_dict(self.NIGHT, 0)
+        w = Window.from_dict(self.NIGHT, 0)
         firings = w.firings(at("2026-10-24T12:00:00Z"))
         assert next(firings) == at("2026-10-25T02:30:00+02:00")  # first pass (CEST)
         assert next(firings) == at("2026-10-26T02:30:00+01:00")  # not again at 02:30 CET
@@ -164,7 +164,7 @@ class TestDaylightSaving:
         assert not w.active(at("2026-10-25T02:45:00+01:00"))  # second 02:45: already closed
 
     def test_duration_is_elapsed_time_across_the_change(self) -> None:
-        w = SyncWindow.from_dict({**self.NIGHT, "schedule": "0 1 * * *", "duration": "3h"}, 0)
+        w = Window.from_dict({**self.NIGHT, "schedule": "0 1 * * *", "duration": "3h"}, 0)
         # Opens 01:00 CET (00:00Z), clock jumps at 01:00Z; 3h later is 03:00Z = 05:00 CEST.
         assert w.active(at("2026-03-29T04:59:00+02:00"))
         assert not w.active(at("2026-03-29T05:00:00+02:00"))
@@ -188,7 +188,7 @@ class TestMatching:
     )
     def test_globs_or_and(self, window: dict[str, Any], matches: bool) -> None:
         raw = {"kind": "deny", "schedule": "* * * * *", "duration": "1h", **window}
-        assert SyncWindow.from_dict(raw, 0).matches(self.APP) is matches
+        assert Window.from_dict(raw, 0).matches(self.APP) is matches
 
     def test_matches_an_application_object(self) -> None:
         app = {

@@ -26,7 +26,7 @@ from typing import Any
 import typer
 import yaml
 
-from argosy.engine.syncwindows import AppTarget, SyncDecision, SyncWindow, SyncWindows
+from argosy.engine.syncwindows import AppTarget, SyncDecision, SyncWindows, Window
 
 EXIT_INVALID_WINDOWS = 1
 EXIT_BAD_INPUT = 2
@@ -65,7 +65,7 @@ def _parse_at(text: str | None) -> datetime:
     return moment
 
 
-def _window_row(window: SyncWindow, at: datetime, target: AppTarget | None) -> dict[str, Any]:
+def _window_row(window: Window, at: datetime, target: AppTarget | None) -> dict[str, Any]:
     return {
         "id": window.index,
         "kind": window.kind,

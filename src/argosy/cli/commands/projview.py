@@ -13,7 +13,7 @@ from typing import Any
 
 from argosy.cli.commands.backend import Obj
 from argosy.cli.output import cell, key_values
-from argosy.engine.syncwindows import SyncWindow
+from argosy.engine.syncwindows import Window
 
 
 def _dest_text(d: Any) -> str:
@@ -71,7 +71,7 @@ def project_get_text(project: Obj) -> str:
 
 
 def window_status(raw: Any, index: int, now: datetime) -> str:
-    window = SyncWindow.from_dict(raw, index)
+    window = Window.from_dict(raw, index)
     if window.problem is not None:
         return f"Invalid ({window.problem})"
     return "Active" if window.active(now) else "Inactive"

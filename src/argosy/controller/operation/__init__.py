@@ -45,7 +45,7 @@ from argosy.controller.operation.deletion import DeletionResult, delete_app_reso
 from argosy.controller.operation.history import append_history, history_entry
 from argosy.controller.operation.ports import AppPort, ClusterPort, RunnerConfig, wave_delay_from_env
 from argosy.controller.operation.runner import OperationRunner, retry_policy
-from argosy.controller.operation.state import OperationRecord, ResourceResult, resume_revision
+from argosy.controller.operation.state import OperationRecord, TaskResult, resume_revision
 
 __all__ = [
     "AppPort",
@@ -53,8 +53,8 @@ __all__ = [
     "DeletionResult",
     "OperationRecord",
     "OperationRunner",
-    "ResourceResult",
     "RunnerConfig",
+    "TaskResult",
     "append_history",
     "delete_app_resources",
     "deletion_propagation",

@@ -41,7 +41,7 @@ from argosy.controller.operation.ports import (
     is_already_exists,
     is_not_found,
 )
-from argosy.controller.operation.state import OperationRecord, ResourceResult, parse_timestamp
+from argosy.controller.operation.state import OperationRecord, TaskResult, parse_timestamp
 from argosy.engine.sync import Action, ApplyMode, SyncPhase, SyncPlan, SyncStep, SyncTask
 from argosy.model.status import OperationPhase, ResultCode
 
@@ -74,7 +74,7 @@ def ref(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "metadata": out_meta}
 
 
-def ref_of_result(entry: ResourceResult) -> dict[str, Any]:
+def ref_of_result(entry: TaskResult) -> dict[str, Any]:
     api_version = f"{entry.group}/{entry.version}" if entry.group else entry.version
     meta = {"name": entry.name, **({"namespace": entry.namespace} if entry.namespace else {})}
     return {"apiVersion": api_version, "kind": entry.kind, "metadata": meta}
@@ -558,7 +558,7 @@ class Attempt:
             self.config.sleep(self._next_poll())
 
     # --- endings ------------------------------------------------------------------------
-    def _failed_entries(self) -> list[ResourceResult]:
+    def _failed_entries(self) -> list[TaskResult]:
         return [
             e
             for e in self.record.entries()

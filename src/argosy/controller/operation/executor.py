@@ -27,7 +27,7 @@ from argosy.controller.operation import (
 )
 from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
 from argosy.controller.reconciler import Reconciler, window_decision
-from argosy.engine.sync import DesiredObject, ResourceStatus
+from argosy.engine.sync import DesiredObject
 from argosy.engine.sync.options import app_options
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
@@ -37,10 +37,10 @@ from argosy.model.constants import (
     RESOURCES_FINALIZER,
     RESOURCES_FINALIZER_BACKGROUND,
 )
+from argosy.model.status import SyncStatusCode
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-_STATUS = {"Synced": ResourceStatus.SYNCED, "OutOfSync": ResourceStatus.OUT_OF_SYNC}
 
 
 def _now() -> str:
@@ -162,9 +162,7 @@ class OperationExecutor:
         cache = self.cache_for(snap.cluster)
         cluster_port, app_port, config = self._ports(app, cache, settings)
         desired = [
-            DesiredObject(r.desired, r.live, _STATUS.get(r.status, ResourceStatus.OUT_OF_SYNC))
-            if r.live is not None
-            else DesiredObject(r.desired, None, ResourceStatus.MISSING)
+            DesiredObject(r.desired, r.live, SyncStatusCode(r.status))
             for r in snap.comparison.resources
             if r.desired is not None
         ]

@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from argosy.engine.health import HealthStatus, assess
-from argosy.engine.sync import DeletePolicy, SyncTask
+from argosy.engine.health import HealthStatusCode, assess
+from argosy.engine.sync import HookDeletePolicy, SyncTask
 from argosy.model.status import OperationPhase
 from argosy.settings.resource_customizations import ResourceOverride
 
@@ -36,9 +36,9 @@ def hook_phase(live: Mapping[str, Any], overrides: Mapping[str, ResourceOverride
     result = assess(live, overrides)
     if result is None:
         return OperationPhase.SUCCEEDED.value, f"{name} created"
-    if result.status in (HealthStatus.DEGRADED, HealthStatus.UNKNOWN):
+    if result.status in (HealthStatusCode.DEGRADED, HealthStatusCode.UNKNOWN):
         return OperationPhase.FAILED.value, result.message or f"{name} failed ({result.status})"
-    if result.status is HealthStatus.HEALTHY:
+    if result.status is HealthStatusCode.HEALTHY:
         return OperationPhase.SUCCEEDED.value, result.message
     return OperationPhase.RUNNING.value, result.message
 
@@ -48,27 +48,27 @@ def resource_phase(
 ) -> tuple[str | None, str]:
     """``(hookPhase, message)`` of an applied object being waited on; phase None while not there yet."""
     result = assess(live, overrides)
-    if result is None or result.status is HealthStatus.HEALTHY:
+    if result is None or result.status is HealthStatusCode.HEALTHY:
         return OperationPhase.SUCCEEDED.value, result.message if result else ""
-    if result.status is HealthStatus.DEGRADED:
+    if result.status is HealthStatusCode.DEGRADED:
         return OperationPhase.FAILED.value, result.message or "Degraded"
     return None, result.message
 
 
-def _has(task: SyncTask, policy: DeletePolicy) -> bool:
+def _has(task: SyncTask, policy: HookDeletePolicy) -> bool:
     return task.hook is not None and task.hook.has_policy(policy)
 
 
 def deletes_before_creation(task: SyncTask) -> bool:
-    return _has(task, DeletePolicy.BEFORE_HOOK_CREATION)
+    return _has(task, HookDeletePolicy.BEFORE_HOOK_CREATION)
 
 
 def deletes_on_success(task: SyncTask) -> bool:
-    return _has(task, DeletePolicy.HOOK_SUCCEEDED)
+    return _has(task, HookDeletePolicy.HOOK_SUCCEEDED)
 
 
 def deletes_on_failure(task: SyncTask) -> bool:
-    return _has(task, DeletePolicy.HOOK_FAILED)
+    return _has(task, HookDeletePolicy.HOOK_FAILED)
 
 
 def waiting_message(what: str, running: list[str], hooks: bool) -> str:

@@ -63,7 +63,7 @@ def _version(obj: Mapping[str, Any] | None) -> str:
 
 
 @dataclass
-class ResourceResult:
+class TaskResult:
     """One ``syncResult.resources[]`` entry."""
 
     group: str
@@ -107,7 +107,7 @@ class ResourceResult:
         )
 
     @classmethod
-    def for_task(cls, task: SyncTask) -> ResourceResult:
+    def for_task(cls, task: SyncTask) -> TaskResult:
         k = task.key
         hook_type = ""
         if task.hook is not None:
@@ -144,7 +144,7 @@ class ResourceResult:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ResourceResult:
+    def from_dict(cls, data: Mapping[str, Any]) -> TaskResult:
         def text(name: str) -> str:
             return str(data.get(name) or "")
 
@@ -176,10 +176,10 @@ class OperationRecord:
     message: str = ""
     finished_at: str | None = None
     retry_count: int = 0
-    results: dict[ResultKey, ResourceResult] = field(default_factory=dict)
+    results: dict[ResultKey, TaskResult] = field(default_factory=dict)
 
     # --- reading -------------------------------------------------------------------------
-    def result(self, task: SyncTask) -> ResourceResult | None:
+    def result(self, task: SyncTask) -> TaskResult | None:
         return self.results.get(task_key(task))
 
     def started(self, task: SyncTask) -> bool:
@@ -191,7 +191,7 @@ class OperationRecord:
         entry = self.result(task)
         return entry is not None and entry.completed
 
-    def entries(self) -> Iterator[ResourceResult]:
+    def entries(self) -> Iterator[TaskResult]:
         return iter(self.results.values())
 
     @property
@@ -199,10 +199,10 @@ class OperationRecord:
         return self.phase in COMPLETED
 
     # --- writing -------------------------------------------------------------------------
-    def entry(self, task: SyncTask) -> ResourceResult:
+    def entry(self, task: SyncTask) -> TaskResult:
         key = task_key(task)
         if key not in self.results:
-            self.results[key] = ResourceResult.for_task(task)
+            self.results[key] = TaskResult.for_task(task)
         return self.results[key]
 
     def set(
@@ -214,7 +214,7 @@ class OperationRecord:
         message: str | None = None,
         started: datetime | None = None,
         finished: datetime | None = None,
-    ) -> ResourceResult:
+    ) -> TaskResult:
         entry = self.entry(task)
         if status is not None:
             entry.status = status
@@ -252,10 +252,10 @@ class OperationRecord:
     def from_dict(cls, data: Mapping[str, Any]) -> OperationRecord:
         sync_result = data.get("syncResult") if isinstance(data.get("syncResult"), Mapping) else {}
         assert isinstance(sync_result, Mapping)
-        results: dict[ResultKey, ResourceResult] = {}
+        results: dict[ResultKey, TaskResult] = {}
         for item in sync_result.get("resources") or ():
             if isinstance(item, Mapping):
-                entry = ResourceResult.from_dict(item)
+                entry = TaskResult.from_dict(item)
                 results[entry.key] = entry
         source = sync_result.get("source")
         retry = data.get("retryCount")

@@ -29,14 +29,14 @@ from __future__ import annotations
 from argosy.engine.health.app import ResourceHealth, app_health
 from argosy.engine.health.assess import PENDING_DELETION, assess, group_kind, has_health_check
 from argosy.engine.health.lua import DEFAULT_LIMITS, LuaLimits, run_health_script
-from argosy.engine.health.status import HEALTH_ORDER, HealthResult, HealthStatus, is_worse, worst
+from argosy.engine.health.status import HEALTH_ORDER, HealthResult, HealthStatusCode, is_worse, worst
 
 __all__ = [
     "DEFAULT_LIMITS",
     "HEALTH_ORDER",
     "PENDING_DELETION",
     "HealthResult",
-    "HealthStatus",
+    "HealthStatusCode",
     "LuaLimits",
     "ResourceHealth",
     "app_health",

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from argosy.engine.health.assess import has_health_check
-from argosy.engine.health.status import HealthResult, HealthStatus, worst
+from argosy.engine.health.status import HealthResult, HealthStatusCode, worst
 from argosy.settings.resource_customizations import ResourceOverride
 
-_NOT_COUNTED_FOR_CHILD_APPS = (HealthStatus.MISSING, HealthStatus.UNKNOWN)
+_NOT_COUNTED_FOR_CHILD_APPS = (HealthStatusCode.MISSING, HealthStatusCode.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def _counts(res: ResourceHealth, overrides: Mapping[str, ResourceOverride] | Non
     if res.health is None:
         return False
     status = res.health.status
-    if status == HealthStatus.MISSING and not has_health_check(res.group, res.kind, overrides):
+    if status == HealthStatusCode.MISSING and not has_health_check(res.group, res.kind, overrides):
         return False
     return not (
         res.group == "argoproj.io" and res.kind == "Application" and status in _NOT_COUNTED_FOR_CHILD_APPS
@@ -41,6 +41,6 @@ def _counts(res: ResourceHealth, overrides: Mapping[str, ResourceOverride] | Non
 
 def app_health(
     resources: Iterable[ResourceHealth], overrides: Mapping[str, ResourceOverride] | None = None
-) -> HealthStatus:
+) -> HealthStatusCode:
     """The app's ``status.health.status`` from its resources' health."""
     return worst(r.health.status for r in resources if r.health is not None and _counts(r, overrides))

@@ -8,7 +8,7 @@ from typing import Any
 from argosy.engine.health._fields import api_group_version
 from argosy.engine.health.lua import DEFAULT_LIMITS, LuaLimits, run_health_script
 from argosy.engine.health.rules import rule_for
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 from argosy.settings.resource_customizations import ResourceOverride, health_override
 
 # A hook Argo CD still has to read the result of: deleting it is not "progressing".
@@ -59,10 +59,10 @@ def assess(
     """
     if not isinstance(obj, Mapping):
         return HealthResult(
-            HealthStatus.UNKNOWN, f"expected a Kubernetes object (a mapping), got {type(obj).__name__}"
+            HealthStatusCode.UNKNOWN, f"expected a Kubernetes object (a mapping), got {type(obj).__name__}"
         )
     if _pending_deletion(obj):
-        return HealthResult(HealthStatus.PROGRESSING, PENDING_DELETION)
+        return HealthResult(HealthStatusCode.PROGRESSING, PENDING_DELETION)
     group, kind = group_kind(obj)
     if overrides:
         override = health_override(dict(overrides), group, kind)

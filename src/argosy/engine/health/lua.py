@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from argosy.engine.health._sandbox_lua import SANDBOX_LUA
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 try:  # LuaJIT 2.1 matches gopher-lua: Lua 5.1 semantics plus goto.
     from lupa import luajit21 as _lupa
@@ -150,7 +150,7 @@ def run_health_script(
     try:
         fn = rt.compile(script)
     except ValueError as exc:
-        return HealthResult(HealthStatus.UNKNOWN, f"health script does not compile: {exc}")
+        return HealthResult(HealthStatusCode.UNKNOWN, f"health script does not compile: {exc}")
     try:
         lua_obj = rt.lua.table_from(_to_plain(obj), recursive=True)
         result = rt.run(
@@ -163,17 +163,17 @@ def run_health_script(
         )
     except _lupa.LuaMemoryError:
         _reset_runtime()  # the state hit its hard cap: start clean for the next script
-        return HealthResult(HealthStatus.UNKNOWN, "health script stopped: memory limit exceeded")
+        return HealthResult(HealthStatusCode.UNKNOWN, "health script stopped: memory limit exceeded")
     except _lupa.LuaError as exc:
-        return HealthResult(HealthStatus.UNKNOWN, str(exc))
+        return HealthResult(HealthStatusCode.UNKNOWN, str(exc))
     finally:
         rt.lua.execute("collectgarbage()")
     ok, status, message = (*tuple(result), None, None, None)[:3]
     if not ok:
-        return HealthResult(HealthStatus.UNKNOWN, str(status))
+        return HealthResult(HealthStatusCode.UNKNOWN, str(status))
     if status is None:
         return None
-    parsed = HealthStatus.parse(str(status))
+    parsed = HealthStatusCode.parse(str(status))
     if parsed is None:
-        return HealthResult(HealthStatus.UNKNOWN, INVALID_STATUS)
+        return HealthResult(HealthStatusCode.UNKNOWN, INVALID_STATUS)
     return HealthResult(parsed, str(message or ""))

@@ -52,14 +52,12 @@ from argosy.engine.sync.autosync import (
     decide_auto_sync,
 )
 from argosy.engine.sync.common import Action, Problem, Severity, SyncPhase
-from argosy.engine.sync.hooks import DeletePolicy, HookSpec, HookType, generated_hook_name, read_hook
+from argosy.engine.sync.hooks import HookSpec, generated_hook_name, read_hook
 from argosy.engine.sync.inputs import (
     AppSettings,
     DesiredObject,
     ResourceSelector,
-    ResourceStatus,
     SyncRequest,
-    SyncStrategy,
     request_from_operation,
 )
 from argosy.engine.sync.kind_order import KIND_ORDER, kind_index
@@ -67,6 +65,7 @@ from argosy.engine.sync.options import PropagationPolicy, ResolvedOptions, SyncO
 from argosy.engine.sync.plan import Skipped, SyncPlan, SyncStep, SyncTask, build_plan, plan_deletion_hooks
 from argosy.engine.sync.retry import RetryPolicy, parse_retry
 from argosy.engine.sync.waves import wave_of
+from argosy.model.status import HookDeletePolicy, HookType
 
 __all__ = [
     "ANNOTATIONS_SIZE_LIMIT",
@@ -77,9 +76,9 @@ __all__ = [
     "ApplyMode",
     "AutoSyncDecision",
     "AutomatedPolicy",
-    "DeletePolicy",
     "DesiredObject",
     "DurationError",
+    "HookDeletePolicy",
     "HookSpec",
     "HookType",
     "LastSync",
@@ -89,7 +88,6 @@ __all__ = [
     "ResourceKey",
     "ResourceSelector",
     "ResourceState",
-    "ResourceStatus",
     "RetryPolicy",
     "SelfHealSettings",
     "Severity",
@@ -99,7 +97,6 @@ __all__ = [
     "SyncPlan",
     "SyncRequest",
     "SyncStep",
-    "SyncStrategy",
     "SyncTask",
     "Verdict",
     "auto_sync_operation",

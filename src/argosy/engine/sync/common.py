@@ -16,6 +16,7 @@ from typing import Any
 
 from argosy.engine.keys import ResourceKey
 from argosy.model import constants
+from argosy.model.status import SyncPhase as SyncPhase
 
 ANNOTATION_HOOK = constants.ANNOTATION_HOOK
 ANNOTATION_HOOK_DELETE_POLICY = constants.ANNOTATION_HOOK_DELETE_POLICY
@@ -29,21 +30,6 @@ ANNOTATION_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 CRD_GROUP = "apiextensions.k8s.io"
 CRD_KIND = "CustomResourceDefinition"
-
-
-class SyncPhase(StrEnum):
-    """Phases of a sync run in this order; SyncFail only when an earlier phase failed.
-
-    PreDelete and PostDelete are not part of a sync: they run when the
-    Application is deleted (see :func:`argosy.engine.sync.plan.plan_deletion_hooks`).
-    """
-
-    PRE_SYNC = "PreSync"
-    SYNC = "Sync"
-    POST_SYNC = "PostSync"
-    SYNC_FAIL = "SyncFail"
-    PRE_DELETE = "PreDelete"
-    POST_DELETE = "PostDelete"
 
 
 PHASE_ORDER: dict[SyncPhase, int] = {

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Final
 
 from argosy.engine.keys import ResourceKey
@@ -46,23 +45,7 @@ from argosy.engine.sync.common import (
     error,
     warning,
 )
-
-
-class HookType(StrEnum):
-    PRE_SYNC = "PreSync"
-    SYNC = "Sync"
-    POST_SYNC = "PostSync"
-    SYNC_FAIL = "SyncFail"
-    POST_DELETE = "PostDelete"
-    PRE_DELETE = "PreDelete"
-    SKIP = "Skip"
-
-
-class DeletePolicy(StrEnum):
-    HOOK_SUCCEEDED = "HookSucceeded"
-    HOOK_FAILED = "HookFailed"
-    BEFORE_HOOK_CREATION = "BeforeHookCreation"
-
+from argosy.model.status import HookDeletePolicy, HookType
 
 HELM_HOOK_TYPES: Final[dict[str, HookType]] = {
     "pre-install": HookType.PRE_SYNC,
@@ -75,10 +58,10 @@ HELM_CRD_INSTALL: Final = "crd-install"
 HELM_UNSUPPORTED: Final[frozenset[str]] = frozenset(
     {"pre-delete", "pre-rollback", "post-rollback", "test", "test-success", "test-failure"}
 )
-HELM_DELETE_POLICIES: Final[dict[str, DeletePolicy]] = {
-    "before-hook-creation": DeletePolicy.BEFORE_HOOK_CREATION,
-    "hook-succeeded": DeletePolicy.HOOK_SUCCEEDED,
-    "hook-failed": DeletePolicy.HOOK_FAILED,
+HELM_DELETE_POLICIES: Final[dict[str, HookDeletePolicy]] = {
+    "before-hook-creation": HookDeletePolicy.BEFORE_HOOK_CREATION,
+    "hook-succeeded": HookDeletePolicy.HOOK_SUCCEEDED,
+    "hook-failed": HookDeletePolicy.HOOK_FAILED,
 }
 
 _SYNC_PHASE_HOOKS: Final[dict[HookType, SyncPhase]] = {
@@ -94,7 +77,7 @@ class HookSpec:
     """What an object's hook annotations say."""
 
     types: tuple[HookType, ...]
-    delete_policies: tuple[DeletePolicy, ...]
+    delete_policies: tuple[HookDeletePolicy, ...]
     from_helm: bool = False
 
     @property
@@ -111,7 +94,7 @@ class HookSpec:
     def runs_on(self, hook_type: HookType) -> bool:
         return hook_type in self.types
 
-    def has_policy(self, policy: DeletePolicy) -> bool:
+    def has_policy(self, policy: HookDeletePolicy) -> bool:
         return policy in self.delete_policies
 
 
@@ -183,9 +166,9 @@ def _helm_types(key: ResourceKey, text: str, problems: list[Problem]) -> list[Ho
 
 def _delete_policies(
     key: ResourceKey, obj: Mapping[str, Any], problems: list[Problem]
-) -> tuple[DeletePolicy, ...]:
-    policies: list[DeletePolicy] = []
-    known = {p.value: p for p in DeletePolicy}
+) -> tuple[HookDeletePolicy, ...]:
+    policies: list[HookDeletePolicy] = []
+    known = {p.value: p for p in HookDeletePolicy}
     for value in csv(annotation(obj, ANNOTATION_HOOK_DELETE_POLICY)):
         if value in known:
             policies.append(known[value])
@@ -210,7 +193,7 @@ def _delete_policies(
                 )
             )
     if not policies:
-        policies.append(DeletePolicy.BEFORE_HOOK_CREATION)
+        policies.append(HookDeletePolicy.BEFORE_HOOK_CREATION)
     return tuple(dict.fromkeys(policies))
 
 

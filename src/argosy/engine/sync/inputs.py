@@ -12,20 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.common import Problem, error
-
-
-class ResourceStatus(StrEnum):
-    """The compare result for one desired object (Argo CD's ``status.resources[].status``)."""
-
-    SYNCED = "Synced"
-    OUT_OF_SYNC = "OutOfSync"
-    MISSING = "Missing"
-    """Not in the cluster yet (Argo CD reports it as OutOfSync with health Missing)."""
+from argosy.model.status import SyncStatusCode
 
 
 @dataclass(frozen=True)
@@ -39,14 +30,8 @@ class DesiredObject:
 
     obj: Mapping[str, Any]
     live: Mapping[str, Any] | None = None
-    status: ResourceStatus = ResourceStatus.OUT_OF_SYNC
-
-
-class SyncStrategy(StrEnum):
-    HOOK = "hook"
-    """The default: hooks run, objects are applied."""
-    APPLY = "apply"
-    """Only ``kubectl apply``: hooks do not run."""
+    status: SyncStatusCode = SyncStatusCode.OUT_OF_SYNC
+    """The comparison's verdict (``ApplyOutOfSyncOnly`` skips Synced objects)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +60,9 @@ class SyncRequest:
     dry_run: bool = False
     resources: tuple[ResourceSelector, ...] = ()
     sync_options: tuple[str, ...] = ()
-    strategy: SyncStrategy = SyncStrategy.HOOK
+    apply_only: bool = False
+    """``syncStrategy.apply``: only ``kubectl apply``, hooks do not run (the default ``hook``
+    strategy runs them)."""
     force: bool = False
     prune_confirmed: bool = False
     """The Application carries an ``argocd.argoproj.io/deletion-approved`` later than ``started_at``."""
@@ -114,7 +101,7 @@ def request_from_operation(
     problems: list[Problem] = []
     sync = _map(operation.get("sync"))
     strategy_spec = _map(sync.get("syncStrategy"))
-    strategy = SyncStrategy.APPLY if "apply" in strategy_spec else SyncStrategy.HOOK
+    apply_only = "apply" in strategy_spec
     force = any(_map(strategy_spec.get(name)).get("force") is True for name in ("apply", "hook"))
     selectors: list[ResourceSelector] = []
     for i, item in enumerate(_list(sync.get("resources"))):
@@ -143,7 +130,7 @@ def request_from_operation(
         dry_run=sync.get("dryRun") is True,
         resources=tuple(selectors),
         sync_options=tuple(str(o) for o in _list(sync.get("syncOptions"))),
-        strategy=strategy,
+        apply_only=apply_only,
         force=force,
         prune_confirmed=prune_confirmed,
     )

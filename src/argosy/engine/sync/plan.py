@@ -18,8 +18,8 @@ from typing import Any
 from argosy.engine.keys import ResourceKey
 from argosy.engine.sync.apply_mode import ApplyMode, choose_apply_mode
 from argosy.engine.sync.common import Action, Problem, Severity, SyncPhase, is_crd, metadata
-from argosy.engine.sync.hooks import HookSpec, HookType, generated_hook_name, read_hook
-from argosy.engine.sync.inputs import AppSettings, DesiredObject, ResourceStatus, SyncRequest, SyncStrategy
+from argosy.engine.sync.hooks import HookSpec, generated_hook_name, read_hook
+from argosy.engine.sync.inputs import AppSettings, DesiredObject, SyncRequest
 from argosy.engine.sync.kind_order import kind_index
 from argosy.engine.sync.options import (
     ResolvedOptions,
@@ -30,6 +30,7 @@ from argosy.engine.sync.options import (
 )
 from argosy.engine.sync.ordering import Draft, order
 from argosy.engine.sync.waves import wave_of
+from argosy.model.status import HookType, SyncStatusCode
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def build_plan(
     skipped: list[Skipped] = []
     app_opts, found = app_options(app.sync_options, request.sync_options)
     problems += found
-    skip_hooks = request.strategy is SyncStrategy.APPLY or bool(request.resources)
+    skip_hooks = request.apply_only or bool(request.resources)
     crd_kinds = _crd_kinds(d.obj for d in desired)
 
     def selected(key: ResourceKey) -> bool:
@@ -174,7 +175,7 @@ def build_plan(
         if hook is None:
             if not selected(key):
                 continue
-            if app_opts.flag("ApplyOutOfSyncOnly") and item.status is ResourceStatus.SYNCED and item.live:
+            if app_opts.flag("ApplyOutOfSyncOnly") and item.status is SyncStatusCode.SYNCED and item.live:
                 skipped.append(Skipped(key, "in sync and ApplyOutOfSyncOnly=true"))
                 continue
             drafts.append(Draft(key, SyncPhase.SYNC, wave, item.obj, item.live, (None, options)))

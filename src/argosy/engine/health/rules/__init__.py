@@ -27,7 +27,7 @@ from argosy.engine.health.rules import (
     statefulset,
     workflow,
 )
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 Check = Callable[[dict[str, Any]], HealthResult]
 
@@ -43,17 +43,17 @@ class Rule:
     def __call__(self, obj: dict[str, Any]) -> HealthResult:
         """The object's health; a version or field the rule cannot read gives Unknown."""
         if self.versions is not None and api_group_version(obj)[1] not in self.versions:
-            return HealthResult(HealthStatus.UNKNOWN, f"unsupported {self.kind} GVK: {gvk_string(obj)}")
+            return HealthResult(HealthStatusCode.UNKNOWN, f"unsupported {self.kind} GVK: {gvk_string(obj)}")
         try:
             for section in ("metadata", "spec", "status"):
                 if obj.get(section) is not None and not isinstance(obj[section], dict):
                     raise ConversionError(f"field {section} must be an object")
             return self.check(obj)
         except RuleError as exc:
-            return HealthResult(HealthStatus.UNKNOWN, str(exc))
+            return HealthResult(HealthStatusCode.UNKNOWN, str(exc))
         except ConversionError as exc:
             return HealthResult(
-                HealthStatus.UNKNOWN, f"failed to convert unstructured {self.kind} to typed: {exc}"
+                HealthStatusCode.UNKNOWN, f"failed to convert unstructured {self.kind} to typed: {exc}"
             )
 
 

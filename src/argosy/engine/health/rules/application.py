@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from argosy.engine.health._fields import get_str
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 INVALID_STATUS = "child Application reports an unknown health status"
 
@@ -20,8 +20,8 @@ def health(obj: dict[str, Any]) -> HealthResult:
     raw = get_str(obj, "status", "health", "status")
     message = get_str(obj, "status", "health", "message")
     if not raw:
-        return HealthResult(HealthStatus.PROGRESSING, message)
-    status = HealthStatus.parse(raw)
+        return HealthResult(HealthStatusCode.PROGRESSING, message)
+    status = HealthStatusCode.parse(raw)
     if status is None:
-        return HealthResult(HealthStatus.UNKNOWN, f"{INVALID_STATUS}: {raw!r}")
+        return HealthResult(HealthStatusCode.UNKNOWN, f"{INVALID_STATUS}: {raw!r}")
     return HealthResult(status, message)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from argosy.engine.health._fields import get_int, get_str
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 
 def health(obj: dict[str, Any]) -> HealthResult:
     if get_int(obj, "metadata", "generation") > get_int(obj, "status", "observedGeneration"):
         return HealthResult(
-            HealthStatus.PROGRESSING,
+            HealthStatusCode.PROGRESSING,
             "Waiting for rollout to finish: observed daemon set generation less than desired generation",
         )
     updated = get_int(obj, "status", "updatedNumberScheduled")
@@ -25,18 +25,18 @@ def health(obj: dict[str, Any]) -> HealthResult:
     name = get_str(obj, "metadata", "name")
     if get_str(obj, "spec", "updateStrategy", "type") == "OnDelete":
         return HealthResult(
-            HealthStatus.HEALTHY, f"daemon set {updated} out of {desired} new pods have been updated"
+            HealthStatusCode.HEALTHY, f"daemon set {updated} out of {desired} new pods have been updated"
         )
     if updated < desired:
         return HealthResult(
-            HealthStatus.PROGRESSING,
+            HealthStatusCode.PROGRESSING,
             f'Waiting for daemon set "{name}" rollout to finish: '
             f"{updated} out of {desired} new pods have been updated...",
         )
     if available < desired:
         return HealthResult(
-            HealthStatus.PROGRESSING,
+            HealthStatusCode.PROGRESSING,
             f'Waiting for daemon set "{name}" rollout to finish: '
             f"{available} of {desired} updated pods are available...",
         )
-    return HealthResult(HealthStatus.HEALTHY)
+    return HealthResult(HealthStatusCode.HEALTHY)

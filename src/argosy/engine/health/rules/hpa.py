@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 from argosy.engine.health._fields import RuleError, api_group_version, get_map, get_maps
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 CONDITIONS_ANNOTATION = "autoscaling.alpha.kubernetes.io/conditions"
-WAITING = HealthResult(HealthStatus.PROGRESSING, "Waiting to Autoscale")
+WAITING = HealthResult(HealthStatusCode.PROGRESSING, "Waiting to Autoscale")
 
 _DEGRADED = {
     ("AbleToScale", "FailedGetScale"),
@@ -55,8 +55,8 @@ def health(obj: dict[str, Any]) -> HealthResult:
         conditions = get_maps(obj, "status", "conditions")
     for cond in conditions:
         if (cond.get("type"), cond.get("reason")) in _DEGRADED:
-            return HealthResult(HealthStatus.DEGRADED, str(cond.get("message") or ""))
+            return HealthResult(HealthStatusCode.DEGRADED, str(cond.get("message") or ""))
     for cond in conditions:
         if cond.get("type") in _HEALTHY_TYPES and cond.get("status") == "True":
-            return HealthResult(HealthStatus.HEALTHY, str(cond.get("message") or ""))
+            return HealthResult(HealthStatusCode.HEALTHY, str(cond.get("message") or ""))
     return WAITING

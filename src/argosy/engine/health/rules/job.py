@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from argosy.engine.health._fields import get_maps, get_str
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 
 def health(obj: dict[str, Any]) -> HealthResult:
@@ -25,9 +25,9 @@ def health(obj: dict[str, Any]) -> HealthResult:
             message = get_str(cond, "message")
             suspended = cond.get("status") == "True"
     if not complete:
-        return HealthResult(HealthStatus.PROGRESSING, message)
+        return HealthResult(HealthStatusCode.PROGRESSING, message)
     if failed:
-        return HealthResult(HealthStatus.DEGRADED, fail_message)
+        return HealthResult(HealthStatusCode.DEGRADED, fail_message)
     if suspended:
-        return HealthResult(HealthStatus.SUSPENDED, message)
-    return HealthResult(HealthStatus.HEALTHY, message)
+        return HealthResult(HealthStatusCode.SUSPENDED, message)
+    return HealthResult(HealthStatusCode.HEALTHY, message)

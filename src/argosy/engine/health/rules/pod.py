@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from argosy.engine.health._fields import find_condition, get_int, get_map, get_maps, get_str
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 IGNORE_RESTART_POLICY = "argocd.argoproj.io/ignore-restart-policy"
 HOOK_ANNOTATION = "argocd.argoproj.io/hook"
@@ -65,29 +65,29 @@ def health(obj: dict[str, Any]) -> HealthResult:
         failing = [c for c in containers if _waiting_error(c)]
         if failing:
             messages = [get_str(c, "state", "waiting", "message") for c in failing]
-            return HealthResult(HealthStatus.DEGRADED, ", ".join(messages))
+            return HealthResult(HealthStatusCode.DEGRADED, ", ".join(messages))
 
     phase = get_str(obj, "status", "phase")
     if phase == "Pending":
-        return HealthResult(HealthStatus.PROGRESSING, message)
+        return HealthResult(HealthStatusCode.PROGRESSING, message)
     if phase == "Succeeded":
-        return HealthResult(HealthStatus.HEALTHY, message)
+        return HealthResult(HealthStatusCode.HEALTHY, message)
     if phase == "Failed":
         if message:
-            return HealthResult(HealthStatus.DEGRADED, message)
+            return HealthResult(HealthStatusCode.DEGRADED, message)
         for ctr in get_maps(obj, "status", "initContainerStatuses") + containers:
             fail = _fail_message(ctr)
             if fail:
-                return HealthResult(HealthStatus.DEGRADED, fail)
-        return HealthResult(HealthStatus.DEGRADED, "")
+                return HealthResult(HealthStatusCode.DEGRADED, fail)
+        return HealthResult(HealthStatusCode.DEGRADED, "")
     if phase == "Running":
         if long_running:
             ready = find_condition(obj, "Ready")
             if ready is not None and ready.get("status") == "True":
-                return HealthResult(HealthStatus.HEALTHY, message)
+                return HealthResult(HealthStatusCode.HEALTHY, message)
             if any(get_map(c, "lastState", "terminated") for c in containers):
-                return HealthResult(HealthStatus.DEGRADED, message)
-            return HealthResult(HealthStatus.PROGRESSING, message)
+                return HealthResult(HealthStatusCode.DEGRADED, message)
+            return HealthResult(HealthStatusCode.PROGRESSING, message)
         if policy in ("OnFailure", "Never"):
-            return HealthResult(HealthStatus.PROGRESSING, message)
-    return HealthResult(HealthStatus.UNKNOWN, message)
+            return HealthResult(HealthStatusCode.PROGRESSING, message)
+    return HealthResult(HealthStatusCode.UNKNOWN, message)

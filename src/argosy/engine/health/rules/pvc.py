@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from argosy.engine.health._fields import get_str
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 _BY_PHASE = {
-    "Bound": HealthStatus.HEALTHY,
-    "Pending": HealthStatus.PROGRESSING,
-    "Lost": HealthStatus.DEGRADED,
+    "Bound": HealthStatusCode.HEALTHY,
+    "Pending": HealthStatusCode.PROGRESSING,
+    "Lost": HealthStatusCode.DEGRADED,
 }
 
 
 def health(obj: dict[str, Any]) -> HealthResult:
-    return HealthResult(_BY_PHASE.get(get_str(obj, "status", "phase"), HealthStatus.UNKNOWN))
+    return HealthResult(_BY_PHASE.get(get_str(obj, "status", "phase"), HealthStatusCode.UNKNOWN))

@@ -8,18 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from argosy.engine.health._fields import get_str
-from argosy.engine.health.status import HealthResult, HealthStatus
+from argosy.engine.health.status import HealthResult, HealthStatusCode
 
 _BY_PHASE = {
-    "": HealthStatus.PROGRESSING,
-    "Pending": HealthStatus.PROGRESSING,
-    "Running": HealthStatus.PROGRESSING,
-    "Succeeded": HealthStatus.HEALTHY,
-    "Failed": HealthStatus.DEGRADED,
-    "Error": HealthStatus.DEGRADED,
+    "": HealthStatusCode.PROGRESSING,
+    "Pending": HealthStatusCode.PROGRESSING,
+    "Running": HealthStatusCode.PROGRESSING,
+    "Succeeded": HealthStatusCode.HEALTHY,
+    "Failed": HealthStatusCode.DEGRADED,
+    "Error": HealthStatusCode.DEGRADED,
 }
 
 
 def health(obj: dict[str, Any]) -> HealthResult:
-    status = _BY_PHASE.get(get_str(obj, "status", "phase"), HealthStatus.UNKNOWN)
+    status = _BY_PHASE.get(get_str(obj, "status", "phase"), HealthStatusCode.UNKNOWN)
     return HealthResult(status, get_str(obj, "status", "message"))
