@@ -1,4 +1,4 @@
-"""Benchmark: ``GET /api/v1/applications`` p50/p99 with 1,000 Applications (issue 7).
+"""Benchmark: ``GET /api/v1/applications`` p50/p99 with 1,000 Applications.
 
 Starts its own local cluster (``bench-apilist``), installs the CRDs, creates N
 Applications in the control-plane namespace (no controller: only the API

@@ -1,4 +1,4 @@
-"""Benchmark: Git push -> webhook -> applied, for a 10-resource automated app (issue 7 goal: median <= 1.5 s).
+"""Benchmark: Git push -> webhook -> applied, for a 10-resource automated app (goal: median <= 1.5 s).
 
 Starts its own local cluster (``bench-webhook``), an in-process controller, the
 API server and a ``git http-backend`` serving the app's repository. Each sample

@@ -11,7 +11,6 @@ differs from Git, for scripts, as ``argocd app diff``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 import yaml
@@ -20,7 +19,14 @@ from rich.console import Console
 from argosy.cli.client import cli_errors, err_console, global_options, open_backend
 from argosy.cli.commands import appview
 from argosy.cli.commands.appdiff import diff_text, manifests_text
-from argosy.cli.commands.appspec import SourceFlags, apply_flags, labels_of, new_application, unset
+from argosy.cli.commands.appspec import (
+    SourceFlags,
+    apply_flags,
+    labels_of,
+    new_application,
+    unset,
+    with_app_flags,
+)
 from argosy.cli.commands.backend import EXIT_COMMAND_SPECIFIC, Backend, CliError, Obj
 from argosy.cli.commands.progress import WaitFor, Watcher, results_table
 from argosy.cli.output import check_format, print_items, print_object, table
@@ -70,46 +76,13 @@ def get_cmd(
             typer.echo(appview.app_get_text(app, _optional_project(backend, app)))
 
 
-def _flags(**kw: Any) -> SourceFlags:
-    return SourceFlags(**kw)
-
-
 @app_app.command("create")
+@with_app_flags
 def create_cmd(
     ctx: typer.Context,
+    flags: SourceFlags,
     name: str = typer.Argument("", help="Application name (or metadata.name of -f)."),
     file: Path | None = typer.Option(None, "-f", "--file", help="Application manifest (YAML/JSON)."),
-    repo: str = typer.Option("", "--repo", help="Repository URL."),
-    path: str = typer.Option("", "--path", help="Path in the repository."),
-    revision: str = typer.Option("", "--revision", help="Target revision (branch, tag, commit)."),
-    helm_chart: str = typer.Option("", "--helm-chart", help="Helm chart (Helm repository sources)."),
-    dest_server: str = typer.Option("", "--dest-server", help="Destination cluster URL."),
-    dest_name: str = typer.Option("", "--dest-name", help="Destination cluster name."),
-    dest_namespace: str = typer.Option("", "--dest-namespace", help="Destination namespace."),
-    project: str = typer.Option("", "--project", help="AppProject (default: default)."),
-    sync_policy: str = typer.Option("", "--sync-policy", help="automated or none."),
-    auto_prune: bool | None = typer.Option(
-        None, "--auto-prune/--no-auto-prune", help="Prune when auto-syncing."
-    ),
-    self_heal: bool | None = typer.Option(
-        None, "--self-heal/--no-self-heal", help="Undo drift when auto-syncing."
-    ),
-    allow_empty: bool | None = typer.Option(
-        None, "--allow-empty/--no-allow-empty", help="Auto-sync to no resources."
-    ),
-    sync_option: list[str] = typer.Option(
-        [], "--sync-option", help="Sync option, e.g. CreateNamespace=true."
-    ),
-    helm_set: list[str] = typer.Option([], "--helm-set", help="Helm parameter key=value."),
-    helm_set_string: list[str] = typer.Option(
-        [], "--helm-set-string", help="Helm string parameter key=value."
-    ),
-    values: list[str] = typer.Option([], "--values", help="Helm values file (in the repository)."),
-    release_name: str = typer.Option("", "--release-name", help="Helm release name."),
-    kustomize_image: list[str] = typer.Option([], "--kustomize-image", help="Kustomize image override."),
-    nameprefix: str = typer.Option("", "--nameprefix", help="Kustomize namePrefix."),
-    namesuffix: str = typer.Option("", "--namesuffix", help="Kustomize nameSuffix."),
-    directory_recurse: bool | None = typer.Option(None, "--directory-recurse", help="Read subdirectories."),
     label: list[str] = typer.Option([], "-l", "--label", help="Label key=value on the Application."),
     annotations: list[str] = typer.Option([], "--annotations", help="Annotation key=value."),
     app_namespace: str = typer.Option("", "-N", "--app-namespace", help="Namespace of the Application."),
@@ -133,29 +106,6 @@ def create_cmd(
                     name, app_namespace, labels_of(label, "--label"), labels_of(annotations, "--annotations")
                 )
             ]
-        flags = _flags(
-            repo=repo,
-            path=path,
-            revision=revision,
-            chart=helm_chart,
-            dest_server=dest_server,
-            dest_name=dest_name,
-            dest_namespace=dest_namespace,
-            project=project,
-            sync_policy=sync_policy,
-            auto_prune=auto_prune,
-            self_heal=self_heal,
-            allow_empty=allow_empty,
-            sync_options=sync_option,
-            helm_sets=helm_set,
-            helm_set_strings=helm_set_string,
-            values=values,
-            release_name=release_name,
-            kustomize_images=kustomize_image,
-            name_prefix=nameprefix,
-            name_suffix=namesuffix,
-            directory_recurse=directory_recurse,
-        )
         backend = open_backend(ctx)
         for raw in apps:
             if name and file is not None:
@@ -170,68 +120,14 @@ def create_cmd(
 
 
 @app_app.command("set")
+@with_app_flags
 def set_cmd(
-    ctx: typer.Context,
-    name: str = typer.Argument(..., help="Application name."),
-    repo: str = typer.Option("", "--repo", help="Repository URL."),
-    path: str = typer.Option("", "--path", help="Path in the repository."),
-    revision: str = typer.Option("", "--revision", help="Target revision."),
-    dest_server: str = typer.Option("", "--dest-server", help="Destination cluster URL."),
-    dest_name: str = typer.Option("", "--dest-name", help="Destination cluster name."),
-    dest_namespace: str = typer.Option("", "--dest-namespace", help="Destination namespace."),
-    project: str = typer.Option("", "--project", help="AppProject."),
-    sync_policy: str = typer.Option("", "--sync-policy", help="automated or none."),
-    auto_prune: bool | None = typer.Option(
-        None, "--auto-prune/--no-auto-prune", help="Prune when auto-syncing."
-    ),
-    self_heal: bool | None = typer.Option(
-        None, "--self-heal/--no-self-heal", help="Undo drift when auto-syncing."
-    ),
-    allow_empty: bool | None = typer.Option(
-        None, "--allow-empty/--no-allow-empty", help="Auto-sync to no resources."
-    ),
-    sync_option: list[str] = typer.Option(
-        [], "--sync-option", help="Sync option, e.g. CreateNamespace=true."
-    ),
-    parameter: list[str] = typer.Option(
-        [], "-p", "--parameter", help="Helm parameter override, e.g. image.tag=v2."
-    ),
-    helm_set: list[str] = typer.Option([], "--helm-set", help="Helm parameter key=value."),
-    helm_set_string: list[str] = typer.Option([], "--helm-set-string", help="Helm string parameter."),
-    values: list[str] = typer.Option([], "--values", help="Helm values file."),
-    release_name: str = typer.Option("", "--release-name", help="Helm release name."),
-    kustomize_image: list[str] = typer.Option([], "--kustomize-image", help="Kustomize image override."),
-    nameprefix: str = typer.Option("", "--nameprefix", help="Kustomize namePrefix."),
-    namesuffix: str = typer.Option("", "--namesuffix", help="Kustomize nameSuffix."),
-    directory_recurse: bool | None = typer.Option(None, "--directory-recurse", help="Read subdirectories."),
+    ctx: typer.Context, flags: SourceFlags, name: str = typer.Argument(..., help="Application name.")
 ) -> None:
     """Change an application's source, destination, sync policy or overrides."""
     with cli_errors():
         backend = open_backend(ctx)
         current = backend.get_app(name)
-        flags = _flags(
-            repo=repo,
-            path=path,
-            revision=revision,
-            dest_server=dest_server,
-            dest_name=dest_name,
-            dest_namespace=dest_namespace,
-            project=project,
-            sync_policy=sync_policy,
-            auto_prune=auto_prune,
-            self_heal=self_heal,
-            allow_empty=allow_empty,
-            sync_options=sync_option,
-            parameters=parameter,
-            helm_sets=helm_set,
-            helm_set_strings=helm_set_string,
-            values=values,
-            release_name=release_name,
-            kustomize_images=kustomize_image,
-            name_prefix=nameprefix,
-            name_suffix=namesuffix,
-            directory_recurse=directory_recurse,
-        )
         wanted = apply_flags(current, flags)
         if wanted.get("spec") == current.get("spec"):
             return

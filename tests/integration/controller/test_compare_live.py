@@ -1,4 +1,4 @@
-"""Issue 4 on the real cluster: no false drift, watch-driven OutOfSync, ignores, exclusions."""
+"""Compare on the real cluster: no false drift, watch-driven OutOfSync, ignores, exclusions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 4 health on the real cluster: rollouts, progress deadlines, load balancers, Lua health."""
+"""Health on the real cluster: rollouts, progress deadlines, load balancers, Lua health."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 5: a CRD larger than the 262 KB last-applied limit still syncs, and the result says how."""
+"""A CRD larger than the 262 KB last-applied limit still syncs, and the result says how."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6 on two real clusters: a cluster Secret destination, and an unreachable cluster."""
+"""Two real clusters: a cluster Secret destination, and an unreachable cluster."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Issue 6 projects on the real cluster (the seed's time-coffee), apps in other namespaces,
-and per-Application exclusions (issue 4)."""
+"""Projects on the real cluster (the seed's time-coffee), apps in other namespaces,
+and per-Application exclusions."""
 
 from __future__ import annotations
 

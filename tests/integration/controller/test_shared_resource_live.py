@@ -1,4 +1,4 @@
-"""Issue 5: FailOnSharedResource=true refuses to sync an object another app tracks."""
+"""FailOnSharedResource=true refuses to sync an object another app tracks."""
 
 from __future__ import annotations
 

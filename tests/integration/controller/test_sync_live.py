@@ -1,4 +1,4 @@
-"""Issue 5 on the real cluster: manual and automated syncs through the controller."""
+"""Manual and automated syncs through the controller."""
 
 from __future__ import annotations
 

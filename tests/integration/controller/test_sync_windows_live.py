@@ -1,4 +1,4 @@
-"""Issue 6 sync windows enforced by the running controller, with an injected clock."""
+"""Sync windows enforced by the running controller, with an injected clock."""
 
 from __future__ import annotations
 

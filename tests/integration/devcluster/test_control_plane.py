@@ -1,4 +1,4 @@
-"""The local control plane behaves like a real cluster (issue 2's acceptance)."""
+"""The local control plane behaves like a real cluster."""
 
 from __future__ import annotations
 

@@ -8,8 +8,13 @@ parameter) is one pure, unit-tested function per verb.
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
+
+import typer
 
 from argosy.cli.commands.backend import CliError, Obj
 
@@ -250,3 +255,60 @@ def sync_policy_text(spec: Any) -> str:
     if automated is None:
         return "Manual"
     return "Auto-Prune" if automated.get("prune") else "Auto"
+
+
+def _flag(name: str, annotation: Any, default: Any, *decls: str, help: str) -> inspect.Parameter:
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(default, *decls, help=help),
+        annotation=annotation,
+    )
+
+
+#: The flags ``app create`` and ``app set`` share (Argo CD's ``AddAppFlags``), named as the
+#: :class:`SourceFlags` fields they fill. Declared once, so the two verbs cannot drift.
+APP_FLAGS: tuple[inspect.Parameter, ...] = (
+    _flag("repo", str, "", "--repo", help="Repository URL."),
+    _flag("path", str, "", "--path", help="Path in the repository."),
+    _flag("revision", str, "", "--revision", help="Target revision (branch, tag, commit)."),
+    _flag("chart", str, "", "--helm-chart", help="Helm chart (Helm repository sources)."),
+    _flag("dest_server", str, "", "--dest-server", help="Destination cluster URL."),
+    _flag("dest_name", str, "", "--dest-name", help="Destination cluster name."),
+    _flag("dest_namespace", str, "", "--dest-namespace", help="Destination namespace."),
+    _flag("project", str, "", "--project", help="AppProject (default: default)."),
+    _flag("sync_policy", str, "", "--sync-policy", help="automated or none."),
+    _flag("auto_prune", bool | None, None, "--auto-prune/--no-auto-prune", help="Prune when auto-syncing."),
+    _flag("self_heal", bool | None, None, "--self-heal/--no-self-heal", help="Undo drift when auto-syncing."),
+    _flag(
+        "allow_empty", bool | None, None, "--allow-empty/--no-allow-empty", help="Auto-sync to no resources."
+    ),
+    _flag("sync_options", list[str], [], "--sync-option", help="Sync option, e.g. CreateNamespace=true."),
+    _flag(
+        "parameters", list[str], [], "-p", "--parameter", help="Helm parameter override, e.g. image.tag=v2."
+    ),
+    _flag("helm_sets", list[str], [], "--helm-set", help="Helm parameter key=value."),
+    _flag("helm_set_strings", list[str], [], "--helm-set-string", help="Helm string parameter key=value."),
+    _flag("values", list[str], [], "--values", help="Helm values file (in the repository)."),
+    _flag("release_name", str, "", "--release-name", help="Helm release name."),
+    _flag("kustomize_images", list[str], [], "--kustomize-image", help="Kustomize image override."),
+    _flag("name_prefix", str, "", "--nameprefix", help="Kustomize namePrefix."),
+    _flag("name_suffix", str, "", "--namesuffix", help="Kustomize nameSuffix."),
+    _flag("directory_recurse", bool | None, None, "--directory-recurse", help="Read subdirectories."),
+)
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def with_app_flags(command: Command) -> Command:
+    """Give ``command`` the :data:`APP_FLAGS`; it receives them as ``flags: SourceFlags``."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "flags"]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        given = {p.name: kwargs.pop(p.name) for p in APP_FLAGS}
+        command(*args, flags=SourceFlags(**given), **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own, *APP_FLAGS])  # type: ignore[attr-defined]
+    return cast(Command, wrapper)

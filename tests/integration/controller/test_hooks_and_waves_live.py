@@ -1,4 +1,4 @@
-"""Issue 5 through the running controller: hook and wave order, SyncFail, hook delete policies.
+"""Through the running controller: hook and wave order, SyncFail, hook delete policies.
 
 The manifests come from a Git repository, the sync is requested as the CLI
 and API request it (the ``operation`` field), and everything else is the

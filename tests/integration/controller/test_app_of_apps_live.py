@@ -1,4 +1,4 @@
-"""Issue 5: app of apps through the running controller.
+"""App of apps through the running controller.
 
 A parent Application renders two child Applications (in the controller's
 namespace, each with the resources finalizer and automated sync). The parent

@@ -1,4 +1,4 @@
-"""Issue 5, "nothing is lost": an empty render never prunes, a bad manifest changes nothing.
+"""Nothing is lost: an empty render never prunes, a bad manifest changes nothing.
 
 * A commit that removes every manifest of an app with automated prune: the
   automated sync is skipped with a ``SyncError`` condition that says why, and

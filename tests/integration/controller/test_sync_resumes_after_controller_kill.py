@@ -1,4 +1,4 @@
-"""Issue 5: SIGKILL the controller process during a wave wait; a new one finishes the operation.
+"""SIGKILL the controller process during a wave wait; a new one finishes the operation.
 
 The controller runs as a real ``argosy controller`` subprocess. The PreSync
 hook Job's Pod needs a node label nobody has, so the sync waits in its first

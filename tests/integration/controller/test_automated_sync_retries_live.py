@@ -1,4 +1,4 @@
-"""Issue 5, automated sync through the running controller: bounded retries and prune off.
+"""Automated sync through the running controller: bounded retries and prune off.
 
 * A manifest the API server rejects: the automated sync is attempted as its
   retry policy says (1 + ``limit`` attempts), then the app waits for a new

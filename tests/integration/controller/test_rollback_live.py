@@ -1,4 +1,4 @@
-"""Issue 5: rollback to an earlier history id restores that revision's objects.
+"""Rollback to an earlier history id restores that revision's objects.
 
 The operation is written the way the API server's rollback route writes it
 (``operation.sync.revision`` and ``source`` from ``status.history[id]``), so
