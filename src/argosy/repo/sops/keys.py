@@ -168,7 +168,7 @@ class KeyRing:
         self._memo.clear()
 
     # -- PGP ----------------------------------------------------------------------
-    def _gpg_home(self) -> str:
+    def gpg_home(self) -> str:
         if self.material.gnupg_home:
             return self.material.gnupg_home
         if self._home is None:
@@ -202,7 +202,7 @@ class KeyRing:
             except Exception:  # wrong identity, corrupt stanza: try the next key
                 value = None
         elif key.type == "pgp" and self.has_pgp():
-            result = self._run_gpg(self._gpg_home(), ["--decrypt"], key.enc.encode())
+            result = self._run_gpg(self.gpg_home(), ["--decrypt"], key.enc.encode())
             value = result.stdout if result.returncode == 0 and result.stdout else None
         if value is not None:
             self._memo[memo] = value
