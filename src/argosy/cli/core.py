@@ -130,6 +130,13 @@ class CoreBackend:
         cm = self._get_or_none(self._core("configmaps", name)) or {}
         return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
 
+    def secret(self, name: str) -> Obj | None:
+        """One Secret of the control-plane namespace (SOPS key Secrets), None when missing."""
+        return self._get_or_none(self._core("secrets", name))
+
+    def app_project(self, name: str) -> Obj | None:
+        return self._get_or_none(self._argo("appprojects", name))
+
     def secrets(self, secret_type: str) -> list[Obj]:
         listing = self.call(
             "GET", self._core("secrets"), query={"labelSelector": f"{SECRET_TYPE_LABEL}={secret_type}"}

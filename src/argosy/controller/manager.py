@@ -114,6 +114,10 @@ class ControlPlaneClient:
             in ("repository", "repo-creds")
         ]
 
+    def secret(self, name: str) -> Obj | None:
+        """A Secret of the control-plane namespace (SOPS key Secrets), from the watch."""
+        return self._secrets.get(f"{self.namespace}/{name}")
+
     def cluster_secrets(self) -> list[Obj]:
         return [
             s

@@ -39,6 +39,7 @@ from argosy.engine.syncwindows import SyncDecision, SyncWindows
 from argosy.engine.tracking import instance_name
 from argosy.kube.exclusions import AppExclusions, ExclusionsError, ResourceFilter
 from argosy.repo import RenderRequest, RenderResult, RepoError
+from argosy.repo.sops.selection import key_material
 from argosy.settings.clusters import ClusterConfig
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ class ControlPlane(Protocol):
     def project(self, namespace: str, name: str) -> Obj | None: ...
 
     def repository_secrets(self) -> list[Obj]: ...
+
+    def secret(self, name: str) -> Obj | None: ...
 
     def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None: ...
 
@@ -278,6 +281,7 @@ class Reconciler:
                 repositories=RepositoryStore.from_objects(self.cp.repository_secrets()),
                 kustomize_build_options=settings.data.get("kustomize.buildOptions", ""),
                 no_cache=no_cache,
+                sops=key_material(app, project, settings.data, self.cp.secret, settings.namespace),
             )
             rendered = self.renderer.render(request)
         except (RepoError, ValueError) as exc:

@@ -37,10 +37,10 @@ from argosy.repo.renderers import helm as helm_renderer
 from argosy.repo.renderers import kustomize as kustomize_renderer
 from argosy.repo.request import RenderRequest
 from argosy.repo.result import RenderedObject, RenderResult, SourceResult
-from argosy.repo.source import ApplicationSource
 from argosy.repo.sops import hooks as sops_hooks
 from argosy.repo.sops.decrypt import Decryptor
 from argosy.repo.sops.seal import SENSITIVE, Sealer
+from argosy.repo.source import ApplicationSource
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url, same_url
 
 log = logging.getLogger("argosy.repo")

@@ -29,6 +29,7 @@ from argosy.kube.discovery import ApiResources, discover
 from argosy.kube.errors import KubeError
 from argosy.repo import RenderRequest, RenderResult, RepoClient, RepoError
 from argosy.repo.errors import UnreachableError
+from argosy.repo.sops.selection import key_material
 from argosy.settings.clusters import (
     ClusterConfig,
     ClusterSecretError,
@@ -65,6 +66,8 @@ class ControlPlaneReader(Protocol):
 
     def secrets(self, secret_type: str) -> list[Obj]: ...
     def configmap_data(self, name: str) -> dict[str, str]: ...
+    def secret(self, name: str) -> Obj | None: ...
+    def app_project(self, name: str) -> Obj | None: ...
 
 
 def mask_secret(obj: Obj | None) -> Obj | None:
@@ -177,6 +180,13 @@ def render(
             kube_version=dest.server_version,
             api_versions=dest.api_versions(),
             kustomize_build_options=cm.get("kustomize.buildOptions", ""),
+            sops=key_material(
+                app,
+                reader.app_project(str(spec.get("project") or "default")),
+                cm,
+                reader.secret,
+                reader.namespace,
+            ),
         )
         return renderer.render(request)
     except UnreachableError as exc:

@@ -145,7 +145,7 @@ def load(data: bytes, fmt: str) -> Loaded:
             return Loaded(fmt, [body], _unflatten(flat, False) if flat else None)
         if fmt == "ini":
             sections = _ini(text)
-            flat = sections.pop("sops", None)
+            flat = sections.pop("sops", {})
             return Loaded(fmt, [sections], _unflatten(flat, True) if flat else None)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -172,7 +172,9 @@ def _json(value: Any, indent: str) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_json(v, inner)}" for k, v in value.items()]
+        items = [
+            f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_json(v, inner)}" for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list):
         if not value:
@@ -184,7 +186,12 @@ def _json(value: Any, indent: str) -> str:
         return repr(value).replace("e-0", "e-").replace("e+0", "e+")
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
 
 
 def emit(fmt: str, branches: list[Any]) -> bytes:
@@ -197,7 +204,9 @@ def emit(fmt: str, branches: list[Any]) -> bytes:
         data = branches[0].get("data", "")
         return data if isinstance(data, bytes) else str(data).encode()
     if fmt == "dotenv":
-        return "".join(f"{k}={_value_text(v).replace(chr(10), chr(92) + 'n')}\n" for k, v in branches[0].items()).encode()
+        return "".join(
+            f"{k}={_value_text(v).replace(chr(10), chr(92) + 'n')}\n" for k, v in branches[0].items()
+        ).encode()
     if fmt == "ini":
         out = []
         for section, values in branches[0].items():

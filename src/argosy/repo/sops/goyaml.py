@@ -14,6 +14,7 @@ into a Secret value.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -112,7 +113,9 @@ def load_all(text: str) -> list[Any]:
         loader.dispose()
 
 
-_OLD_BOOLS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
+_OLD_BOOLS = frozenset(
+    ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"]
+)
 
 
 class _GoDumper(yaml.SafeDumper):
@@ -139,18 +142,21 @@ _GoDumper.yaml_implicit_resolvers = {}
 _GoDumper.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile("^(?:" + "|".join([*_BOOL, *_OLD_BOOLS]) + ")$"), list("tTfFyYnNoO")
 )
-_GoDumper.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), [*"~nN", ""])
+_GoDumper.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), [*"~nN", ""]
+)
 _GoDumper.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
 _GoDumper.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(_FLOAT.pattern + r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"), list("-+0123456789.")
+    "tag:yaml.org,2002:float",
+    re.compile(_FLOAT.pattern + r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
+    list("-+0123456789."),
 )
 _GoDumper.add_representer(str, _represent_str)
 _GoDumper.add_representer(float, _represent_float)
 
 
 def go_float(value: float, fmt: str = "f") -> str:
-    """``strconv.FormatFloat(v, fmt, -1, 64)`` for ``'f'`` (what SOPS hashes) and ``'g'`` (what yaml.v3 writes)."""
-    from decimal import Decimal
+    """``strconv.FormatFloat(v, fmt, -1, 64)``: ``'f'`` is what SOPS hashes, ``'g'`` what yaml.v3 writes."""
 
     if value != value:
         return "NaN"

@@ -83,7 +83,10 @@ class KeyMaterial:
     def from_dict(cls, d: dict[str, Any] | None) -> KeyMaterial:
         d = d or {}
         return cls(
-            keys=[Key(str(k["type"]), str(k.get("source") or ""), str(k["material"])) for k in d.get("keys") or []],
+            keys=[
+                Key(str(k["type"]), str(k.get("source") or ""), str(k["material"]))
+                for k in d.get("keys") or []
+            ],
             gnupg_home=str(d.get("gnupgHome") or ""),
             notes=[str(n) for n in d.get("notes") or []],
             helm_values=bool(d.get("helmValues")),

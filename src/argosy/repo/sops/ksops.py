@@ -86,9 +86,7 @@ def generate(config: dict[str, Any], base: Path, root: Path, dec: Decryptor) -> 
     files = config.get("files")
     secret_from = config.get("secretFrom")
     if files is None and secret_from is None:
-        raise DecryptionError(
-            f"ksops generator {name!r}: missing the required 'files' or 'secretFrom' key"
-        )
+        raise DecryptionError(f"ksops generator {name!r}: missing the required 'files' or 'secretFrom' key")
     out: list[dict[str, Any]] = []
     for path in files or []:
         opened = _decrypt(dec, root, base, str(path), "files entry")
@@ -114,7 +112,11 @@ def generate(config: dict[str, Any], base: Path, root: Path, dec: Decryptor) -> 
                 string_data.update(dotenv.parse(text))
             except ValueError as exc:
                 raise DecryptionError(f"ksops secretFrom.envs {path!r}: {exc}") from None
-        secret: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(entry.get("metadata"))}
+        secret: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _meta(entry.get("metadata")),
+        }
         if entry.get("type"):
             secret["type"] = str(entry["type"])
         if string_data:

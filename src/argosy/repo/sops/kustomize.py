@@ -143,13 +143,18 @@ def _route_to_plugin(found: Scan, old_root: Path, root: Path) -> None:
     """Drop KRM exec annotations from the KSOPS configs so kustomize uses the plugin home."""
     for path in found.ksops_files:
         target = root / path.resolve().relative_to(old_root.resolve())
-        docs = [_strip_function_annotation(d) if ksops.is_ksops(d) else d for d in yaml.safe_load_all(target.read_text())]
+        docs = [
+            _strip_function_annotation(d) if ksops.is_ksops(d) else d
+            for d in yaml.safe_load_all(target.read_text())
+        ]
         target.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
     for kfile in found.inline:
         target = root / kfile.resolve().relative_to(old_root.resolve())
         k = yaml.safe_load(target.read_text()) or {}
         k["generators"] = [
-            yaml.safe_dump_all([_strip_function_annotation(d) if ksops.is_ksops(d) else d for d in yaml.safe_load_all(g)])
+            yaml.safe_dump_all(
+                [_strip_function_annotation(d) if ksops.is_ksops(d) else d for d in yaml.safe_load_all(g)]
+            )
             if isinstance(g, str) and "\n" in g
             else g
             for g in k.get("generators") or []
@@ -172,7 +177,9 @@ def _plugin_home(work: Path, versions: set[str], program: Path | None) -> Path:
         if program is not None:
             entry.symlink_to(program)
         else:
-            entry.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m argosy.repo.sops.plugin "$@"\n')
+            entry.write_text(
+                f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m argosy.repo.sops.plugin "$@"\n'
+            )
             entry.chmod(0o700)
     return home
 

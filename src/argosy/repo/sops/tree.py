@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,9 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from argosy.repo.sops.goyaml import go_float
 
 _ENC = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
-MAC_ONLY_ENCRYPTED_INIT = bytes.fromhex(
-    "8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69"
-)
+MAC_ONLY_ENCRYPTED_INIT = bytes.fromhex("8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69")
 KMS_PROVIDERS = {
     "kms": "AWS KMS",
     "gcp_kms": "GCP KMS",
@@ -67,7 +65,6 @@ class Metadata:
     encrypted_regex: str = ""
     comment_regex: bool = False
     version: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def key_types(self) -> set[str]:
         return {k.type for group in self.key_groups for k in group}
@@ -84,8 +81,14 @@ def _keys(group: dict[str, Any]) -> list[MasterKey]:
     for name in KMS_PROVIDERS:
         for entry in group.get(name) or []:
             if isinstance(entry, dict):
-                ident = next((str(entry[k]) for k in ("arn", "resource_id", "vault_url", "key_name", "key_id")
-                              if entry.get(k)), "")
+                ident = next(
+                    (
+                        str(entry[k])
+                        for k in ("arn", "resource_id", "vault_url", "key_name", "key_id")
+                        if entry.get(k)
+                    ),
+                    "",
+                )
                 out.append(MasterKey(name, ident, str(entry.get("enc") or "")))
     return out
 
@@ -227,7 +230,9 @@ class _Walker:
             out: dict[Any, Any] = {}
             for k, v in value.items():
                 if not isinstance(k, str):
-                    raise SopsFormatError(f"the tree has a non-string key {k!r}; only string keys are supported")
+                    raise SopsFormatError(
+                        f"the tree has a non-string key {k!r}; only string keys are supported"
+                    )
                 out[k] = self.walk(v, [*path, k])
             return out
         if isinstance(value, list):
@@ -255,7 +260,9 @@ def decrypt_tree(branches: list[Any], meta: Metadata, key: bytes, verify_mac: bo
         try:
             stored = decrypt_value(key, meta.mac, lastmodified_aad(meta.lastmodified)) if meta.mac else ""
         except SopsFormatError as exc:
-            raise SopsFormatError("MAC mismatch: the MAC does not decrypt (the file was tampered with)") from exc
+            raise SopsFormatError(
+                "MAC mismatch: the MAC does not decrypt (the file was tampered with)"
+            ) from exc
         if not isinstance(stored, str) or stored.upper() != walker.hash.hexdigest().upper():
             raise SopsFormatError(
                 "MAC mismatch: the file's content does not match its MAC (it was tampered with or "
