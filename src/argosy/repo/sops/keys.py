@@ -137,8 +137,9 @@ class KeyRing:
     def __init__(self, material: KeyMaterial, gpg: str = "gpg") -> None:
         self.material = material
         self.gpg = gpg
-        self._age: list[Any] = []
+        self._age: list[tuple[str, list[Any]]] = []
         self.problems: list[str] = list(material.notes)
+        self.opened_by: list[str] = []  # which key opened each data key, in order (for `sops check`)
         for key in material.keys:
             if key.type != "age":
                 continue
@@ -149,7 +150,8 @@ class KeyRing:
                 continue
             if not found:
                 self.problems.append(f"{key.source}: holds no AGE-SECRET-KEY-1 line")
-            self._age += found
+            else:
+                self._age.append((key.source, found))
         self._home: Path | None = None
         self._memo: dict[str, bytes] = {}
 
@@ -199,14 +201,19 @@ class KeyRing:
         if memo in self._memo:
             return self._memo[memo]
         value: bytes | None = None
-        if key.type == "age" and self._age:
-            try:
-                value = pyrage.decrypt(key.enc.encode(), self._age)
-            except Exception:  # wrong identity, corrupt stanza: try the next key
-                value = None
+        if key.type == "age":
+            for source, identities in self._age:
+                try:
+                    value = pyrage.decrypt(key.enc.encode(), identities)
+                except Exception:  # wrong identity, corrupt stanza: try the next key
+                    continue
+                self.opened_by.append(f"age key from {source}")
+                break
         elif key.type == "pgp" and self.has_pgp():
             result = self._run_gpg(self.gpg_home(), ["--decrypt"], key.enc.encode())
             value = result.stdout if result.returncode == 0 and result.stdout else None
+            if value is not None:
+                self.opened_by.append(f"PGP key {key.id}")
         if value is not None:
             self._memo[memo] = value
         return value
