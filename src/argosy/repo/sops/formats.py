@@ -213,6 +213,7 @@ def emit(fmt: str, branches: list[Any]) -> bytes:
             if section == "DEFAULT" and not values:
                 continue
             head = "" if section == "DEFAULT" else f"[{section}]\n"
-            out.append(head + "".join(f"{k} = {_value_text(v)}\n" for k, v in values.items()))
+            width = max((len(k) for k in values), default=0)  # go-ini aligns the '=' signs
+            out.append(head + "".join(f"{k:<{width}} = {_value_text(v)}\n" for k, v in values.items()))
         return "\n".join(out).encode()
     raise SopsFormatError(f"unknown format {fmt!r}")

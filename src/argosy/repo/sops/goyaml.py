@@ -57,6 +57,36 @@ def go_int(text: str) -> int | None:
         return None
 
 
+_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?"
+    r"(?:[ \t]*(Z|[-+]\d{1,2}(?::?\d{2})?))?)?$"
+)
+
+
+class GoTime(str):
+    """A YAML timestamp, held as Go's ``time.Time.MarshalText`` (RFC 3339, nanoseconds trimmed)."""
+
+
+def go_time(text: str) -> GoTime | None:
+    """yaml.v3 reads plain timestamps as ``time.Time``; SOPS hashes and writes them as RFC 3339."""
+    m = _TIMESTAMP.match(text)
+    if not m:
+        return None
+    year, month, day = (int(m.group(i)) for i in (1, 2, 3))
+    if m.group(4) is None:
+        return GoTime(f"{year:04d}-{month:02d}-{day:02d}T00:00:00Z")
+    hour, minute, second = (int(m.group(i)) for i in (4, 5, 6))
+    fraction = (m.group(7) or "")[:9].rstrip("0")
+    zone = m.group(8) or "Z"
+    if zone != "Z":
+        digits = zone[1:].replace(":", "")
+        hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+        zone = "Z" if hours == minutes == 0 else f"{zone[0]}{hours:02d}:{minutes:02d}"
+    frac = f".{fraction}" if fraction else ""
+    return GoTime(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{frac}{zone}")
+
+
 def resolve_plain(text: str) -> Any:
     """The Go value of an untagged plain scalar."""
     if text in _NULL:
@@ -72,6 +102,9 @@ def resolve_plain(text: str) -> Any:
         plain = text.replace("_", "")
         if _FLOAT.match(plain):
             return float(plain)
+        stamp = go_time(text)
+        if stamp is not None:
+            return stamp
     return text
 
 
@@ -126,7 +159,8 @@ class _GoDumper(yaml.SafeDumper):
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value and value.strip(" \n") and not any(line.endswith(" ") for line in value.split("\n")):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    if value in _OLD_BOOLS or not isinstance(resolve_plain(value), str):
+    resolved = resolve_plain(value)
+    if value in _OLD_BOOLS or not isinstance(resolved, str) or isinstance(resolved, GoTime):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
@@ -152,6 +186,7 @@ _GoDumper.add_implicit_resolver(
     list("-+0123456789."),
 )
 _GoDumper.add_representer(str, _represent_str)
+_GoDumper.add_representer(GoTime, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v)))
 _GoDumper.add_representer(float, _represent_float)
 
 

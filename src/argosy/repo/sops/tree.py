@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from argosy.repo.sops.goyaml import go_float
+from argosy.repo.sops.goyaml import GoTime, go_float
 
 _ENC = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
 MAC_ONLY_ENCRYPTED_INIT = bytes.fromhex("8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69")
@@ -179,7 +179,9 @@ def decrypt_value(key: bytes, value: str, aad: str) -> Any:
             return text.lower() in ("1", "t", "true")
         if kind == "bytes":
             return plain
-        if kind in ("time", "comment"):
+        if kind == "time":
+            return GoTime(text)
+        if kind == "comment":
             return text
     except ValueError as exc:
         raise SopsFormatError(f"the value at {aad[:-1]} is not a valid {kind}") from exc
