@@ -91,7 +91,7 @@ def test_a_wrong_key_names_the_recipients_and_the_keys_tried() -> None:
 
 
 def test_no_key_at_all_says_how_to_configure_one() -> None:
-    with pytest.raises(DecryptionError, match="no SOPS key is configured.*sops.keySecrets"):
+    with pytest.raises(DecryptionError, match=r"no SOPS key is configured.*sops\.keySecrets"):
         open_file("secret.enc.yaml", material=KeyMaterial())
 
 
@@ -104,7 +104,10 @@ def test_a_truncated_file_is_refused() -> None:
 def test_a_kms_only_file_names_the_missing_provider() -> None:
     text = (FIXTURES / "full.enc.yaml").read_text()
     head, _, rest = text.partition("    age:\n")
-    kms = "    kms:\n        - arn: arn:aws:kms:eu-west-1:1:key/abc\n          enc: AQICAH\n          created_at: x\n"
+    kms = (
+        "    kms:\n        - arn: arn:aws:kms:eu-west-1:1:key/abc\n"
+        "          enc: AQICAH\n          created_at: x\n"
+    )
     tail = rest[rest.index("    lastmodified") :]
     with pytest.raises(DecryptionError, match="encrypted only for AWS KMS, which Argosy does not support"):
         open_file("full.enc.yaml", (head + kms + tail).encode())
