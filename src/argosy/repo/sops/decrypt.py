@@ -94,7 +94,9 @@ class Decryptor:
         try:
             meta = parse_metadata(raw_meta)
         except SopsFormatError as exc:
-            raise self._fail(where, f"invalid sops metadata ({exc})") from None
+            raise self._fail(
+                where, f"invalid or incomplete sops metadata ({exc}); is the file truncated?"
+            ) from None
         try:
             key = self.keyring.data_key(meta)
         except NoKeyError as exc:

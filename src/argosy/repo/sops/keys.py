@@ -13,6 +13,7 @@ directory removed on close).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -163,11 +164,12 @@ class KeyRing:
 
     def close(self) -> None:
         if self._home is not None:
-            subprocess.run(
-                ["gpgconf", "--homedir", str(self._home), "--kill", "gpg-agent"],
-                capture_output=True,
-                check=False,
-            )
+            with contextlib.suppress(OSError):
+                subprocess.run(
+                    ["gpgconf", "--homedir", str(self._home), "--kill", "gpg-agent"],
+                    capture_output=True,
+                    check=False,
+                )
             shutil.rmtree(self._home, ignore_errors=True)
             self._home = None
         self._memo.clear()

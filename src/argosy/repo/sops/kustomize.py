@@ -185,12 +185,14 @@ def _plugin_home(work: Path, versions: set[str], program: Path | None) -> Path:
 
 
 def _safe_path(work: Path) -> str:
-    """A PATH with only git and helm: kustomize finds no container runtime to run functions with."""
+    """A PATH with git, helm and GnuPG only: kustomize finds no container runtime to run functions with."""
     bindir = work / "sops-bin"
     bindir.mkdir(exist_ok=True)
-    for tool in ("git", "helm"):
+    for tool in ("git", "helm", "gpg", "gpgconf"):
         try:
-            (bindir / tool).symlink_to(tools.find(tool))
+            found = tools.find(tool) if tool in ("git", "helm") else shutil.which(tool)
+            if found:
+                (bindir / tool).symlink_to(found)
         except (ToolNotFoundError, FileExistsError):
             continue
     return str(bindir)
