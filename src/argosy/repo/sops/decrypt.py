@@ -12,8 +12,10 @@ malformed file.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from argosy.repo.errors import DecryptionError
@@ -45,7 +47,7 @@ class Decryptor:
     """Decrypts files and objects with one request's keys (use as a context manager)."""
 
     def __init__(self, material: KeyMaterial | None = None, gpg: str = "gpg") -> None:
-        self.material = material or KeyMaterial()
+        self.material = material if material is not None else KeyMaterial()
         self.keyring = KeyRing(self.material, gpg)
         self._revealed: set[str] = set()
         self.used = False
@@ -115,6 +117,13 @@ class Decryptor:
         opened = self._decrypt("yaml", [body], obj.get("sops"), where, verify_mac)
         result: dict[str, Any] = opened.branches[0]
         return result
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write clear content readable by this user only (a new file: never through a link)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def has_sops_metadata(obj: Any) -> bool:

@@ -14,13 +14,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from argosy.repo.errors import DecryptionError
 from argosy.repo.renderers import Rendered
 from argosy.repo.sops import formats
-from argosy.repo.sops.decrypt import HOW_TO_CONFIGURE, Decryptor, encrypted_paths, has_sops_metadata
+from argosy.repo.sops.decrypt import (
+    HOW_TO_CONFIGURE,
+    MAX_FILE_BYTES,
+    Decryptor,
+    encrypted_paths,
+    has_sops_metadata,
+    write_private,
+)
 
 
 def directory_text(text: str, rel: str, dec: Decryptor | None) -> str:
@@ -40,7 +46,7 @@ def helm_value_file(path: str, rel: str, dec: Decryptor | None, work: Path | Non
         return path
     target = Path(path)
     with target.open("rb") as fh:
-        data = fh.read(6 * 1024 * 1024)
+        data = fh.read(MAX_FILE_BYTES + 1)
     if not formats.looks_encrypted(data):
         return path
     opened = dec.open_bytes(data, rel, formats.format_for_path(target.name))
@@ -48,9 +54,7 @@ def helm_value_file(path: str, rel: str, dec: Decryptor | None, work: Path | Non
     directory.mkdir(mode=0o700, exist_ok=True)
     index = len(list(directory.iterdir()))
     out = directory / f"{index}-{target.name}"
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(opened.plaintext())
+    write_private(out, opened.plaintext())
     return str(out)
 
 

@@ -52,7 +52,7 @@ class KeyMaterial:
     helm_values: bool = False  # the app opted in to SOPS-encrypted Helm value files
     ksops_mode: str = "native"  # "native" or "exec" (run the real ksops when possible)
 
-    def __bool__(self) -> bool:
+    def has_keys(self) -> bool:
         return bool(self.keys or self.gnupg_home)
 
     def fingerprint(self) -> str:
@@ -64,7 +64,7 @@ class KeyMaterial:
         return digest.hexdigest()[:32]
 
     def describe(self) -> str:
-        if not self:
+        if not self.has_keys():
             return "no SOPS key is configured"
         parts = [f"{k.type} key from {k.source}" for k in self.keys]
         if self.gnupg_home:

@@ -31,7 +31,7 @@ from typing import Any
 from argosy.repo.errors import DecryptionError, PathEscapeError
 from argosy.repo.paths import relative, resolve_in_root
 from argosy.repo.sops import dotenv, formats
-from argosy.repo.sops.decrypt import Decryptor, Opened
+from argosy.repo.sops.decrypt import MAX_FILE_BYTES, Decryptor, Opened
 
 GROUP = "viaduct.ai"
 KIND = "ksops"
@@ -63,9 +63,9 @@ def _decrypt(dec: Decryptor, root: Path, base: Path, path: str, what: str) -> Op
     rel = relative(root, target)
     if not target.is_file():
         raise DecryptionError(f"ksops {what} {path!r}: {rel} does not exist")
-    if target.stat().st_size > 5 * 1024 * 1024:
-        raise DecryptionError(f"{rel}: cannot decrypt: the file is larger than 5 MiB")
-    return dec.open_bytes(target.read_bytes(), rel, formats.format_for_path(path))
+    with target.open("rb") as fh:  # open_bytes refuses more than MAX_FILE_BYTES
+        data = fh.read(MAX_FILE_BYTES + 1)
+    return dec.open_bytes(data, rel, formats.format_for_path(path))
 
 
 def _meta(raw: Any) -> dict[str, Any]:

@@ -24,7 +24,6 @@ references:
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import sys
@@ -40,7 +39,7 @@ from argosy.repo.paths import relative, resolve_in_root
 from argosy.repo.renderers import RenderInput
 from argosy.repo.renderers.kustomize import _is_remote, _load, _local_refs, kustomization_file
 from argosy.repo.sops import formats, ksops
-from argosy.repo.sops.decrypt import MAX_FILE_BYTES, Decryptor
+from argosy.repo.sops.decrypt import MAX_FILE_BYTES, Decryptor, write_private
 from argosy.repo.sops.plugin import ERROR_PREFIX
 
 
@@ -125,9 +124,7 @@ def _private_copy(inp: RenderInput, work: Path, found: Scan, dec: Decryptor) -> 
         opened = dec.open_bytes(path.read_bytes(), str(rel), formats.format_for_path(path.name))
         target = copy / rel
         target.unlink()
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(opened.plaintext())
+        write_private(target, opened.plaintext())
     return copy, copy / inp.app_dir.resolve().relative_to(real_root)
 
 
@@ -160,12 +157,6 @@ def _route_to_plugin(found: Scan, old_root: Path, root: Path) -> None:
             for g in k.get("generators") or []
         ]
         target.write_text(yaml.safe_dump(k, sort_keys=False), encoding="utf-8")
-
-
-def _private_file(path: Path, content: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(content)
 
 
 def _plugin_home(work: Path, versions: set[str], program: Path | None) -> Path:
@@ -226,14 +217,14 @@ def prepare(inp: RenderInput, dec: Decryptor) -> Plan | None:
     if program is not None:
         plan.mode = "exec"
         age = "\n".join(k.material for k in dec.material.keys if k.type == "age")
-        _private_file(work / "age-keys.txt", age + "\n")
+        write_private(work / "age-keys.txt", (age + "\n").encode())
         plan.env["SOPS_AGE_KEY_FILE"] = str(work / "age-keys.txt")
         if dec.keyring.has_pgp():
             plan.env["GNUPGHOME"] = dec.keyring.gpg_home()
         return plan
     plan.mode = "native"
     _route_to_plugin(found, inp.root, root)
-    _private_file(work / "sops-keys.json", json.dumps(dec.material.to_dict()))
+    write_private(work / "sops-keys.json", json.dumps(dec.material.to_dict()).encode())
     plan.env.update(
         ARGOSY_SOPS_KEYS=str(work / "sops-keys.json"),
         ARGOSY_SOPS_ROOT=str(root.resolve()),
