@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install everything Argosy's demo and tests need, on a fresh Debian machine.
 # Idempotent: a second run installs nothing and builds nothing.
-#   1. Debian packages used by the demo and tests (git, sshd, age, docker-registry, chromium)
+#   1. Debian packages used by the demo and tests (git, sshd, age, gnupg, docker-registry, chromium)
 #   2. the Python venv .venv with argosy installed in editable mode (+ dev tools)
-#   3. the pinned control-plane binaries and helm/kustomize/sops, built from Go modules
+#   3. the pinned control-plane binaries and helm/kustomize/sops/ksops, built from Go modules
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -16,6 +16,7 @@ declare -A probe=(
   [openssh-server]=/usr/sbin/sshd
   [openssh-client]=/usr/bin/ssh-keygen
   [age]=/usr/bin/age
+  [gnupg]=/usr/bin/gpg
   [docker-registry]=/usr/bin/docker-registry
   [chromium]=/usr/bin/chromium
 )

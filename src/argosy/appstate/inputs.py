@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from argosy.repo import RenderRequest
+from argosy.repo.sops.selection import key_material
 from argosy.settings.clusters import (
     ClusterConfig,
     ClusterSecretError,
@@ -48,6 +49,10 @@ class ControlPlaneReader(Protocol):
 
     def project(self, name: str) -> Mapping[str, Any] | None:
         """The AppProject ``name`` (None when it does not exist)."""
+        ...
+
+    def secret(self, name: str) -> Obj | None:
+        """The Secret ``name`` (SOPS key Secrets), None when it does not exist."""
         ...
 
 
@@ -104,12 +109,21 @@ def render_request(
     api_versions: list[str],
     no_cache: bool = False,
 ) -> RenderRequest:
-    """The repo server's request for ``app`` (raises what ``RenderRequest`` and the stores raise)."""
+    """The repo server's request for ``app`` (raises what ``RenderRequest`` and the stores raise).
+
+    SOPS keys travel with the request (the repo server holds no cluster credentials):
+    the key Secrets the app, its project or ``argocd-cm`` select (:mod:`argosy.repo.sops.selection`).
+    """
+    argocd_cm = reader.configmap_data("argocd-cm")
+    project = reader.project(str((app.get("spec") or {}).get("project") or "default"))
     return RenderRequest.from_application(
         app,
         repositories=repository_store(reader),
         kube_version=kube_version,
         api_versions=api_versions,
-        kustomize_build_options=reader.configmap_data("argocd-cm").get("kustomize.buildOptions", ""),
+        kustomize_build_options=argocd_cm.get("kustomize.buildOptions", ""),
         no_cache=no_cache,
+        sops=key_material(
+            app, dict(project) if project else None, argocd_cm, reader.secret, reader.namespace
+        ),
     )

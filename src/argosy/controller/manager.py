@@ -118,6 +118,10 @@ class ControlPlaneClient:
         cm = self._configmaps.get(f"{self.namespace}/{name}") or {}
         return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
 
+    def secret(self, name: str) -> Obj | None:
+        """A Secret of the control-plane namespace (SOPS key Secrets), from the watch."""
+        return self._secrets.get(f"{self.namespace}/{name}")
+
     def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None:
         meta = app.get("metadata") or {}
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

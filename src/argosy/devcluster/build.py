@@ -119,9 +119,12 @@ KUSTOMIZE = Component(
     "kustomize", "v5.8.2", ("kustomize",), (("kustomize", "sigs.k8s.io/kustomize/kustomize/v5"),)
 )
 SOPS = Component("sops", "v3.13.3", ("sops",), (("sops", "github.com/getsops/sops/v3/cmd/sops"),))
+# A reference KSOPS plugin for the SOPS equivalence tests and benchmark: the proxy does not serve
+# github.com/viaduct-ai/kustomize-sops, so dev/ksops rebuilds its behaviour on sops's own library.
+KSOPS = Component("ksops", SOPS.version, ("ksops",), (("ksops", "."),), module_dir="ksops")
 
 CONTROL_PLANE = (KUBERNETES, KWOK)
-TOOLS = (HELM, KUSTOMIZE, SOPS)
+TOOLS = (HELM, KUSTOMIZE, SOPS, KSOPS)
 ALL = CONTROL_PLANE + TOOLS
 
 Progress = Callable[[str], None]

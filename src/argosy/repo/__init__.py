@@ -18,11 +18,36 @@ cluster credentials; it runs in-process (:class:`RepoService`) or as
 
 from __future__ import annotations
 
-from argosy.repo.client import HttpRepoClient, RepoClient
-from argosy.repo.errors import RepoError
-from argosy.repo.request import RenderRequest
-from argosy.repo.result import Provenance, RenderedObject, RenderResult, SourceResult
-from argosy.repo.service import RepoService
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from argosy.repo.client import HttpRepoClient, RepoClient
+    from argosy.repo.errors import RepoError
+    from argosy.repo.request import RenderRequest
+    from argosy.repo.result import Provenance, RenderedObject, RenderResult, SourceResult
+    from argosy.repo.service import RepoService
+
+# Loaded on first use, so a small program that needs one module (the SOPS plugin that
+# kustomize starts once per generator) does not pay for the HTTP client and the service.
+_EXPORTS = {
+    "HttpRepoClient": "argosy.repo.client",
+    "RepoClient": "argosy.repo.client",
+    "RepoError": "argosy.repo.errors",
+    "RenderRequest": "argosy.repo.request",
+    "Provenance": "argosy.repo.result",
+    "RenderedObject": "argosy.repo.result",
+    "RenderResult": "argosy.repo.result",
+    "SourceResult": "argosy.repo.result",
+    "RepoService": "argosy.repo.service",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'argosy.repo' has no attribute {name!r}")
+
 
 __all__ = [
     "HttpRepoClient",

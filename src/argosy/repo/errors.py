@@ -99,6 +99,12 @@ class RenderError(RepoError):
     code = "RenderError"
 
 
+class DecryptionError(RepoError):
+    """A SOPS-encrypted file or object could not be decrypted (no key, bad MAC, bad file)."""
+
+    code = "DecryptionError"
+
+
 class HelmRepoError(RepoError):
     """A Helm chart repository (index.yaml, chart archive or OCI registry) failed."""
 
@@ -123,6 +129,7 @@ ERROR_CLASSES: dict[str, type[RepoError]] = {
         ManifestParseError,
         RenderError,
         HelmRepoError,
+        DecryptionError,
     )
 }
 

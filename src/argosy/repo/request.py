@@ -12,6 +12,7 @@ from typing import Any
 
 from argosy.repo.errors import InvalidSourceError
 from argosy.repo.renderers import RenderContext
+from argosy.repo.sops.keys import KeyMaterial
 from argosy.repo.source import ApplicationSource, parse_source
 from argosy.settings.repositories import RepositoryStore
 
@@ -33,6 +34,7 @@ class RenderRequest:
     manifest_generate_paths: str | None = None
     previous_revisions: list[str] = field(default_factory=list)
     no_cache: bool = False
+    sops: KeyMaterial = field(default_factory=KeyMaterial)  # SOPS keys and options (repo/sops)
 
     @classmethod
     def from_application(cls, app: dict[str, Any], **kwargs: Any) -> RenderRequest:
@@ -92,6 +94,7 @@ class RenderRequest:
             "manifestGeneratePaths": self.manifest_generate_paths,
             "previousRevisions": self.previous_revisions,
             "noCache": self.no_cache,
+            "sops": self.sops.to_dict(),
         }
 
     @classmethod
@@ -110,4 +113,5 @@ class RenderRequest:
             manifest_generate_paths=d.get("manifestGeneratePaths"),
             previous_revisions=[str(r) for r in d.get("previousRevisions") or []],
             no_cache=bool(d.get("noCache")),
+            sops=KeyMaterial.from_dict(d.get("sops")),
         )

@@ -38,6 +38,9 @@ from argosy.repo.renderers import helm as helm_renderer
 from argosy.repo.renderers import kustomize as kustomize_renderer
 from argosy.repo.request import RenderRequest
 from argosy.repo.result import RenderedObject, RenderResult, SourceResult
+from argosy.repo.sops import hooks as sops_hooks
+from argosy.repo.sops.decrypt import Decryptor
+from argosy.repo.sops.seal import SENSITIVE, Sealer
 from argosy.repo.source import ApplicationSource
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url, same_url
 
@@ -72,6 +75,7 @@ class RepoService:
         self.cache = RenderCache(self.root / "manifests", cache_entries)
         self.helm_home = self.root / "helm"
         self.renders = 0
+        self.sealer = Sealer()  # renders that decrypted SOPS files are cached sealed
         self._last_commit: dict[str, str] = {}
 
     # -- revision resolution -------------------------------------------------
@@ -173,6 +177,7 @@ class RepoService:
             "remoteValues": ctx.allow_remote_value_files,
             "env": [req.app_namespace, src.target_revision],
             "tools": [tools.version_or_absent("helm"), tools.version_or_absent("kustomize")],
+            "sops": req.sops.fingerprint(),
         }
         return make_key({**base, "commit": commit}), make_key(base)
 
@@ -187,7 +192,7 @@ class RepoService:
     ) -> dict[str, Any]:
         key, lineage = self._key(req, ctx, r, refs, r.revision)
         if not req.no_cache and not r.truncated:
-            hit = self.cache.get(key)
+            hit = self.sealer.unseal(self.cache.get(key))
             if hit is not None:
                 return {**hit, "cached": True}
         reused = None if req.no_cache else self._reuse_for_unchanged_paths(req, r, refs, index, lineage)
@@ -198,7 +203,7 @@ class RepoService:
             self.renders += 1
         if r.truncated:
             key, lineage = self._key(req, ctx, r, refs, r.revision)
-        self.cache.put(key, entry)
+        self.cache.put(key, self.sealer.seal(entry))
         if not r.source.is_helm_repo:
             self._last_commit[lineage] = r.revision
         return {**entry, "cached": reused is not None}
@@ -213,7 +218,7 @@ class RepoService:
         previous = previous or self._last_commit.get(lineage, "")
         if not previous or previous == r.revision:
             return None
-        old_entry = self.cache.get(self._key(req, req.context(), r, refs, previous)[0])
+        old_entry = self.sealer.unseal(self.cache.get(self._key(req, req.context(), r, refs, previous)[0]))
         if old_entry is None:
             return None
         with self.git.lock(r.source.repo_url):
@@ -265,16 +270,19 @@ class RepoService:
             else:
                 root = checked[self.git.key(r.source.repo_url)]
                 path = app_path(root, r.source.path)
-            inp = RenderInput(root, path, r.source, index, ctx, ref_roots, work)
+            decryptor = stack.enter_context(Decryptor(req.sops))
+            inp = RenderInput(root, path, r.source, index, ctx, ref_roots, work, decryptor)
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
+                sops_hooks.finish(rendered, decryptor)
             except RepoError as exc:
-                exc.args = (redact(str(exc), r.repo.secrets()),)
+                exc.args = (redact(str(exc), [*r.repo.secrets(), *decryptor.revealed()]),)
                 raise
         return {
             "tool": rendered.tool,
             "objects": [o.to_dict() for o in rendered.objects],
             "warnings": rendered.warnings,
+            SENSITIVE: decryptor.used,
         }
 
     def _chart_copy(self, r: _Resolved, store: RepositoryStore, work: Path) -> Path:

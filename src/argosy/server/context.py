@@ -63,6 +63,10 @@ class ServerContext:
     def configmap_data(self, name: str) -> dict[str, str]:
         return self.settings.configmap_data(name)
 
+    def secret(self, name: str) -> dict[str, Any] | None:
+        """One Secret of the control-plane namespace (SOPS key Secrets), None when missing."""
+        return self.kube.get(self.namespace, "secrets", name)
+
     def get_project(self, name: str) -> Mapping[str, Any] | None:
         return self.kube.get_argo(self.namespace, "appprojects", name)
 

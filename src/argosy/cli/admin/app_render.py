@@ -6,6 +6,9 @@ cluster either - and prints the objects. ``--show-provenance`` names the file
 each object came from; ``--repo-creds-from-cluster`` reads repository Secrets,
 ``argocd-tls-certs-cm``, ``argocd-ssh-known-hosts-cm`` and
 ``kustomize.buildOptions`` from the cluster, as the controller would.
+SOPS-encrypted files render with the keys of ``--key-secret``,
+``--age-key-file`` or ``--gpg-home`` (default: ``$SOPS_AGE_KEY_FILE`` and
+``$GNUPGHOME``, as KSOPS users have them set).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from argosy.repo.errors import RepoError
 from argosy.repo.request import RenderRequest
 from argosy.repo.result import RenderResult
 from argosy.repo.service import RepoService
+from argosy.repo.sops.local import local_keys, read_cluster_secret
 from argosy.settings.repositories import RepositorySecretError, RepositoryStore
 
 app_app = typer.Typer(help="Offline checks of Applications (render their sources).", no_args_is_help=True)
@@ -107,6 +111,9 @@ def render(
     allow_remote_value_files: bool = typer.Option(False, "--allow-remote-value-files"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Working copies and render cache."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Render even if cached."),
+    key_secret: list[str] = typer.Option([], "--key-secret", help="SOPS key Secret NAMESPACE/NAME."),
+    age_key_file: list[Path] = typer.Option([], "--age-key-file", help="SOPS age identities file."),
+    gpg_home: str | None = typer.Option(None, "--gpg-home", help="GnuPG home with SOPS PGP keys."),
 ) -> None:
     """Render an Application's source(s) and print the objects Argosy would apply."""
     if output not in ("yaml", "json"):
@@ -133,8 +140,11 @@ def render(
             else kustomize_build_options,
             allow_remote_value_files=allow_remote_value_files,
             no_cache=no_cache,
+            sops=local_keys(key_secret, age_key_file, gpg_home, read_cluster_secret(kubeconfig)),
         )
         result = RepoService(cache_dir).render(req)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     except (RepoError, RepositorySecretError) as exc:
         code = getattr(exc, "code", "InvalidSecret")
         typer.echo(f"error: {code}: {exc}", err=True)

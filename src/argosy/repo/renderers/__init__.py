@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argosy.repo.result import RenderedObject
 from argosy.repo.source import ApplicationSource
+
+if TYPE_CHECKING:
+    from argosy.repo.sops.decrypt import Decryptor
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -38,6 +42,7 @@ class RenderInput:
     ctx: RenderContext
     refs: dict[str, Path] = field(default_factory=dict)
     work_dir: Path | None = None
+    sops: Decryptor | None = None  # SOPS decryption with the request's keys (repo/sops)
 
 
 @dataclass

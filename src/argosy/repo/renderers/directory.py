@@ -17,6 +17,7 @@ from argosy.repo.errors import ManifestParseError
 from argosy.repo.paths import relative
 from argosy.repo.renderers import Rendered, RenderInput
 from argosy.repo.result import Provenance, RenderedObject
+from argosy.repo.sops.hooks import directory_text
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -56,6 +57,7 @@ def render(inp: RenderInput) -> Rendered:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             raise ManifestParseError(f"{rel}: not UTF-8 text", rel) from exc
+        text = directory_text(text, rel, inp.sops)  # SOPS hook: a SOPS file is decrypted here
         parsed = manifests.parse(text, rel, json_file=path.suffix == ".json")
         out.warnings += parsed.warnings
         for doc in parsed.documents:

@@ -27,6 +27,7 @@ from argosy.repo.errors import ManifestParseError, PathNotFoundError, RemoteValu
 from argosy.repo.paths import relative, resolve_in_root
 from argosy.repo.renderers import Rendered, RenderInput
 from argosy.repo.result import Provenance, RenderedObject
+from argosy.repo.sops.hooks import helm_value_file
 
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 _REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -135,8 +136,8 @@ def template_args(
             resolved = _value_file(inp, chart_dir, spec, env)
             if resolved is None:
                 warnings.append(f"value file {spec!r} not found; ignored (ignoreMissingValueFiles)")
-            else:
-                args += ["--values", resolved]
+            else:  # SOPS hook: an opted-in encrypted value file is given to helm decrypted
+                args += ["--values", helm_value_file(resolved, spec, inp.sops, inp.work_dir)]
         inline: str | None = None
         if opts.values_object is not None:
             inline = json.dumps(opts.values_object)

@@ -224,16 +224,21 @@ def render(inp: RenderInput, env: dict[str, str]) -> Rendered:
         k["buildMetadata"] = [*build_meta, "originAnnotations"]
     kfile.write_text(yaml.safe_dump(k, sort_keys=False), encoding="utf-8")
     check_references(inp.root, inp.app_dir)
-    args = [tools.find("kustomize"), "build", str(inp.app_dir), *shlex.split(inp.ctx.kustomize_build_options)]
-    result = execute.run(args, cwd=inp.app_dir, env={**os.environ, **env})
+    from argosy.repo.sops import kustomize as sops_kustomize  # SOPS hook (imports this module)
+
+    plan = sops_kustomize.prepare(inp, inp.sops) if inp.sops is not None else None
+    root, app_dir = (plan.root, plan.app_dir) if plan else (inp.root, inp.app_dir)
+    args = [tools.find("kustomize"), "build", str(app_dir), *shlex.split(inp.ctx.kustomize_build_options)]
+    args += plan.args if plan else []
+    result = execute.run(args, cwd=app_dir, env={**os.environ, **env, **(plan.env if plan else {})})
     if result.returncode != 0:
-        raise RenderError(
+        raise sops_kustomize.plugin_error(result.stderr) or RenderError(
             f"kustomize build {relative(inp.root, inp.app_dir)} failed: {result.stderr.strip()}"
         )
     parsed = manifests.parse(result.text, f"kustomize build {relative(inp.root, inp.app_dir)}")
     out.warnings += parsed.warnings
     for doc in parsed.documents:
-        file = _origin_file(doc.object, inp.app_dir, inp.root, strip)
+        file = _origin_file(doc.object, app_dir, root, strip)
         prov = Provenance(inp.source_index, file or relative(inp.root, kfile), None, None)
         out.objects.append(RenderedObject(doc.object, prov))
     return out
