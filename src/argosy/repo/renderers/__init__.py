@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from argosy.repo.result import RenderedObject
-from argosy.repo.source import ApplicationSource
+from argosy.repo.source import RenderSource
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -33,7 +33,7 @@ class RenderContext:
 class RenderInput:
     root: Path
     app_dir: Path
-    source: ApplicationSource
+    source: RenderSource
     source_index: int
     ctx: RenderContext
     refs: dict[str, Path] = field(default_factory=dict)
@@ -47,7 +47,7 @@ class Rendered:
     tool: str = ""
 
 
-def detect_tool(source: ApplicationSource, app_dir: Path) -> str:
+def detect_tool(source: RenderSource, app_dir: Path) -> str:
     if source.helm is not None or source.is_helm_repo:
         return "Helm"
     if source.kustomize is not None:
