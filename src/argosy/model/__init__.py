@@ -11,8 +11,10 @@ the Kubernetes API returns them; this package gives typed views of them:
     app.status.sync.status = SyncStatusCode.SYNCED
     obj = app.to_dict()       # everything we do not model is kept as it was
 
-The CustomResourceDefinitions live in ``argosy.model.crds`` (``crd_manifests()``).
-See docs/resources.md for the supported fields.
+The views are the one description of the resources' shape: the
+CustomResourceDefinitions in ``argosy.model.crds`` (``crd_manifests()``) get
+their OpenAPI schemas from them (``argosy.model.schema``), so the API server
+refuses what the views cannot read. See docs/resources.md for the fields.
 """
 
 from argosy.model.application import (
@@ -45,6 +47,7 @@ from argosy.model.constants import (
 )
 from argosy.model.crds import crd_manifests
 from argosy.model.destination import ApplicationDestination
+from argosy.model.generators import ApplicationSetTemplate, Generator
 from argosy.model.meta import ObjectMeta
 from argosy.model.operation import Operation, OperationInitiator, RetryStrategy, SyncOperation
 from argosy.model.project import AppProject, AppProjectSpec, ProjectRole, SyncWindow
@@ -91,10 +94,12 @@ __all__ = [
     "ApplicationSet",
     "ApplicationSetSpec",
     "ApplicationSetStatus",
+    "ApplicationSetTemplate",
     "ApplicationSource",
     "ApplicationSpec",
     "ApplicationStatus",
     "ApplicationsSyncPolicy",
+    "Generator",
     "HealthStatus",
     "HealthStatusCode",
     "HelmSource",

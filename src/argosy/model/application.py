@@ -9,7 +9,7 @@ unchanged except for what the caller modified.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from argosy.model.base import View
 from argosy.model.constants import (
@@ -20,6 +20,7 @@ from argosy.model.constants import (
     RESOURCES_FINALIZER_BACKGROUND,
 )
 from argosy.model.destination import ApplicationDestination, check_destination
+from argosy.model.hydrator import SourceHydrator
 from argosy.model.meta import ObjectMeta, check_kind
 from argosy.model.operation import Info, Operation, RetryStrategy
 from argosy.model.source import ApplicationSource
@@ -30,35 +31,56 @@ DEFAULT_REVISION_HISTORY_LIMIT = 10
 
 @dataclass
 class SyncPolicyAutomated(View):
-    """Present (even empty) means auto-sync is on; Argo CD 3 may also say ``enabled: false``."""
+    """Sync automatically when Git changes; present (even empty) means on, unless ``enabled: false``."""
 
     prune: bool = False
+    """Delete resources that are no longer in Git."""
     self_heal: bool = False
+    """Sync again when the live state drifts from Git, not only when Git changes."""
     allow_empty: bool = False
+    """Allow a sync that would leave the application with no resources."""
     enabled: bool | None = None
+    """Set false to switch automated sync off while keeping its settings."""
 
 
 @dataclass
 class SyncPolicy(View):
+    """When and how to sync."""
+
     automated: SyncPolicyAutomated | None = None
+    """Automated sync; absent means syncs happen only when asked for."""
     sync_options: list[str] = field(default_factory=list)
+    """Options such as ``CreateNamespace=true``, ``ServerSideApply=true``, ``PruneLast=true``."""
     retry: RetryStrategy | None = None
+    """Retry a failed sync."""
     managed_namespace_metadata: ManagedNamespaceMetadata | None = None
+    """Labels and annotations of the namespace ``CreateNamespace=true`` creates."""
 
 
 @dataclass
 class ApplicationSpec(View):
+    """The desired state: what to deploy, from where, to where, and how to keep it in sync."""
+
     _required: ClassVar[tuple[str, ...]] = ("destination", "project")
 
     source: ApplicationSource | None = None
+    """The source of the manifests (single-source applications)."""
     sources: list[ApplicationSource] = field(default_factory=list)
+    """The sources of a multi-source application; when set, ``source`` is ignored."""
     destination: ApplicationDestination = field(default_factory=ApplicationDestination)
+    """The cluster and namespace to deploy to."""
     project: str = ""
+    """The AppProject the application belongs to (``default`` always exists)."""
     sync_policy: SyncPolicy | None = None
+    """When and how to sync."""
     ignore_differences: list[ResourceIgnoreDifferences] = field(default_factory=list)
+    """Differences between Git and the live state to ignore when comparing."""
     info: list[Info] = field(default_factory=list)
+    """Free-form information shown with the application."""
     revision_history_limit: int | None = None
-    source_hydrator: dict[str, Any] | None = None
+    """How many past syncs ``status.history`` keeps (default 10)."""
+    source_hydrator: SourceHydrator | None = None
+    """Render manifests from a dry source and commit them to a sync branch (instead of source)."""
 
     @property
     def has_multiple_sources(self) -> bool:
@@ -91,7 +113,7 @@ class ApplicationSpec(View):
 
 @dataclass
 class Application(View):
-    """An ``argoproj.io/v1alpha1`` Application."""
+    """An application: manifests from Git or a Helm repository, kept in sync with a cluster."""
 
     _required: ClassVar[tuple[str, ...]] = ("spec",)
     _always: ClassVar[tuple[str, ...]] = ("api_version", "kind")
@@ -101,6 +123,7 @@ class Application(View):
     metadata: ObjectMeta = field(default_factory=ObjectMeta)
     spec: ApplicationSpec = field(default_factory=ApplicationSpec)
     operation: Operation | None = None
+    """A requested sync; the controller runs it and clears it."""
     status: ApplicationStatus = field(default_factory=ApplicationStatus)
 
     @property

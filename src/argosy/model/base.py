@@ -12,9 +12,12 @@ Argo CD than ours, sometimes wrong. A view must therefore:
 
 A view is a dataclass whose fields all have defaults. The JSON key of a field
 is its camelCase name unless ``_json_keys`` says otherwise, and the field's
-type annotation drives decoding (``str``, ``int``, ``bool``, ``Any``,
-``list[...]``, ``dict[str, ...]``, another view, or ``X | None`` for fields
-whose presence matters, such as ``syncPolicy.automated``).
+type annotation drives decoding (``str``, ``int``, ``float``, ``bool``,
+``Any``, ``list[...]``, ``dict[str, ...]``, another view, ``int | str`` for
+Kubernetes' int-or-string, or ``X | None`` for fields whose presence matters,
+such as ``syncPolicy.automated``). The same annotations, with the field
+docstrings, generate the CRDs' OpenAPI schemas (:mod:`argosy.model.schema`),
+so what a view reads and what the API server admits cannot drift apart.
 """
 
 from __future__ import annotations
@@ -60,6 +63,14 @@ class View:
     """Python field names that must be present (and, for strings, non-empty)."""
     _always: ClassVar[tuple[str, ...]] = ()
     """Fields written even at their default when the view was built in code (apiVersion, kind)."""
+    _shape_only: ClassVar[bool] = False
+    """Below this view only types and presence are checked, not meaning: an ApplicationSet's
+    template holds generator parameters (``{{.path}}``) and partial overrides, and becomes a
+    meaningful Application only once they are substituted."""
+    _preserve_unknown: ClassVar[bool] = False
+    """The CRD schema keeps fields this view and the views below it do not declare, and requires
+    none of them (``status``: written by Argosy's controller with more than Argo CD records, and
+    maybe by a newer Argo CD before a migration; losing any of it would be silent)."""
 
     _raw: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
     _kept: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
@@ -68,10 +79,16 @@ class View:
     """Problems found while reading this view and everything below it, each naming its field path."""
 
     @classmethod
-    def from_dict(cls, data: Any, path: str = "", errors: list[str] | None = None) -> Self:
-        """Read ``data`` without ever raising; problems go to ``errors`` (and ``self.errors``)."""
+    def from_dict(
+        cls, data: Any, path: str = "", errors: list[str] | None = None, *, shape_only: bool = False
+    ) -> Self:
+        """Read ``data`` without ever raising; problems go to ``errors`` (and ``self.errors``).
+
+        ``shape_only`` checks types and presence but not meaning (see ``_shape_only``).
+        """
         sink: list[str] = errors if errors is not None else []
         start = len(sink)
+        shape_only = shape_only or cls._shape_only
         if not isinstance(data, dict):
             sink.append(f"{path or cls.__name__}: expected object, got {json_type_name(data)}")
             obj = cls()
@@ -79,27 +96,28 @@ class View:
             return obj
         kwargs: dict[str, Any] = {}
         kept: dict[str, Any] = {}
-        for f in _view_fields(cls):
+        for f in view_fields(cls):
             key = cls._json_key(f.name)
             fpath = join_path(path, key)
             if key not in data:
                 if f.name in cls._required:
                     sink.append(f"{fpath} is required")
                 continue
-            value, exact = _decode(_hints(cls)[f.name], data[key], fpath, sink)
+            value, exact = _decode(view_hints(cls)[f.name], data[key], fpath, sink, shape_only)
             if value is _INVALID:
                 kept[key] = _encode(_default(f))
                 continue
             kwargs[f.name] = value
             if not exact:
                 kept[key] = _encode(value)
-            if f.name in cls._required and value == "":
+            if f.name in cls._required and value == "" and not shape_only:
                 sink.append(f"{fpath} is required")
         obj = cls(**kwargs)
         obj._raw = dict(data)
         obj._kept = kept
         obj._parsed = True
-        obj._check(path, sink)
+        if not shape_only:
+            obj._check(path, sink)
         obj.errors = sink[start:]
         return obj
 
@@ -112,7 +130,7 @@ class View:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: the input with this view's fields written over it."""
-        known = {self._json_key(f.name): f for f in _view_fields(type(self))}
+        known = {self._json_key(f.name): f for f in view_fields(type(self))}
         out: dict[str, Any] = {}
         for key, value in self._raw.items():
             out[key] = value if key in known else copy.deepcopy(value)
@@ -145,14 +163,14 @@ _FIELDS: dict[type, tuple[dataclasses.Field[Any], ...]] = {}
 _HINTS: dict[type, dict[str, Any]] = {}
 
 
-def _view_fields(cls: type[View]) -> tuple[dataclasses.Field[Any], ...]:
+def view_fields(cls: type[View]) -> tuple[dataclasses.Field[Any], ...]:
     found = _FIELDS.get(cls)
     if found is None:
         found = _FIELDS[cls] = tuple(f for f in dataclasses.fields(cls) if f.init)
     return found
 
 
-def _hints(cls: type[View]) -> dict[str, Any]:
+def view_hints(cls: type[View]) -> dict[str, Any]:
     found = _HINTS.get(cls)
     if found is None:
         found = _HINTS[cls] = typing.get_type_hints(cls)
@@ -182,23 +200,39 @@ def _expect(expected: str, value: Any, path: str, errors: list[str]) -> tuple[An
     return _INVALID, False
 
 
-def _decode(tp: Any, value: Any, path: str, errors: list[str]) -> tuple[Any, bool]:
+def union_members(tp: Any) -> tuple[Any, ...] | None:
+    """The members of ``X | Y`` other than None, or None when ``tp`` is not a union."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    return tuple(a for a in typing.get_args(tp) if a is not type(None))
+
+
+def is_int_or_string(members: tuple[Any, ...]) -> bool:
+    """Kubernetes' int-or-string (``replicas[].count``, ``maxUpdate``), written ``int | str``."""
+    return set(members) == {int, str}
+
+
+def _decode(tp: Any, value: Any, path: str, errors: list[str], shape_only: bool = False) -> tuple[Any, bool]:
     """Decode ``value`` as ``tp``: (decoded, exact) or (_INVALID, False).
 
     ``exact`` is False when the decoded value does not carry all of the input
     (a list with unreadable items dropped), so ``to_dict`` keeps the input.
     """
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
+    members = union_members(tp)
+    if members is not None:
         if value is None:
             return None, True
-        inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _decode(inner[0], value, path, errors)
+        if is_int_or_string(members):
+            if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+                return value, True
+            return _expect("integer or string", value, path, errors)
+        return _decode(members[0], value, path, errors, shape_only)
     if value is None and tp is not Any:
         # Kubernetes treats an explicit null as absent; keep the null on output.
         return _INVALID, False
     if tp is Any:
         return copy.deepcopy(value), True
+    origin = typing.get_origin(tp)
     if origin is list:
         if not isinstance(value, list):
             return _expect("array", value, path, errors)
@@ -206,7 +240,7 @@ def _decode(tp: Any, value: Any, path: str, errors: list[str]) -> tuple[Any, boo
         items: list[Any] = []
         exact = True
         for i, item in enumerate(value):
-            decoded, ok = _decode(item_tp, item, f"{path}[{i}]", errors)
+            decoded, ok = _decode(item_tp, item, f"{path}[{i}]", errors, shape_only)
             exact = exact and ok
             if decoded is not _INVALID:
                 items.append(decoded)
@@ -218,7 +252,7 @@ def _decode(tp: Any, value: Any, path: str, errors: list[str]) -> tuple[Any, boo
         out: dict[str, Any] = {}
         exact = True
         for k, v in value.items():
-            decoded, ok = _decode(val_tp, v, join_path(path, str(k)), errors)
+            decoded, ok = _decode(val_tp, v, join_path(path, str(k)), errors, shape_only)
             exact = exact and ok
             if decoded is not _INVALID:
                 out[str(k)] = decoded
@@ -226,13 +260,17 @@ def _decode(tp: Any, value: Any, path: str, errors: list[str]) -> tuple[Any, boo
     if isinstance(tp, type) and issubclass(tp, View):
         if not isinstance(value, dict):
             return _expect("object", value, path, errors)
-        return tp.from_dict(value, path, errors), True
+        return tp.from_dict(value, path, errors, shape_only=shape_only), True
     if tp is bool:
         return (value, True) if isinstance(value, bool) else _expect("boolean", value, path, errors)
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value, True
         return _expect("integer", value, path, errors)
+    if tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value, True
+        return _expect("number", value, path, errors)
     if tp is str:
         return (value, True) if isinstance(value, str) else _expect("string", value, path, errors)
     raise TypeError(f"unsupported view field type {tp!r} at {path}")  # a bug in a view, not in input

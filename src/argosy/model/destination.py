@@ -19,8 +19,11 @@ class ApplicationDestination(View):
     """A target cluster and namespace."""
 
     server: str = ""
+    """URL of the cluster's API server (``https://kubernetes.default.svc`` for the local one)."""
     namespace: str = ""
+    """Namespace for namespaced resources that set none."""
     name: str = ""
+    """Name of the cluster, instead of ``server``."""
 
 
 def check_destination(dest: ApplicationDestination, path: str, errors: list[str]) -> None:

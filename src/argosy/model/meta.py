@@ -7,6 +7,7 @@ the view's round trip untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from argosy.model.base import View
 from argosy.model.constants import API_VERSION
@@ -27,6 +28,25 @@ class ObjectMeta(View):
     generation: int = 0
     creation_timestamp: str | None = None
     deletion_timestamp: str | None = None
+
+
+@dataclass
+class LabelSelectorRequirement(View):
+    """``key`` ``operator`` (``In``, ``NotIn``, ``Exists``, ``DoesNotExist``) ``values``."""
+
+    _required: ClassVar[tuple[str, ...]] = ("key", "operator")
+
+    key: str = ""
+    operator: str = ""
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LabelSelector(View):
+    """Kubernetes' label selector: all ``matchLabels`` and all ``matchExpressions`` must hold."""
+
+    match_labels: dict[str, str] = field(default_factory=dict)
+    match_expressions: list[LabelSelectorRequirement] = field(default_factory=list)
 
 
 def check_kind(api_version: str, kind: str, expected_kind: str, errors: list[str]) -> None:

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from argosy.model.base import View
 from argosy.model.destination import ApplicationDestination
+from argosy.model.hydrator import SourceHydratorStatus
 from argosy.model.operation import Operation, OperationInitiator
 from argosy.model.source import ApplicationSource
 
@@ -131,15 +132,24 @@ class HealthStatus(View):
 
 @dataclass
 class ResourceIgnoreDifferences(View):
-    """One ``spec.ignoreDifferences[]`` entry (also recorded in ``comparedTo``)."""
+    """Differences to ignore in the resources of a kind (also recorded in ``comparedTo``)."""
+
+    _required: ClassVar[tuple[str, ...]] = ("kind",)
 
     group: str = ""
+    """API group of the resources (empty for the core group)."""
     kind: str = ""
+    """Kind of the resources."""
     name: str = ""
+    """Only the resource of this name."""
     namespace: str = ""
+    """Only resources in this namespace."""
     json_pointers: list[str] = field(default_factory=list)
+    """Fields to ignore, as JSON pointers (``/spec/replicas``)."""
     jq_path_expressions: list[str] = field(default_factory=list)
+    """Fields to ignore, as jq paths (``.spec.template.spec.containers[] | select(.name == "x")``)."""
     managed_fields_managers: list[str] = field(default_factory=list)
+    """Ignore the fields these field managers own (e.g. ``kube-controller-manager``)."""
 
 
 @dataclass
@@ -177,6 +187,8 @@ class ResourceStatus(View):
     requires_pruning: bool = False
     sync_wave: int = 0
     requires_deletion_confirmation: bool = False
+    diff: list[str] = field(default_factory=list)
+    """Argosy's addition: paths of the fields that differ from Git (values are never recorded)."""
 
 
 @dataclass
@@ -185,6 +197,7 @@ class ApplicationSummary(View):
 
     external_urls: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    is_app_of_apps: bool = False
 
 
 @dataclass
@@ -211,6 +224,10 @@ class ResourceResult(View):
     hook_phase: str = ""
     sync_phase: str = ""
     images: list[str] = field(default_factory=list)
+    started_at: str = ""
+    """Argosy's addition: when the sync started applying (or running) this resource."""
+    finished_at: str = ""
+    """Argosy's addition: when that finished."""
 
 
 @dataclass
@@ -218,7 +235,9 @@ class ManagedNamespaceMetadata(View):
     """Labels and annotations for a namespace created by ``CreateNamespace=true``."""
 
     labels: dict[str, str] = field(default_factory=dict)
+    """Labels set on the namespace."""
     annotations: dict[str, str] = field(default_factory=dict)
+    """Annotations set on the namespace."""
 
 
 @dataclass
@@ -262,6 +281,8 @@ class RevisionHistory(View):
 class ApplicationStatus(View):
     """``status`` of an Application, written by the controller."""
 
+    _preserve_unknown: ClassVar[bool] = True
+
     resources: list[ResourceStatus] = field(default_factory=list)
     sync: SyncStatus = field(default_factory=SyncStatus)
     health: HealthStatus = field(default_factory=HealthStatus)
@@ -275,6 +296,7 @@ class ApplicationStatus(View):
     summary: ApplicationSummary = field(default_factory=ApplicationSummary)
     resource_health_source: str = ""
     controller_namespace: str = ""
+    source_hydrator: SourceHydratorStatus | None = None
 
     def condition(self, type_: str) -> ApplicationCondition | None:
         """The condition of this type, if any (Argo CD keeps at most one per type)."""

@@ -13,7 +13,7 @@ from typing import Any
 from argosy.repo.errors import InvalidSourceError
 from argosy.repo.renderers import RenderContext
 from argosy.repo.sops.keys import KeyMaterial
-from argosy.repo.source import ApplicationSource, parse_source
+from argosy.repo.source import RenderSource, parse_source
 from argosy.settings.repositories import RepositoryStore
 
 GENERATE_PATHS_ANNOTATION = "argocd.argoproj.io/manifest-generate-paths"
@@ -62,7 +62,7 @@ class RenderRequest:
         values.update(kwargs)
         return cls(**values)
 
-    def parsed_sources(self) -> list[ApplicationSource]:
+    def parsed_sources(self) -> list[RenderSource]:
         where = "spec.sources" if len(self.sources) > 1 else "spec.source"
         return [
             parse_source(s, f"{where}[{i}]" if len(self.sources) > 1 else where)

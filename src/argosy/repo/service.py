@@ -41,7 +41,7 @@ from argosy.repo.result import RenderedObject, RenderResult, SourceResult
 from argosy.repo.sops import hooks as sops_hooks
 from argosy.repo.sops.decrypt import Decryptor
 from argosy.repo.sops.seal import SENSITIVE, Sealer
-from argosy.repo.source import ApplicationSource
+from argosy.repo.source import RenderSource
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url, same_url
 
 log = logging.getLogger("argosy.repo")
@@ -49,7 +49,7 @@ log = logging.getLogger("argosy.repo")
 
 @dataclass
 class _Resolved:
-    source: ApplicationSource
+    source: RenderSource
     repo: Repository
     revision: str
     chart_entry: dict[str, Any] | None = None
@@ -79,9 +79,7 @@ class RepoService:
         self._last_commit: dict[str, str] = {}
 
     # -- revision resolution -------------------------------------------------
-    def resolve_revision(
-        self, source: ApplicationSource, store: RepositoryStore, project: str = ""
-    ) -> _Resolved:
+    def resolve_revision(self, source: RenderSource, store: RepositoryStore, project: str = "") -> _Resolved:
         repo = store.lookup(source.repo_url, project)
         if source.is_helm_repo:
             if repo.enable_oci or source.repo_url.startswith("oci://") or repo.type == "oci":
@@ -137,7 +135,7 @@ class RepoService:
         return result
 
     def _used_refs(
-        self, src: ApplicationSource, refs: dict[str, _Resolved], own: _Resolved
+        self, src: RenderSource, refs: dict[str, _Resolved], own: _Resolved
     ) -> dict[str, _Resolved]:
         names = {
             v[1:].split("/", 1)[0] for v in (src.helm.value_files if src.helm else ()) if v.startswith("$")

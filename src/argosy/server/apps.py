@@ -13,6 +13,7 @@ from typing import Any
 
 from argosy.engine.project import check_application
 from argosy.kube.errors import KubeError, http_status
+from argosy.model.application import ApplicationSpec
 from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
 from argosy.server.errors import ABORTED, INVALID_ARGUMENT, PERMISSION_DENIED, APIError, from_kube, not_found
@@ -72,9 +73,15 @@ def clusters_for_check(ctx: ServerContext) -> list[dict[str, Any]]:
 
 
 def validate_app(ctx: ServerContext, app: Mapping[str, Any]) -> None:
-    """Refuse an application its AppProject does not allow: 400 naming the rule (403 for sourceNamespaces)."""
+    """Refuse a malformed spec (400 naming each field) or one its AppProject does not allow.
+
+    The project's refusals are 400 naming the rule, or 403 for sourceNamespaces.
+    """
     meta = app.get("metadata") or {}
     name = str(meta.get("name") or "")
+    spec = ApplicationSpec.from_dict(app.get("spec"), "spec")
+    if spec.errors:
+        raise APIError(INVALID_ARGUMENT, _invalid(name, spec.errors))
     project_name = project_of(app)
     project = ctx.get_project(project_name)
     if project is None:
@@ -89,8 +96,12 @@ def validate_app(ctx: ServerContext, app: Mapping[str, Any]) -> None:
     if not violations:
         return
     code = PERMISSION_DENIED if any(v.rule == "sourceNamespaces" for v in violations) else INVALID_ARGUMENT
-    detail = "; ".join(f"{v.message} (rule: {v.rule})" for v in violations)
-    raise APIError(code, f"application spec for {name} is invalid: InvalidSpecError: {detail}")
+    raise APIError(code, _invalid(name, [f"{v.message} (rule: {v.rule})" for v in violations]))
+
+
+def _invalid(name: str, problems: list[str]) -> str:
+    """Argo CD's wording, so scripts matching on it keep working."""
+    return f"application spec for {name} is invalid: InvalidSpecError: {'; '.join(problems)}"
 
 
 def update_app(

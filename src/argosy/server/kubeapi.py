@@ -23,6 +23,8 @@ from argosy.model.constants import GROUP, VERSION
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
+STRICT = {"fieldValidation": "Strict"}
+"""Refuse unknown and duplicate fields rather than drop them (Kubernetes server-side field validation)."""
 
 
 def b64(value: str) -> str:
@@ -104,12 +106,14 @@ class KubeAPI:
         query = {"labelSelector": label_selector} if label_selector else {}
         return self.request("GET", _argo_path(namespace, plural), query=query)
 
+    # Writes of what a user sent are checked strictly: a misspelt field (spec.source.targetRevison)
+    # is refused with its path, where the CRD schema would otherwise drop it silently.
     def create_argo(self, namespace: str, plural: str, obj: Mapping[str, Any]) -> dict[str, Any]:
-        return self.request("POST", _argo_path(namespace, plural), body=dict(obj))
+        return self.request("POST", _argo_path(namespace, plural), query=STRICT, body=dict(obj))
 
     def replace_argo(self, namespace: str, plural: str, obj: Mapping[str, Any]) -> dict[str, Any]:
         name = str(obj["metadata"]["name"])
-        return self.request("PUT", _argo_path(namespace, plural, name), body=dict(obj))
+        return self.request("PUT", _argo_path(namespace, plural, name), query=STRICT, body=dict(obj))
 
     def patch_argo(
         self, namespace: str, plural: str, name: str, patch: Any, content_type: str = MERGE_PATCH

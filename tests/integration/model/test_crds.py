@@ -1,28 +1,28 @@
-"""The CRDs on a real API server: Argo CD manifests are stored unchanged and print Argo CD's columns."""
+"""The CRDs on a real API server: Argo CD manifests are stored unchanged, typos are refused with their
+path, ``kubectl explain`` documents the fields, and the columns are Argo CD's."""
 
 from __future__ import annotations
 
 import copy
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 
-from argosy.model import Application, ApplicationSet, AppProject, crd_manifests
+from argosy.model import Application, ApplicationSet, AppProject
+from support.argocd_examples import argocd_examples
 from support.cluster import ClusterHandle
+from support.crds import install_crds
 
 NAMESPACE = "argocd"
 
 
 @pytest.fixture(scope="module")
 def crds(cluster: ClusterHandle) -> ClusterHandle:
-    stream = yaml.safe_dump_all(crd_manifests(), sort_keys=False)
-    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=stream)
-    names = [f"crd/{c['metadata']['name']}" for c in crd_manifests()]
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *names)
+    install_crds(cluster)
     ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
     cluster.kubectl("apply", "-f", "-", stdin=json.dumps(ns))
     return cluster
@@ -78,7 +78,6 @@ def argo_cd_application(name: str) -> dict[str, Any]:
                 {"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}
             ],
             "revisionHistoryLimit": 5,
-            "aFieldFromANewerArgoCD": {"enabled": True},
         },
         "operation": {"initiatedBy": {"username": "admin"}, "sync": {"revision": "1.4.2", "prune": True}},
         "status": {
@@ -197,3 +196,96 @@ def test_project_and_applicationset_short_names_and_round_trip(crds: ClusterHand
     finally:
         for kind, name in (("appproj", project["metadata"]["name"]), ("appset", appset["metadata"]["name"])):
             crds.kubectl("delete", kind, name, "-n", NAMESPACE, "--ignore-not-found", check=False)
+
+
+def _apply(cluster: ClusterHandle, obj: dict[str, Any], *flags: str) -> subprocess.CompletedProcess[str]:
+    return cluster.kubectl("apply", *flags, "-f", "-", stdin=json.dumps(obj), check=False)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "server_side", "strict"),
+    [
+        (
+            ["spec", "sourc"],
+            {"repoURL": "x"},
+            ".spec.sourc: field not declared",
+            'unknown field "spec.sourc"',
+        ),
+        (
+            ["spec", "source", "targetRevison"],
+            "v1",
+            ".spec.source.targetRevison: field not declared in schema",
+            'unknown field "spec.source.targetRevison"',
+        ),
+        (
+            ["spec", "syncPolicy", "automated", "prune"],
+            "yes",
+            ".spec.syncPolicy.automated.prune: expected boolean",
+            "spec.syncPolicy.automated.prune: Invalid value",
+        ),
+        (
+            ["spec", "source", "helm", "valueFiles"],
+            "values.yaml",
+            ".spec.source.helm.valueFiles: expected list",
+            "spec.source.helm.valueFiles: Invalid value",
+        ),
+    ],
+)
+def test_typos_and_wrong_types_are_refused_by_kubectl_apply_with_their_path(
+    crds: ClusterHandle, app_name: str, path: list[str], value: Any, server_side: str, strict: str
+) -> None:
+    manifest = argo_cd_application(app_name)
+    del manifest["status"], manifest["operation"]
+    manifest["spec"]["source"] = manifest["spec"].pop("sources")[0]
+    target = manifest
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+    for flag, message in (("--server-side", server_side), ("--validate=strict", strict)):
+        proc = _apply(crds, manifest, flag)
+        assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    assert "NotFound" in crds.kubectl("get", "application", app_name, "-n", NAMESPACE, check=False).stderr
+
+
+EXAMPLES = argocd_examples()
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["metadata"]["name"] for e in EXAMPLES])
+def test_argo_cd_examples_are_accepted_and_stored_unchanged(
+    crds: ClusterHandle, example: dict[str, Any]
+) -> None:
+    """Every spec field Argo CD declares, applied as users do (server-side, strict validation)."""
+    kind, name = example["kind"].lower(), f"{example['metadata']['name']}-{uuid.uuid4().hex[:6]}"
+    manifest = copy.deepcopy(example)
+    manifest["metadata"]["name"] = name
+    try:
+        proc = _apply(crds, manifest, "--server-side", "--field-manager=argocd-examples")
+        assert proc.returncode == 0, proc.stderr
+        # Not even a warning of a dropped or duplicated field (Kubernetes warns about the
+        # finalizer names of Argo CD, which are not domain-qualified paths).
+        assert "field" not in proc.stderr.replace("finalizer", ""), proc.stderr
+        live = get_json(crds, kind, name, "-n", NAMESPACE)
+        assert live["spec"] == example["spec"]
+    finally:
+        crds.kubectl("delete", kind, name, "-n", NAMESPACE, "--ignore-not-found", "--wait=false", check=False)
+
+
+def test_kubectl_explain_documents_source_fields(crds: ClusterHandle) -> None:
+    out = crds.kubectl("explain", "application.spec.source").stdout
+    assert "The source of the manifests" in out
+    assert "repoURL\t<string> -required-" in out
+    assert "targetRevision\t<string>" in out and "defaults to HEAD" in out
+    helm = crds.kubectl("explain", "application.spec.source.helm.valuesObject").stdout
+    assert "takes precedence over `values`" in helm
+    appset = crds.kubectl("explain", "applicationset.spec.generators.git").stdout
+    assert "directories\t<[]Object>" in appset
+
+
+def test_a_status_field_the_model_does_not_know_is_kept(crds: ClusterHandle, app_name: str) -> None:
+    """Status is the controller's record (Argo CD's before a migration): typed, but never pruned."""
+    manifest = argo_cd_application(app_name)
+    manifest["status"]["aFieldFromANewerArgoCD"] = {"x": 1}
+    manifest["status"]["sync"]["comparedTo"] = {"destination": {}, "fromTheFuture": True}
+    crds.kubectl("create", "-f", "-", stdin=json.dumps(manifest))
+    live = get_json(crds, "application", app_name, "-n", NAMESPACE)
+    assert live["status"] == manifest["status"]

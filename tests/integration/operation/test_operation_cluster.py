@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-import yaml
 
 from argosy.controller.operation import OperationRunner, RunnerConfig, resume_revision
 from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
@@ -22,9 +21,9 @@ from argosy.controller.operation.state import parse_timestamp
 from argosy.engine.sync import PropagationPolicy
 from argosy.engine.tracking import TrackingSettings, set_tracking
 from argosy.kube.clients import KubeClient
-from argosy.model import crd_manifests
 from argosy.settings.clusters import in_cluster_config
 from support.cluster import ClusterHandle
+from support.crds import install_crds
 
 REVISION = "4f2a9c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49"
 SOURCE = {"repoURL": "https://git.example/shop.git", "path": "deploy", "targetRevision": "main"}
@@ -36,10 +35,7 @@ class Crash(BaseException):
 
 @pytest.fixture(scope="module")
 def crds(cluster: ClusterHandle) -> ClusterHandle:
-    stream = yaml.safe_dump_all(crd_manifests(), sort_keys=False)
-    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=stream)
-    names = [f"crd/{c['metadata']['name']}" for c in crd_manifests()]
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *names)
+    install_crds(cluster)
     return cluster
 
 

@@ -15,19 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from server_support import ACCOUNTS, SEED_POLICY, ControlPlane, bearer, project, start_server
 
-from argosy.model import crd_manifests
 from argosy.server.run import BackgroundServer
+from support.crds import install_crds
 
 
 @pytest.fixture(scope="module")
 def control_plane(cluster: Any) -> Iterator[ControlPlane]:
-    stream = yaml.safe_dump_all(crd_manifests(), sort_keys=False)
-    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=stream)
-    names = [f"crd/{c['metadata']['name']}" for c in crd_manifests()]
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *names)
+    install_crds(cluster)
     ns = f"argosy-srv-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", ns)
     cp = ControlPlane(cluster, ns)

@@ -51,6 +51,30 @@ def test_create_validates_against_the_project(api: httpx.Client, admin: dict[str
     assert upserted.json()["spec"]["source"]["path"] == "helm-guestbook"
 
 
+def test_create_refuses_a_malformed_spec_naming_the_field(api: httpx.Client, admin: dict[str, str]) -> None:
+    wrong_type = application(_name(), syncPolicy={"automated": {"prune": "yes"}})
+    wrong_type["spec"]["source"]["helm"] = {"valueFiles": "values.yaml"}
+    resp = api.post("/api/v1/applications", headers=admin, json=wrong_type)
+    assert_error(
+        resp,
+        400,
+        3,
+        "InvalidSpecError",
+        "spec.source.helm.valueFiles: expected array, got string",
+        "spec.syncPolicy.automated.prune: expected boolean, got string",
+    )
+    no_repo = application(_name())
+    del no_repo["spec"]["source"]["repoURL"]
+    resp = api.post("/api/v1/applications", headers=admin, json=no_repo)
+    assert_error(resp, 400, 3, "spec.source.repoURL is required")
+    # A misspelt field is refused by the API server (strict field validation), not dropped.
+    typo = application(_name())
+    typo["spec"]["source"]["targetRevison"] = "v1"
+    resp = api.post("/api/v1/applications", headers=admin, json=typo)
+    assert_error(resp, 400, 3, 'unknown field "spec.source.targetRevison"')
+    assert api.get(f"/api/v1/applications/{typo['metadata']['name']}", headers=admin).status_code == 404
+
+
 def test_sync_writes_the_operation_and_refuses_a_second(
     api: httpx.Client, admin: dict[str, str], control_plane: ControlPlane
 ) -> None:

@@ -1,4 +1,4 @@
-"""ApplicationSet views: generators and template pass through untouched; policy values are checked."""
+"""ApplicationSet views: generators and template are typed and round trip; policy values are checked."""
 
 from __future__ import annotations
 
@@ -31,15 +31,23 @@ def test_fields_are_typed() -> None:
     appset = ApplicationSet.from_dict(data)
     spec = appset.spec
     assert spec.go_template and spec.go_template_options == ["missingkey=error"]
-    assert spec.generators == data["spec"]["generators"]
-    assert spec.generators is not data["spec"]["generators"], "views never alias the input"
-    assert spec.template["spec"]["source"]["path"] == "{{.path.path}}"
+    (matrix,) = [g.matrix for g in spec.generators]
+    assert matrix is not None
+    git, clusters = matrix.generators
+    assert git.git is not None and git.git.repo_url == "https://github.com/argoproj/argo-cd.git"
+    assert [d.path for d in git.git.directories] == ["applicationset/examples/matrix/cluster-addons/*"]
+    assert clusters.clusters is not None and clusters.clusters.selector is not None
+    assert clusters.clusters.selector.match_labels == {"env": "prod"}
+    assert spec.template.metadata.name == "{{.path.basename}}-{{.name}}"
+    assert spec.template.spec.source is not None
+    assert spec.template.spec.source.path == "{{.path.path}}"
     assert spec.template_patch is not None and "automated" in spec.template_patch
     assert spec.sync_policy is not None
     assert spec.sync_policy.applications_sync == ApplicationsSyncPolicy.CREATE_UPDATE
     assert spec.sync_policy.preserve_resources_on_deletion
     assert spec.strategy is not None and spec.strategy.type == "RollingSync"
-    assert spec.strategy.rolling_sync is not None and len(spec.strategy.rolling_sync["steps"]) == 2
+    assert spec.strategy.rolling_sync is not None
+    assert [s.max_update for s in spec.strategy.rolling_sync.steps] == [None, "10%"]
     cond = appset.status.conditions[0]
     assert (cond.type, cond.status, cond.reason) == ("ResourcesUpToDate", "True", "ApplicationSetUpToDate")
 
@@ -47,7 +55,7 @@ def test_fields_are_typed() -> None:
 def test_editing_the_template_keeps_the_rest() -> None:
     data = load()
     appset = ApplicationSet.from_dict(data)
-    appset.spec.template["spec"]["project"] = "addons"
+    appset.spec.template.spec.project = "addons"
     out = appset.to_dict()
     assert out["spec"]["template"]["spec"]["project"] == "addons"
     assert data["spec"]["template"]["spec"]["project"] == "default"

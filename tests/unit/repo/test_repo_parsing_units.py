@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from argosy.engine.glob import glob_match
+from argosy.model.source import KustomizeSource
 from argosy.repo import manifests
 from argosy.repo.cache import RenderCache, make_key
 from argosy.repo.errors import (
@@ -22,7 +23,7 @@ from argosy.repo.redact import redact
 from argosy.repo.renderers.helm import clean_set_value, envsubst, split_output
 from argosy.repo.renderers.kustomize import apply_overrides, parse_image
 from argosy.repo.request import RenderRequest
-from argosy.repo.source import KustomizeOptions, application_sources, parse_source
+from argosy.repo.source import parse_source
 
 
 def test_parse_multi_document_with_lines_and_warnings() -> None:
@@ -57,16 +58,122 @@ def test_glob(pattern: str, path: str, ok: bool) -> None:
 
 
 def test_source_parsing_errors_name_the_field() -> None:
-    with pytest.raises(InvalidSourceError, match=r"spec.source.repoURL: required"):
+    with pytest.raises(InvalidSourceError, match=r"^spec.source.repoURL is required$"):
         parse_source({"path": "x"})
-    with pytest.raises(InvalidSourceError, match=r"helm.valueFiles: expected list"):
+    with pytest.raises(
+        InvalidSourceError, match=r"^spec.source.helm.valueFiles: expected array, got string$"
+    ):
         parse_source({"repoURL": "r", "helm": {"valueFiles": "a.yaml"}})
-    with pytest.raises(InvalidSourceError, match="multiple source types"):
+    with pytest.raises(InvalidSourceError, match="set at most one of helm, kustomize"):
         parse_source({"repoURL": "r", "helm": {}, "kustomize": {}})
-    with pytest.raises(InvalidSourceError, match=r"spec.sources\[1\].repoURL"):
-        application_sources({"spec": {"sources": [{"repoURL": "a"}, {}]}})
-    with pytest.raises(InvalidSourceError, match="plugin"):
+    request = RenderRequest(app_name="a", sources=[{"repoURL": "a"}, {}])
+    with pytest.raises(InvalidSourceError, match=r"^spec.sources\[1\].repoURL is required$"):
+        request.parsed_sources()
+    with pytest.raises(InvalidSourceError, match=r"spec.source.plugin: config management plugins"):
         parse_source({"repoURL": "r", "plugin": {"name": "x"}})
+    with pytest.raises(InvalidSourceError, match=r"spec.source.directory.jsonnet: Jsonnet is not supported"):
+        parse_source({"repoURL": "r", "directory": {"jsonnet": {"libs": ["vendor"]}}})
+    with pytest.raises(
+        InvalidSourceError, match=r"kustomize.replicas\[0\].count: expected a number, got 'x'"
+    ):
+        parse_source({"repoURL": "r", "kustomize": {"replicas": [{"name": "web", "count": "x"}]}})
+    with pytest.raises(InvalidSourceError, match=r"kustomize.patches\[0\]: set patch or path"):
+        parse_source({"repoURL": "r", "kustomize": {"patches": [{"target": {"kind": "Deployment"}}]}})
+    # Every problem at once, each with its path.
+    with pytest.raises(InvalidSourceError) as info:
+        parse_source({"repoURL": "r", "targetRevison": "v1", "helm": {"skipCrds": "yes", "valueFiles": [1]}})
+    assert str(info.value) == (
+        "spec.source.helm.valueFiles[0]: expected string, got integer; "
+        "spec.source.helm.skipCrds: expected boolean, got string"
+    )
+
+
+def test_source_reading_keeps_every_renderer_option() -> None:
+    """Each option the renderers read arrives, typed, from the one source view."""
+    src = parse_source(
+        {
+            "repoURL": " https://git.example.com/app.git ",
+            "targetRevision": " main ",
+            "path": "deploy",
+            "helm": {
+                "valueFiles": ["a.yaml"],
+                "values": "x: 1",
+                "valuesObject": {"y": 2},
+                "parameters": [{"name": "image.tag", "value": "v1", "forceString": True}],
+                "fileParameters": [{"name": "cfg", "path": "cfg.txt"}],
+                "releaseName": "rel",
+                "namespace": "ns",
+                "kubeVersion": "1.30",
+                "apiVersions": ["v1"],
+                "skipCrds": True,
+                "skipTests": True,
+                "skipSchemaValidation": True,
+                "ignoreMissingValueFiles": True,
+                "passCredentials": True,
+            },
+        }
+    )
+    assert (src.repo_url, src.target_revision, src.path) == (
+        "https://git.example.com/app.git",
+        "main",
+        "deploy",
+    )
+    helm = src.helm
+    assert helm is not None
+    assert (helm.value_files, helm.values, helm.values_object) == (["a.yaml"], "x: 1", {"y": 2})
+    assert [(p.name, p.value, p.force_string) for p in helm.parameters] == [("image.tag", "v1", True)]
+    assert [(p.name, p.path) for p in helm.file_parameters] == [("cfg", "cfg.txt")]
+    assert (helm.release_name, helm.namespace, helm.kube_version, helm.api_versions) == (
+        "rel",
+        "ns",
+        "1.30",
+        ["v1"],
+    )
+    assert helm.skip_crds and helm.skip_tests and helm.skip_schema_validation
+    assert helm.ignore_missing_value_files and helm.pass_credentials
+    kust = parse_source(
+        {
+            "repoURL": "r",
+            "kustomize": {
+                "namePrefix": "p-",
+                "nameSuffix": "-s",
+                "images": ["nginx:2"],
+                "commonLabels": {"team": "x"},
+                "commonAnnotations": {"a": "$ARGOCD_APP_NAME"},
+                "commonAnnotationsEnvsubst": True,
+                "forceCommonLabels": True,
+                "forceCommonAnnotations": True,
+                "labelWithoutSelector": True,
+                "namespace": "ns",
+                "replicas": [{"name": "web", "count": "3"}],
+                "patches": [{"patch": "- op: remove", "target": {"kind": "Deployment"}}],
+                "components": ["../c"],
+                "ignoreMissingComponents": True,
+                "kubeVersion": "1.30",
+                "apiVersions": ["v1"],
+            },
+        }
+    ).kustomize
+    assert kust is not None
+    assert (kust.name_prefix, kust.name_suffix, kust.images, kust.namespace) == (
+        "p-",
+        "-s",
+        ["nginx:2"],
+        "ns",
+    )
+    assert kust.common_labels == {"team": "x"} and kust.common_annotations == {"a": "$ARGOCD_APP_NAME"}
+    assert kust.common_annotations_envsubst and kust.force_common_labels and kust.force_common_annotations
+    assert kust.label_without_selector and kust.ignore_missing_components
+    assert [(r.name, r.int_count()) for r in kust.replicas] == [("web", 3)]
+    assert [p.to_dict() for p in kust.patches] == [
+        {"patch": "- op: remove", "target": {"kind": "Deployment"}}
+    ]
+    assert (kust.components, kust.kube_version, kust.api_versions) == (["../c"], "1.30", ["v1"])
+    directory = parse_source(
+        {"repoURL": "r", "directory": {"recurse": True, "include": "*.yaml", "exclude": "x/*", "jsonnet": {}}}
+    ).directory
+    assert directory is not None
+    assert (directory.recurse, directory.include, directory.exclude) == (True, "*.yaml", "x/*")
 
 
 def test_generate_paths() -> None:
@@ -86,12 +193,12 @@ def test_kustomize_images_and_overrides(tmp_path: Path) -> None:
     }
     assert parse_image("reg.io:5000/app") == {"name": "reg.io:5000/app"}
     k = {"commonLabels": {"team": "x"}, "images": [{"name": "nginx", "newTag": "1"}]}
-    apply_overrides(k, KustomizeOptions(images=("nginx:2",), namespace="ns"), tmp_path, tmp_path, {})
+    apply_overrides(k, KustomizeSource(images=["nginx:2"], namespace="ns"), tmp_path, tmp_path, {})
     assert k["images"] == [{"name": "nginx", "newTag": "2"}] and k["namespace"] == "ns"
     with pytest.raises(RenderError, match="forceCommonLabels"):
-        apply_overrides(k, KustomizeOptions(common_labels={"team": "y"}), tmp_path, tmp_path, {})
+        apply_overrides(k, KustomizeSource(common_labels={"team": "y"}), tmp_path, tmp_path, {})
     apply_overrides(
-        k, KustomizeOptions(common_labels={"team": "y"}, force_common_labels=True), tmp_path, tmp_path, {}
+        k, KustomizeSource(common_labels={"team": "y"}, force_common_labels=True), tmp_path, tmp_path, {}
     )
     assert k["commonLabels"] == {"team": "y"}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from argosy.repo.result import RenderedObject
-from argosy.repo.source import ApplicationSource
+from argosy.repo.source import RenderSource
 
 if TYPE_CHECKING:
     from argosy.repo.sops.decrypt import Decryptor
@@ -37,7 +37,7 @@ class RenderContext:
 class RenderInput:
     root: Path
     app_dir: Path
-    source: ApplicationSource
+    source: RenderSource
     source_index: int
     ctx: RenderContext
     refs: dict[str, Path] = field(default_factory=dict)
@@ -52,7 +52,7 @@ class Rendered:
     tool: str = ""
 
 
-def detect_tool(source: ApplicationSource, app_dir: Path) -> str:
+def detect_tool(source: RenderSource, app_dir: Path) -> str:
     if source.helm is not None or source.is_helm_repo:
         return "Helm"
     if source.kustomize is not None:

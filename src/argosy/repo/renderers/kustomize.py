@@ -21,12 +21,12 @@ from typing import Any
 
 import yaml
 
+from argosy.model.source import KustomizeSource
 from argosy.repo import execute, manifests, tools
 from argosy.repo.errors import ManifestParseError, PathEscapeError, RenderError
 from argosy.repo.paths import relative, resolve_in_root
 from argosy.repo.renderers import KUSTOMIZATION_FILES, Rendered, RenderInput
 from argosy.repo.result import Provenance, RenderedObject
-from argosy.repo.source import KustomizeOptions
 
 ORIGIN = "config.kubernetes.io/origin"
 _PATH_LISTS = ("resources", "bases", "components", "crds", "configurations", "generators", "transformers")
@@ -131,7 +131,7 @@ def _envsubst(value: str, env: dict[str, str]) -> str:
 
 
 def apply_overrides(
-    k: dict[str, Any], opts: KustomizeOptions, app_dir: Path, root: Path, env: dict[str, str]
+    k: dict[str, Any], opts: KustomizeSource, app_dir: Path, root: Path, env: dict[str, str]
 ) -> list[str]:
     """Edit the kustomization dict as Argo CD's ``kustomize edit`` calls would; returns warnings."""
     warnings: list[str] = []
@@ -162,14 +162,15 @@ def apply_overrides(
     if opts.replicas:
         replicas = [r for r in k.get("replicas") or [] if isinstance(r, dict)]
         for r in opts.replicas:
-            replicas = [x for x in replicas if x.get("name") != r.name] + [{"name": r.name, "count": r.count}]
+            wanted: dict[str, Any] = {"name": r.name, "count": r.int_count()}
+            replicas = [x for x in replicas if x.get("name") != r.name] + [wanted]
         k["replicas"] = replicas
     if opts.patches:
         patches = list(k.get("patches") or [])
         for p in opts.patches:
-            if isinstance(p.get("path"), str):
-                resolve_in_root(root, p["path"], "kustomize.patches path", base=app_dir)
-            patches.append({key: v for key, v in p.items() if v not in (None, "", {})})
+            if p.path:
+                resolve_in_root(root, p.path, "kustomize.patches path", base=app_dir)
+            patches.append({key: v for key, v in p.to_dict().items() if v not in (None, "", {})})
         k["patches"] = patches
     if opts.components:
         components = list(k.get("components") or [])
@@ -216,7 +217,7 @@ def render(inp: RenderInput, env: dict[str, str]) -> Rendered:
         raise RenderError(f"no kustomization.yaml at {relative(inp.root, inp.app_dir)}")
     k = _load(kfile, inp.root)
     opts = inp.source.kustomize
-    if opts is not None and not opts.is_empty():
+    if opts is not None:
         out.warnings += apply_overrides(k, opts, inp.app_dir, inp.root, env)
     build_meta = k.get("buildMetadata") or []
     strip = "originAnnotations" not in build_meta
