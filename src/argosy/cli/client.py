@@ -20,12 +20,14 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from argosy.cli.commands.backend import (
     EXIT_CONNECTION_FAILURE,
@@ -38,35 +40,20 @@ from argosy.cli.commands.backend import (
 from argosy.cli.commands.config import ClientConfig, ServerEntry, config_path
 from argosy.model.constants import DEFAULT_NAMESPACE
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _ErrConsole:
+    """Rich's console for stderr, created on first use (most commands never print an error)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self._console is None:
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self._console.print(*objects, **kwargs)
 
 
-def global_options(
-    ctx: typer.Context,
-    server: str = typer.Option("", "--server", envvar="ARGOSY_SERVER", help="Argosy server address."),
-    auth_token: str = typer.Option(
-        "", "--auth-token", envvar="ARGOSY_AUTH_TOKEN", help="Authentication token (instead of the login)."
-    ),
-    core: bool = typer.Option(False, "--core", help="Talk directly to Kubernetes instead of the server."),
-    insecure: bool = typer.Option(False, "--insecure", help="Skip server certificate verification."),
-    plaintext: bool = typer.Option(False, "--plaintext", help="Use plain HTTP (no TLS)."),
-    grpc_web: bool = typer.Option(False, "--grpc-web", help="Accepted for argocd compatibility."),
-    config: str = typer.Option("", "--config", help="Client config file (default ~/.config/argosy/config)."),
-    argocd_context: str = typer.Option("", "--argocd-context", help="Context of the config file to use."),
-    kube_context: str = typer.Option("", "--kube-context", help="Kubeconfig context (with --core)."),
-) -> None:
-    """Global flags, shared by every client command group (put them before the sub-command)."""
-    ctx.obj = Connection(
-        server=server,
-        auth_token=auth_token,
-        core=core,
-        insecure=insecure,
-        plaintext=plaintext,
-        grpc_web=grpc_web,
-        config=config,
-        context=argocd_context,
-        kube_context=kube_context,
-    )
+err_console = _ErrConsole()
 
 
 def connection_of(ctx: typer.Context) -> Connection:
@@ -168,6 +155,32 @@ def core_backend(*, kubeconfig: str = "", context: str = "", namespace: str = ""
             EXIT_CONNECTION_FAILURE,
         ) from None
     return ApiBackend(server.url, token, on_close=server.stop)
+
+
+def log_in_again(ctx: typer.Context, username: str, password: str) -> bool:
+    """Replace the current context's session after its user's password changed.
+
+    The server ends every session issued before a password change, so without this
+    the next command would fail. True when a stored login session was renewed;
+    nothing is done for ``--auth-token``/``--core`` (no stored session).
+    """
+    conn = connection_of(ctx)
+    if conn.auth_token or conn.core:
+        return False
+    config = ClientConfig.load(config_path(conn.config or None))
+    name = conn.context or config.current_context
+    resolved = config.resolve(name)
+    if resolved is None or resolved[0].core or not resolved[1]:
+        return False
+    entry, _ = resolved
+    api = ApiBackend(base_url(entry.server, entry.plain_text), "", insecure=entry.insecure)
+    try:
+        token = api.login(username, password)
+    finally:
+        api.close()
+    config.upsert(name, entry, token)
+    config.save()
+    return True
 
 
 def _message(resp: httpx.Response) -> str:
@@ -374,6 +387,10 @@ class ApiBackend:
     def update_password(self, name: str, current: str, new: str) -> None:
         body = {"name": name, "currentPassword": current, "newPassword": new}
         self.api.call("PUT", "/api/v1/account/password", body=body)
+
+    def can_i(self, action: str, resource: str, subresource: str) -> str:
+        path = f"/api/v1/account/can-i/{_q(resource)}/{_q(action)}/{_q(subresource)}"
+        return str(self.api.call("GET", path).get("value") or "no")
 
     def create_account_token(self, name: str, expires_in: int, token_id: str) -> str:
         body = {"name": name, "expiresIn": expires_in, "id": token_id}

@@ -27,3 +27,6 @@ admin_app.add_typer(admin_proj_app, name="proj")
 from argosy.cli.admin.app_render import app_app  # noqa: E402
 
 admin_app.add_typer(app_app, name="app")
+from argosy.cli.admin.initial_password import initial_password  # noqa: E402
+
+admin_app.command("initial-password")(initial_password)

@@ -16,7 +16,6 @@ from typing import Any
 from argosy.cli.commands.appspec import sync_policy_text
 from argosy.cli.commands.backend import Obj
 from argosy.cli.output import cell, duration, format_time, key_values, short_sha, table
-from argosy.engine.syncwindows import SyncWindows
 
 LIST_HEADERS = [
     "NAME",
@@ -95,6 +94,8 @@ def window_lines(app: Obj, project: Obj | None, now: datetime | None = None) -> 
     """``SyncWindow`` (allowed/denied and why) and, when denied, when syncing is next allowed."""
     if project is None:
         return [("SyncWindow", "Unknown (cannot read the project)")]
+    from argosy.engine.syncwindows import SyncWindows  # only 'app get' needs the window rules
+
     windows = SyncWindows.from_project(project).matches(app)
     if not len(windows):
         return [("SyncWindow", "Sync Allowed")]
