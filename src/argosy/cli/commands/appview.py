@@ -125,6 +125,10 @@ def resource_rows(app: Obj) -> list[list[str]]:
     for r in status.get("resources") or []:
         key = (r.get("group", ""), r.get("kind", ""), r.get("namespace", ""), r.get("name", ""))
         result = results.get(key) or {}
+        health = r.get("health") or {}
+        # What needs attention first: why a resource is not Healthy, else how its last sync went.
+        unhealthy = health.get("status") not in (None, "", "Healthy") and health.get("message")
+        message = str(health["message"]) if unhealthy else str(result.get("message") or "")
         rows.append(
             [
                 key[0],
@@ -132,9 +136,9 @@ def resource_rows(app: Obj) -> list[list[str]]:
                 key[2],
                 key[3],
                 str(r.get("status") or ""),
-                str((r.get("health") or {}).get("status") or ""),
+                str(health.get("status") or ""),
                 str(result.get("hookType") or ""),
-                str(result.get("message") or ""),
+                message,
             ]
         )
     return rows
