@@ -149,7 +149,7 @@ class Reconciler:
             frozenset({"SyncError"}),
             now_iso(),
         )
-        outcome.wrote_status = self._write(app, status, refresh)
+        outcome.wrote_status = self._write(app, status, refresh, force=_compared_before_last_operation(app))
         return outcome
 
     def _auto_sync(
@@ -201,6 +201,15 @@ class Reconciler:
         elif decision.verdict == "wait" and decision.at is not None:
             out.requeue_after = max(0.1, (decision.at - self.clock()).total_seconds())
         return str(decision.condition or "")
+
+
+def _compared_before_last_operation(app: Obj) -> bool:
+    """The app's status predates the end of its last operation, so it must be written even if
+    unchanged: ``argosy app sync`` waits for a ``reconciledAt`` after the operation's ``finishedAt``."""
+    status = app.get("status") or {}
+    finished = _parse_time((status.get("operationState") or {}).get("finishedAt"))
+    reconciled = _parse_time(status.get("reconciledAt"))
+    return finished is not None and (reconciled is None or reconciled < finished)
 
 
 def _parse_time(value: Any) -> datetime | None:
