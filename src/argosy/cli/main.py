@@ -15,6 +15,7 @@ the same name (``login --insecure``) keeps it (:func:`hoist_global_flags`).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from collections.abc import Callable
@@ -54,8 +55,9 @@ COMMANDS: dict[str, _Entry] = {
 }
 
 
+@functools.cache
 def load_command(name: str) -> click.Command | None:
-    """The click command for ``name``, importing its module now."""
+    """The click command for ``name``, importing its module now (built once per process)."""
     entry = COMMANDS.get(name)
     if entry is None:
         return None
