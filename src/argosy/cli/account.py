@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 
 import typer
 
-from argosy.cli.client import cli_errors, global_options, open_backend
+from argosy.cli.client import cli_errors, log_in_again, open_backend
 from argosy.cli.commands.backend import CliError, Obj
 from argosy.cli.commands.tokens import token_lifetime
 from argosy.cli.output import check_format, key_values, print_items, print_object
 
 account_app = typer.Typer(help="Manage local accounts.", no_args_is_help=True)
-account_app.callback()(global_options)
 
 
 def _when(epoch: object) -> str:
@@ -93,10 +92,15 @@ def update_password_cmd(
     current_password: str = typer.Option("", "--current-password", help="Password of the logged-in user."),
     new_password: str = typer.Option("", "--new-password", help="New password."),
 ) -> None:
-    """Change an account's password (the logged-in user's current password is required)."""
+    """Change an account's password (the logged-in user's current password is required).
+
+    Changing your own password ends your sessions on the server; the CLI then logs
+    in again with the new password and stores the new session in the context.
+    """
     with cli_errors():
         backend = open_backend(ctx)
-        name = account or str(backend.user_info().get("username") or "")
+        me = str(backend.user_info().get("username") or "")
+        name = account or me
         if not name:
             raise CliError("not logged in: run 'argosy login' or pass --account")
         if not current_password:
@@ -109,6 +113,20 @@ def update_password_cmd(
             )
         backend.update_password(name, current_password, new_password)
         typer.echo(f"Password updated for account '{name}'")
+        if name == me and log_in_again(ctx, name, new_password):
+            typer.echo(f"Logged in again as '{name}': the context's session was renewed")
+
+
+@account_app.command("can-i")
+def can_i_cmd(
+    ctx: typer.Context,
+    action: str = typer.Argument(..., help="get, create, update, delete, sync, override, action/..."),
+    resource: str = typer.Argument(..., help="applications, projects, clusters, repositories, ..."),
+    subresource: str = typer.Argument("", help="The object, e.g. 'default/guestbook' or '*'."),
+) -> None:
+    """Whether the logged-in user may do ACTION on RESOURCE (SUBRESOURCE); prints yes or no."""
+    with cli_errors():
+        typer.echo(open_backend(ctx).can_i(action, resource, subresource or "*"))
 
 
 @account_app.command("generate-token")

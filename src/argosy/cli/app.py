@@ -11,14 +11,13 @@ differs from Git, for scripts, as ``argocd app diff``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 import yaml
-from rich.console import Console
 
-from argosy.cli.client import cli_errors, err_console, global_options, open_backend
+from argosy.cli.client import cli_errors, err_console, open_backend
 from argosy.cli.commands import appview
-from argosy.cli.commands.appdiff import diff_text, manifests_text
 from argosy.cli.commands.appspec import (
     SourceFlags,
     apply_flags,
@@ -28,11 +27,12 @@ from argosy.cli.commands.appspec import (
     with_app_flags,
 )
 from argosy.cli.commands.backend import EXIT_COMMAND_SPECIFIC, Backend, CliError, Obj
-from argosy.cli.commands.progress import WaitFor, Watcher, results_table
 from argosy.cli.output import check_format, print_items, print_object, table
 
+if TYPE_CHECKING:
+    from argosy.cli.commands.progress import WaitFor
+
 app_app = typer.Typer(help="Manage applications.", no_args_is_help=True)
-app_app.callback()(global_options)
 
 OUTPUT = typer.Option("", "-o", "--output", help="Output format: wide|json|yaml|name.")
 TIMEOUT = typer.Option(0, "--timeout", help="Seconds to wait (0: no limit).")
@@ -163,6 +163,10 @@ def unset_cmd(
 
 
 def _watch(backend: Backend, name: str, want: WaitFor, timeout: int) -> Obj:
+    from rich.console import Console  # only commands that wait pay for Rich's live display
+
+    from argosy.cli.commands.progress import Watcher
+
     console = Console(highlight=False)
     return Watcher(lambda: backend.get_app(name), console).wait(want, float(timeout))
 
@@ -184,6 +188,8 @@ def sync_cmd(
     timeout: int = TIMEOUT,
 ) -> None:
     """Sync an application to its target state and follow the progress (waves, hooks, resources)."""
+    from argosy.cli.commands.progress import WaitFor
+
     with cli_errors():
         backend = open_backend(ctx)
         request: Obj = {"name": name, "revision": revision, "prune": prune, "dryRun": dry_run}
@@ -213,6 +219,8 @@ def _resource_ref(text: str) -> Obj:
 
 
 def _print_result(backend: Backend, app: Obj) -> None:
+    from argosy.cli.commands.progress import results_table
+
     typer.echo("")
     typer.echo(appview.app_get_text(app, _optional_project(backend, app)))
     results = results_table(app)
@@ -233,6 +241,8 @@ def wait_cmd(
     timeout: int = TIMEOUT,
 ) -> None:
     """Wait until the application is synced, healthy and idle (or what the flags choose)."""
+    from argosy.cli.commands.progress import WaitFor
+
     with cli_errors():
         backend = open_backend(ctx)
         want = WaitFor(operation, sync, health, suspended, degraded).normalized()
@@ -248,6 +258,8 @@ def diff_cmd(
     exit_code: bool = typer.Option(True, "--exit-code/--no-exit-code", help="Exit 1 when there is a diff."),
 ) -> None:
     """Show what differs between Git and the cluster, field by field (Secret values masked)."""
+    from argosy.cli.commands.appdiff import diff_text
+
     with cli_errors():
         backend = open_backend(ctx)
         if refresh:
@@ -267,6 +279,8 @@ def manifests_cmd(
     revision: str = typer.Option("", "--revision", help="Render this revision instead of the target."),
 ) -> None:
     """Print the application's manifests, rendered from Git or as they run (Secret values masked)."""
+    from argosy.cli.commands.appdiff import manifests_text
+
     with cli_errors():
         backend = open_backend(ctx)
         if source == "git":
@@ -303,6 +317,8 @@ def rollback_cmd(
     timeout: int = TIMEOUT,
 ) -> None:
     """Roll back to a deployment of ``app history``; turns automated sync off, or it would undo it."""
+    from argosy.cli.commands.progress import WaitFor
+
     with cli_errors():
         backend = open_backend(ctx)
         before = backend.get_app(name)

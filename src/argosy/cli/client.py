@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import http.client
 import json
 import secrets
+import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit
 
-import httpx
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from argosy.cli.commands.backend import (
     EXIT_CONNECTION_FAILURE,
@@ -38,35 +41,22 @@ from argosy.cli.commands.backend import (
 from argosy.cli.commands.config import ClientConfig, ServerEntry, config_path
 from argosy.model.constants import DEFAULT_NAMESPACE
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _ErrConsole:
+    """Rich's console for stderr, created on first use (most commands never print an error)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self._console.print(*objects, **kwargs)
 
 
-def global_options(
-    ctx: typer.Context,
-    server: str = typer.Option("", "--server", envvar="ARGOSY_SERVER", help="Argosy server address."),
-    auth_token: str = typer.Option(
-        "", "--auth-token", envvar="ARGOSY_AUTH_TOKEN", help="Authentication token (instead of the login)."
-    ),
-    core: bool = typer.Option(False, "--core", help="Talk directly to Kubernetes instead of the server."),
-    insecure: bool = typer.Option(False, "--insecure", help="Skip server certificate verification."),
-    plaintext: bool = typer.Option(False, "--plaintext", help="Use plain HTTP (no TLS)."),
-    grpc_web: bool = typer.Option(False, "--grpc-web", help="Accepted for argocd compatibility."),
-    config: str = typer.Option("", "--config", help="Client config file (default ~/.config/argosy/config)."),
-    argocd_context: str = typer.Option("", "--argocd-context", help="Context of the config file to use."),
-    kube_context: str = typer.Option("", "--kube-context", help="Kubeconfig context (with --core)."),
-) -> None:
-    """Global flags, shared by every client command group (put them before the sub-command)."""
-    ctx.obj = Connection(
-        server=server,
-        auth_token=auth_token,
-        core=core,
-        insecure=insecure,
-        plaintext=plaintext,
-        grpc_web=grpc_web,
-        config=config,
-        context=argocd_context,
-        kube_context=kube_context,
-    )
+err_console = _ErrConsole()
 
 
 def connection_of(ctx: typer.Context) -> Connection:
@@ -170,53 +160,131 @@ def core_backend(*, kubeconfig: str = "", context: str = "", namespace: str = ""
     return ApiBackend(server.url, token, on_close=server.stop)
 
 
-def _message(resp: httpx.Response) -> str:
+def log_in_again(ctx: typer.Context, username: str, password: str) -> bool:
+    """Replace the current context's session after its user's password changed.
+
+    The server ends every session issued before a password change, so without this
+    the next command would fail. True when a stored login session was renewed;
+    nothing is done for ``--auth-token``/``--core`` (no stored session).
+    """
+    conn = connection_of(ctx)
+    if conn.auth_token or conn.core:
+        return False
+    config = ClientConfig.load(config_path(conn.config or None))
+    name = conn.context or config.current_context
+    resolved = config.resolve(name)
+    if resolved is None or resolved[0].core or not resolved[1]:
+        return False
+    entry, _ = resolved
+    api = ApiBackend(base_url(entry.server, entry.plain_text), "", insecure=entry.insecure)
     try:
-        body = resp.json()
+        token = api.login(username, password)
+    finally:
+        api.close()
+    config.upsert(name, entry, token)
+    config.save()
+    return True
+
+
+def _message(status: int, reason: str, body: bytes) -> str:
+    try:
+        payload = json.loads(body)
     except ValueError:
-        return resp.text.strip() or resp.reason_phrase
-    if isinstance(body, dict):
-        return str(body.get("message") or body.get("error") or body)
-    return str(body)
+        return body.decode(errors="replace").strip() or reason or f"HTTP {status}"
+    if isinstance(payload, dict):
+        return str(payload.get("message") or payload.get("error") or payload)
+    return str(payload)
 
 
 class ApiClient:
-    """A thin httpx wrapper: bearer token, TLS choice, errors as :class:`CliError`."""
+    """JSON requests to the API server: bearer token, TLS choice, errors as :class:`CliError`.
+
+    Written on the standard library's ``http.client`` rather than httpx: every command
+    pays its client's import, and httpx (with its own CLI, Rich, h11 and anyio) costs
+    more start-up than the whole request; the connection is kept for the commands that
+    poll (``app sync``, ``app wait``).
+    """
 
     def __init__(self, url: str, token: str = "", *, insecure: bool = False, timeout: float = 60.0) -> None:
-        self.url = url
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.Client(base_url=url, headers=headers, verify=not insecure, timeout=timeout)
+        self.url = url.rstrip("/")
+        parts = urlsplit(self.url)
+        self._https = parts.scheme == "https"
+        self._host = parts.netloc
+        self._prefix = parts.path
+        self._timeout = timeout
+        self._insecure = insecure
+        self._headers = {"Accept": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._conn: http.client.HTTPConnection | None = None
 
     def close(self) -> None:
-        self.http.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            if self._https:
+                context = ssl.create_default_context()
+                if self._insecure:
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                self._conn = http.client.HTTPSConnection(self._host, timeout=self._timeout, context=context)
+            else:
+                self._conn = http.client.HTTPConnection(self._host, timeout=self._timeout)
+        return self._conn
+
+    def _send(self, method: str, target: str, payload: bytes | None) -> tuple[int, str, bytes]:
+        headers = dict(self._headers)
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):  # a kept-alive connection the server closed meanwhile: reconnect once
+            conn = self._connection()
+            try:
+                conn.request(method, target, body=payload, headers=headers)
+                resp = conn.getresponse()
+                return resp.status, resp.reason, resp.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def call(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+        query = urlencode(list(params.items()) if isinstance(params, dict) else params or [], doseq=True)
+        target = self._prefix + path + (f"?{query}" if query else "")
+        payload = json.dumps(body).encode() if body is not None else None
         try:
-            resp = self.http.request(method, path, params=params, json=body)
-        except httpx.ConnectError as exc:
-            hint = ""
-            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-                hint = " (self-signed certificate? pass --insecure)"
-            elif self.url.startswith("https://") and "SSL" in str(exc).upper():
-                hint = " (does the server speak plain HTTP? pass --plaintext)"
+            status, reason, content = self._send(method, target, payload)
+        except ssl.SSLError as exc:
+            self.close()
+            hint = (
+                " (self-signed certificate? pass --insecure)"
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc)
+                else " (does the server speak plain HTTP? pass --plaintext)"
+            )
             raise CliError(
                 f"cannot reach the Argosy server at {self.url}: {exc}{hint}", EXIT_CONNECTION_FAILURE
             ) from None
-        except httpx.HTTPError as exc:
-            raise CliError(f"request to {self.url}{path} failed: {exc}", EXIT_CONNECTION_FAILURE) from None
-        if resp.status_code == 401:
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
             raise CliError(
-                f"{_message(resp)}: log in again with 'argosy login' (or pass a valid --auth-token)",
+                f"cannot reach the Argosy server at {self.url}: {exc}", EXIT_CONNECTION_FAILURE
+            ) from None
+        if status == 401:
+            raise CliError(
+                f"{_message(status, reason, content)}: log in again with 'argosy login' "
+                "(or pass a valid --auth-token)",
                 EXIT_GENERIC,
                 status=401,
             )
-        if resp.status_code >= 400:
-            raise CliError(_message(resp), EXIT_GENERIC, status=resp.status_code)
-        if not resp.content:
+        if status >= 400:
+            raise CliError(_message(status, reason, content), EXIT_GENERIC, status=status)
+        if not content:
             return {}
         try:
-            return resp.json()
+            return json.loads(content)
         except ValueError:
             raise CliError(
                 f"{self.url}{path} answered something that is not JSON: is it an Argosy server?"
@@ -374,6 +442,10 @@ class ApiBackend:
     def update_password(self, name: str, current: str, new: str) -> None:
         body = {"name": name, "currentPassword": current, "newPassword": new}
         self.api.call("PUT", "/api/v1/account/password", body=body)
+
+    def can_i(self, action: str, resource: str, subresource: str) -> str:
+        path = f"/api/v1/account/can-i/{_q(resource)}/{_q(action)}/{_q(subresource)}"
+        return str(self.api.call("GET", path).get("value") or "no")
 
     def create_account_token(self, name: str, expires_in: int, token_id: str) -> str:
         body = {"name": name, "expiresIn": expires_in, "id": token_id}

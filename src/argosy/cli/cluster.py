@@ -22,7 +22,7 @@ from pathlib import Path
 
 import typer
 
-from argosy.cli.client import cli_errors, global_options, open_backend
+from argosy.cli.client import cli_errors, open_backend
 from argosy.cli.commands.backend import EXIT_COMMAND_SPECIFIC, CliError, Obj
 from argosy.cli.output import check_format, dump, print_items, print_object
 from argosy.kube.clients import KubeClient
@@ -30,7 +30,6 @@ from argosy.kube.errors import KubeError
 from argosy.settings.clusters import default_kubeconfig
 
 cluster_app = typer.Typer(help="Manage destination clusters.", no_args_is_help=True)
-cluster_app.callback()(global_options)
 
 SERVICE_ACCOUNT = "argocd-manager"
 CLUSTER_ROLE = "argocd-manager-role"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from argosy.cli.client import cli_errors
+from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
 from argosy.controller.bootstrap import bootstrap
 from argosy.controller.manager import Controller
 from argosy.controller.metrics import MetricsEndpoint
@@ -28,7 +30,8 @@ def controller(
     operation_processors: int = typer.Option(
         2, "--operation-processors", min=1, help="Workers running syncs."
     ),
-    log_level: str = typer.Option("INFO", "--loglevel", help="DEBUG, INFO, WARNING, ERROR."),
+    log_level: str = LOG_LEVEL,
+    log_format: str = LOG_FORMAT,
     repo_server: str = typer.Option(
         "", "--repo-server", help="URL of `argosy repo-server` (default: render in-process)."
     ),
@@ -38,7 +41,8 @@ def controller(
     ),
 ) -> None:
     """Watch Applications and keep their status (and, when automated, their clusters) in sync with Git."""
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with cli_errors():
+        setup_logging(log_level, log_format)
     if kubeconfig is None and not running_in_cluster():
         kubeconfig = default_kubeconfig()
     in_cluster = in_cluster_config(kubeconfig, context)

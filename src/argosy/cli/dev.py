@@ -31,7 +31,8 @@ dev_app.add_typer(demo_app, name="demo")
 err = Console(stderr=True)
 out = Console()
 
-NAME_ARG = typer.Argument("argosy", help="Cluster name (lowercase letters, digits, '-').")
+DEFAULT_CLUSTER = "argosy"
+NAME_ARG = typer.Argument(DEFAULT_CLUSTER, help="Cluster name (lowercase letters, digits, '-').")
 
 
 def _reporter(status: Status) -> Callable[[str], None]:
@@ -70,28 +71,35 @@ def build_cmd(
     err.print(f"binaries ready in {time.monotonic() - started:.1f}s; PATH dir: {tools_path_dir()}")
 
 
+NAMES_ARG = typer.Argument(None, help=f"Cluster names (default: {DEFAULT_CLUSTER}).", show_default=False)
+
+
 @cluster_app.command("up")
 def up(
-    name: str = NAME_ARG,
+    names: list[str] | None = NAMES_ARG,
     nodes: int = typer.Option(1, "--nodes", min=1, max=50, help="Number of kwok (simulated) nodes."),
 ) -> None:
-    """Start a cluster (building binaries on first use), or reuse it when already up."""
-    started = time.monotonic()
-    try:
-        cluster = LocalCluster(name)
-        with err.status(f"starting cluster {name}") as status:
-            state = cluster.up(progress=_reporter(status), nodes=nodes)
-    except (ClusterError, build.BuildError, PortInUseError) as exc:
-        raise _fail(str(exc)) from exc
-    total = time.monotonic() - started
-    err.print(f"cluster {name} up in {total:.1f}s (control plane ready in {state.ready_seconds}s)")
-    out.print(f"export KUBECONFIG={cluster.kubeconfig}")
+    """Start clusters (building binaries on first use), or reuse those already up."""
+    for name in names or [DEFAULT_CLUSTER]:
+        started = time.monotonic()
+        try:
+            cluster = LocalCluster(name)
+            with err.status(f"starting cluster {name}") as status:
+                state = cluster.up(progress=_reporter(status), nodes=nodes)
+        except (ClusterError, build.BuildError, PortInUseError) as exc:
+            raise _fail(str(exc)) from exc
+        total = time.monotonic() - started
+        err.print(f"cluster {name} up in {total:.1f}s (control plane ready in {state.ready_seconds}s)")
+        out.print(f"export KUBECONFIG={cluster.kubeconfig}")
 
 
 @cluster_app.command("down")
-def down(name: str = NAME_ARG, all_: bool = typer.Option(False, "--all", help="Stop every cluster.")) -> None:
-    """Stop exactly the processes ``up`` started and remove the cluster's state."""
-    for cname in list_clusters() if all_ else [name]:
+def down(
+    names: list[str] | None = NAMES_ARG,
+    all_: bool = typer.Option(False, "--all", help="Stop every cluster."),
+) -> None:
+    """Stop exactly the processes ``up`` started and remove the clusters' state."""
+    for cname in list_clusters() if all_ else names or [DEFAULT_CLUSTER]:
         stopped = LocalCluster(cname).down()
         err.print(f"cluster {cname}: " + (f"stopped {', '.join(stopped)}" if stopped else "was not running"))
 

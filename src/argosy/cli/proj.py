@@ -17,14 +17,13 @@ from pathlib import Path
 import typer
 import yaml
 
-from argosy.cli.client import cli_errors, global_options, open_backend
+from argosy.cli.client import cli_errors, open_backend
 from argosy.cli.commands.backend import CliError, Obj
 from argosy.cli.commands.projview import project_get_text, project_row, windows_rows
 from argosy.cli.commands.tokens import token_lifetime
 from argosy.cli.output import check_format, print_items, print_object, table
 
 proj_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
-proj_app.callback()(global_options)
 windows_app = typer.Typer(help="Manage a project's sync windows.", no_args_is_help=True)
 role_app = typer.Typer(help="Manage a project's roles.", no_args_is_help=True)
 proj_app.add_typer(windows_app, name="windows")

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import typer
 
-from argosy.cli.client import cli_errors, global_options, open_backend
+from argosy.cli.client import cli_errors, open_backend
 from argosy.cli.commands.backend import CliError, Obj
 from argosy.cli.output import check_format, print_items
 
 repo_app = typer.Typer(help="Manage repository connection settings.", no_args_is_help=True)
-repo_app.callback()(global_options)
 
 HEADERS = ["TYPE", "NAME", "REPO", "INSECURE", "OCI", "LFS", "CREDS", "STATUS", "MESSAGE", "PROJECT"]
 

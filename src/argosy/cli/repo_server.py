@@ -11,6 +11,9 @@ from pathlib import Path
 
 import typer
 
+from argosy.cli.client import cli_errors
+from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
+
 
 def repo_server(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
@@ -20,6 +23,8 @@ def repo_server(
         90.0, "--exec-timeout", help="Timeout of each git/helm/kustomize call (s)."
     ),
     metrics_port: int = typer.Option(8084, "--metrics-port", help="Prometheus /metrics port (0: off)."),
+    log_level: str = LOG_LEVEL,
+    log_format: str = LOG_FORMAT,
 ) -> None:
     """Serve the repo service's HTTP API (POST /api/v1/render)."""
     import uvicorn
@@ -27,6 +32,8 @@ def repo_server(
     from argosy.repo.server import create_app
     from argosy.repo.service import RepoService
 
+    with cli_errors():
+        setup_logging(log_level, log_format)
     service = RepoService(cache_dir, timeout=exec_timeout)
     if metrics_port:
         from prometheus_client import start_http_server
@@ -34,4 +41,4 @@ def repo_server(
         from argosy.repo.metrics import REGISTRY
 
         start_http_server(metrics_port, host, registry=REGISTRY)
-    uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(service), host=host, port=port, log_config=None)  # our log format

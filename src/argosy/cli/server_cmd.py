@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from argosy.cli.client import cli_errors
+from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
+
 
 def server(
     namespace: str = typer.Option(
@@ -29,14 +32,15 @@ def server(
         "--repo-server",
         help="URL of `argosy repo-server` for app manifests and diffs (default: render in-process).",
     ),
+    log_level: str = LOG_LEVEL,
+    log_format: str = LOG_FORMAT,
 ) -> None:
     """Serve the Argo CD compatible API; HTTPS with a self-signed certificate unless told otherwise."""
-    import logging
-
     from argosy.server.config import ServerConfig
     from argosy.server.run import serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with cli_errors():
+        setup_logging(log_level, log_format)
     serve(
         ServerConfig(
             namespace=namespace,

@@ -28,7 +28,7 @@ from argosy.controller.livestate import CacheLiveState, Predictions
 from argosy.controller.metrics import ControllerMetrics
 from argosy.controller.operation.executor import OperationExecutor
 from argosy.controller.queue import WorkQueue
-from argosy.controller.reconciler import Reconciler
+from argosy.controller.reconciler import Outcome, Reconciler
 from argosy.engine.keys import ResourceKey
 from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
@@ -38,6 +38,7 @@ from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
 from argosy.kube.watcher import KindWatcher
 from argosy.kube.wellknown import APPPROJECTS, CONFIGMAPS, SECRETS
+from argosy.logs import fields
 from argosy.model.constants import (
     POST_DELETE_FINALIZER,
     RESOURCES_FINALIZER,
@@ -150,6 +151,20 @@ class ControlPlaneClient:
             log.warning("could not record event %s for %s: %s", reason, meta.get("name"), exc)
 
 
+def _reconcile_log(key: str, outcome: Outcome, seconds: float) -> None:
+    comparison = outcome.comparison
+    log.info(
+        "reconciled" if not outcome.error else f"reconcile failed: {outcome.error}",
+        extra=fields(
+            application=key,
+            duration_ms=round(seconds * 1000),
+            sync=comparison.sync_status if comparison else "Unknown",
+            health=str(comparison.health) if comparison else "Unknown",
+            revision=outcome.revision,
+        ),
+    )
+
+
 class Controller:
     """``start()`` it, ``stop()`` it; everything else runs in its threads."""
 
@@ -216,6 +231,12 @@ class Controller:
         settings = ControllerSettings.from_configmap_data(cm, self.namespace, params)
         with self._settings_lock:
             self._settings = settings
+        before, after = (old or {}).get("data") or {}, (new or {}).get("data") or {}
+        keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        log.info(
+            f"settings reloaded: {name} changed ({', '.join(keys) or 'no keys'})",
+            extra=fields(configmap=name, keys=",".join(keys), problems="; ".join(settings.problems)),
+        )
         with self._caches_lock:
             caches = list(self._caches.values())
         for cache in caches:
@@ -318,8 +339,10 @@ class Controller:
                     continue
                 if app.get("operation") or _operation_running(app):
                     self.op_queue.add(key)
+                started = time.monotonic()
                 with self.metrics.reconciling(app):
                     outcome = self.reconciler.reconcile(app)
+                _reconcile_log(key, outcome, time.monotonic() - started)
                 if outcome.started_sync:
                     self.op_queue.add(key)
                 if outcome.requeue_after is not None:

@@ -34,6 +34,7 @@ from argosy.engine.sync import (
     decide_auto_sync,
 )
 from argosy.engine.syncwindows import SyncDecision, SyncWindows
+from argosy.logs import fields
 from argosy.repo import RenderResult
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Outcome:
     comparison: Comparison | None = None
     error: str = ""
     blocked_by_window: str = ""
+    revision: str = ""
 
 
 def window_decision(project: Obj, app: Obj, now: datetime, *, manual: bool) -> SyncDecision | None:
@@ -139,7 +141,7 @@ class Reconciler:
             return out
         tools = [s.tool for s in snap.rendered.sources]
         status = comparison_status(app, snap.comparison, snap.rendered.revisions, tools, snap.conditions)
-        outcome = Outcome(comparison=snap.comparison)
+        outcome = Outcome(comparison=snap.comparison, revision=snap.rendered.revision)
         # As Argo CD: the SyncError condition is what this auto-sync decision says (cleared when it
         # says nothing), written with the comparison's status so neither overwrites the other.
         sync_error = self._auto_sync(app, snap.project, settings, snap.comparison, snap.rendered, outcome)
@@ -149,7 +151,7 @@ class Reconciler:
             frozenset({"SyncError"}),
             now_iso(),
         )
-        outcome.wrote_status = self._write(app, status, refresh)
+        outcome.wrote_status = self._write(app, status, refresh, force=_compared_before_last_operation(app))
         return outcome
 
     def _auto_sync(
@@ -186,6 +188,8 @@ class Reconciler:
             settings=SelfHealSettings(timeout=timedelta(seconds=settings.self_heal_timeout_seconds)),
         )
         meta = app.get("metadata") or {}
+        name = f"{meta.get('namespace')}/{meta.get('name')}"
+        what = "self-heal" if decision.self_heal else "auto-sync"
         if decision.verdict == "sync":
             windows = window_decision(project, app, self.clock(), manual=False)
             if windows is not None and not windows.allowed:
@@ -194,13 +198,37 @@ class Reconciler:
                 delay = (opens - self.clock()).total_seconds() if opens is not None else 60.0
                 out.requeue_after = max(1.0, delay)
                 out.blocked_by_window = windows.reason
+                _decision_log(name, what, "waiting", f"blocked by sync window: {windows.reason}", rendered)
                 return str(decision.condition or "")
             operation = auto_sync_operation(app, rendered.revision, decision)
             self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), {"operation": operation})
             out.started_sync = True
+            _decision_log(name, what, "started", decision.reason, rendered)
         elif decision.verdict == "wait" and decision.at is not None:
             out.requeue_after = max(0.1, (decision.at - self.clock()).total_seconds())
+            _decision_log(
+                name, what, "waiting", f"{decision.reason} (until {decision.at:%H:%M:%S})", rendered
+            )
+        elif comparison.sync_status == "OutOfSync":
+            # Out of sync but not syncing: the operator's question is "why not?"
+            _decision_log(name, what, "skipped", decision.reason, rendered)
         return str(decision.condition or "")
+
+
+def _decision_log(app: str, what: str, decision: str, reason: str, rendered: RenderResult) -> None:
+    log.info(
+        f"{what} {decision}: {reason}",
+        extra=fields(application=app, decision=decision, reason=reason, revision=rendered.revision),
+    )
+
+
+def _compared_before_last_operation(app: Obj) -> bool:
+    """The app's status predates the end of its last operation, so it must be written even if
+    unchanged: ``argosy app sync`` waits for a ``reconciledAt`` after the operation's ``finishedAt``."""
+    status = app.get("status") or {}
+    finished = _parse_time((status.get("operationState") or {}).get("finishedAt"))
+    reconciled = _parse_time(status.get("reconciledAt"))
+    return finished is not None and (reconciled is None or reconciled < finished)
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -35,7 +35,9 @@ _SOURCE_TYPES = {"helm": "Helm", "kustomize": "Kustomize", "directory": "Directo
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now, to the microsecond: ``reconciledAt`` must be comparable with an operation's ``finishedAt``
+    (a client waits for the comparison made after its sync, not one made during it)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def merge_conditions(

@@ -13,6 +13,7 @@ looks empty).
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -25,6 +26,7 @@ from argosy.kube.discovery import ApiResource
 from argosy.kube.errors import KubeApiError, KubeError, api_error_from_status
 
 LIST_PAGE_SIZE = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,18 +132,17 @@ class KindWatcher:
                     attempt += 1
             except KubeApiError as exc:
                 if exc.gone:
+                    log.info("%s: resource version expired (410 Gone); listing again", self.name)
                     self.resource_version = ""
                     continue
                 if self.stopped:
                     break
-                self.sink.failed(self, exc)
-                self._wait(self.backoff.delay(attempt))
+                self._failed(exc, attempt)
                 attempt += 1
             except KubeError as exc:
                 if self.stopped:
                     break
-                self.sink.failed(self, exc)
-                self._wait(self.backoff.delay(attempt))
+                self._failed(exc, attempt)
                 attempt += 1
             except ValueError as exc:  # a truncated or garbled event: start over from a fresh list
                 if self.stopped:
@@ -150,6 +151,12 @@ class KindWatcher:
                 self.resource_version = ""
                 self._wait(self.backoff.delay(attempt))
                 attempt += 1
+
+    def _failed(self, exc: KubeError, attempt: int) -> None:
+        delay = self.backoff.delay(attempt)
+        log.warning("%s failed: %s; watch restarts in %.1fs", self.name, exc, delay)
+        self.sink.failed(self, exc)
+        self._wait(delay)
 
     def _list(self) -> None:
         path = self.resource.path(self.namespace)

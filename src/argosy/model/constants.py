@@ -20,6 +20,9 @@ KIND_APPLICATION_SET: Final = "ApplicationSet"
 DEFAULT_NAMESPACE: Final = "argocd"
 """The control-plane namespace when none is given, as Argo CD's install uses."""
 
+INITIAL_ADMIN_SECRET: Final = "argocd-initial-admin-secret"
+"""Where the server stores the generated admin password on first start (key ``password``)."""
+
 DEFAULT_PROJECT: Final = "default"
 """The project every installation has; Argo CD creates it permissive."""
 

@@ -44,6 +44,31 @@ ROUTERS = (
 )
 
 
+_JSON = b"application/json"
+#: What clients send for a JSON body without saying so: curl -d says form-urlencoded.
+_NOT_SAID = (b"", b"application/x-www-form-urlencoded", b"text/plain")
+
+
+class JsonBodies:
+    """Read every API request body as JSON, whatever its ``Content-Type`` says.
+
+    Argo CD's grpc-gateway decodes JSON for any content type, so ``curl -d '{...}'``
+    (sent as form-urlencoded) and clients that send no header at all work there;
+    they work here too. Webhook payloads keep their own content types.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/v1/"):  # not /api/webhook
+            given = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+            if given.split(b";")[0].strip().lower() in _NOT_SAID:
+                headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+                scope = {**scope, "headers": [*headers, (b"content-type", _JSON)]}
+        await self.app(scope, receive, send)
+
+
 def create_app(ctx: ServerContext) -> FastAPI:
     app = FastAPI(
         title="Argosy API",
@@ -54,6 +79,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
+    app.add_middleware(JsonBodies)
     install_handlers(app)
     install_metrics(app)
     for router in ROUTERS:

@@ -22,13 +22,13 @@ import secrets
 from datetime import UTC, datetime
 
 from argosy.kube.errors import KubeError, http_status
+from argosy.model.constants import INITIAL_ADMIN_SECRET
 from argosy.server.auth.accounts import format_mtime
 from argosy.server.auth.passwords import generate_password, hash_password
 from argosy.server.kubeapi import KubeAPI, b64
 from argosy.server.settings import SECRET, SIGNING_KEY, decode_secret
 from argosy.server.tls import KEY_CERT, KEY_KEY, CertPair, check_pair, self_signed
 
-INITIAL_ADMIN_SECRET = "argocd-initial-admin-secret"
 _LABELS = {"app.kubernetes.io/name": SECRET, "app.kubernetes.io/part-of": "argocd"}
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,12 @@ filter lists). Everything else is read from Kubernetes on demand.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from argosy.logs import fields
 from argosy.repo import RepoClient
 from argosy.server.auth.sessions import Caller, SessionManager
 from argosy.server.clusterinfo import ClusterInfoCache
@@ -20,6 +22,8 @@ from argosy.server.kubeapi import KubeAPI
 from argosy.server.rbac import enforce_claims
 from argosy.server.settings import Settings
 from argosy.settings.clusters import ClusterConfig
+
+log = logging.getLogger(__name__)
 
 
 class ServerContext:
@@ -111,4 +115,8 @@ class ServerContext:
     def enforce(self, caller: Caller, resource: str, action: str, obj: str) -> None:
         """Raise 403 (naming the resource, action and object) unless the caller may do it."""
         if not self.allowed(caller, resource, action, obj):
+            log.info(
+                "permission denied",
+                extra=fields(user=caller.username, resource=resource, action=action, object=obj),
+            )
             raise permission_denied(resource, action, obj)

@@ -63,7 +63,8 @@ def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
         create_app(ctx),
         host=config.address,
         port=config.port,
-        log_level=uvicorn_kwargs.pop("log_level", "info"),
+        log_config=None,  # the root logger's format (argosy.logs), not uvicorn's own
+        log_level=uvicorn_kwargs.pop("log_level", None),
         **ssl,
         **uvicorn_kwargs,
     )

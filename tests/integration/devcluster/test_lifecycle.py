@@ -93,3 +93,13 @@ def test_second_up_reuses_cached_binaries() -> None:
         assert not [m for m in messages if m.startswith("building")]
     finally:
         cluster.down()
+
+
+def test_up_and_down_take_several_names(cluster: ClusterHandle) -> None:
+    absent = [f"gone-{uuid.uuid4().hex[:6]}" for _ in range(2)]
+    down = _argosy("dev", "cluster", "down", *absent)
+    assert down.returncode == 0, down.stderr
+    assert [f"cluster {n}: was not running" in down.stderr for n in absent] == [True, True]
+    up = _argosy("dev", "cluster", "up", cluster.name, cluster.name)  # both already up: reused twice
+    assert up.returncode == 0, up.stderr
+    assert up.stdout.count(f"export KUBECONFIG={cluster.kubeconfig}") == 2

@@ -113,6 +113,21 @@ def test_app_get_shows_status_resources_conditions_and_operation() -> None:
     assert last == ["apps", "Deployment", "web", "web", "Synced", "Healthy", "deployment.apps/web", "created"]
 
 
+def test_app_get_shows_why_a_resource_is_not_healthy() -> None:
+    degraded = {
+        "group": "cert-manager.io",
+        "kind": "Certificate",
+        "namespace": "web",
+        "name": "tls",
+        "status": "Synced",
+        "health": {"status": "Degraded", "message": "Issuer letsencrypt not found"},
+    }
+    app = _app(sync={"status": "Synced"}, health={"status": "Degraded"}, resources=[degraded])
+    last = app_get_text(app, {"spec": {}}, now=NOW).splitlines()[-1]
+    assert last.split()[:6] == ["cert-manager.io", "Certificate", "web", "tls", "Synced", "Degraded"]
+    assert last.endswith("Issuer letsencrypt not found")
+
+
 def test_app_get_says_when_the_next_allowed_window_opens() -> None:
     opens = NOW + timedelta(hours=3)
     project = {

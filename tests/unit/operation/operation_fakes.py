@@ -104,7 +104,14 @@ class FakeCluster:
         return f"{key[1].lower()}/{name} {'created' if old is None else 'configured'}"
 
     def apply(
-        self, obj: Mapping[str, Any], *, mode: ApplyMode, dry_run: bool, force: bool, validate: bool
+        self,
+        obj: Mapping[str, Any],
+        *,
+        mode: ApplyMode,
+        dry_run: bool,
+        force: bool,
+        validate: bool,
+        live: Mapping[str, Any] | None = None,
     ) -> str:
         return self._write("apply", obj, dry_run)
 

@@ -285,7 +285,14 @@ def test_crd_over_the_annotation_limit_is_server_side_applied_and_the_result_say
 
     class Modes(FakeCluster):
         def apply(
-            self, obj: Mapping[str, Any], *, mode: Any, dry_run: bool, force: bool, validate: bool
+            self,
+            obj: Mapping[str, Any],
+            *,
+            mode: Any,
+            dry_run: bool,
+            force: bool,
+            validate: bool,
+            live: Mapping[str, Any] | None = None,
         ) -> str:
             if not dry_run:
                 applied.append(str(mode))

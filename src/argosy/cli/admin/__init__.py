@@ -30,3 +30,6 @@ admin_app.add_typer(app_app, name="app")
 from argosy.cli.admin.sops_check import sops_app  # noqa: E402
 
 admin_app.add_typer(sops_app, name="sops")
+from argosy.cli.admin.initial_password import initial_password  # noqa: E402
+
+admin_app.command("initial-password")(initial_password)

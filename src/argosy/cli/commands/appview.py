@@ -16,7 +16,6 @@ from typing import Any
 from argosy.cli.commands.appspec import sync_policy_text
 from argosy.cli.commands.backend import Obj
 from argosy.cli.output import cell, duration, format_time, key_values, short_sha, table
-from argosy.engine.syncwindows import SyncWindows
 
 LIST_HEADERS = [
     "NAME",
@@ -95,6 +94,8 @@ def window_lines(app: Obj, project: Obj | None, now: datetime | None = None) -> 
     """``SyncWindow`` (allowed/denied and why) and, when denied, when syncing is next allowed."""
     if project is None:
         return [("SyncWindow", "Unknown (cannot read the project)")]
+    from argosy.engine.syncwindows import SyncWindows  # only 'app get' needs the window rules
+
     windows = SyncWindows.from_project(project).matches(app)
     if not len(windows):
         return [("SyncWindow", "Sync Allowed")]
@@ -124,6 +125,10 @@ def resource_rows(app: Obj) -> list[list[str]]:
     for r in status.get("resources") or []:
         key = (r.get("group", ""), r.get("kind", ""), r.get("namespace", ""), r.get("name", ""))
         result = results.get(key) or {}
+        health = r.get("health") or {}
+        # What needs attention first: why a resource is not Healthy, else how its last sync went.
+        unhealthy = health.get("status") not in (None, "", "Healthy") and health.get("message")
+        message = str(health["message"]) if unhealthy else str(result.get("message") or "")
         rows.append(
             [
                 key[0],
@@ -131,9 +136,9 @@ def resource_rows(app: Obj) -> list[list[str]]:
                 key[2],
                 key[3],
                 str(r.get("status") or ""),
-                str((r.get("health") or {}).get("status") or ""),
+                str(health.get("status") or ""),
                 str(result.get("hookType") or ""),
-                str(result.get("message") or ""),
+                message,
             ]
         )
     return rows

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console, Group
@@ -52,7 +53,24 @@ def _state(app: Obj) -> Obj:
 
 
 def operation_done(app: Obj) -> bool:
-    return not app.get("operation") and _state(app).get("phase") not in ("Running", "Terminating")
+    """No operation requested or running, and the status was compared after the last one ended.
+
+    The controller compares the app again right after an operation (and writes
+    ``reconciledAt`` then), so waiting for it means the sync and health shown next are
+    those of the synced objects, never a comparison made while the sync ran.
+    """
+    if app.get("operation") or _state(app).get("phase") in ("Running", "Terminating"):
+        return False
+    finished = _time(_state(app).get("finishedAt"))
+    reconciled = _time((app.get("status") or {}).get("reconciledAt"))
+    return finished is None or (reconciled is not None and reconciled >= finished)
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
 
 
 def unmet(app: Obj, want: WaitFor) -> list[str]:

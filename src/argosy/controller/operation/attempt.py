@@ -377,7 +377,9 @@ class Attempt:
                     raise
                 return self.cluster.create(obj, dry_run=dry_run, validate=opts.validate)  # deleted meanwhile
         mode = task.apply_mode or ApplyMode.CLIENT_SIDE
-        msg = self.cluster.apply(obj, mode=mode, dry_run=dry_run, force=opts.force, validate=opts.validate)
+        msg = self.cluster.apply(
+            obj, mode=mode, dry_run=dry_run, force=opts.force, validate=opts.validate, live=task.live
+        )
         if mode is ApplyMode.SERVER_SIDE and opts.server_side_apply is None:
             msg = f"{msg} ({task.apply_mode_reason})"
         return msg
@@ -415,7 +417,10 @@ class Attempt:
             outcomes: list[str | Exception]
             try:
                 outcomes = self.cluster.apply_many(
-                    [t.target for t in same if t.target is not None], force=force, validate=validate
+                    [t.target for t in same if t.target is not None],
+                    force=force,
+                    validate=validate,
+                    lives=[t.live for t in same if t.target is not None],
                 )
             except Exception as exc:  # the whole batch failed the same way (e.g. unreachable)
                 outcomes = [exc] * len(same)

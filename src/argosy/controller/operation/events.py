@@ -30,14 +30,20 @@ def _what(operation: Mapping[str, Any]) -> str:
     return "Partial sync operation" if partial else "Sync operation"
 
 
-def _initiator(operation: Mapping[str, Any]) -> str:
+def initiator(operation: Mapping[str, Any]) -> str:
+    """Who asked for the operation: ``automated`` (auto-sync, self-heal), the user name, or ""."""
     by = operation.get("initiatedBy")
     if isinstance(by, Mapping):
         if by.get("automated"):
-            return "automated sync policy"
+            return "automated"
         if by.get("username"):
             return str(by["username"])
-    return "unknown user"
+    return ""
+
+
+def _initiator(operation: Mapping[str, Any]) -> str:
+    who = initiator(operation)
+    return "automated sync policy" if who == "automated" else who or "unknown user"
 
 
 def started(port: AppPort, operation: Mapping[str, Any], revision: str) -> None:

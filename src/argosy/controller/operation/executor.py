@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from argosy.controller.operation import (
     delete_app_resources,
     resume_revision,
 )
+from argosy.controller.operation.events import initiator
 from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
 from argosy.controller.reconciler import Reconciler, window_decision
 from argosy.engine.sync import DesiredObject
@@ -32,6 +34,7 @@ from argosy.engine.sync.options import app_options
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.livecache import ClusterCache
+from argosy.logs import fields
 from argosy.model.constants import (
     POST_DELETE_FINALIZER,
     RESOURCES_FINALIZER,
@@ -115,6 +118,15 @@ class OperationExecutor:
 
     def _end(self, app: Obj, app_port: KubeAppPort, operation: Obj, phase: str, message: str) -> None:
         """Finish an operation that never started applying (and clear the request)."""
+        meta = app.get("metadata") or {}
+        log.info(
+            f"operation {phase.lower()} before it started: {message}",
+            extra=fields(
+                application=f"{meta.get('namespace')}/{meta.get('name')}",
+                initiator=initiator(operation),
+                phase=phase,
+            ),
+        )
         state = {
             "operation": operation,
             "phase": phase,
@@ -169,9 +181,25 @@ class OperationExecutor:
         spec = target.get("spec") or {}
         source = spec.get("source") or (spec.get("sources") or [None])[0]
         runner = OperationRunner(cluster_port, app_port, config)
-        self.on_state(
-            app, runner.run(app, desired, snap.comparison.prunable(), snap.rendered.revision, source)
+        name = f"{meta.get('namespace')}/{meta.get('name')}"
+        revision = snap.rendered.revision
+        log.info(
+            "operation started" if resume_revision(app) is None else "operation resumed",
+            extra=fields(application=name, revision=revision, initiator=initiator(operation)),
         )
+        started = time.monotonic()
+        state = runner.run(app, desired, snap.comparison.prunable(), revision, source)
+        log.info(
+            f"operation {str(state.get('phase') or '').lower()}: {state.get('message') or ''}",
+            extra=fields(
+                application=name,
+                revision=revision,
+                initiator=initiator(operation),
+                phase=state.get("phase"),
+                duration_ms=round((time.monotonic() - started) * 1000),
+            ),
+        )
+        self.on_state(app, state)
 
     def delete(self, app: Obj) -> bool:
         """Delete an app's resources as its finalizer says; True when the finalizers may go.

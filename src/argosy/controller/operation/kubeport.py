@@ -55,6 +55,15 @@ def _short(obj: Mapping[str, Any], verb: str) -> str:
     return f"{kind}/{key.name} {verb}"
 
 
+def _verb(live: Mapping[str, Any] | None, applied: Mapping[str, Any] | None) -> str:
+    """kubectl's word for what an apply did: created, configured or unchanged."""
+    if live is None:
+        return "created"
+    before = (live.get("metadata") or {}).get("resourceVersion")
+    after = ((applied or {}).get("metadata") or {}).get("resourceVersion")
+    return "unchanged" if before and before == after else "configured"
+
+
 class KubeClusterPort:
     """:class:`~argosy.controller.operation.ports.ClusterPort` over :mod:`argosy.kube.apply`."""
 
@@ -66,7 +75,14 @@ class KubeClusterPort:
         self.kubectl = kubectl or KubectlApplier(client)
 
     def apply(
-        self, obj: Mapping[str, Any], *, mode: ApplyMode, dry_run: bool, force: bool, validate: bool
+        self,
+        obj: Mapping[str, Any],
+        *,
+        mode: ApplyMode,
+        dry_run: bool,
+        force: bool,
+        validate: bool,
+        live: Mapping[str, Any] | None = None,
     ) -> str:
         body = dict(obj)
         if dry_run or mode is ApplyMode.SERVER_SIDE:
@@ -75,16 +91,22 @@ class KubeClusterPort:
         result = self.kubectl.apply([body], validate=validate, force=force)[0]
         if result.error is not None:
             raise result.error
-        return _short(obj, "configured")
+        return _short(obj, _verb(live, result.object))
 
     def apply_many(
-        self, objs: Sequence[Mapping[str, Any]], *, force: bool, validate: bool
+        self,
+        objs: Sequence[Mapping[str, Any]],
+        *,
+        force: bool,
+        validate: bool,
+        lives: Sequence[Mapping[str, Any] | None] = (),
     ) -> list[str | Exception]:
         """One ``kubectl apply`` for all of ``objs`` (kubectl re-applies one by one on an error)."""
         results = self.kubectl.apply([dict(o) for o in objs], validate=validate, force=force)
+        befores = list(lives) or [None] * len(objs)
         return [
-            r.error if r.error is not None else _short(obj, "configured")
-            for obj, r in zip(objs, results, strict=True)
+            r.error if r.error is not None else _short(obj, _verb(before, r.object))
+            for obj, r, before in zip(objs, results, befores, strict=True)
         ]
 
     def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:

@@ -45,9 +45,19 @@ class ClusterPort(Protocol):
     """
 
     def apply(
-        self, obj: Mapping[str, Any], *, mode: ApplyMode, dry_run: bool, force: bool, validate: bool
+        self,
+        obj: Mapping[str, Any],
+        *,
+        mode: ApplyMode,
+        dry_run: bool,
+        force: bool,
+        validate: bool,
+        live: Mapping[str, Any] | None = None,
     ) -> str:
-        """``kubectl apply`` (``mode`` client-side, with last-applied) or server-side apply."""
+        """``kubectl apply`` (``mode`` client-side, with last-applied) or server-side apply.
+
+        ``live`` is the object as the comparison saw it: the message says, as kubectl does,
+        whether the object was ``created``, ``configured`` or left ``unchanged``."""
         ...
 
     def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:
@@ -85,9 +95,15 @@ class BatchClusterPort(ClusterPort, Protocol):
     """
 
     def apply_many(
-        self, objs: Sequence[Mapping[str, Any]], *, force: bool, validate: bool
+        self,
+        objs: Sequence[Mapping[str, Any]],
+        *,
+        force: bool,
+        validate: bool,
+        lives: Sequence[Mapping[str, Any] | None] = (),
     ) -> list[str | Exception]:
-        """Client-side apply each object; per object, in order: its message or its error."""
+        """Client-side apply each object; per object, in order: its message or its error
+        (``lives``: each object as the comparison saw it, as for :meth:`ClusterPort.apply`)."""
         ...
 
 

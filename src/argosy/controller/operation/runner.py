@@ -266,7 +266,7 @@ class OperationRunner:
 
     def _complete(self, app: Mapping[str, Any], record: OperationRecord) -> dict[str, Any]:
         now = self.config.clock()
-        record.finished_at = timestamp(now)
+        record.finished_at = timestamp(now, precise=True)
         patch: dict[str, Any] = {"operationState": record.to_dict()}
         sync = _map(record.operation.get("sync"))
         if record.phase == SUCCEEDED and not sync.get("dryRun") and not sync.get("resources"):

@@ -74,6 +74,8 @@ class TaskResult:
     sync_phase: str
     status: str = ""
     message: str = ""
+    sync_wave: int = 0
+    """The wave the task ran in (Argosy's addition, shown by ``argosy app sync``)."""
     hook_type: str = ""
     hook_phase: str = ""
     started_at: str = ""
@@ -119,6 +121,7 @@ class TaskResult:
             namespace=k.namespace,
             name=k.name,
             sync_phase=str(task.phase),
+            sync_wave=task.wave,
             hook_type=hook_type,
         )
 
@@ -132,6 +135,7 @@ class TaskResult:
             "status": self.status,
             "message": self.message,
             "syncPhase": self.sync_phase,
+            "syncWave": self.sync_wave,
         }
         if self.hook_type:
             out["hookType"] = self.hook_type
@@ -155,6 +159,7 @@ class TaskResult:
             namespace=text("namespace"),
             name=text("name"),
             sync_phase=text("syncPhase") or str(SyncPhase.SYNC),
+            sync_wave=wave if isinstance(wave := data.get("syncWave"), int) else 0,
             status=text("status"),
             message=text("message"),
             hook_type=text("hookType"),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
+from argosy.logs import fields
 from argosy.server.deps import AUTH_COOKIE, Auth, Ctx, MaybeAuth
+from argosy.server.errors import APIError
 
 router = APIRouter(tags=["SessionService"])
+log = logging.getLogger(__name__)
 
 
 class SessionCreate(BaseModel):
@@ -20,7 +24,12 @@ class SessionCreate(BaseModel):
 @router.post("/api/v1/session")
 def create_session(body: SessionCreate, ctx: Ctx, response: Response) -> dict[str, Any]:
     """Log in; the token is returned and also set as the ``argocd.token`` cookie for browsers."""
-    token = ctx.sessions.login(body.username, body.password)
+    try:
+        token = ctx.sessions.login(body.username, body.password)
+    except APIError as err:
+        log.info(f"login failed: {err.message}", extra=fields(user=body.username[:64]))
+        raise
+    log.info("login succeeded", extra=fields(user=body.username))
     response.set_cookie(AUTH_COOKIE, token, httponly=True, samesite="lax", secure=not ctx.insecure, path="/")
     return {"token": token}
 
