@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from argosy.devcluster.cluster import LocalCluster, kubectl, process_running
+from argosy.devcluster.cluster import ClusterError, LocalCluster, kubectl, process_running
 from argosy.devcluster.paths import state_dir, tools_path_dir
 from argosy.devcluster.ports import free_ports
 
@@ -224,18 +224,9 @@ def up(say: Say, timeout: float = 300.0) -> dict[str, Any]:
     (root / "state.json").write_text(json.dumps(state.__dict__))
     say(f"started git daemon (:{git_port}), repo server (:{repo_port}) and controller; logs in {logs}")
     deadline = time.monotonic() + timeout
-    while "applications.argoproj.io" not in kubectl(kubeconfig, "get", "crd", "-o", "name", stdin=None):
-        _check_alive(pids, logs)
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the controller did not install its CRDs; see {logs / 'controller.log'}")
-        time.sleep(0.5)
-    _wait(
-        lambda: "default" in kubectl(kubeconfig, "get", "appprojects", "-n", NAMESPACE, "-o", "name"),
-        deadline,
-        pids,
-        logs,
-        "default project",
-    )
+    _wait(lambda: _answers(kubeconfig, "crd", "applications.argoproj.io"), deadline, pids, logs, "CRDs")
+    # Each CRD is served a moment after it is created: until then kubectl knows no such type.
+    _wait(lambda: _answers(kubeconfig, "appprojects", "default"), deadline, pids, logs, "default project")
     kubectl(kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(application(git_port)))
     say(f"created Application {NAMESPACE}/{APP} (automated, CreateNamespace=true)")
     last = ""
@@ -257,6 +248,14 @@ def up(say: Say, timeout: float = 300.0) -> dict[str, Any]:
         if time.monotonic() > deadline:
             raise RuntimeError(f"app not Synced/Healthy after {timeout:.0f}s ({line}); see {logs}")
         time.sleep(0.5)
+
+
+def _answers(kubeconfig: Path, resource: str, name: str) -> bool:
+    """Whether ``kubectl get RESOURCE`` lists ``name`` (False while the type is not served yet)."""
+    try:
+        return name in kubectl(kubeconfig, "get", resource, "-n", NAMESPACE, "-o", "name")
+    except ClusterError:
+        return False
 
 
 def _wait(check: Callable[[], bool], deadline: float, pids: dict[str, int], logs: Path, what: str) -> None:
