@@ -25,12 +25,14 @@ from argosy.server.routes import (
     repositories,
     session,
     settings,
+    sso,
     stream,
     webhook,
 )
 
 ROUTERS = (
     session.router,
+    sso.router,
     account.router,
     stream.router,
     app_operations.router,

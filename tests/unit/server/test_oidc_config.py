@@ -63,6 +63,7 @@ refreshTokenThreshold: 2m
         "scopes": ["openid", "groups"],
         "idTokenClaims": {"groups": {"essential": True}},
         "enablePKCEAuthentication": True,
+        "refreshTokenThreshold": "120s",
     }
     assert "from-argocd-secret" not in repr(config) and "clientSecret" not in public
 

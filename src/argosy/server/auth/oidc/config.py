@@ -89,6 +89,8 @@ class OIDCConfig:
             "clientID": self.client_id,
             "scopes": list(self.requested_scopes),
             "enablePKCEAuthentication": self.enable_pkce,
+            # Not in Argo CD's message: tells the CLI when to refresh its ID token.
+            "refreshTokenThreshold": f"{self.refresh_threshold_seconds}s",
         }
         if self.cli_client_id:
             out["cliClientID"] = self.cli_client_id

@@ -43,6 +43,7 @@ class Endpoints:
     jwks: str
     end_session: str = ""
     userinfo: str = ""
+    scopes_supported: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,10 @@ class TokenResponse:
     expires_in: int = 0
 
 
-def http_client(root_ca: str = "", timeout: float = HTTP_TIMEOUT) -> httpx.Client:
-    verify: ssl.SSLContext | bool = True
-    if root_ca.strip():
+def http_client(root_ca: str = "", timeout: float = HTTP_TIMEOUT, *, insecure: bool = False) -> httpx.Client:
+    """``insecure`` (the CLI's ``--insecure``) skips certificate checks, as ``argocd login --sso`` does."""
+    verify: ssl.SSLContext | bool = not insecure
+    if root_ca.strip() and not insecure:
         verify = ssl.create_default_context(cadata=root_ca)
     return httpx.Client(timeout=timeout, verify=verify)
 
@@ -63,9 +65,11 @@ def http_client(root_ca: str = "", timeout: float = HTTP_TIMEOUT) -> httpx.Clien
 class Provider:
     """One issuer's endpoints and keys, cached; safe to share between threads."""
 
-    def __init__(self, issuer: str, *, root_ca: str = "", client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, issuer: str, *, root_ca: str = "", client: httpx.Client | None = None, insecure: bool = False
+    ) -> None:
         self.issuer = issuer
-        self._client = client or http_client(root_ca)
+        self._client = client or http_client(root_ca, insecure=insecure)
         self._lock = threading.Lock()
         self._endpoints: Endpoints | None = None
         self._keys: dict[str, dict[str, Any]] = {}
@@ -107,6 +111,7 @@ class Provider:
                 jwks=str(doc["jwks_uri"]),
                 end_session=str(doc.get("end_session_endpoint") or ""),
                 userinfo=str(doc.get("userinfo_endpoint") or ""),
+                scopes_supported=tuple(str(x) for x in doc.get("scopes_supported") or []),
             )
         except KeyError as err:
             raise ProviderError(f"{url} lacks {err.args[0]!r}") from None
