@@ -47,7 +47,7 @@ class PendingLogin:
 def safe_return_path(value: str) -> str:
     """Only a path on this server (never another host): the callback must not be an open redirect."""
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or value.startswith("//"):
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or value.startswith(("//", "/\\")):
         return "/"
     return value
 
