@@ -16,6 +16,7 @@ from argosy.cli import sso
 from argosy.cli.commands.backend import CliError
 from argosy.devcluster.ports import free_ports
 from argosy.server.auth.oidc.provider import Provider, ProviderError
+from argosy.server.auth.oidc.verify import IDTokenError, verify_id_token
 from support.oidc_provider import CLI_CLIENT_ID, OIDCProvider, User, login_at_provider
 
 BOB = User("u-bob", "bob", "bob-pass-12", "bob@example.com", ("team-a", "team-b"))
@@ -98,6 +99,16 @@ def test_cli_pkce_flow_and_refresh(idp: OIDCProvider) -> None:
         [CLI_CLIENT_ID],
     )
     assert tokens.refresh_token, "offline_access was requested, a refresh token is expected"
+    # The provider's real token, checked for another audience (the server's client only): refused.
+    provider = Provider(idp.issuer)
+    try:
+        with pytest.raises(IDTokenError, match=r"audience 'argosy-cli' is not one of the allowed audiences"):
+            verify_id_token(tokens.id_token, provider.key_for, issuer=idp.issuer, audiences=["argosy"])
+        assert verify_id_token(
+            tokens.id_token, provider.key_for, issuer=idp.issuer, audiences=[CLI_CLIENT_ID]
+        )
+    finally:
+        provider.close()
     assert sso.needs_refresh(tokens.id_token, tokens.refresh_token, now=time.time() + 3600)
     assert not sso.needs_refresh(tokens.id_token, tokens.refresh_token, now=time.time())
     time.sleep(1.1)  # a new iat, so the refreshed token differs

@@ -83,7 +83,7 @@ def verify_id_token(
         raise IDTokenError("token is expired: log in again") from None
     except jwt.InvalidAudienceError:
         raise IDTokenError(
-            f"token audience {_unverified(token, 'aud')!r} is not one of the allowed audiences {wanted} "
+            f"token audience {_as_text(_unverified(token, 'aud'))!r} is not one of the allowed audiences {wanted} "
             "(oidc.config clientID, cliClientID or allowedAudiences)"
         ) from None
     except jwt.InvalidIssuerError:
@@ -97,6 +97,10 @@ def verify_id_token(
     if nonce is not None and claims.get("nonce") != nonce:
         raise IDTokenError("token nonce does not match this login: start the login again")
     return claims
+
+
+def _as_text(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _unverified(token: str, claim: str) -> Any:
