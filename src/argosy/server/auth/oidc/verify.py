@@ -82,8 +82,9 @@ def verify_id_token(
     except jwt.ExpiredSignatureError:
         raise IDTokenError("token is expired: log in again") from None
     except jwt.InvalidAudienceError:
+        got = _as_text(_unverified(token, "aud"))
         raise IDTokenError(
-            f"token audience {_as_text(_unverified(token, 'aud'))!r} is not one of the allowed audiences {wanted} "
+            f"token audience {got!r} is not one of the allowed audiences {wanted} "
             "(oidc.config clientID, cliClientID or allowedAudiences)"
         ) from None
     except jwt.InvalidIssuerError:
