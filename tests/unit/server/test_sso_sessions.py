@@ -112,3 +112,25 @@ def test_client_config_keeps_the_refresh_token_private(tmp_path: Path) -> None:
     again.remove("prod")
     again.save()
     assert "refresh-token" not in path.read_text()
+
+
+def test_project_role_groups_apply_to_sso_users() -> None:
+    project = {
+        "metadata": {"name": "team-a-proj"},
+        "spec": {
+            "roles": [
+                {
+                    "name": "deployer",
+                    "policies": ["p, proj:team-a-proj:deployer, applications, sync, team-a-proj/*, allow"],
+                    "groups": ["team-a"],
+                }
+            ]
+        },
+    }
+    enforcer = Enforcer("")
+    lookup = {"team-a-proj": project}.get
+    assert enforce_claims(enforcer, SSO_CLAIMS, "applications", "sync", "team-a-proj/web", get_project=lookup)
+    outsider = {**SSO_CLAIMS, "groups": ["team-b"]}
+    assert not enforce_claims(
+        enforcer, outsider, "applications", "sync", "team-a-proj/web", get_project=lookup
+    )
