@@ -108,7 +108,7 @@ def login(
     timeout: float = LOGIN_TIMEOUT_SECONDS,
 ) -> SSOTokens:
     """Run the flow against the provider ``settings`` (``/api/v1/settings``) names; the verified tokens."""
-    from argosy.server.auth.oidc.pkce import LoginRequest
+    from argosy.server.auth.oidc.pkce import LoginRequest, login_scopes
     from argosy.server.auth.oidc.provider import Provider, ProviderError
     from argosy.server.auth.oidc.verify import IDTokenError, verify_id_token
 
@@ -117,9 +117,8 @@ def login(
     provider = Provider(str(oidc["issuer"]), insecure=insecure)
     try:
         endpoints = provider.endpoints()
-        scopes = [str(s) for s in oidc.get("scopes") or ["openid", "profile", "email", "groups"]]
-        if "offline_access" in endpoints.scopes_supported and "offline_access" not in scopes:
-            scopes.append("offline_access")  # ask for a refresh token, as argocd does
+        requested = [str(s) for s in oidc.get("scopes") or ["openid", "profile", "email", "groups"]]
+        scopes = login_scopes(requested, endpoints.scopes_supported)
         request = LoginRequest()
         redirect_uri = f"http://localhost:{port}/auth/callback"
         url = request.authorize_url(

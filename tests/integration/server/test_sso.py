@@ -36,11 +36,7 @@ def idp(
         "patch", "secret", "argocd-secret", "-n", control_plane.namespace,
         "-p", json.dumps({"data": {"oidc.clientSecret": value}}),
     )  # fmt: skip
-    oidc = (
-        f"name: Zitadel\nissuer: {provider.issuer}\nclientID: {WEB_CLIENT_ID}\n"
-        "clientSecret: $oidc.clientSecret\ncliClientID: argosy-cli\n"
-    )
-    control_plane.set_cm({**ACCOUNTS, "url": server.url, "oidc.config": oidc})
+    set_oidc(control_plane, server, provider)
     control_plane.set_policy(POLICY)
     control_plane.apply(application("guestbook"))
     try:
@@ -49,6 +45,16 @@ def idp(
         provider.stop()
         control_plane.set_cm(dict(ACCOUNTS))
         control_plane.set_policy(SEED_POLICY)
+
+
+def set_oidc(
+    control_plane: ControlPlane, server: BackgroundServer, idp: OIDCProvider, extra: str = ""
+) -> None:
+    oidc = (
+        f"name: Zitadel\nissuer: {idp.issuer}\nclientID: {WEB_CLIENT_ID}\n"
+        f"clientSecret: $oidc.clientSecret\ncliClientID: argosy-cli\n{extra}"
+    )
+    control_plane.set_cm({**ACCOUNTS, "url": server.url, "oidc.config": oidc})
 
 
 def browser(server: BackgroundServer) -> httpx.Client:
@@ -151,3 +157,28 @@ def test_provider_errors_are_shown(server: BackgroundServer, idp: OIDCProvider, 
         "/auth/callback", params={"error": "access_denied", "error_description": "user said no"}
     )
     assert_error(resp, 401, 16, "refused the login: user said no")
+
+
+def test_browser_session_is_refreshed_before_it_expires(
+    api: httpx.Client, server: BackgroundServer, idp: OIDCProvider, control_plane: ControlPlane
+) -> None:
+    client, callback = browser_login(server)
+    assert client.get(callback).status_code == 303
+    first = client.cookies["argocd.token"]
+    sealed = client.cookies["argocd.refreshtoken"]
+    assert sealed and "." not in sealed  # sealed, not the provider's token as is
+    assert client.get("/api/v1/session/userinfo").headers.get_list("set-cookie") == []  # not due yet
+    time.sleep(1.1)  # the renewed token gets another iat
+    set_oidc(control_plane, server, idp, "refreshTokenThreshold: 1h\n")  # ID tokens live 1 h: due now
+    try:
+        resp = client.get("/api/v1/session/userinfo")
+        assert resp.json()["loggedIn"] is True and resp.json()["groups"] == ["team-a"]
+        renewed = client.cookies["argocd.token"]
+        assert renewed != first and any("HttpOnly" in c for c in resp.headers.get_list("set-cookie"))
+        assert api.get("/api/v1/applications/guestbook", headers=bearer(renewed)).status_code == 200
+        # A refresh cookie sealed by another installation is ignored: the session goes on unchanged.
+        stranger = browser(server)
+        headers = {"Cookie": f"argocd.token={renewed}; argocd.refreshtoken=not-sealed-here"}
+        assert stranger.get("/api/v1/session/userinfo", headers=headers).headers.get_list("set-cookie") == []
+    finally:
+        set_oidc(control_plane, server, idp)

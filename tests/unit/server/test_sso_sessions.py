@@ -12,6 +12,7 @@ import pytest
 
 from argosy.cli.commands.config import ClientConfig, ServerEntry
 from argosy.cli.sso import needs_refresh, threshold_of
+from argosy.server.auth.oidc.refresh import seal, unseal
 from argosy.server.auth.oidc.service import safe_return_path
 from argosy.server.auth.sessions import SessionManager
 from argosy.server.auth.tokens import sign
@@ -134,3 +135,11 @@ def test_project_role_groups_apply_to_sso_users() -> None:
     assert not enforce_claims(
         enforcer, outsider, "applications", "sync", "team-a-proj/web", get_project=lookup
     )
+
+
+def test_refresh_cookie_is_sealed_per_installation() -> None:
+    sealed = seal(KEY, "provider-refresh-token")
+    assert "provider-refresh-token" not in sealed
+    assert unseal(KEY, sealed) == "provider-refresh-token"
+    assert unseal(b"another-installation-key-0123456", sealed) is None
+    assert unseal(KEY, "garbage") is None

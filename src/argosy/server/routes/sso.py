@@ -3,7 +3,8 @@
 ``/auth/login?return_url=/applications`` sends the browser to the provider;
 the provider sends it back to ``/auth/callback``, which checks the state,
 redeems the code (PKCE), verifies the ID token and sets it as the
-``argocd.token`` cookie, then returns to ``return_url`` (a path on this
+``argocd.token`` cookie (and the sealed refresh token beside it, see
+:mod:`argosy.server.auth.oidc.refresh`), then returns to ``return_url`` (a path on this
 server only). ``/auth/logout`` revokes the session, clears the cookie and
 goes to ``oidc.config`` ``logoutURL`` when set (``{{token}}`` and
 ``{{logoutRedirectURL}}`` filled in, as Argo CD), else to the login page.
@@ -20,6 +21,7 @@ from fastapi.responses import RedirectResponse
 
 from argosy.logs import fields
 from argosy.server.auth.oidc.config import KEY_URL, callback_url
+from argosy.server.auth.oidc.refresh import REFRESH_COOKIE, session_cookies
 from argosy.server.auth.oidc.service import STATE_COOKIE, STATE_SECONDS
 from argosy.server.deps import AUTH_COOKIE, Ctx, bearer_token
 from argosy.server.errors import UNAUTHENTICATED, APIError
@@ -58,11 +60,12 @@ def sso_callback(
     pending = ctx.sso.pending(request.cookies.get(STATE_COOKIE, ""), state)
     if not code:
         raise APIError(UNAUTHENTICATED, "login refused: the provider sent no authorization code")
-    token = ctx.sso.finish(config, pending, code, callback_url(ctx.settings.argocd_cm()))
+    token, sealed = ctx.sso.finish(config, pending, code, callback_url(ctx.settings.argocd_cm()))
     caller = ctx.sessions.authenticate(token)
     log.info("SSO login succeeded", extra=fields(user=caller.username))
     response = RedirectResponse(pending.return_to, status_code=303)
-    response.set_cookie(AUTH_COOKIE, token, httponly=True, samesite="lax", secure=not ctx.insecure, path="/")
+    for name, value in session_cookies(token, sealed, secure=not ctx.insecure):
+        response.raw_headers.append((name, value))
     response.delete_cookie(STATE_COOKIE, path="/auth/callback")
     return response
 
@@ -82,4 +85,5 @@ def sso_logout(request: Request, ctx: Ctx) -> RedirectResponse:
         )
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(AUTH_COOKIE, path="/")
+    response.delete_cookie(REFRESH_COOKIE, path="/")
     return response

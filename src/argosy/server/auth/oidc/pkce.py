@@ -25,6 +25,14 @@ def code_challenge(verifier: str) -> str:
     return _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
+def login_scopes(requested: Sequence[str], supported: Sequence[str]) -> list[str]:
+    """The requested scopes, plus ``offline_access`` (for a refresh token) when the provider offers it."""
+    scopes = list(requested)
+    if "offline_access" in supported and "offline_access" not in scopes:
+        scopes.append("offline_access")
+    return scopes
+
+
 @dataclass(frozen=True)
 class LoginRequest:
     """One login attempt's secrets; kept by whoever waits for the callback."""

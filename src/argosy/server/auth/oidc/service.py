@@ -15,6 +15,7 @@ provider refuses a code it already redeemed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -25,8 +26,9 @@ from urllib.parse import urlsplit
 import jwt
 
 from argosy.server.auth.oidc.config import OIDCConfig, OIDCConfigError, SecretLookup, parse_oidc_config
-from argosy.server.auth.oidc.pkce import LoginRequest
+from argosy.server.auth.oidc.pkce import LoginRequest, login_scopes
 from argosy.server.auth.oidc.provider import Provider, ProviderError
+from argosy.server.auth.oidc.refresh import seal, unseal
 from argosy.server.auth.oidc.verify import IDTokenError, verify_id_token
 from argosy.server.auth.revocation import RevokedTokens
 from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAUTHENTICATED, UNAVAILABLE, APIError
@@ -34,6 +36,7 @@ from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAUTHEN
 STATE_COOKIE = "argocd.oauthstate"
 STATE_SECONDS = 300
 _STATE_ISSUER = "argocd:oauthstate"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,15 +128,15 @@ class SSOService:
     def start(self, config: OIDCConfig, redirect_uri: str, return_to: str) -> tuple[str, str]:
         """(authorize URL, state cookie value) for a new browser login."""
         try:
-            endpoint = self.provider(config).endpoints().authorization
+            endpoints = self.provider(config).endpoints()
         except ProviderError as err:
             raise APIError(UNAVAILABLE, str(err)) from None
         request = LoginRequest()
         url = request.authorize_url(
-            endpoint,
+            endpoints.authorization,
             client_id=config.client_id,
             redirect_uri=redirect_uri,
-            scopes=config.requested_scopes,
+            scopes=login_scopes(config.requested_scopes, endpoints.scopes_supported),
             id_token_claims=config.requested_id_token_claims,
         )
         now = int(time.time())
@@ -178,8 +181,10 @@ class SSOService:
         request = LoginRequest(state=state, nonce=str(data.get("nonce")), verifier=str(data.get("verifier")))
         return PendingLogin(request, safe_return_path(str(data.get("return") or "/")))
 
-    def finish(self, config: OIDCConfig, pending: PendingLogin, code: str, redirect_uri: str) -> str:
-        """Redeem the code and return the verified ID token (the session)."""
+    def finish(
+        self, config: OIDCConfig, pending: PendingLogin, code: str, redirect_uri: str
+    ) -> tuple[str, str]:
+        """Redeem the code: the verified ID token (the session) and the sealed refresh token ("" if none)."""
         try:
             tokens = self.provider(config).exchange_code(
                 code,
@@ -191,4 +196,39 @@ class SSOService:
         except ProviderError as err:
             raise APIError(UNAUTHENTICATED, f"login failed: {err}") from None
         self.verify(tokens.id_token, nonce=pending.request.nonce, audiences=(config.client_id,))
-        return tokens.id_token
+        sealed = seal(self._signing_key(), tokens.refresh_token) if tokens.refresh_token else ""
+        return tokens.id_token, sealed
+
+    def renew(self, id_token: str, sealed: str) -> tuple[str, str] | None:
+        """A browser session's new (ID token, sealed refresh token) when it is due; None otherwise.
+
+        Due means: an ID token of the configured provider expiring within
+        ``refreshTokenThreshold``. Any failure leaves the session as it is.
+        """
+        try:
+            config = self.config()
+        except APIError:
+            return None
+        if config is None:
+            return None
+        try:
+            claims = jwt.decode(id_token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        exp = claims.get("exp")
+        if claims.get("iss") != config.issuer or not isinstance(exp, int | float):
+            return None
+        if exp - time.time() > config.refresh_threshold_seconds:
+            return None
+        refresh_token = unseal(self._signing_key(), sealed)
+        if not refresh_token:
+            return None
+        try:
+            tokens = self.provider(config).refresh(
+                refresh_token, client_id=config.client_id, client_secret=config.client_secret
+            )
+            self.verify(tokens.id_token, audiences=(config.client_id,))
+        except (ProviderError, APIError) as err:
+            log.info("SSO session not refreshed: %s", err)
+            return None
+        return tokens.id_token, seal(self._signing_key(), tokens.refresh_token or refresh_token)
