@@ -182,3 +182,27 @@ def test_browser_session_is_refreshed_before_it_expires(
         assert stranger.get("/api/v1/session/userinfo", headers=headers).headers.get_list("set-cookie") == []
     finally:
         set_oidc(control_plane, server, idp)
+
+
+def test_logout_goes_to_the_providers_logout_url(
+    server: BackgroundServer, idp: OIDCProvider, control_plane: ControlPlane
+) -> None:
+    client, callback = browser_login(server)
+    assert client.get(callback).status_code == 303
+    token = client.cookies["argocd.token"]
+    hint = "id_token_hint={{token}}&post_logout_redirect_uri={{logoutRedirectURL}}"
+    logout = f"logoutURL: {idp.issuer}end_session?{hint}\n"
+    set_oidc(control_plane, server, idp, logout)
+    try:
+        out = client.get("/auth/logout")
+        assert out.status_code == 303
+        location = out.headers["location"]
+        assert location.startswith(
+            f"{idp.issuer}end_session?id_token_hint={token}&post_logout_redirect_uri=http"
+        )
+        assert "argocd.token" not in client.cookies
+        assert client.get("/api/v1/session/userinfo", headers={"Cookie": f"argocd.token={token}"}).json() == {
+            "loggedIn": False
+        }
+    finally:
+        set_oidc(control_plane, server, idp)
