@@ -21,7 +21,6 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -56,6 +55,8 @@ class _Callback:
     """The loopback listener: answers one ``/auth/callback`` and hands its query to the waiting CLI."""
 
     def __init__(self, port: int) -> None:
+        from http.server import BaseHTTPRequestHandler, HTTPServer  # only when logging in
+
         self.query: dict[str, str] | None = None
         self.done = threading.Event()
         outer = self
