@@ -12,9 +12,10 @@ import typer
 from argosy.cli.client import cli_errors
 from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
 from argosy.controller.bootstrap import bootstrap
-from argosy.controller.manager import Controller
+from argosy.controller.manager import DEFAULT_OPERATION_PROCESSORS, DEFAULT_STATUS_PROCESSORS, Controller
 from argosy.controller.metrics import MetricsEndpoint
 from argosy.kube.clients import KubeClient
+from argosy.kube.ratelimit import DEFAULT_BURST, DEFAULT_QPS, RateLimit, set_default
 from argosy.repo import HttpRepoClient, RepoService
 from argosy.repo.metrics import REGISTRY as REPO_METRICS
 from argosy.settings.clusters import default_kubeconfig, in_cluster_config, running_in_cluster
@@ -26,9 +27,32 @@ def controller(
         None, "--kubeconfig", help="Kubeconfig (default: in-cluster or ~/.kube/config)."
     ),
     context: str = typer.Option("", "--context", help="Kubeconfig context."),
-    status_processors: int = typer.Option(4, "--status-processors", min=1, help="Workers comparing apps."),
+    status_processors: int = typer.Option(
+        DEFAULT_STATUS_PROCESSORS,
+        "--status-processors",
+        min=1,
+        envvar="ARGOCD_APPLICATION_CONTROLLER_STATUS_PROCESSORS",
+        help="Workers comparing apps (Argo CD's controller.status.processors).",
+    ),
     operation_processors: int = typer.Option(
-        2, "--operation-processors", min=1, help="Workers running syncs."
+        DEFAULT_OPERATION_PROCESSORS,
+        "--operation-processors",
+        min=1,
+        envvar="ARGOCD_APPLICATION_CONTROLLER_OPERATION_PROCESSORS",
+        help="Workers running syncs (Argo CD's controller.operation.processors).",
+    ),
+    kube_api_qps: float = typer.Option(
+        DEFAULT_QPS,
+        "--kube-api-qps",
+        envvar="ARGOCD_K8S_CLIENT_QPS",
+        help="Requests per second to each Kubernetes API server (0: unlimited).",
+    ),
+    kube_api_burst: int = typer.Option(
+        DEFAULT_BURST,
+        "--kube-api-burst",
+        min=1,
+        envvar="ARGOCD_K8S_CLIENT_BURST",
+        help="Burst above the QPS.",
     ),
     log_level: str = LOG_LEVEL,
     log_format: str = LOG_FORMAT,
@@ -46,6 +70,7 @@ def controller(
     if kubeconfig is None and not running_in_cluster():
         kubeconfig = default_kubeconfig()
     in_cluster = in_cluster_config(kubeconfig, context)
+    set_default(RateLimit(kube_api_qps, kube_api_burst))
     client = KubeClient(in_cluster)
     bootstrap(client, namespace)
 

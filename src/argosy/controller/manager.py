@@ -49,6 +49,10 @@ from argosy.settings.repositories import SECRET_TYPE_LABEL
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
+# Argo CD's defaults (controller.status.processors / controller.operation.processors). Workers
+# mostly wait on the API server and the repo server, so threads are cheap here.
+DEFAULT_STATUS_PROCESSORS = 20
+DEFAULT_OPERATION_PROCESSORS = 10
 
 
 class ControlPlaneClient:
@@ -174,8 +178,8 @@ class Controller:
         renderer: Any,
         *,
         namespace: str = "argocd",
-        status_workers: int = 4,
-        operation_workers: int = 2,
+        status_workers: int = DEFAULT_STATUS_PROCESSORS,
+        operation_workers: int = DEFAULT_OPERATION_PROCESSORS,
         in_cluster: ClusterConfig | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
