@@ -204,6 +204,7 @@ class AppState:
         live: LiveState,
         *,
         no_cache: bool = False,
+        revision_max_age: float = 0.0,
         revision: str = "",
         source_revisions: Mapping[int, str] | None = None,
     ) -> RenderResult:
@@ -216,6 +217,7 @@ class AppState:
                 kube_version=live.server_version(),
                 api_versions=live.api_versions(),
                 no_cache=no_cache,
+                revision_max_age=revision_max_age,
             )
             return self.renderer.render(request)
         except UnreachableError as exc:
@@ -228,8 +230,14 @@ class AppState:
             ) from exc
 
     # ------------------------------------------------------------- the whole
-    def prepare(self, app: Obj, settings: ControllerSettings, no_cache: bool = False) -> Snapshot:
-        """Check the app against its project, render it and compare it with live state."""
+    def prepare(
+        self, app: Obj, settings: ControllerSettings, no_cache: bool = False, revision_max_age: float = 0.0
+    ) -> Snapshot:
+        """Check the app against its project, render it and compare it with live state.
+
+        ``revision_max_age``: how old a cached resolution of the app's branch or tag may be
+        (0: ask Git now, as a refresh, a sync or a user's request must).
+        """
         meta = app.get("metadata") or {}
         spec = app.get("spec") or {}
         name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
@@ -243,7 +251,7 @@ class AppState:
         if violations:
             raise ComparisonFailed("InvalidSpecError", "; ".join(v.message for v in violations))
         live = self.live(cluster)
-        rendered = self.render(app, live, no_cache=no_cache)
+        rendered = self.render(app, live, no_cache=no_cache, revision_max_age=revision_max_age)
         try:
             exclusions = AppExclusions.from_application(app)
             resource_filter = ResourceFilter.from_argocd_cm(settings.data)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from argosy.appstate.compare import Comparison
 from argosy.appstate.pipeline import AppState, ComparisonFailed
-from argosy.appstate.settings import ControllerSettings
+from argosy.appstate.settings import DEFAULT_RECONCILIATION_SECONDS, ControllerSettings
 from argosy.controller.status import (
     changed,
     comparison_status,
@@ -134,7 +134,10 @@ class Reconciler:
 
     def _reconcile(self, app: Obj, settings: ControllerSettings, refresh: str) -> Outcome:
         try:
-            snap = self.state.prepare(app, settings, no_cache=refresh == "hard")
+            # A periodic or live-change reconcile shares one ls-remote per repository and period
+            # with every other app of the repository; a refresh (webhook, user, annotation) asks Git.
+            max_age = 0.0 if refresh else settings.reconciliation_seconds or DEFAULT_RECONCILIATION_SECONDS
+            snap = self.state.prepare(app, settings, no_cache=refresh == "hard", revision_max_age=max_age)
         except ComparisonFailed as failed:
             out = self._fail(app, refresh, failed.type, failed.message)
             out.requeue_after = failed.requeue_after
