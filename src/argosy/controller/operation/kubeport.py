@@ -88,10 +88,23 @@ class KubeClusterPort:
         if dry_run or mode is ApplyMode.SERVER_SIDE:
             self.ops.server_side_apply(body, force=force or dry_run, dry_run=dry_run)
             return _short(obj, "serverside-applied" + (" (server dry run)" if dry_run else ""))
+        if live is None and not force and self._create_natively(body, validate):
+            return _short(obj, "created")
         result = self.kubectl.apply([body], validate=validate, force=force)[0]
         if result.error is not None:
             raise result.error
         return _short(obj, _verb(live, result.object))
+
+    def _create_natively(self, body: dict[str, Any], validate: bool) -> bool:
+        """Create an object the cache says is absent, as kubectl would (False: it exists after
+        all, or the create was refused in a way kubectl should report, so kubectl applies it)."""
+        try:
+            self.ops.create_client_side(body, validate=validate)
+        except KubeApiError as exc:
+            if exc.conflict or exc.status in (400, 422):
+                return False
+            raise
+        return True
 
     def apply_many(
         self,
@@ -101,13 +114,25 @@ class KubeClusterPort:
         validate: bool,
         lives: Sequence[Mapping[str, Any] | None] = (),
     ) -> list[str | Exception]:
-        """One ``kubectl apply`` for all of ``objs`` (kubectl re-applies one by one on an error)."""
-        results = self.kubectl.apply([dict(o) for o in objs], validate=validate, force=force)
+        """New objects created natively; one ``kubectl apply`` for the others (kubectl
+        re-applies one by one on an error)."""
         befores = list(lives) or [None] * len(objs)
-        return [
-            r.error if r.error is not None else _short(obj, _verb(before, r.object))
-            for obj, r, before in zip(objs, results, befores, strict=True)
-        ]
+        outcomes: list[str | Exception | None] = [None] * len(objs)
+        rest: list[int] = []
+        for i, (obj, before) in enumerate(zip(objs, befores, strict=True)):
+            if before is None and lives and not force:
+                try:
+                    if self._create_natively(dict(obj), validate):
+                        outcomes[i] = _short(obj, "created")
+                        continue
+                except Exception as exc:  # one object's failure is its own outcome
+                    outcomes[i] = exc
+                    continue
+            rest.append(i)
+        results = self.kubectl.apply([dict(objs[i]) for i in rest], validate=validate, force=force)
+        for i, r in zip(rest, results, strict=True):
+            outcomes[i] = r.error if r.error is not None else _short(objs[i], _verb(befores[i], r.object))
+        return [o if o is not None else RuntimeError("no outcome") for o in outcomes]
 
     def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:
         self.ops.create(dict(obj), dry_run=dry_run)
