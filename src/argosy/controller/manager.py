@@ -196,6 +196,9 @@ class Controller:
         self._caches_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Keys queued for a reason other than a live change (app, settings, periodic refresh).
+        self._explicit: set[str] = set()
+        self._explicit_lock = threading.Lock()
 
         self.configmaps = ObjectStore(self._configmap_changed)
         self.projects = ObjectStore(lambda old, new: self._requeue_all())
@@ -223,8 +226,24 @@ class Controller:
             return self._settings
 
     def _enqueue_app(self, key: str) -> None:
+        """Reconcile ``key`` with a fresh render: the app, a setting or a Secret changed."""
+        if self.settings().manages_namespace(key.split("/", 1)[0]):
+            with self._explicit_lock:
+                self._explicit.add(key)
+            self.queue.add(key)
+
+    def _enqueue_live(self, key: str) -> None:
+        """Reconcile ``key`` because one of its live objects changed (its last render is reused)."""
         if self.settings().manages_namespace(key.split("/", 1)[0]):
             self.queue.add(key)
+
+    def _live_change_only(self, key: str) -> bool:
+        """Whether every reason ``key`` was queued for since its last reconcile was a live change."""
+        with self._explicit_lock:
+            if key in self._explicit:
+                self._explicit.discard(key)
+                return False
+            return True
 
     def _configmap_changed(self, old: Obj | None, new: Obj | None) -> None:
         name = str(((new or old or {}).get("metadata") or {}).get("name") or "")
@@ -317,7 +336,7 @@ class Controller:
             owner = owner_of(obj, tracking)
             if owner:
                 ns, _, name = owner.rpartition("_")
-                self._enqueue_app(f"{ns or self.namespace}/{name}")
+                self._enqueue_live(f"{ns or self.namespace}/{name}")
 
     def server_side_dry_runs(self) -> int:
         """Dry-run calls made for server-side diffs so far (cache misses), for metrics and tests."""
@@ -335,8 +354,10 @@ class Controller:
             if key is None:
                 continue
             try:
+                live_only = self._live_change_only(key)
                 app = self.apps.store.get(key)
                 if app is None or not self.settings().manages_namespace(key.split("/", 1)[0]):
+                    self.state.recent.forget(key)
                     continue
                 if (app.get("metadata") or {}).get("deletionTimestamp"):
                     self.op_queue.add(key)  # deleting resources can take long: not on this pool
@@ -345,11 +366,13 @@ class Controller:
                     self.op_queue.add(key)
                 started = time.monotonic()
                 with self.metrics.reconciling(app):
-                    outcome = self.reconciler.reconcile(app)
+                    outcome = self.reconciler.reconcile(app, live_change_only=live_only)
                 _reconcile_log(key, outcome, time.monotonic() - started)
                 if outcome.started_sync:
                     self.op_queue.add(key)
                 if outcome.requeue_after is not None:
+                    # Not marked explicit: the periodic refresh fires a period after this
+                    # reconcile, when the last render is at least that old, so it renders anew.
                     self.queue.add_after(key, outcome.requeue_after)
                 self.queue.forget(key)
             except Exception:
