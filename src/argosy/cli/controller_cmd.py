@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from pathlib import Path
 
 import typer
 
 from argosy.cli.client import cli_errors
+from argosy.cli.commands.backend import CliError
 from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
 from argosy.controller.bootstrap import bootstrap
 from argosy.controller.manager import DEFAULT_OPERATION_PROCESSORS, DEFAULT_STATUS_PROCESSORS, Controller
 from argosy.controller.metrics import MetricsEndpoint
+from argosy.controller.sharding import ClusterSharding
+from argosy.engine.sharding import shard_from_hostname
 from argosy.kube.clients import KubeClient
 from argosy.kube.ratelimit import DEFAULT_BURST, DEFAULT_QPS, RateLimit, set_default
 from argosy.repo import HttpRepoClient, RepoService
@@ -54,6 +58,37 @@ def controller(
         envvar="ARGOCD_K8S_CLIENT_BURST",
         help="Burst above the QPS.",
     ),
+    shards: str = typer.Option(
+        "",
+        "--shards",
+        envvar="ARGOSY_CONTROLLER_SHARDS",
+        help="'auto': share the applications with the other replicas started so (by app, via Leases).",
+    ),
+    replica_id: str = typer.Option(
+        "",
+        "--replica-id",
+        envvar="POD_NAME",
+        help="This replica's id with --shards auto (default: the host name).",
+    ),
+    replicas: int = typer.Option(
+        1,
+        "--replicas",
+        min=1,
+        envvar="ARGOCD_CONTROLLER_REPLICAS",
+        help="Argo CD's per-cluster sharding: number of replicas.",
+    ),
+    shard: int = typer.Option(
+        -1,
+        "--shard",
+        envvar="ARGOCD_CONTROLLER_SHARD",
+        help="Argo CD's per-cluster sharding: this replica's shard (default: the StatefulSet ordinal).",
+    ),
+    sharding_method: str = typer.Option(
+        "legacy",
+        "--sharding-method",
+        envvar="ARGOCD_CONTROLLER_SHARDING_ALGORITHM",
+        help="Argo CD's per-cluster sharding: legacy or round-robin.",
+    ),
     log_level: str = LOG_LEVEL,
     log_format: str = LOG_FORMAT,
     repo_server: str = typer.Option(
@@ -75,6 +110,8 @@ def controller(
     bootstrap(client, namespace)
 
     renderer = HttpRepoClient(repo_server) if repo_server else RepoService()
+    with cli_errors():
+        replica, by_cluster = _sharding(shards, replica_id, replicas, shard, sharding_method)
     ctl = Controller(
         client,
         renderer,
@@ -82,7 +119,10 @@ def controller(
         status_workers=status_processors,
         operation_workers=operation_processors,
         in_cluster=in_cluster,
+        replica=replica,
     )
+    if by_cluster is not None:
+        ctl.cluster_sharding = ClusterSharding(*by_cluster, lambda: ctl.cp.secrets("cluster"))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -92,3 +132,25 @@ def controller(
     logging.getLogger("argosy.controller").info("controller running in namespace %s", namespace)
     stop.wait()
     ctl.stop()
+
+
+def _sharding(
+    shards: str, replica_id: str, replicas: int, shard: int, method: str
+) -> tuple[str | None, tuple[int, int, str] | None]:
+    """(replica id for app sharding, or per-cluster (replicas, shard, method)), from the flags."""
+    if shards:
+        if shards != "auto":
+            raise CliError(f"--shards {shards!r}: the only value is 'auto'")
+        if replicas > 1:
+            raise CliError("--shards auto and --replicas (per-cluster sharding) exclude each other")
+        return replica_id or socket.gethostname(), None
+    if replicas > 1:
+        if shard < 0:
+            ordinal = shard_from_hostname(socket.gethostname())
+            if ordinal is None:
+                raise CliError(
+                    "--replicas > 1 needs --shard (or a StatefulSet host name ending in the ordinal)"
+                )
+            shard = ordinal
+        return None, (replicas, shard, method)
+    return None, None

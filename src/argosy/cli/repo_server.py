@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from argosy.cli.client import cli_errors
+from argosy.cli.commands.backend import CliError
 from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
 from argosy.engine.durations import parse_seconds
 
@@ -48,7 +49,10 @@ def repo_server(
 
     with cli_errors():
         setup_logging(log_level, log_format)
-        revision_cache = parse_seconds(revision_cache_expiration)
+        try:
+            revision_cache = parse_seconds(revision_cache_expiration)
+        except ValueError as exc:
+            raise CliError(f"--revision-cache-expiration: {exc}") from None
     service = RepoService(
         cache_dir,
         timeout=exec_timeout,

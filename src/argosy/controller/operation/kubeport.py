@@ -16,7 +16,7 @@ status writer instead; this one is complete and is what the integration tests us
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -68,11 +68,16 @@ class KubeClusterPort:
     """:class:`~argosy.controller.operation.ports.ClusterPort` over :mod:`argosy.kube.apply`."""
 
     def __init__(
-        self, client: KubeClient, ops: ClusterOps | None = None, kubectl: KubectlApplier | None = None
+        self,
+        client: KubeClient,
+        ops: ClusterOps | None = None,
+        kubectl: KubectlApplier | None = None,
+        guard: Callable[[], None] = lambda: None,
     ):
         self.client = client
         self.ops = ops or ClusterOps(client)
         self.kubectl = kubectl or KubectlApplier(client)
+        self.guard = guard  # raises when this replica may no longer write for the app
 
     def apply(
         self,
@@ -85,6 +90,8 @@ class KubeClusterPort:
         live: Mapping[str, Any] | None = None,
     ) -> str:
         body = dict(obj)
+        if not dry_run:
+            self.guard()
         if dry_run or mode is ApplyMode.SERVER_SIDE:
             self.ops.server_side_apply(body, force=force or dry_run, dry_run=dry_run)
             return _short(obj, "serverside-applied" + (" (server dry run)" if dry_run else ""))
@@ -116,6 +123,7 @@ class KubeClusterPort:
     ) -> list[str | Exception]:
         """New objects created natively; one ``kubectl apply`` for the others (kubectl
         re-applies one by one on an error)."""
+        self.guard()
         befores = list(lives) or [None] * len(objs)
         outcomes: list[str | Exception | None] = [None] * len(objs)
         rest: list[int] = []
@@ -135,16 +143,21 @@ class KubeClusterPort:
         return [o if o is not None else RuntimeError("no outcome") for o in outcomes]
 
     def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:
+        if not dry_run:
+            self.guard()
         self.ops.create(dict(obj), dry_run=dry_run)
         return _short(obj, "created" + (" (server dry run)" if dry_run else ""))
 
     def replace(self, obj: Mapping[str, Any], *, dry_run: bool, force: bool, update_in_place: bool) -> str:
+        if not dry_run:
+            self.guard()
         self.ops.replace(dict(obj), force=force and not update_in_place, dry_run=dry_run)
         return _short(obj, "replaced" + (" (server dry run)" if dry_run else ""))
 
     def delete(
         self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
     ) -> None:
+        self.guard()
         api_version, kind, namespace, name = _coords(obj)
         self.ops.delete(api_version, kind, namespace, name, propagation=_PROPAGATION[propagation], uid=uid)
 
@@ -162,8 +175,15 @@ class KubeAppPort:
     """:class:`~argosy.controller.operation.ports.AppPort` for one Application object."""
 
     def __init__(
-        self, client: KubeClient, namespace: str, name: str, *, component: str = "argosy-controller"
+        self,
+        client: KubeClient,
+        namespace: str,
+        name: str,
+        *,
+        component: str = "argosy-controller",
+        guard: Callable[[], None] = lambda: None,
     ):
+        self.guard = guard
         self.client = client
         self.namespace = namespace
         self.name = name
@@ -177,6 +197,7 @@ class KubeAppPort:
         return dict(found)
 
     def patch_status(self, partial_status: Mapping[str, Any], *, clear_operation: bool = False) -> None:
+        self.guard()
         body: dict[str, Any] = {"status": dict(partial_status)}
         if clear_operation:
             body["operation"] = None
