@@ -92,7 +92,9 @@ def controller(
     log_level: str = LOG_LEVEL,
     log_format: str = LOG_FORMAT,
     repo_server: str = typer.Option(
-        "", "--repo-server", help="URL of `argosy repo-server` (default: render in-process)."
+        "",
+        "--repo-server",
+        help="URL of `argosy repo-server`, or several comma-separated replicas (default: in-process).",
     ),
     metrics_port: int = typer.Option(8082, "--metrics-port", help="Prometheus /metrics port (0: off)."),
     metrics_address: str = typer.Option(
