@@ -106,8 +106,9 @@ def _go_numbers(value: Any) -> Any:
 
 
 def with_last_applied(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """``obj`` carrying the last-applied annotation, as ``kubectl apply`` creates it."""
-    out = dict(obj)
+    """``obj`` carrying the last-applied annotation, as ``kubectl apply`` creates it (numbers
+    as Go decodes them: ``80.0`` is the integer ``80``, which an int32 field accepts)."""
+    out: dict[str, Any] = _go_numbers(dict(obj))
     meta = dict(out.get("metadata") or {})
     annotations = dict(meta.get("annotations") or {})
     annotations[ANNOTATION_LAST_APPLIED] = last_applied_configuration(obj)
