@@ -70,9 +70,9 @@ def argosy_system(shards: int, repo_port: int, extra: list[str]) -> dict[str, An
     return {
         "label": f"Argosy ({shards} controller{'s' if shards > 1 else ''})",
         "processes": processes,
-        "post_start": [
-            "kubectl wait --for condition=established --timeout=120s crd/applications.argoproj.io",
-            "kubectl -n argocd get appproject default",
+        "post_start": [  # the controller installs the CRDs and the default project when it starts
+            "for i in $(seq 240); do kubectl -n argocd get appproject default >/dev/null 2>&1 && exit 0; "
+            "sleep 0.5; done; exit 1",
         ],
         "settle_s": 5,
         "notes": f"argosy {' '.join(extra)}".strip(),
