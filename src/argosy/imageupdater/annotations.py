@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from argosy.imageupdater.config import AppConfig, ImageConfig, ManifestTarget, UpdateSettings, WriteBack
+from argosy.imageupdater.reference import split_alias
 
 PREFIX = "argocd-image-updater.argoproj.io"
 IMAGE_LIST = f"{PREFIX}/image-list"
@@ -45,9 +46,7 @@ def parse_image_list(annotations: Mapping[str, str], where: str = "") -> list[tu
         entry = entry.strip()
         if not entry:
             continue
-        alias, sep, image = entry.partition("=")
-        if not sep:
-            alias, image = "", entry
+        alias, image = split_alias(entry)
         alias, image = alias.strip(), image.strip()
         if not image:
             raise AnnotationError(f"empty image name in {IMAGE_LIST} annotation{suffix}")

@@ -80,11 +80,18 @@ def _valid_digest(digest: str) -> bool:
     return wanted is None or len(hexsum) == wanted
 
 
+def split_alias(entry: str) -> tuple[str, str]:
+    """``alias=image`` -> (alias, image). An ``=`` that belongs to a constraint (``img:>=1.2``) is not
+    an alias separator, so constraints with ``>=``, ``<=``, ``!=`` can be written without an alias."""
+    alias, sep, ref = entry.partition("=")
+    if not sep or alias[-1:] in ("<", ">", "!"):
+        return "", entry
+    return alias, ref
+
+
 def parse_image(identifier: str) -> ImageRef:
     """Read ``[alias=]reference``; never raises (an unusual spelling falls back to the simple rules)."""
-    alias, sep, ref = identifier.partition("=")
-    if not sep:
-        alias, ref = "", identifier
+    alias, ref = split_alias(identifier)
     m = _REFERENCE.match(ref)
     if m and (not m["digest"] or _valid_digest(m["digest"])):
         name = m["name"]
