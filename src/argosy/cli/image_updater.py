@@ -74,6 +74,7 @@ def run(
     if ctx.invoked_subcommand is not None:
         return
     from argosy.controller.metrics import MetricsEndpoint
+    from argosy.imageupdater.gitwrite import GitWriteBack
     from argosy.imageupdater.updater import ImageUpdater
     from argosy.kube.clients import KubeClient
     from argosy.settings.clusters import default_kubeconfig, in_cluster_config, running_in_cluster
@@ -89,7 +90,12 @@ def run(
         kubeconfig = default_kubeconfig()
     client = KubeClient(in_cluster_config(kubeconfig, context))
     updater = ImageUpdater(
-        client, namespace, registries=fixed, max_concurrency=max_concurrency, dry_run=dry_run
+        client,
+        namespace,
+        registries=fixed,
+        max_concurrency=max_concurrency,
+        git_writer=GitWriteBack(client, namespace),
+        dry_run=dry_run,
     )
     if once:
         result = updater.run_once()

@@ -14,7 +14,7 @@ Pure: from an Application and the changes of a cycle to the new source(s).
   ``kustomize.image-name``), else the first Helm or Kustomize source.
 
 The same edits, serialized, are what the Git write-back commits in
-``.argocd-source-<app>.yaml`` (:func:`source_parameters`).
+``.argocd-source-<app>.yaml`` (:mod:`argosy.imageupdater.gitfiles`).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def source_kind(app: Obj, index: int) -> str:
     return DIRECTORY
 
 
-def _pick(app: Obj, change: Change) -> int:
+def pick_source(app: Obj, change: Change) -> int:
+    """Index of the source a change is written to (see the module docstring)."""
     sources = sources_of(app)
     if not sources:
         raise WriteBackError("the Application has no source")
@@ -131,6 +132,6 @@ def apply_changes(app: Obj, changes: list[tuple[Change, str]]) -> tuple[Obj, boo
     sources = spec["sources"] if spec.get("sources") else [spec.get("source") or {}]
     changed = False
     for change, original in changes:
-        index = _pick(app, change)
+        index = pick_source(app, change)
         changed = apply_to_source(sources[index], source_kind(app, index), change, original) or changed
     return spec, changed

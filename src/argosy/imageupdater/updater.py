@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from argosy.appstate.settings import ControllerSettings
 from argosy.imageupdater import annotations as ann
 from argosy.imageupdater.appupdate import Plan, plan
 from argosy.imageupdater.config import AppConfig
@@ -40,6 +41,7 @@ from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.events import record_event
 from argosy.model.constants import ANNOTATION_REFRESH
+from argosy.repo.errors import RepoError
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -121,25 +123,32 @@ class ImageUpdater:
     def _registries(self) -> Registries:
         if self._fixed_registries is not None:
             return self._fixed_registries
+        return Registries.parse(self._configmap_data(CONFIGMAP).get(CONFIG_KEY, ""))
+
+    def _configmap_data(self, name: str) -> dict[str, str]:
         try:
-            cm = self.client.request("GET", f"/api/v1/namespaces/{self.namespace}/configmaps/{CONFIGMAP}")
+            cm = self.client.request("GET", f"/api/v1/namespaces/{self.namespace}/configmaps/{name}")
         except KubeApiError as exc:
             if exc.not_found:
-                return Registries()
+                return {}
             raise
-        return Registries.parse(str(((cm or {}).get("data") or {}).get(CONFIG_KEY) or ""))
+        return {str(k): str(v) for k, v in ((cm or {}).get("data") or {}).items()}
 
     def list_applications(self) -> list[Obj]:
-        """Applications of every namespace (apps in any namespace); the control-plane one when not allowed."""
-        try:
-            found = self.client.request("GET", f"{APPS_PATH}/applications", kind="Application")
-        except KubeApiError as exc:
-            if exc.status != 403:
-                raise
-            found = self.client.request(
-                "GET", f"{APPS_PATH}/namespaces/{self.namespace}/applications", kind="Application"
-            )
-        return list((found or {}).get("items") or [])
+        """The Applications Argosy manages: the control-plane namespace's and those of the namespaces
+        ``application.namespaces`` allows (apps in any namespace), as the controller decides."""
+        settings = ControllerSettings.from_configmap_data(
+            self._configmap_data("argocd-cm"), self.namespace, self._configmap_data("argocd-cmd-params-cm")
+        )
+        if not settings.app_namespaces:
+            path = f"{APPS_PATH}/namespaces/{self.namespace}/applications"
+        else:
+            path = f"{APPS_PATH}/applications"
+        found = self.client.request("GET", path, kind="Application")
+        items = list((found or {}).get("items") or [])
+        return [
+            a for a in items if settings.manages_namespace(str((a.get("metadata") or {}).get("namespace")))
+        ]
 
     # --- the cycle -------------------------------------------------------------------------------
     def configs(self, apps: list[Obj]) -> tuple[dict[str, AppConfig], dict[str, str]]:
@@ -223,6 +232,7 @@ class ImageUpdater:
             f"{c.new.full_name}: {c.old_tag or '(unknown)'} -> {c.tag_text}" for c, _ in checked.changes
         ]
         method = ((config.write_back.method if config.write_back else None) or "argocd").strip()
+        note = ""
         try:
             if self.dry_run:
                 written = True
@@ -231,12 +241,12 @@ class ImageUpdater:
             elif method == "git" or method.startswith("git:"):
                 if self.git_writer is None:
                     raise WriteBackError("write-back-method git is not available in this updater")
-                self.git_writer(app, config, checked)
+                note = f" ({self.git_writer(app, config, checked)})"
                 written = True
                 self._refresh(app)
             else:
                 raise WriteBackError(f"write-back-method {method!r} is unknown: use argocd or git[:secret]")
-        except (WriteBackError, KubeError) as exc:
+        except (WriteBackError, KubeError, RepoError) as exc:
             message = f"could not write {', '.join(described)}: {exc}"
             outcome.errors.append(message)
             self.metrics.images_errors.labels(key).inc()
@@ -245,7 +255,7 @@ class ImageUpdater:
         if written:
             outcome.updated = described
             self.metrics.images_updated.labels(key).inc(len(described))
-            self._event(app, UPDATED, f"Successfully updated application {key}: {'; '.join(described)}")
+            self._event(app, UPDATED, f"Successfully updated application {key}: {'; '.join(described)}{note}")
             log.info("image updater: %s: %s (%s)", key, "; ".join(described), method)
         return outcome
 

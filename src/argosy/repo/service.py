@@ -42,6 +42,7 @@ from argosy.repo.sops import hooks as sops_hooks
 from argosy.repo.sops.decrypt import Decryptor
 from argosy.repo.sops.seal import SENSITIVE, Sealer
 from argosy.repo.source import RenderSource
+from argosy.repo.sourcefiles import apply_source_files
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url, same_url
 
 log = logging.getLogger("argosy.repo")
@@ -269,7 +270,10 @@ class RepoService:
                 root = checked[self.git.key(r.source.repo_url)]
                 path = app_path(root, r.source.path)
             decryptor = stack.enter_context(Decryptor(req.sops))
-            inp = RenderInput(root, path, r.source, index, ctx, ref_roots, work, decryptor)
+            source = r.source
+            if not source.is_helm_repo and path.is_dir():  # overrides stored in Git (.argocd-source*.yaml)
+                source = apply_source_files(source, path, req.app_name, req.app_namespace)
+            inp = RenderInput(root, path, source, index, ctx, ref_roots, work, decryptor)
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
                 sops_hooks.finish(rendered, decryptor)
