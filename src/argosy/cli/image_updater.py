@@ -73,7 +73,9 @@ def run(
     """Check the images of annotated Applications (and ImageUpdater resources) and write new tags back."""
     if ctx.invoked_subcommand is not None:
         return
+    from argosy.controller.bootstrap import ensure_crds
     from argosy.controller.metrics import MetricsEndpoint
+    from argosy.imageupdater.crd import ImageUpdaterResources, crd_manifest
     from argosy.imageupdater.gitwrite import GitWriteBack
     from argosy.imageupdater.updater import ImageUpdater
     from argosy.kube.clients import KubeClient
@@ -89,6 +91,7 @@ def run(
     if kubeconfig is None and not running_in_cluster():
         kubeconfig = default_kubeconfig()
     client = KubeClient(in_cluster_config(kubeconfig, context))
+    ensure_crds(client, crds=[crd_manifest()])
     updater = ImageUpdater(
         client,
         namespace,
@@ -97,6 +100,7 @@ def run(
         git_writer=GitWriteBack(client, namespace),
         dry_run=dry_run,
     )
+    ImageUpdaterResources(client, namespace).attach(updater)
     if once:
         result = updater.run_once()
         updater.close()

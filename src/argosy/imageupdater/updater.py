@@ -104,6 +104,8 @@ class ImageUpdater:
         self.git_writer = git_writer
         self.config_source = config_source
         self.dry_run = dry_run
+        #: Called with each cycle's result (the ImageUpdater resources write their status).
+        self.after_cycle: Callable[[CycleResult], None] | None = None
         self.scanner = Scanner(
             registries or Registries(),
             CredentialResolver(self._read_secret),
@@ -190,6 +192,8 @@ class ImageUpdater:
             outcomes = pool.map(lambda k: self._process(by_key[k], configs[k]), sorted(configs))
             result.outcomes.extend(outcomes)
         result.seconds = time.monotonic() - started
+        if self.after_cycle is not None and not self.dry_run:
+            self.after_cycle(result)
         log.info(
             "image updater cycle: %d applications, %d images updated, %d errors in %.1fs",
             len(configs),
