@@ -29,7 +29,7 @@ CHART = {
 
 
 def _image(result: RenderResult) -> str:
-    obj = result.objects[0].obj
+    obj = result.objects[0].object
     if obj["kind"] == "ConfigMap":
         return str(obj["data"]["image"])
     return str(obj["spec"]["containers"][0]["image"])
