@@ -232,7 +232,7 @@ class GitWriteBack:
 
         pushed = self._commit_and_push(repo, store, base, target, edit, message, author, email, sign_off)
         where = f"{url} {target or base or 'default branch'}"
-        return f"committed to {where} ({pushed[:8]})" if pushed else f"{where} already up to date"
+        return f"committed {pushed[:8]} to {where}" if pushed else ""
 
     def _commit_and_push(
         self,

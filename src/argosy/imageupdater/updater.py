@@ -49,7 +49,8 @@ COMPONENT = "argocd-image-updater"
 UPDATED, FAILED = "ImagesUpdated", "ImageUpdateFailed"
 APPS_PATH = "/apis/argoproj.io/v1alpha1"
 
-#: Commits a Git write-back: (app, config, plan) -> a message for the Event. Raises on failure.
+#: Commits a Git write-back: (app, config, plan) -> what was committed ("" when the repository
+#: already holds the tags). Raises on failure.
 GitWriter = Callable[[Obj, AppConfig, Plan], str]
 #: Finds the configuration of apps without annotations (the ImageUpdater resources).
 ConfigSource = Callable[[list[Obj]], dict[str, AppConfig]]
@@ -245,9 +246,11 @@ class ImageUpdater:
             elif method == "git" or method.startswith("git:"):
                 if self.git_writer is None:
                     raise WriteBackError("write-back-method git is not available in this updater")
-                note = f" ({self.git_writer(app, config, checked)})"
-                written = True
-                self._refresh(app)
+                committed = self.git_writer(app, config, checked)
+                written = bool(committed)  # "": the repository already holds these tags
+                note = f" ({committed})"
+                if written:
+                    self._refresh(app)
             else:
                 raise WriteBackError(f"write-back-method {method!r} is unknown: use argocd or git[:secret]")
         except (WriteBackError, KubeError, RepoError) as exc:
