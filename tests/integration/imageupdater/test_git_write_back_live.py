@@ -45,7 +45,7 @@ spec:
 """,
 }
 TEMPLATE = (
-    "chore({{ .AppName }}): bump\n"
+    "chore({{ .AppName }}): bump\n\n"
     "{{ range .AppChanges }}{{ .Image }} {{ .OldTag }} -> {{ .NewTag }}\n{{ end }}"
 )
 
@@ -111,7 +111,7 @@ def test_git_write_back_commits_and_the_app_syncs_to_the_new_tag(
 
     log = git("log", "-1", "--format=%an <%ae>%n%B", "main", cwd=repo.bare)
     assert log.splitlines()[0] == "coffee-bot <bot@coffee.test>"
-    assert f"chore(coffee-git): bump\n{COFFEE} v1 -> v4" in log
+    assert f"chore(coffee-git): bump\n\n{COFFEE} v1 -> v4" in log
     committed = yaml.safe_load(git("show", "main:chart/.argocd-source-coffee-git.yaml", cwd=repo.bare))
     assert committed == {
         "helm": {
