@@ -12,6 +12,9 @@ Pure: from an Application and the changes of a cycle to the new source(s).
 * A **multi-source** Application: the change goes to the first source of the
   kind its target asks for (Helm for ``helm.*`` targets, Kustomize for
   ``kustomize.image-name``), else the first Helm or Kustomize source.
+* A plain **Directory** source (which Argo CD cannot override) gets the
+  Application annotation ``argosy.io/image-overrides`` (Kustomize image syntax),
+  which the repo server applies to the rendered workloads (:mod:`argosy.repo.imageoverrides`).
 
 The same edits, serialized, are what the Git write-back commits in
 ``.argocd-source-<app>.yaml`` (:mod:`argosy.imageupdater.gitfiles`).
@@ -26,6 +29,8 @@ from typing import Any
 from argosy.engine.source_overrides import set_helm_parameter, set_kustomize_image
 from argosy.imageupdater.config import DEFAULT_HELM_NAME, DEFAULT_HELM_TAG, ManifestTarget
 from argosy.imageupdater.reference import ImageRef
+from argosy.repo.imageoverrides import ANNOTATION as OVERRIDES_ANNOTATION
+from argosy.repo.imageoverrides import parse as parse_overrides
 
 Obj = dict[str, Any]
 HELM, KUSTOMIZE, DIRECTORY = "Helm", "Kustomize", "Directory"
@@ -84,6 +89,9 @@ def pick_source(app: Obj, change: Change) -> int:
     for i in rendering:
         if kinds[i] in (wanted or (HELM, KUSTOMIZE)):
             return i
+    for i in rendering:
+        if not wanted and kinds[i] == DIRECTORY:
+            return i
     found = ", ".join(f"{i}: {k}" for i, k in kinds.items()) or "none"
     raise WriteBackError(
         f"no {' or '.join(wanted or (HELM, KUSTOMIZE))} source to set image {change.new.full_name} on "
@@ -126,12 +134,33 @@ def apply_to_source(source: Obj, kind: str, change: Change, original: str) -> bo
     raise WriteBackError(f"cannot set parameters on a {kind} source")
 
 
-def apply_changes(app: Obj, changes: list[tuple[Change, str]]) -> tuple[Obj, bool]:
-    """A copy of ``app.spec`` with every (change, original image name) applied, and whether it changed."""
+def directory_overrides(current: str | None, changes: list[tuple[Change, str]]) -> str:
+    """The ``argosy.io/image-overrides`` annotation with the changes (Kustomize image syntax)."""
+    images = parse_overrides(current)
+    for change, original in changes:
+        images = set_kustomize_image(images, kustomize_image(change, original))
+    return ",".join(images)
+
+
+def apply_changes(app: Obj, changes: list[tuple[Change, str]]) -> tuple[Obj, dict[str, str], bool]:
+    """A copy of ``app.spec`` with every (change, original image name) applied, the annotations to set
+    (``argosy.io/image-overrides`` for Directory sources), and whether anything changed."""
     spec = copy.deepcopy(app.get("spec") or {})
     sources = spec["sources"] if spec.get("sources") else [spec.get("source") or {}]
     changed = False
+    directory: list[tuple[Change, str]] = []
     for change, original in changes:
         index = pick_source(app, change)
-        changed = apply_to_source(sources[index], source_kind(app, index), change, original) or changed
-    return spec, changed
+        kind = source_kind(app, index)
+        if kind == DIRECTORY:
+            directory.append((change, original))
+            continue
+        changed = apply_to_source(sources[index], kind, change, original) or changed
+    annotations: dict[str, str] = {}
+    if directory:
+        current = ((app.get("metadata") or {}).get("annotations") or {}).get(OVERRIDES_ANNOTATION)
+        value = directory_overrides(current, directory)
+        if value != (current or ""):
+            annotations[OVERRIDES_ANNOTATION] = value
+            changed = True
+    return spec, annotations, changed

@@ -267,15 +267,17 @@ class ImageUpdater:
         return outcome
 
     def _write_argocd(self, app: Obj, checked: Plan) -> bool:
-        spec, changed = apply_changes(app, checked.changes)
+        spec, annotations, changed = apply_changes(app, checked.changes)
         if not changed:
             return False  # already overridden, waiting for a sync: nothing to write
         meta = app.get("metadata") or {}
         field_name = "sources" if (app.get("spec") or {}).get("sources") else "source"
-        patch = {
+        patch: Obj = {
             "metadata": {"resourceVersion": meta.get("resourceVersion")},
             "spec": {field_name: spec[field_name]},
         }
+        if annotations:
+            patch["metadata"]["annotations"] = annotations
         self.client.request(
             "PATCH",
             f"{APPS_PATH}/namespaces/{meta.get('namespace')}/applications/{meta.get('name')}",

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from argosy.dirs import user_cache_dir
-from argosy.repo import generatepaths, tools
+from argosy.repo import generatepaths, imageoverrides, tools
 from argosy.repo.cache import RenderCache, make_key
 from argosy.repo.credentials import http_auth
 from argosy.repo.errors import InvalidSourceError, RepoError
@@ -177,6 +177,7 @@ class RepoService:
             "env": [req.app_namespace, src.target_revision],
             "tools": [tools.version_or_absent("helm"), tools.version_or_absent("kustomize")],
             "sops": req.sops.fingerprint(),
+            "imageOverrides": req.image_overrides,
         }
         return make_key({**base, "commit": commit}), make_key(base)
 
@@ -323,7 +324,10 @@ class RepoService:
                     entry.update(certFile=auth.cert[0], keyFile=auth.cert[1])
                 dep_repos.append(entry)
             return helm_renderer.render(inp, env, self.helm_home, dep_repos)
-        return directory_renderer.render(inp)
+        rendered = directory_renderer.render(inp)
+        if req.image_overrides:  # argosy.io/image-overrides: Kustomize-style images for a plain directory
+            imageoverrides.apply([o.object for o in rendered.objects], req.image_overrides)
+        return rendered
 
 
 def _as_git_resolved(r: _Resolved) -> Any:

@@ -2,7 +2,8 @@
 added, ``argosy image-updater --once`` sets ``image.tag`` to ``v4``, auto-sync deploys it.
 
 Also the custom-keys variant (``coffee-image.helm.image-name: app1.image.name``), a Kustomize app,
-a multi-source app, and the failure path (registry down: an Event, the app untouched).
+a multi-source app, a plain directory app (``argosy.io/image-overrides``), and the failure path
+(registry down: an Event, the app untouched).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ FILES = {
     "kustomize/kustomization.yaml": "resources: [deploy.yaml]\n",
     "kustomize/deploy.yaml": DEPLOY.format(name="coffee-k", image=f"{COFFEE}:v1"),
     "values/coffee.yaml": "image:\n  tag: v1\n",
+    "plain/deploy.yaml": DEPLOY.format(name="coffee-dir", image=f"{COFFEE}:v1"),
 }
 
 
@@ -128,7 +130,13 @@ def test_tutorial_flow_and_its_variants(
             {"repoURL": url, "targetRevision": "HEAD", "ref": "values"},
         ],
     )
-    for name in ("coffee", "coffee-app1", "coffee-k", "coffee-multi"):
+    _app(
+        ctl,
+        "coffee-dir",
+        {f"{PREFIX}/image-list": f"{COFFEE}:vx"},
+        source={"repoURL": url, "path": "plain", "targetRevision": "HEAD"},
+    )
+    for name in ("coffee", "coffee-app1", "coffee-k", "coffee-multi", "coffee-dir"):
         _deployed(ctl, name, "v1")
 
     # Before the annotation, the updater leaves the tutorial's app alone.
@@ -161,8 +169,14 @@ def test_tutorial_flow_and_its_variants(
     assert _params(app, 0) == {"image.name": COFFEE, "image.tag": "v4"}
     assert "helm" not in app["spec"]["sources"][1]
 
+    # A plain directory: the image override annotation, applied by the repo server to the workloads.
+    app = _deployed(ctl, "coffee-dir", "v4")
+    assert app["metadata"]["annotations"]["argosy.io/image-overrides"] == f"{COFFEE}:v4"
+    assert app["spec"]["source"] == {"repoURL": url, "path": "plain", "targetRevision": "HEAD"}
+
     # A second cycle finds nothing new and writes nothing.
-    versions = {n: ctl.app(n)["metadata"]["resourceVersion"] for n in ("coffee", "coffee-k", "coffee-multi")}
+    watched = ("coffee", "coffee-k", "coffee-multi", "coffee-dir")
+    versions = {n: ctl.app(n)["metadata"]["resourceVersion"] for n in watched}
     assert "updated" not in run_updater().stdout
     assert {n: ctl.app(n)["metadata"]["resourceVersion"] for n in versions} == versions
 
