@@ -73,8 +73,8 @@ class Scanner:
         self._lock = threading.Lock()
         self._limiters: dict[str, RateLimiter] = {}
         self._clients: dict[tuple[str, str, str], RegistryClient] = {}
-        self._lists: dict[tuple[str, str], list[str] | RegistryError] = {}
-        self._list_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._lists: dict[tuple[str, str, str], list[str] | RegistryError] = {}
+        self._list_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._meta: dict[tuple[str, str, str, tuple[Platform, ...]], ImageTag | None] = {}
 
     def new_cycle(self) -> None:
@@ -86,8 +86,7 @@ class Scanner:
         for client in self._clients.values():
             client.close()
 
-    def _client(self, endpoint: Endpoint, pull_secret: str) -> RegistryClient:
-        reference = pull_secret or endpoint.credentials
+    def _client(self, endpoint: Endpoint, reference: str) -> RegistryClient:
         creds = self.resolver.resolve(reference, endpoint.prefix, endpoint.creds_expire_seconds)
         key = (endpoint.api_url, reference, creds.username if creds else "")
         with self._lock:
@@ -97,8 +96,9 @@ class Scanner:
                 client = self._clients[key] = self._factory(endpoint, creds, limiter)
             return client
 
-    def _tag_names(self, client: RegistryClient, repository: str) -> list[str]:
-        key = (client.endpoint.api_url, repository)
+    def _tag_names(self, client: RegistryClient, repository: str, credentials: str) -> list[str]:
+        # Keyed by credentials too: a 401 without a pull secret must not answer an app that has one.
+        key = (client.endpoint.api_url, repository, credentials)
         with self._lock:
             lock = self._list_locks.setdefault(key, threading.Lock())
         with lock:  # concurrent apps watching one image wait for one request
@@ -130,8 +130,9 @@ class Scanner:
         platforms = platforms_of(settings)
         endpoint = self.registries.for_image(ref)
         repository = endpoint.repository(ref)
-        client = self._client(endpoint, settings.pull_secret or "")
-        names = [n for n in self._tag_names(client, repository) if selection.considered(n)]
+        reference = settings.pull_secret or endpoint.credentials
+        client = self._client(endpoint, reference)
+        names = [n for n in self._tag_names(client, repository, reference) if selection.considered(n)]
         strategy = selection.strategy
         if strategy.needs_metadata:
             infos = [self._info(client, repository, n, platforms, strategy.cacheable) for n in names]
