@@ -10,6 +10,10 @@ API, no container engine), creates 500 Applications annotated with
 2. no new tag: at most one tags-list request per image and nothing written.
 
 Prints wall time, registry requests (by the updater's metrics) and CPU time per cycle.
+
+Recorded 2026-12-02 (2 shared cores, local kube-apiserver): cycle 1: 500 apps, 500 images
+updated, 50 registry requests, wall 17.3 s (500 PATCHes + 500 Events against the API server),
+CPU 2.2 s; cycle 2: 0 updates, 50 registry requests (one tags list per image), wall 0.45 s, CPU 0.27 s.
 Run: .venv/bin/python bench/bench_image_updater.py [--apps 500] [--images 50] [--keep-cluster]
 """
 
