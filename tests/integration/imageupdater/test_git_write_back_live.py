@@ -1,4 +1,5 @@
-"""Git write-back to a real Git server over HTTP with credentials, rendered by the repo server.
+"""Git write-back to a real Git server over HTTP with credentials (repository Secret, git:secret:),
+rendered by the repo server.
 
 The commit lands with the templated message and author; the repo server renders with the
 committed ``.argocd-source-<app>.yaml``; the app syncs to the new tag; a push that races
@@ -20,7 +21,7 @@ from support.cluster import ClusterHandle
 from support.controller import RunningController, health_status, sync_status
 from support.git_server import GitHttpServer
 from support.gitrepo import git
-from support.naming import GIT_USER, unique
+from support.naming import GIT_TOKEN, GIT_USER, unique
 
 PREFIX = "argocd-image-updater.argoproj.io"
 CHART = {
@@ -54,7 +55,9 @@ def _apply(cluster: ClusterHandle, obj: dict[str, Any]) -> None:
     cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(obj))
 
 
-def _setup(cluster: ClusterHandle, ctl: RunningController, git_server: GitHttpServer, name: str) -> Any:
+def _setup(
+    cluster: ClusterHandle, ctl: RunningController, git_server: GitHttpServer, name: str, method: str = "git"
+) -> Any:
     repo = git_server.create_repo(unique("coffee"), private=True)
     repo.commit(CHART)
     url = git_server.url(repo.bare.name.removesuffix(".git"))
@@ -86,7 +89,7 @@ def _setup(cluster: ClusterHandle, ctl: RunningController, git_server: GitHttpSe
             "source": {"repoURL": url, "path": "chart", "targetRevision": "main"},
             "syncPolicy": {"automated": {}},
         },
-        annotations={f"{PREFIX}/image-list": f"{COFFEE}:vx", f"{PREFIX}/write-back-method": "git"},
+        annotations={f"{PREFIX}/image-list": f"{COFFEE}:vx", f"{PREFIX}/write-back-method": method},
     )
     ctl.wait_app(
         name,
@@ -142,7 +145,15 @@ def test_a_concurrent_push_is_retried_on_top_never_forced(
     git_server: GitHttpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    repo = _setup(cluster, ctl, git_server, "coffee-race")
+    # The updater writes with its own credentials (git:secret:), not the repository Secret's.
+    writer = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "writer-creds", "namespace": ctl.namespace},
+        "stringData": {"username": "image-writer", "password": GIT_TOKEN},
+    }
+    _apply(cluster, writer)
+    repo = _setup(cluster, ctl, git_server, "coffee-race", f"git:secret:{ctl.namespace}/writer-creds")
     original = gitwrite.edit_source_file
     calls: list[int] = []
 
@@ -161,3 +172,9 @@ def test_a_concurrent_push_is_retried_on_top_never_forced(
     subjects = git("log", "--format=%s", "main", cwd=repo.bare).splitlines()
     assert subjects[:2] == ["chore(coffee-race): bump", "concurrent commit"]
     assert git("show", "main:README.md", cwd=repo.bare) == "someone else's change"
+    pushes = [
+        r
+        for r in git_server.requests
+        if r.path == f"/{repo.bare.name}/git-receive-pack" and r.method == "POST"
+    ]
+    assert pushes and {r.user for r in pushes} == {"image-writer"}, "pushed with the git:secret credentials"
