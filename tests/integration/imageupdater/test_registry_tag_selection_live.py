@@ -7,6 +7,8 @@ controlled tags, creation dates and platforms (:mod:`support.oci_images`).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +191,33 @@ def test_failures_are_classified(registry: OciRegistry, pushed: dict[str, str], 
             parse_image("127.0.0.1:9/x/y"), UpdateSettings()
         )
     assert err.value.reason == RegistryError.UNREACHABLE
+
+
+def test_the_cli_test_command_asks_a_real_registry(
+    registry: OciRegistry, pushed: dict[str, str], tmp_path: Path
+) -> None:
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        json.dumps({"registries": [{"name": "local", "prefix": registry.host, "api_url": registry.url}]})
+    )
+    image = f"{registry.host}/team/app"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [
+            sys.executable,
+            "-m",
+            "argosy",
+            "image-updater",
+            "test",
+            *args,
+            "--registries-conf-path",
+            str(conf),
+        ]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+
+    out = run(image, "--constraint", "~1", "-o", "json")
+    assert out.returncode == 0 and json.loads(out.stdout) == {"tag": "v1", "digest": ""}, out.stderr
+    out = run(f"{image}:latest", "--strategy", "digest")
+    assert out.returncode == 0 and out.stdout.strip() == f"{image}:latest@{pushed['latest']}"
+    out = run(f"{registry.host}/team/missing")
+    assert out.returncode == 2 and "404" in out.stderr
