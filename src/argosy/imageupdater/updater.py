@@ -206,7 +206,10 @@ class ImageUpdater:
 
     def run(self, stop: threading.Event, interval: float) -> None:
         while not stop.is_set():
-            self.run_once()
+            try:
+                self.run_once()
+            except Exception:  # a bug in one cycle must not end the updater: the next cycle tries again
+                log.exception("image updater cycle failed")
             stop.wait(interval)
 
     def close(self) -> None:
