@@ -12,16 +12,21 @@ from typing import Any
 
 import pytest
 import yaml
-from updater_support import COFFEE, RunUpdater, events
+from updater_support import COFFEE, RunUpdater, events, registries_conf
 
+from argosy.controller.bootstrap import ensure_crds
 from argosy.imageupdater import gitwrite
 from argosy.imageupdater.gitwrite import GitWriteBack
+from argosy.imageupdater.registries import Registries
 from argosy.imageupdater.updater import ImageUpdater
+from argosy.kube.clients import KubeClient
+from argosy.settings.clusters import in_cluster_config
 from support.cluster import ClusterHandle
 from support.controller import RunningController, health_status, sync_status
 from support.git_server import GitHttpServer
 from support.gitrepo import git
 from support.naming import GIT_TOKEN, GIT_USER, unique
+from support.oci_registry import OciRegistry
 
 PREFIX = "argocd-image-updater.argoproj.io"
 CHART = {
@@ -178,3 +183,64 @@ def test_a_concurrent_push_is_retried_on_top_never_forced(
         if r.path == f"/{repo.bare.name}/git-receive-pack" and r.method == "POST"
     ]
     assert pushes and {r.user for r in pushes} == {"image-writer"}, "pushed with the git:secret credentials"
+
+
+def test_kustomization_and_helm_values_targets_on_a_templated_branch(
+    cluster: ClusterHandle, namespace: str, git_server: GitHttpServer, coffee_registry: OciRegistry
+) -> None:
+    """No controller: the apps carry the status one would write; only the commits are checked."""
+    client = KubeClient(in_cluster_config(cluster.kubeconfig))
+    ensure_crds(client)
+    repo = git_server.create_repo(unique("coffee-targets"), private=True)
+    repo.commit({**CHART, "k/kustomization.yaml": "resources: [d.yaml]\n", "k/d.yaml": "kind: List\n"})
+    url = git_server.url(repo.bare.name.removesuffix(".git"))
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "repo",
+            "namespace": namespace,
+            "labels": {"argocd.argoproj.io/secret-type": "repository"},
+        },
+        "stringData": {"url": url, "username": GIT_USER[0], "password": GIT_USER[1]},
+    }
+    _apply(cluster, secret)
+    for name, path, kind, target, branch in [
+        ("coffee-k", "k", "Kustomize", "kustomization", ""),
+        ("coffee-v", "chart", "Helm", "helmvalues:values.yaml", "main:image-updater-{{.AppName}}"),
+    ]:
+        annotations = {
+            f"{PREFIX}/image-list": f"{COFFEE}:vx",
+            f"{PREFIX}/write-back-method": "git",
+            f"{PREFIX}/write-back-target": target,
+        }
+        if branch:
+            annotations[f"{PREFIX}/git-branch"] = branch
+        _apply(
+            cluster,
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": {"name": name, "namespace": namespace, "annotations": annotations},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": url, "path": path, "targetRevision": "main"},
+                    "destination": {"server": "https://kubernetes.default.svc", "namespace": namespace},
+                },
+                "status": {"sourceType": kind, "summary": {"images": [f"{COFFEE}:v1"]}},
+            },
+        )
+    updater = ImageUpdater(
+        client,
+        namespace,
+        registries=Registries.parse(registries_conf(coffee_registry)),
+        git_writer=GitWriteBack(client, namespace),
+    )
+    result = updater.run_once()
+    updater.close()
+    assert result.errors == 0 and result.updated == 2, [o.errors for o in result.outcomes]
+    kustomization = yaml.safe_load(git("show", "main:k/kustomization.yaml", cwd=repo.bare))
+    assert kustomization["images"] == [{"name": COFFEE, "newTag": "v4"}]
+    values = yaml.safe_load(git("show", "image-updater-coffee-v:chart/values.yaml", cwd=repo.bare))
+    assert values == {"image": {"name": COFFEE, "tag": "v4"}}
+    assert "v1" in git("show", "main:chart/values.yaml", cwd=repo.bare), "the base branch is left alone"
