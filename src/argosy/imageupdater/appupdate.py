@@ -44,8 +44,25 @@ def deployed(app: Obj, ref: ImageRef) -> ImageRef | None:
     return None
 
 
-def plan(app: Obj, config: AppConfig, scanner: Scanner) -> Plan:
+def check_pull_secret(reference: str | None, allowed: tuple[str, ...]) -> None:
+    """A pull secret named by an Application (or ImageUpdater) must live in the control-plane
+    namespace or the Application's own: otherwise whoever may edit an Application could send any
+    Secret of the cluster, as basic auth, to a registry of their choosing."""
+    kind, _, rest = (reference or "").partition(":")
+    if kind not in ("secret", "pullsecret"):
+        return
+    namespace = rest.split("/", 1)[0]
+    if namespace not in allowed:
+        raise CredentialsError(
+            f"pull-secret {reference!r}: the Secret must be in namespace {' or '.join(allowed)} "
+            "(the control plane's or the Application's); registry-wide credentials go in registries.conf"
+        )
+
+
+def plan(app: Obj, config: AppConfig, scanner: Scanner, control_namespace: str = "") -> Plan:
     out = Plan(watched=len(config.images))
+    app_namespace = str((app.get("metadata") or {}).get("namespace") or "")
+    allowed = tuple(dict.fromkeys(n for n in (control_namespace, app_namespace) if n))
     for image in config.images:
         label = image.alias or image.image
         ref = parse_image(image.image)
@@ -57,6 +74,7 @@ def plan(app: Obj, config: AppConfig, scanner: Scanner) -> Plan:
             )
             continue
         try:
+            check_pull_secret(settings.pull_secret, allowed)
             digest_mode = parse_strategy(settings.update_strategy or "") is Strategy.DIGEST
             found = scanner.newest(ref, settings)
         except RegistryError as exc:

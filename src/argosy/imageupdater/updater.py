@@ -224,7 +224,7 @@ class ImageUpdater:
         key = app_key(app)
         outcome = AppOutcome(key)
         try:
-            checked = plan(app, config, self.scanner)
+            checked = plan(app, config, self.scanner, self.namespace)
         except Exception as exc:  # a bug must not stop the other apps' updates
             log.exception("image updater: %s", key)
             checked = Plan(errors=[f"internal error: {exc}"])

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from argosy.imageupdater import annotations as ann
+from argosy.imageupdater.appupdate import check_pull_secret
 from argosy.imageupdater.config import UpdateSettings
+from argosy.imageupdater.credentials import CredentialsError
 from argosy.imageupdater.reference import parse_image, same_image
 from argosy.imageupdater.strategy import (
     Selection,
@@ -101,3 +103,11 @@ def test_same_image_applies_docker_hub_defaults() -> None:
     assert same_image("nginx:1.0", "docker.io/library/nginx")
     assert same_image("127.0.0.1:5000/app:v1", "127.0.0.1:5000/app")
     assert not same_image("127.0.0.1:5000/app", "127.0.0.1:5001/app")
+
+
+def test_pull_secrets_named_by_apps_stay_in_their_namespaces() -> None:
+    allowed = ("argocd", "team-a")
+    for ok in (None, "env:CREDS", "ext:/bin/creds", "pullsecret:argocd/reg", "secret:team-a/reg#creds"):
+        check_pull_secret(ok, allowed)
+    with pytest.raises(CredentialsError, match="must be in namespace argocd or team-a"):
+        check_pull_secret("secret:kube-system/admin#token", allowed)
