@@ -115,7 +115,9 @@ class GitWriteBack:
         self.timeout = timeout
 
     # --- credentials and settings -----------------------------------------------------------------
-    def _repository(self, method: str, url: str, project: str) -> tuple[Repository, RepositoryStore]:
+    def _repository(
+        self, method: str, url: str, project: str, app_namespace: str
+    ) -> tuple[Repository, RepositoryStore]:
         store = repository_store(self.cp)
         _, _, creds = method.partition(":")
         if creds in ("", "repocreds"):
@@ -125,6 +127,12 @@ class GitWriteBack:
         if kind != "secret" or not namespace or not name:
             raise WriteBackError(
                 f"write-back-method {method!r}: use git, git:repocreds or git:secret:<namespace>/<name>"
+            )
+        if namespace not in (self.namespace, app_namespace):
+            # As for pull secrets: an Application must not send any Secret of the cluster to a URL it names.
+            raise WriteBackError(
+                f"write-back-method {method!r}: the Secret must be in namespace {self.namespace} "
+                f"or {app_namespace} (the control plane's or the Application's)"
             )
         secret = self.cp.secret_in(namespace, name)
         if secret is None:
@@ -200,7 +208,8 @@ class GitWriteBack:
             )
         except TargetError as exc:
             raise WriteBackError(str(exc)) from None
-        repo, store = self._repository(method, url, str((app.get("spec") or {}).get("project") or ""))
+        project = str((app.get("spec") or {}).get("project") or "")
+        repo, store = self._repository(method, url, project, str(meta.get("namespace") or ""))
         author = settings.get("git.user") or "argocd-image-updater"
         email = settings.get("git.email") or "noreply@argoproj.io"
         sign_off = (settings.get("git.commit-sign-off") or "").strip().lower() == "true"
