@@ -36,7 +36,8 @@ from argosy.engine.sharding import bucket_of
 from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
-from argosy.kube.errors import KubeApiError, KubeError
+from argosy.kube.errors import KubeApiError
+from argosy.kube.events import record_event
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
 from argosy.kube.watcher import KindWatcher
@@ -138,30 +139,7 @@ class ControlPlaneClient:
     def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None:
         meta = app.get("metadata") or {}
         self.guard(f"{meta.get('namespace')}/{meta.get('name')}")
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"generateName": f"{meta.get('name')}.", "namespace": meta.get("namespace")},
-            "involvedObject": {
-                "apiVersion": "argoproj.io/v1alpha1",
-                "kind": "Application",
-                "name": meta.get("name"),
-                "namespace": meta.get("namespace"),
-                "uid": meta.get("uid"),
-            },
-            "reason": reason,
-            "message": message[:1024],
-            "type": type_,
-            "source": {"component": "argosy-application-controller"},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
-        }
-        try:
-            self.client.request("POST", f"/api/v1/namespaces/{meta.get('namespace')}/events", body=event)
-        except KubeError as exc:  # events are best effort
-            log.warning("could not record event %s for %s: %s", reason, meta.get("name"), exc)
+        record_event(self.client, app, reason, message, type_, "argosy-application-controller")
 
 
 def _reconcile_log(key: str, outcome: Outcome, seconds: float) -> None:

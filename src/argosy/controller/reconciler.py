@@ -33,6 +33,7 @@ from argosy.engine.sync import (
     auto_sync_operation,
     decide_auto_sync,
 )
+from argosy.engine.sync.autosync import image_overrides, recorded_image_overrides
 from argosy.engine.syncwindows import SyncDecision, SyncWindows
 from argosy.logs import fields
 from argosy.repo import RenderResult
@@ -273,6 +274,8 @@ def last_sync(app: Obj) -> LastSync:
         if isinstance(used, list)
         else _without_revision(used) == _without_revision(wanted)
     )
+    # Directory image overrides are source settings too (argosy.io/image-overrides).
+    same = same and recorded_image_overrides(state.get("operation") or {}) == image_overrides(app)
     return LastSync(
         revision=str(result.get("revision") or sync_op.get("revision") or ""),
         phase=str(state.get("phase") or ""),

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from argosy.dirs import user_cache_dir
-from argosy.repo import generatepaths, tools
+from argosy.repo import generatepaths, imageoverrides, tools
 from argosy.repo.cache import RenderCache, make_key
 from argosy.repo.credentials import http_auth
 from argosy.repo.errors import InvalidSourceError, RepoError
@@ -43,6 +43,7 @@ from argosy.repo.sops import hooks as sops_hooks
 from argosy.repo.sops.decrypt import Decryptor
 from argosy.repo.sops.seal import SENSITIVE, Sealer
 from argosy.repo.source import RenderSource
+from argosy.repo.sourcefiles import apply_source_files
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url, same_url
 
 log = logging.getLogger("argosy.repo")
@@ -188,6 +189,7 @@ class RepoService:
             "env": [req.app_namespace, src.target_revision],
             "tools": [tools.version_or_absent("helm"), tools.version_or_absent("kustomize")],
             "sops": req.sops.fingerprint(),
+            "imageOverrides": req.image_overrides,
         }
         return make_key({**base, "commit": commit}), make_key(base)
 
@@ -285,7 +287,10 @@ class RepoService:
                 root = checked[self.git.key(r.source.repo_url)]
                 path = app_path(root, r.source.path)
             decryptor = stack.enter_context(Decryptor(req.sops))
-            inp = RenderInput(root, path, r.source, index, ctx, ref_roots, work, decryptor)
+            source = r.source
+            if not source.is_helm_repo and path.is_dir():  # overrides stored in Git (.argocd-source*.yaml)
+                source = apply_source_files(source, path, req.app_name, req.app_namespace)
+            inp = RenderInput(root, path, source, index, ctx, ref_roots, work, decryptor)
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
                 touched[0] = rendered.tool != "Directory"
@@ -349,7 +354,10 @@ class RepoService:
                     entry.update(certFile=auth.cert[0], keyFile=auth.cert[1])
                 dep_repos.append(entry)
             return helm_renderer.render(inp, env, self.helm_home, dep_repos)
-        return directory_renderer.render(inp)
+        rendered = directory_renderer.render(inp)
+        if req.image_overrides:  # argosy.io/image-overrides: Kustomize-style images for a plain directory
+            imageoverrides.apply([o.object for o in rendered.objects], req.image_overrides)
+        return rendered
 
 
 def _as_git_resolved(r: _Resolved) -> Any:
