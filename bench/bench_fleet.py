@@ -41,8 +41,15 @@ DRIVER = ROOT.parent / "shared" / "tools" / "fleet_bench.py"
 PODS_PER_NODE = 200  # kwok nodes advertise 110 pods by default; ours take more
 
 
-def argosy_system(shards: int, repo_port: int, extra: list[str]) -> dict[str, Any]:
+def argosy_system(
+    shards: int, repo_port: int, extra: list[str], profile: Path | None = None
+) -> dict[str, Any]:
     argosy = str(Path(sys.executable).with_name("argosy"))
+    # --profile: the controller runs under yappi (every thread, CPU clock) and writes a pstats
+    # file when it stops (`pip install yappi`; read it with `python -m pstats FILE`).
+    launcher = (
+        [sys.executable, str(Path(__file__).with_name("profiled.py")), str(profile)] if profile else [argosy]
+    )
     processes: list[dict[str, Any]] = [
         {
             "name": "repo-server",
@@ -62,7 +69,7 @@ def argosy_system(shards: int, repo_port: int, extra: list[str]) -> dict[str, An
         }
     ]
     for i in range(shards):
-        argv = [argosy, "controller", "--kubeconfig", "{kubeconfig}", "--repo-server"]
+        argv = [*launcher, "controller", "--kubeconfig", "{kubeconfig}", "--repo-server"]
         argv += [f"http://127.0.0.1:{repo_port}", "--metrics-port", "0", "--loglevel", "warn"]
         if shards > 1:
             argv += ["--shards", "auto", "--replica-id", f"bench-{i}"]
@@ -143,6 +150,7 @@ def main() -> int:
     parser.add_argument("--quiet-timeout", type=float, default=900)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "argosy-fleet-bench")
     parser.add_argument("--keep-cluster", action="store_true")
+    parser.add_argument("--profile", type=Path, help="write the (first) controller's cProfile here")
     args = parser.parse_args()
     sizes = args.n or [100]
     if not DRIVER.is_file():
@@ -160,7 +168,7 @@ def main() -> int:
     cluster.up(nodes=nodes)
     try:
         systems: dict[str, Any] = {
-            "argosy": argosy_system(args.shards, driver.free_port(), args.controller_arg)
+            "argosy": argosy_system(args.shards, driver.free_port(), args.controller_arg, args.profile)
         }
         if args.argocd_bin:
             systems["argocd"] = argocd_system(args.argocd_bin, driver.free_port(), driver.free_port())

@@ -30,11 +30,12 @@ is never deleted; the caller reports it as skipped.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from argosy.engine.jsoncopy import json_copy
 
 TRACKING_ID_ANNOTATION = "argocd.argoproj.io/tracking-id"
 INSTALLATION_ID_ANNOTATION = "argocd.argoproj.io/installation-id"
@@ -184,7 +185,7 @@ def set_tracking(
 ) -> dict[str, Any]:
     """A copy of ``desired`` carrying its Application's tracking metadata."""
     labels, notes = tracking_metadata(desired, app_instance, settings, destination_namespace)
-    out = copy.deepcopy(desired)
+    out = json_copy(desired)
     meta = out.setdefault("metadata", {})
     if labels:
         meta["labels"] = {**(meta.get("labels") or {}), **labels}
@@ -293,7 +294,7 @@ def normalize_for_diff(
     live_labels = _map(live, "labels")
     if not live_labels.get(settings.label_key):
         return live
-    out = copy.deepcopy(live)
+    out = json_copy(live)
     meta = out.setdefault("metadata", {})
     wanted = _map(desired, "annotations").get(TRACKING_ID_ANNOTATION)
     if wanted is not None:

@@ -61,7 +61,7 @@ class DiffConfig:
 
 def _prepare(obj: dict[str, Any], rules: Sequence[IgnoreRule], config: DiffConfig) -> dict[str, Any]:
     normalized = normalize(obj, ignore_aggregated_roles=config.ignore_aggregated_roles)
-    pruned: dict[str, Any] = prune_empty(apply_rules(normalized, rules))
+    pruned: dict[str, Any] = prune_empty(apply_rules(normalized, rules, in_place=True))
     return pruned
 
 

@@ -158,17 +158,20 @@ def managers_of(rules: Iterable[IgnoreRule]) -> frozenset[str]:
     return frozenset(m for r in rules for m in r.managed_fields_managers)
 
 
-def apply_rules(obj: dict[str, Any], rules: Iterable[IgnoreRule]) -> dict[str, Any]:
+def apply_rules(
+    obj: dict[str, Any], rules: Iterable[IgnoreRule], *, in_place: bool = False
+) -> dict[str, Any]:
     """``obj`` without the fields named by the rules' pointers and jq paths.
 
     A pointer to a missing field, or a jq path that does not fit the object,
     removes nothing (as in Argo CD), so one rule can serve objects of any shape.
+    ``in_place``: ``obj`` is the caller's own copy and may be edited (no copy per pointer).
     """
     doc = obj
     for rule in rules:
         for pointer in rule.json_pointers:
             try:
-                doc = jsonpatch.apply_patch(doc, [{"op": "remove", "path": pointer}])
+                doc = jsonpatch.apply_patch(doc, [{"op": "remove", "path": pointer}], in_place=in_place)
             except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
                 continue
         for expression in rule.jq_path_expressions:

@@ -10,11 +10,11 @@ where the server stores nothing.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from typing import Any
 
 from argosy.engine.diff.objects import group_of
+from argosy.engine.jsoncopy import json_copy
 
 # Keys whose empty map ``{}`` means something (an emptyDir volume) and must not
 # be taken for "absent".
@@ -101,7 +101,7 @@ def normalize_endpoints(obj: dict[str, Any]) -> None:
 
 def normalize(obj: dict[str, Any], *, ignore_aggregated_roles: bool = False) -> dict[str, Any]:
     """A normalised deep copy of ``obj`` (which is left untouched)."""
-    out = copy.deepcopy(obj)
+    out = json_copy(obj)
     metadata = out.get("metadata")
     if isinstance(metadata, dict):
         metadata.pop("creationTimestamp", None)
