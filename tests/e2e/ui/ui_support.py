@@ -1,0 +1,26 @@
+"""What the browser tests get from their fixtures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from argosy.server.run import BackgroundServer
+from support.cluster import ClusterHandle
+from support.controller import RunningController
+from support.gitrepo import GitRepo
+
+
+@dataclass
+class UiEnv:
+    cluster: ClusterHandle
+    controller: RunningController
+    server: BackgroundServer
+    repo_url: str
+    repo: GitRepo
+    admin_password: str
+    screenshots: Path
+
+    @property
+    def namespace(self) -> str:
+        return self.controller.namespace
