@@ -36,9 +36,10 @@ CHROMIUM = "/usr/bin/chromium"
 ARGOCD_CM = {"accounts.alice": "login"}
 GUEST_POLICY = "p, role:guest, applications, get, */*, allow\ng, alice, role:guest\n"
 
+_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{{data}}}\n"
 APP_FILES = {
-    "web/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config}\ndata: {greeting: hello}\n",
-    "web/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-extra}\ndata: {colour: blue}\n",
+    "web/config.yaml": _CM.format(name="web-config", data="greeting: hello"),
+    "web/extra.yaml": _CM.format(name="web-extra", data="colour: blue"),
 }
 
 
