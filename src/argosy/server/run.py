@@ -127,3 +127,4 @@ class BackgroundServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.sock.close()
+        self.ctx.apps.stop()  # the application caches' watch threads
