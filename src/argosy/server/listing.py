@@ -21,6 +21,8 @@ from argosy.server.errors import INVALID_ARGUMENT, APIError
 
 Matcher = Callable[[Mapping[str, Any]], bool]
 
+_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _SET_RULE = re.compile(r"^\s*([^\s!=()]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
 
 
@@ -78,7 +80,14 @@ def label_matcher(selector: str) -> Matcher:
         elif re.fullmatch(r"[A-Za-z0-9_./-]+", part):
             rules.append(("exists", part, frozenset()))
         else:
-            raise APIError(INVALID_ARGUMENT, f"cannot read label selector {selector!r} at {part!r}")
+            rules.append(("", part, frozenset()))
+        op, key, values = rules[-1]
+        if not op or not _KEY.match(key) or not all(_VALUE.match(v) for v in values):
+            raise APIError(
+                INVALID_ARGUMENT,
+                f"cannot read label selector {selector!r} at {part!r}: use key=value, key!=value, "
+                "key, !key, key in (a,b) or key notin (a,b) with Kubernetes label keys and values",
+            )
 
     def matches(obj: Mapping[str, Any]) -> bool:
         labels = (obj.get("metadata") or {}).get("labels") or {}

@@ -94,7 +94,7 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     admin_page.get_by_role("button", name="Sync", exact=True).click()
     panel = admin_page.get_by_test_id("sync-panel")
     panel.get_by_label("Auto-create namespace").check()
-    panel.get_by_label("Prune").check()
+    panel.get_by_label("Prune", exact=True).check()
     assert panel.get_by_role("button", name="Synchronize").is_disabled()  # prune asks for the name
     panel.get_by_label("Confirm sync").fill(name)
     _shot(admin_page, ui_env, "sync-panel")

@@ -47,6 +47,8 @@ def test_label_selectors_match_as_kubernetes_does(selector: str, expected: list[
 def test_an_unreadable_selector_is_a_400_naming_the_part() -> None:
     with pytest.raises(APIError) as err:
         label_matcher("env=prod,(oops")
+    with pytest.raises(APIError):
+        label_matcher("a=(b")
     assert "(oops" in err.value.message
 
 
