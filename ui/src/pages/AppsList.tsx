@@ -214,9 +214,11 @@ export function AppsList() {
           <span data-testid="app-count">
             {visible.length} of {all.length} applications
           </span>
+          <span className="muted">Sync:</span>
           {[...summary.sync].map(([k, v]) => (
             <StatusBadge key={"s" + k} status={k} count={v} />
           ))}
+          <span className="muted">Health:</span>
           {[...summary.health].map(([k, v]) => (
             <StatusBadge key={"h" + k} status={k} count={v} />
           ))}

@@ -15,7 +15,7 @@ export type TreeNode = {
 
 /** More nodes than this of one kind under one parent are shown as one group node (click to open). */
 export const GROUP_OVER = 10;
-const W = 230;
+const W = 280;
 const H = 54;
 
 type Drawn = { id: string; label: string; sub: string; node?: TreeNode; groupKey?: string; sync?: string; health?: string };
