@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -123,24 +124,39 @@ def parse_fields(fields: Iterable[str] | None) -> list[list[str]]:
     return paths
 
 
+FieldTree = dict[str, Any]
+"""Paths compiled to a tree: ``{"metadata": {"name": None}}``; None keeps the whole value."""
+
+
+def compile_fields(paths: list[list[str]]) -> FieldTree:
+    tree: FieldTree = {}
+    for path in paths:
+        node = tree
+        for i, key in enumerate(path):
+            if i == len(path) - 1:
+                node[key] = None  # the whole value, even if a deeper path named part of it
+            elif node.get(key, {}) is None:
+                break  # an ancestor is kept whole already
+            else:
+                node = node.setdefault(key, {})
+    return tree
+
+
 def project(obj: Any, paths: list[list[str]]) -> Any:
     """Only the listed paths of ``obj`` (lists are projected item by item); ``[]`` keeps all."""
     if not paths:
         return obj
-    return _project(obj, paths)
+    return project_tree(obj, compile_fields(paths))
 
 
-def _project(obj: Any, paths: list[list[str]]) -> Any:
-    if any(not p for p in paths):
+def project_tree(obj: Any, tree: FieldTree | None) -> Any:
+    if tree is None:
         return obj
     if isinstance(obj, list):
-        return [_project(item, paths) for item in obj]
-    if not isinstance(obj, Mapping):
+        return [project_tree(item, tree) for item in obj]
+    if not isinstance(obj, dict):
         return obj
-    by_key: dict[str, list[list[str]]] = {}
-    for path in paths:
-        by_key.setdefault(path[0], []).append(path[1:])
-    return {key: _project(obj[key], rest) for key, rest in by_key.items() if key in obj}
+    return {key: project_tree(obj[key], sub) for key, sub in tree.items() if key in obj}
 
 
 def under(paths: list[list[str]], prefix: list[str]) -> list[list[str]]:
@@ -168,20 +184,29 @@ def decode_continue(token: str) -> str:
 
 
 def page(
-    items: list[dict[str, Any]], limit: int, cont: str, resource_version: str
-) -> tuple[list[dict[str, Any]], str, int]:
-    """One page of ``items`` (sorted by name): the page, the next ``continue`` token
-    ("" on the last page) and how many items remain after it."""
+    items: list[dict[str, Any]],
+    limit: int,
+    cont: str,
+    resource_version: str,
+    keep: Callable[[dict[str, Any]], bool] = lambda _: True,
+) -> tuple[list[dict[str, Any]], str]:
+    """One page of the ``items`` (sorted by name) that ``keep`` accepts, and the next
+    ``continue`` token ("" on the last page).
+
+    ``keep`` (filters, RBAC) is asked only from the token's position until the page is full
+    plus one more item, so each page of a 10,000-app list costs its own size, not the list's.
+    """
     if limit < 0:
         raise APIError(INVALID_ARGUMENT, f"limit must be 0 (no limit) or more, not {limit}")
     start = 0
     if cont:
         after = decode_continue(cont)
         start = bisect.bisect_right(items, after, key=lambda a: str(a["metadata"]["name"]))
-    end = len(items) if limit == 0 else min(len(items), start + limit)
-    chunk = items[start:end]
-    remaining = len(items) - end
-    token = ""
-    if remaining and chunk:
-        token = encode_continue(str(chunk[-1]["metadata"]["name"]), resource_version)
-    return chunk, token, remaining
+    chunk: list[dict[str, Any]] = []
+    for item in itertools.islice(items, start, None):
+        if not keep(item):
+            continue
+        if limit and len(chunk) == limit:
+            return chunk, encode_continue(str(chunk[-1]["metadata"]["name"]), resource_version)
+        chunk.append(item)
+    return chunk, ""

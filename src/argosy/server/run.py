@@ -68,6 +68,10 @@ def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
     config.rootpath = normal_rootpath(config.rootpath or "")
     ctx = ServerContext(kube, config)
     ctx.insecure = insecure
+    if not config.core:
+        # Fill the application cache now (10,000 apps take a while to list), not on the first
+        # page a user opens; the CLI's one-shot --core server lists only if asked.
+        ctx.apps.get(config.namespace)
     ssl: dict[str, Any] = {}
     if pair is not None:
         cert, key = pair.write()

@@ -36,7 +36,7 @@ def test_pages_and_fields_cover_every_app_once(
         assert time.monotonic() < deadline, "the watch cache never saw the applied apps"
         time.sleep(0.1)
     seen: list[str] = []
-    remaining: list[int] = []
+    pages = 0
     while True:
         body = api.get("/api/v1/applications", headers=admin, params=query).json()
         seen += _names(body)
@@ -46,9 +46,9 @@ def test_pages_and_fields_cover_every_app_once(
         token = body["metadata"].get("continue")
         if not token:
             break
-        remaining.append(body["metadata"]["remainingItemCount"])
+        pages += 1
         query["continue"] = token
-    assert seen == names and remaining == [3, 1]
+    assert seen == names and pages == 2  # 2 + 2 with a token each, then the last 1
 
 
 def test_a_created_app_is_listed_at_once_and_streamed_from_the_list_version(

@@ -70,28 +70,42 @@ def test_fields_keep_only_the_named_paths_of_each_item() -> None:
     assert project({"x": 1}, []) == {"x": 1}
     # a path that stops at a whole object keeps all of it; a missing one adds nothing
     assert project(_app("a"), [["spec"], ["operation", "sync"]]) == {"spec": _app("a")["spec"]}
+    # a whole object named before or after a part of it stays whole
+    assert project(_app("a"), [["spec", "project"], ["spec"]]) == {"spec": _app("a")["spec"]}
+    assert project(_app("a"), [["spec"], ["spec", "project"]]) == {"spec": _app("a")["spec"]}
 
 
-def test_pages_follow_each_other_until_the_last_and_count_what_remains() -> None:
+def test_pages_follow_each_other_until_the_last() -> None:
     apps = [_app(f"app-{i:02d}") for i in range(7)]
     seen: list[str] = []
     token, pages = "", 0
     while True:
-        chunk, token, remaining = page(apps, 3, token, "42")
+        chunk, token = page(apps, 3, token, "42")
         pages += 1
         seen += [a["metadata"]["name"] for a in chunk]
-        assert remaining == 7 - len(seen)
         if not token:
             break
     assert pages == 3 and seen == [a["metadata"]["name"] for a in apps]
-    assert page(apps, 0, "", "42") == (apps, "", 0)
+    assert page(apps, 0, "", "42") == (apps, "")
+
+
+def test_hidden_apps_fill_no_page_and_leave_no_token_at_the_end() -> None:
+    apps = [_app(f"app-{i}") for i in range(6)]
+    visible = {"app-0", "app-2", "app-3"}
+    keep = lambda a: a["metadata"]["name"] in visible  # noqa: E731
+    first, token = page(apps, 2, "", "1", keep)
+    assert [a["metadata"]["name"] for a in first] == ["app-0", "app-2"] and token
+    second, token = page(apps, 2, token, "1", keep)
+    assert [a["metadata"]["name"] for a in second] == ["app-3"] and token == ""
+    exact, token = page(apps, 3, "", "1", keep)
+    assert len(exact) == 3 and token == ""  # a full last page says so: no empty page to fetch
 
 
 def test_a_continue_token_resumes_after_its_name_even_when_items_came_and_went() -> None:
     apps = [_app(n) for n in ("a", "b", "c", "d")]
-    _, token, _ = page(apps, 2, "", "1")
+    _, token = page(apps, 2, "", "1")
     later = [_app(n) for n in ("a", "bb", "c", "d")]  # b deleted, bb created after it
-    chunk, _, _ = page(later, 2, token, "2")
+    chunk, _ = page(later, 2, token, "2")
     assert [a["metadata"]["name"] for a in chunk] == ["bb", "c"]
 
 

@@ -28,7 +28,14 @@ from argosy.server.apps import app_namespace, project_of, rbac_object
 from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.listing import label_matcher, parse_fields, project, repo_matcher
+from argosy.server.listing import (
+    FieldTree,
+    compile_fields,
+    label_matcher,
+    parse_fields,
+    project_tree,
+    repo_matcher,
+)
 
 router = APIRouter(tags=["ApplicationService"])
 log = logging.getLogger(__name__)
@@ -39,10 +46,10 @@ _BATCH = 500
 """Events sent in one write (and RBAC-checked together) when many arrive at once."""
 
 
-def _sse(event_type: str, app: dict[str, Any], paths: list[list[str]]) -> bytes:
+def _sse(event_type: str, app: dict[str, Any], fields: FieldTree | None) -> bytes:
     payload: dict[str, Any] = {"result": {"type": event_type, "application": app}}
-    if paths:
-        payload = project(payload, paths)
+    if fields is not None:
+        payload = project_tree(payload, fields)
     return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
 
 
@@ -69,6 +76,7 @@ async def stream_applications(
     paths = parse_fields(fields)
     if paths and not any(p[:2] == ["result", "type"] for p in paths):
         paths.append(["result", "type"])  # an event without its type cannot be applied
+    tree = compile_fields(paths) if paths else None
     cache = ctx.apps.get(namespace)
 
     async def events() -> AsyncIterator[bytes]:
@@ -96,7 +104,7 @@ async def stream_applications(
                     batch.append(queue.get_nowait())
                 visible = await asyncio.to_thread(_visible, ctx, caller, batch, name, wanted_projects)
                 chunks = [
-                    _sse(t, a, paths)
+                    _sse(t, a, tree)
                     for t, a in visible
                     if t == "DELETED" or (labels(a) and (from_repo is None or from_repo(a)))
                 ]
