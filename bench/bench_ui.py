@@ -106,9 +106,13 @@ def main() -> None:
         client = KubeClient(in_cluster_config(cluster.kubeconfig))
         bootstrap(client, NS)
         started = time.monotonic()
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda i: create(client, f"app-{i:05d}", i, 3), range(args.apps)))
-        create(client, "big-app", 0, args.resources)
+        head = client.request("GET", APPS, query={"limit": "1"})
+        remaining = int((head.get("metadata") or {}).get("remainingItemCount") or 0)
+        there = len(head.get("items") or []) + remaining
+        if there < args.apps + 1:  # else: kept from an earlier --keep-cluster run
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda i: create(client, f"app-{i:05d}", i, 3), range(args.apps)))
+            create(client, "big-app", 0, args.resources)
         print(f"{args.apps} Applications + big-app in place after {time.monotonic() - started:.0f}s")
         config = ServerConfig(namespace=NS, kubeconfig=cluster.kubeconfig, insecure=True, login_delay=(0, 0))
         srv = BackgroundServer(config).start()

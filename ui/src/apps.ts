@@ -47,7 +47,9 @@ export const LIST_FIELDS = [
   "status.operationState.phase",
 ];
 
-const PAGE = 2000;
+/** A small first page paints at once; the rest comes in large pages (fewer round trips). */
+const FIRST_PAGE = 500;
+const PAGE = 5000;
 
 type ListAnswer = { metadata: { resourceVersion?: string; continue?: string }; items: App[] | null };
 type StreamEvent = { result?: { type?: string; application?: App } };
@@ -80,15 +82,21 @@ export function useLiveApps(): {
     (async () => {
       try {
         let cont = "";
+        let first = true;
         do {
           const page = await api<ListAnswer>("GET", "api/v1/applications", {
-            query: { limit: PAGE, continue: cont, fields: LIST_FIELDS.map((f) => "items." + f).join(",") },
+            query: {
+              limit: first ? FIRST_PAGE : PAGE,
+              continue: cont,
+              fields: LIST_FIELDS.map((f) => "items." + f).join(","),
+            },
           });
           if (cancelled) return;
           for (const app of page.items ?? []) store.current.set(app.metadata.name, app);
           resourceVersion = resourceVersion || page.metadata.resourceVersion || "";
           cont = page.metadata.continue ?? "";
-          bump();
+          if (first || !cont) bump(); // draw the first page at once, then once when all are in
+          first = false;
         } while (cont);
         setLoading(false);
       } catch (err) {

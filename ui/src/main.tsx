@@ -1,12 +1,13 @@
-import React, { useCallback, useEffect, useState } from "react";
+import React, { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { api, basePath, setUnauthenticatedHandler } from "./api";
 import { AppsList } from "./pages/AppsList";
-import { AppDetail } from "./pages/AppDetail";
-import { CreateApp } from "./pages/CreateApp";
+// Pages other than the list are split out, so the list's first paint loads only what it needs.
+const AppDetail = lazy(() => import("./pages/AppDetail").then((m) => ({ default: m.AppDetail })));
+const CreateApp = lazy(() => import("./pages/CreateApp").then((m) => ({ default: m.CreateApp })));
 import { Login } from "./pages/Login";
-import { Settings } from "./pages/Settings";
+const Settings = lazy(() => import("./pages/Settings").then((m) => ({ default: m.Settings })));
 import { UserInfo } from "./pages/UserInfo";
 import "./styles.css";
 
@@ -45,6 +46,7 @@ function Shell() {
           <button onClick={logout}>Log out</button>
         </nav>
       )}
+      <Suspense fallback={<div className="page">Loading…</div>}>
       <Routes>
         <Route path="/login" element={<Login onLoggedIn={refresh} />} />
         <Route path="/applications" element={<AppsList />} />
@@ -54,6 +56,7 @@ function Shell() {
         <Route path="/user-info" element={<UserInfo me={me} />} />
         <Route path="*" element={<Navigate to="/applications" replace />} />
       </Routes>
+      </Suspense>
     </>
   );
 }

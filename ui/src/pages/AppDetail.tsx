@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import YAML from "yaml";
 import { api, canI, openStream, StreamState } from "../api";
 import { ErrorBox, StatusBadge, StreamBanner } from "./common";
 import { ResourceTree, TreeNode } from "./ResourceTree";
-import { ResourcePanel } from "./ResourcePanel";
+// The diff viewer is the heaviest library: loaded when a resource is first opened.
+const ResourcePanel = lazy(() => import("./ResourcePanel").then((m) => ({ default: m.ResourcePanel })));
 import { SyncPanel } from "./SyncPanel";
 
 export type FullApp = {
@@ -175,7 +176,11 @@ export function AppDetail() {
       {tab === "history" && <History app={app} maySync={may.sync} onDone={setNotice} onError={setError} />}
       {tab === "spec" && <SpecEditor app={app} mayUpdate={may.update} onDone={setNotice} />}
       {tab === "events" && <Events name={name} />}
-      {selected && <ResourcePanel appName={name} node={selected} onClose={() => setSelected(null)} />}
+      {selected && (
+        <Suspense fallback={<div className="side-panel">Loading…</div>}>
+          <ResourcePanel appName={name} node={selected} onClose={() => setSelected(null)} />
+        </Suspense>
+      )}
       {syncOpen && <SyncPanel app={app} onClose={() => setSyncOpen(false)} onStarted={() => setNotice("Sync started")} />}
     </div>
   );

@@ -62,44 +62,58 @@ export function AppsList() {
     canI("applications", "sync", "*/*").then(setMaySync);
   }, []);
 
-  const all = useMemo(() => Array.from(apps.values()), [apps, version]);
-
-  // Counts per facet value over the apps that pass every *other* filter, as Argo CD shows them.
-  const { visible, counts } = useMemo(() => {
-    const needle = deferredSearch.trim().toLowerCase();
-    const base = all.filter(
-      (a) =>
-        (!needle || a.metadata.name.toLowerCase().includes(needle)) &&
-        (!labels || labelsMatch(a, labels)) &&
-        (!favouritesOnly || favourites.has(a.metadata.name)),
-    );
-    const counts = {} as Record<Facet, Map<string, number>>;
-    for (const f of FACETS) counts[f.key] = new Map();
-    const visible: App[] = [];
-    for (const a of base) {
-      const values = FACETS.map((f) => f.of(a));
-      const fails = FACETS.map((f, i) => filters[f.key].size > 0 && !filters[f.key].has(values[i]));
-      const failing = fails.filter(Boolean).length;
-      FACETS.forEach((f, i) => {
-        if (failing === 0 || (failing === 1 && fails[i])) {
-          counts[f.key].set(values[i], (counts[f.key].get(values[i]) ?? 0) + 1);
-        }
-      });
-      if (failing === 0) visible.push(a);
-    }
+  // Per data version (not per keystroke): each app's facet values and lower-cased name, sorted.
+  const rows = useMemo(() => {
+    const out = Array.from(apps.values(), (app) => ({
+      app,
+      name: app.metadata.name,
+      lower: app.metadata.name.toLowerCase(),
+      values: FACETS.map((f) => f.of(app)),
+    }));
     const key =
       sort === "created"
         ? (a: App) => a.metadata.creationTimestamp ?? ""
         : sort === "sync"
           ? (a: App) => a.status?.sync?.status ?? ""
           : (a: App) => a.metadata.name;
-    visible.sort((a, b) => {
-      const fa = favourites.has(a.metadata.name) ? 0 : 1;
-      const fb = favourites.has(b.metadata.name) ? 0 : 1;
-      return fa - fb || key(a).localeCompare(key(b)) || a.metadata.name.localeCompare(b.metadata.name);
+    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    out.sort((a, b) => {
+      const fa = favourites.has(a.name) ? 0 : 1;
+      const fb = favourites.has(b.name) ? 0 : 1;
+      return fa - fb || cmp(key(a.app), key(b.app)) || cmp(a.name, b.name);
     });
-    return { visible, counts };
-  }, [all, deferredSearch, labels, favouritesOnly, favourites, filters, sort]);
+    return out;
+  }, [apps, version, sort, favourites]);
+  const all = rows;
+
+  // Counts per facet value over the apps that pass every *other* filter, as Argo CD shows them.
+  const { visible, counts } = useMemo(() => {
+    const needle = deferredSearch.trim().toLowerCase();
+    const active = FACETS.map((f) => (filters[f.key].size > 0 ? filters[f.key] : null));
+    const counts = FACETS.map(() => new Map<string, number>());
+    const visible: App[] = [];
+    for (const row of rows) {
+      if (needle && !row.lower.includes(needle)) continue;
+      if (labels && !labelsMatch(row.app, labels)) continue;
+      if (favouritesOnly && !favourites.has(row.name)) continue;
+      let failing = 0;
+      let failed = -1;
+      for (let i = 0; i < active.length; i++) {
+        if (active[i] && !active[i]!.has(row.values[i])) {
+          failing++;
+          failed = i;
+        }
+      }
+      if (failing > 1) continue;
+      for (let i = 0; i < FACETS.length; i++) {
+        if (failing === 0 || failed === i) counts[i].set(row.values[i], (counts[i].get(row.values[i]) ?? 0) + 1);
+      }
+      if (failing === 0) visible.push(row.app);
+    }
+    const byFacet = {} as Record<Facet, Map<string, number>>;
+    FACETS.forEach((f, i) => (byFacet[f.key] = counts[i]));
+    return { visible, counts: byFacet };
+  }, [rows, deferredSearch, labels, favouritesOnly, favourites, filters]);
 
   const toggleFilter = (facet: Facet, value: string) => {
     const next = new URLSearchParams(params);
