@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from ui_support import UiEnv
+from ui_support import SECRET_VALUE, UiEnv
 
 from argosy.repo import HttpRepoClient, RepoService
 from argosy.repo.server import create_app as create_repo_server
@@ -40,6 +40,8 @@ _CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{{dat
 APP_FILES = {
     "web/config.yaml": _CM.format(name="web-config", data="greeting: hello"),
     "web/extra.yaml": _CM.format(name="web-extra", data="colour: blue"),
+    "secret/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret}\n"
+    f"data: {{password: {base64.b64encode(SECRET_VALUE.encode()).decode()}}}\n",
 }
 
 

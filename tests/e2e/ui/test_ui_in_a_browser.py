@@ -5,6 +5,7 @@ read-only user who sees no Sync button."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -12,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ui_support import UiEnv
+from ui_support import SECRET_VALUE, UiEnv
 
-from support.controller import health_status, sync_status
+from support.controller import health_status, operation_phase, sync_status
 
 LIVE = 30_000  # ms a live update may take (controller reconcile + watch + SSE)
 
@@ -135,6 +136,30 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     admin_page.locator(".modal").get_by_role("button", name="Delete").click()
     admin_page.wait_for_url(re.compile(r"/applications$"))
     _card(admin_page, name).wait_for(state="detached", timeout=LIVE)
+
+
+def test_a_secrets_value_never_reaches_the_browser(ui_env: UiEnv, admin_page: Any) -> None:
+    name = f"secret-{uuid.uuid4().hex[:5]}"
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "secret", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-s"},
+        "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
+    }
+    ui_env.controller.apply_app(name, spec)
+    ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
+    _admin_api(ui_env).post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
+    ui_env.controller.wait_app(name, lambda a: operation_phase(a) == "Succeeded", "synced")
+    admin_page.goto(f"{ui_env.server.url}/applications/{name}")
+    admin_page.locator("[data-testid=tree-node][data-name=web-secret]").click()
+    panel = admin_page.get_by_test_id("resource-panel")
+    for tab in ("Live manifest", "Desired manifest", "Diff"):
+        panel.get_by_role("button", name=tab).click()
+        shown = panel.get_by_test_id("diff") if tab == "Diff" else panel.get_by_text("password").first
+        shown.wait_for(timeout=LIVE)
+        encoded = base64.b64encode(SECRET_VALUE.encode()).decode()
+        assert SECRET_VALUE not in admin_page.content() and encoded not in admin_page.content(), tab
+    _shot(admin_page, ui_env, "secret-masked")
 
 
 def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv, browser: Any) -> None:

@@ -10,6 +10,9 @@ from support.cluster import ClusterHandle
 from support.controller import RunningController
 from support.gitrepo import GitRepo
 
+#: The value of the app's Secret: the browser must never receive it, plain or base64.
+SECRET_VALUE = "hunter2-ui-only"
+
 
 @dataclass
 class UiEnv:
