@@ -50,6 +50,7 @@ COMMANDS: dict[str, _Entry] = {
     "admin": _Entry("argosy.cli.admin", "admin_app"),
     "controller": _Entry("argosy.cli.controller_cmd", "controller"),
     "repo-server": _Entry("argosy.cli.repo_server", "repo_server"),
+    "image-updater": _Entry("argosy.cli.image_updater", "image_updater_app"),
     "server": _Entry("argosy.cli.server_cmd", "server"),
     "dev": _Entry("argosy.cli.dev", "dev_app"),
 }

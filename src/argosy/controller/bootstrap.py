@@ -9,8 +9,10 @@ left as they are (the default project is only created when missing).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from argosy.engine.project import default_project
+from argosy.imageupdater.crd import crd_manifest as imageupdater_crd
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
 from argosy.model import crd_manifests
@@ -18,10 +20,11 @@ from argosy.model import crd_manifests
 FIELD_MANAGER = "argosy-controller"
 
 
-def ensure_crds(client: KubeClient, timeout: float = 60.0) -> None:
-    """Apply the Application, AppProject and ApplicationSet CRDs and wait until they are served."""
+def ensure_crds(client: KubeClient, timeout: float = 60.0, crds: list[dict[str, Any]] | None = None) -> None:
+    """Apply the CRDs (Argo CD's three and the image updater's ``ImageUpdater`` by default) and wait
+    until they are served."""
     names = []
-    for crd in crd_manifests():
+    for crd in crds if crds is not None else [*crd_manifests(), imageupdater_crd()]:
         name = crd["metadata"]["name"]
         names.append(name)
         client.request(

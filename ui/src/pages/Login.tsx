@@ -1,6 +1,6 @@
-import { FormEvent, useState } from "react";
+import { FormEvent, useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
-import { api } from "../api";
+import { api, apiUrl, basePath } from "../api";
 
 export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const [username, setUsername] = useState("");
@@ -9,6 +9,12 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const [busy, setBusy] = useState(false);
   const navigate = useNavigate();
   const [params] = useSearchParams();
+  const [sso, setSso] = useState<{ name?: string } | null>(null);
+  useEffect(() => {
+    api<{ oidcConfig?: { name?: string } | null }>("GET", "api/v1/settings")
+      .then((s) => setSso(s.oidcConfig ?? null))
+      .catch(() => setSso(null));
+  }, []);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!username || !password) {
@@ -53,6 +59,11 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
         <button type="submit" disabled={busy} className="primary">
           Sign in
         </button>
+        {sso && (
+          <a className="button" href={apiUrl("auth/login", { return_url: basePath + (params.get("return") || "/applications").replace(/^\//, "") })}>
+            Log in via {sso.name || "SSO"}
+          </a>
+        )}
       </form>
     </div>
   );

@@ -29,7 +29,7 @@ NOT_BUILT = (
     "<code>api/v1</code> all the same.</p>"
 )
 _FRAME = {"X-Frame-Options": "sameorigin", "Content-Security-Policy": "frame-ancestors 'self'"}
-_API_PREFIXES = ("api/", "swagger", "openapi.json", "metrics", "healthz")
+_API_PREFIXES = ("api/", "auth/", "swagger", "openapi.json", "metrics", "healthz")
 
 
 def index_html(root_path: str, dist: Path = DIST) -> str | None:
