@@ -10,11 +10,13 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from ui_support import SECRET_VALUE, UiEnv
 
+from argosy.server.run import BackgroundServer
 from support.controller import health_status, operation_phase, sync_status
 
 LIVE = 30_000  # ms a live update may take (controller reconcile + watch + SSE)
@@ -208,3 +210,22 @@ def _admin_api(env: UiEnv) -> Any:
     token = client.post("/api/v1/session", json={"username": "admin", "password": env.admin_password})
     client.headers["Authorization"] = f"Bearer {token.json()['token']}"
     return client
+
+
+def test_under_a_root_path_the_pages_and_the_api_move_together(ui_env: UiEnv, browser: Any) -> None:
+    config = replace(ui_env.server.prepared.ctx.config, rootpath="/argosy")
+    server = BackgroundServer(config).start()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/argosy/applications")
+        page.wait_for_url(re.compile(r"/argosy/login"))
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", ui_env.admin_password)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/argosy/applications$"))
+        page.locator("[data-testid=app-card]").first.wait_for(timeout=LIVE)  # list + stream via /argosy/api
+        assert page.evaluate("document.baseURI").endswith("/argosy/")
+    finally:
+        context.close()
+        server.stop()
