@@ -81,6 +81,11 @@ def test_the_list_filters_and_shows_new_apps_without_reload(ui_env: UiEnv, admin
     admin_page.click("text=List view")
     _card(admin_page, name).wait_for()
     _shot(admin_page, ui_env, "applications-table")
+    admin_page.get_by_role("link", name="Settings").click()
+    admin_page.get_by_test_id("accounts").get_by_text("alice").wait_for()
+    admin_page.get_by_test_id("clusters").get_by_text("https://kubernetes.default.svc").wait_for()
+    _shot(admin_page, ui_env, "settings")
+    admin_page.get_by_role("link", name="Applications").click()
 
 
 def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv, admin_page: Any) -> None:

@@ -30,11 +30,14 @@ function useList<T>(path: string): [T[], string, () => void] {
   return [items, error, load];
 }
 
-/** Repositories, clusters and projects, as the server lists them (credentials never included). */
+type Account = { name: string; enabled: boolean; capabilities?: string[]; tokens?: { id: string; issuedAt: number; expiresAt?: number }[] };
+
+/** Repositories, clusters, projects and accounts, as the server lists them (credentials never included). */
 export function Settings() {
   const [repos, repoError, reloadRepos] = useList<Repo>("api/v1/repositories");
   const [clusters, clusterError] = useList<Cluster>("api/v1/clusters");
   const [projects, projectError] = useList<Project>("api/v1/projects");
+  const [accounts, accountError] = useList<Account>("api/v1/account");
   const [newRepo, setNewRepo] = useState("");
   const [error, setError] = useState("");
   const addRepo = async () => {
@@ -137,6 +140,28 @@ export function Settings() {
               <td>{(p.spec.sourceRepos ?? []).join(", ")}</td>
               <td>{(p.spec.destinations ?? []).map((d) => `${d.name || d.server}/${d.namespace}`).join(", ")}</td>
               <td>{(p.spec.syncWindows ?? []).map((w) => `${w.kind} ${w.schedule} ${w.duration}`).join("; ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Accounts</h2>
+      <ErrorBox error={accountError} />
+      <table className="table" data-testid="accounts">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Enabled</th>
+            <th>Capabilities</th>
+            <th>Tokens</th>
+          </tr>
+        </thead>
+        <tbody>
+          {accounts.map((a) => (
+            <tr key={a.name}>
+              <td>{a.name}</td>
+              <td>{a.enabled ? "yes" : "no"}</td>
+              <td>{(a.capabilities ?? []).join(", ")}</td>
+              <td>{(a.tokens ?? []).map((t) => t.id).join(", ")}</td>
             </tr>
           ))}
         </tbody>
