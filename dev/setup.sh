@@ -3,7 +3,8 @@
 # Idempotent: a second run installs nothing and builds nothing.
 #   1. Debian packages used by the demo and tests (git, sshd, age, gnupg, docker-registry, chromium)
 #   2. the Python venv .venv with argosy installed in editable mode (+ dev tools)
-#   3. the pinned control-plane binaries and helm/kustomize/sops/ksops and the SSO tests' OpenID
+#   3. the web UI (ui/) built with the machine's Node and npm into src/argosy/server/webui/dist
+#   4. the pinned control-plane binaries and helm/kustomize/sops/ksops and the SSO tests' OpenID
 #      provider (dev/oidc-provider), built from Go modules
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +33,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for tool in go kubectl python3; do
+for tool in go kubectl python3 node npm; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required and not on PATH" >&2; exit 1; }
 done
 
@@ -50,6 +51,23 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# --- 3. Go-built binaries -------------------------------------------------------
+# --- 3. the web UI ----------------------------------------------------------------
+# npm ci only when the lockfile changed; the build only when a UI source changed (or no bundle).
+ui_hash() { (cd ui && find src index.html vite.config.ts tsconfig.json package-lock.json -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
+lock_want="$(sha256sum ui/package-lock.json | cut -d' ' -f1)"
+if [ ! -f ui/node_modules/.argosy-lock ] || [ "$(cat ui/node_modules/.argosy-lock)" != "$lock_want" ]; then
+  say "installing the web UI's npm packages (npm ci)"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_want" > ui/node_modules/.argosy-lock
+fi
+ui_want="$(ui_hash)"
+ui_stamp=src/argosy/server/webui/dist/.argosy-built
+if [ ! -f "$ui_stamp" ] || [ "$(cat "$ui_stamp")" != "$ui_want" ]; then
+  say "building the web UI into src/argosy/server/webui/dist"
+  (cd ui && npm run --silent build -- --logLevel warn)
+  echo "$ui_want" > "$ui_stamp"
+fi
+
+# --- 4. Go-built binaries -------------------------------------------------------
 say "building (or reusing) the pinned control plane and tools"
 .venv/bin/argosy dev build >/dev/null

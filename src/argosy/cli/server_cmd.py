@@ -32,10 +32,17 @@ def server(
         "--repo-server",
         help="URL of `argosy repo-server` for app manifests and diffs (default: render in-process).",
     ),
+    rootpath: str | None = typer.Option(
+        None,
+        "--rootpath",
+        help="Serve the UI and API under this path prefix, e.g. /argosy behind a reverse proxy "
+        "(default: server.rootpath in argocd-cmd-params-cm, else /).",
+    ),
     log_level: str = LOG_LEVEL,
     log_format: str = LOG_FORMAT,
 ) -> None:
-    """Serve the Argo CD compatible API; HTTPS with a self-signed certificate unless told otherwise."""
+    """Serve the Argo CD compatible API and the web UI (at /); HTTPS with a self-signed certificate
+    unless told otherwise."""
     from argosy.server.config import ServerConfig
     from argosy.server.run import serve
 
@@ -50,5 +57,6 @@ def server(
             port=port,
             insecure=insecure,
             repo_server=repo_server,
+            rootpath=rootpath,
         )
     )

@@ -30,6 +30,7 @@ from argosy.server.routes import (
     stream,
     webhook,
 )
+from argosy.server.webui import install_ui
 
 ROUTERS = (
     session.router,
@@ -72,6 +73,45 @@ class JsonBodies:
         await self.app(scope, receive, send)
 
 
+class RootPath:
+    """Serve everything under ``prefix`` (``--rootpath``), as behind a reverse proxy on a sub-path.
+
+    ``/prefix/x`` is routed as ``/x`` with ``root_path`` set (so the UI writes it into its
+    ``<base href>``); ``/prefix`` redirects to ``/prefix/``; ``/healthz`` also answers at the
+    top for probes; anything else is a 404 that names the prefix.
+    """
+
+    def __init__(self, app: Any, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket") or not self.prefix:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith(self.prefix + "/"):
+            scope = {**scope, "path": path[len(self.prefix) :], "root_path": self.prefix}
+            await self.app(scope, receive, send)
+        elif path == "/healthz":
+            await self.app(scope, receive, send)
+        elif path == self.prefix:
+            await _plain(send, 308, b"", [(b"location", (self.prefix + "/").encode())])
+        else:
+            await _plain(send, 404, f"not found: this server is served under {self.prefix}/\n".encode(), [])
+
+
+async def _plain(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(ctx: ServerContext) -> FastAPI:
     app = FastAPI(
         title="Argosy API",
@@ -93,4 +133,6 @@ def create_app(ctx: ServerContext) -> FastAPI:
     def swagger() -> dict[str, Any]:
         return app.openapi()
 
+    install_ui(app)  # last: its catch-all GET must not shadow an API route
+    app.add_middleware(RootPath, prefix=ctx.config.rootpath or "")
     return app

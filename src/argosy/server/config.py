@@ -17,6 +17,9 @@ class ServerConfig:
     port: int = 8080
     #: None: read ``server.insecure`` from argocd-cmd-params-cm; True/False: forced (``--insecure``).
     insecure: bool | None = None
+    #: URL path prefix the server (UI and API) is reached under behind a reverse proxy, e.g.
+    #: ``/argosy`` (``--rootpath``); None: ``server.rootpath`` of argocd-cmd-params-cm, else none.
+    rootpath: str | None = None
     #: Random delay range (s) padded onto every login, as Argo CD, to hide timing differences.
     login_delay: tuple[float, float] = (0.5, 1.0)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)

@@ -14,6 +14,7 @@ from typing import Any
 
 from argosy.logs import fields
 from argosy.repo import RepoClient
+from argosy.server.appcache import ApplicationCaches
 from argosy.server.auth.oidc.service import SSOService
 from argosy.server.auth.sessions import Caller, SessionManager
 from argosy.server.clusterinfo import ClusterInfoCache
@@ -49,7 +50,19 @@ class ServerContext:
         self.in_cluster: ClusterConfig = kube.client.cluster
         self.cluster_info = ClusterInfoCache(ttl=config.cluster_info_ttl)
         self._renderer: RepoClient | None = None
+        #: Applications per namespace from one watch each: lists and streams read from here.
+        self.apps = ApplicationCaches(kube.client, config.watch_timeout)
+        kube.written.append(self._app_written)
         self._renderer_lock = threading.Lock()
+
+    def _app_written(self, namespace: str, plural: str, name: str, obj: dict[str, Any] | None) -> None:
+        cache = self.apps.peek(namespace) if plural == "applications" else None
+        if cache is None:
+            return
+        if obj is None:
+            cache.forget(name)
+        else:
+            cache.observe(obj)
 
     @property
     def renderer(self) -> RepoClient:

@@ -13,7 +13,7 @@ travel as dicts exactly as the API returns them; Secret ``data`` stays base64.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -46,6 +46,13 @@ class KubeAPI:
 
     def __init__(self, client: KubeClient) -> None:
         self.client = client
+        #: Told of every argoproj.io object this server wrote: ``(namespace, plural, name, obj)``,
+        #: ``obj`` None after a delete (the application cache reads its own writes through it).
+        self.written: list[Callable[[str, str, str, dict[str, Any] | None], None]] = []
+
+    def _wrote(self, namespace: str, plural: str, name: str, obj: dict[str, Any] | None) -> None:
+        for listener in self.written:
+            listener(namespace, plural, name, obj)
 
     def request(
         self,
@@ -109,18 +116,30 @@ class KubeAPI:
     # Writes of what a user sent are checked strictly: a misspelt field (spec.source.targetRevison)
     # is refused with its path, where the CRD schema would otherwise drop it silently.
     def create_argo(self, namespace: str, plural: str, obj: Mapping[str, Any]) -> dict[str, Any]:
-        return self.request("POST", _argo_path(namespace, plural), query=STRICT, body=dict(obj))
+        out = self.request("POST", _argo_path(namespace, plural), query=STRICT, body=dict(obj))
+        self._wrote(namespace, plural, str(obj["metadata"]["name"]), out)
+        return out
 
     def replace_argo(self, namespace: str, plural: str, obj: Mapping[str, Any]) -> dict[str, Any]:
         name = str(obj["metadata"]["name"])
-        return self.request("PUT", _argo_path(namespace, plural, name), query=STRICT, body=dict(obj))
+        out = self.request("PUT", _argo_path(namespace, plural, name), query=STRICT, body=dict(obj))
+        self._wrote(namespace, plural, name, out)
+        return out
 
     def patch_argo(
         self, namespace: str, plural: str, name: str, patch: Any, content_type: str = MERGE_PATCH
     ) -> dict[str, Any]:
-        return self.request(
+        out = self.request(
             "PATCH", _argo_path(namespace, plural, name), body=patch, content_type=content_type
         )
+        self._wrote(namespace, plural, name, out)
+        return out
 
     def delete_argo(self, namespace: str, plural: str, name: str) -> None:
         self.request("DELETE", _argo_path(namespace, plural, name))
+        if self.written:
+            try:
+                gone = self.get_argo(namespace, plural, name)  # still there while finalizers run
+            except KubeError:
+                return  # deleted all the same; the watch tells the cache soon
+            self._wrote(namespace, plural, name, gone)

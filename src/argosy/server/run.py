@@ -27,9 +27,19 @@ from argosy.settings.clusters import in_cluster_config
 log = logging.getLogger(__name__)
 
 
-def insecure_from_params(kube: KubeAPI, namespace: str) -> bool:
+def _cmd_param(kube: KubeAPI, namespace: str, key: str) -> str:
     cm = kube.get(namespace, "configmaps", CMD_PARAMS_CM) or {}
-    return str((cm.get("data") or {}).get("server.insecure", "")).strip().lower() == "true"
+    return str((cm.get("data") or {}).get(key, "")).strip()
+
+
+def insecure_from_params(kube: KubeAPI, namespace: str) -> bool:
+    return _cmd_param(kube, namespace, "server.insecure").lower() == "true"
+
+
+def normal_rootpath(value: str) -> str:
+    """``argosy/`` or ``/argosy/`` -> ``/argosy``; ``/`` or empty -> ""."""
+    parts = [p for p in value.strip().split("/") if p]
+    return "/" + "/".join(parts) if parts else ""
 
 
 @dataclass
@@ -53,8 +63,15 @@ def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
             config.insecure if config.insecure is not None else insecure_from_params(kube, config.namespace)
         )
         pair = bootstrap(kube, config.namespace, tls=not insecure)
+    if config.rootpath is None and not config.core:
+        config.rootpath = _cmd_param(kube, config.namespace, "server.rootpath")
+    config.rootpath = normal_rootpath(config.rootpath or "")
     ctx = ServerContext(kube, config)
     ctx.insecure = insecure
+    if not config.core:
+        # Fill the application cache now (10,000 apps take a while to list), not on the first
+        # page a user opens; the CLI's one-shot --core server lists only if asked.
+        ctx.apps.get(config.namespace)
     ssl: dict[str, Any] = {}
     if pair is not None:
         cert, key = pair.write()
@@ -114,3 +131,4 @@ class BackgroundServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.sock.close()
+        self.ctx.apps.stop()  # the application caches' watch threads

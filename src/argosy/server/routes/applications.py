@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import jsonpatch
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from argosy.kube.errors import KubeError
@@ -29,7 +30,9 @@ from argosy.server.apps import (
     validate_app,
 )
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import INVALID_ARGUMENT, APIError, from_kube
+from argosy.server.errors import INVALID_ARGUMENT, UNAVAILABLE, APIError, from_kube
+from argosy.server.listing import label_matcher, page, parse_fields, repo_matcher, under
+from argosy.server.listing import project as project_fields
 
 router = APIRouter(tags=["ApplicationService"])
 
@@ -49,6 +52,10 @@ def _strip_server_fields(app: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: How long a list waits for a namespace's application cache to fill on first use.
+CACHE_SYNC_SECONDS = 120.0
+
+
 @router.get("/api/v1/applications")
 def list_applications(
     caller: Auth,
@@ -57,26 +64,55 @@ def list_applications(
     project: Annotated[list[str] | None, Query()] = None,
     selector: str = "",
     name: str = "",
+    repo: str = "",
     appNamespace: str = "",
-) -> dict[str, Any]:
+    fields: Annotated[
+        list[str] | None,
+        Query(
+            description="Only these dotted paths of the answer, comma-separated or repeated, as Argo CD "
+            "(items.metadata.name,items.status.sync.status,metadata.resourceVersion)."
+        ),
+    ] = None,
+    limit: Annotated[int, Query(description="At most this many items (0: all), as Kubernetes lists.")] = 0,
+    continue_: Annotated[
+        str, Query(alias="continue", description="metadata.continue of the previous page.")
+    ] = "",
+) -> JSONResponse:
+    """The applications the caller may ``get``, sorted by name, from the server's watch cache.
+
+    With ``limit`` the answer is one page and ``metadata.continue`` fetches the next (no
+    ``remainingItemCount``: counting would check every app the caller may not see);
+    ``metadata.resourceVersion`` resumes ``/api/v1/stream/applications`` exactly after this list.
+    """
     wanted = set(projects or []) | set(project or [])
-    try:
-        listing = ctx.kube.list_argo(app_namespace(ctx, appNamespace), PLURAL, selector)
-    except KubeError as err:
-        raise from_kube(err, f"applications (selector {selector!r})") from None
+    labels = label_matcher(selector)
+    from_repo = repo_matcher(repo) if repo else None
+    paths = parse_fields(fields)
+    namespace = app_namespace(ctx, appNamespace)
+    cache = ctx.apps.get(namespace)
+    if not cache.wait_synced(CACHE_SYNC_SECONDS):
+        detail = cache.snapshot().error or "the first list of applications did not finish"
+        raise APIError(UNAVAILABLE, f"applications in namespace {namespace!r} not readable yet: {detail}")
+    snap = cache.snapshot()
     may_get = ctx.allowed_checker(caller, "applications", "get")
-    items = [
-        app
-        for app in listing.get("items") or []
-        if (not wanted or project_of(app) in wanted)
-        and (not name or (app.get("metadata") or {}).get("name") == name)
-        and may_get(rbac_object(ctx, app))
-    ]
-    items.sort(key=lambda a: str((a.get("metadata") or {}).get("name")))
-    return {
-        "metadata": {"resourceVersion": (listing.get("metadata") or {}).get("resourceVersion", "")},
-        "items": items,
-    }
+
+    def keep(app: dict[str, Any]) -> bool:
+        return (
+            (not wanted or project_of(app) in wanted)
+            and (not name or app["metadata"].get("name") == name)
+            and labels(app)
+            and (from_repo is None or from_repo(app))
+            and may_get(rbac_object(ctx, app))
+        )
+
+    chunk, token = page(snap.items, limit, continue_, snap.resource_version, keep)
+    meta: dict[str, Any] = {"resourceVersion": snap.resource_version}
+    if token:
+        meta["continue"] = token
+    # The list's own metadata (version, paging) is always sent: it is small and paging needs it.
+    items = project_fields(chunk, under(paths, ["items"])) if paths else chunk
+    # Serialised directly: FastAPI's generic encoder walks every value of 10,000 apps first.
+    return JSONResponse({"metadata": meta, "items": items})
 
 
 @router.get("/api/v1/applications/{name}")

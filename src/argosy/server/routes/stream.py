@@ -3,9 +3,13 @@
 Each event is one line ``data: {"result": {"type": "ADDED|MODIFIED|DELETED",
 "application": {...}}}`` (the grpc-gateway stream format Argo CD's UI and CLI
 read). Without ``resourceVersion`` the stream starts with every current
-application as ``ADDED``. It follows a Kubernetes watch on Applications, so a
-change shows up as soon as the API server reports it, and only applications
-the caller may ``get`` are sent (checked per event, so RBAC edits apply at once).
+application as ``ADDED``; with the ``metadata.resourceVersion`` of a list (or
+of the last event seen) it sends only what changed since. It follows the
+server's watch cache of Applications (:mod:`argosy.server.appcache`), so a
+change shows up as soon as the API server reports it and any number of
+streams cost one Kubernetes watch. Only applications the caller may ``get``
+are sent (checked per batch of events, so RBAC edits apply at once);
+``fields`` projects each event as the list's ``fields`` projects items.
 """
 
 from __future__ import annotations
@@ -20,85 +24,32 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from argosy.kube.errors import KubeError
-from argosy.kube.watcher import KindWatcher, WatchSink
-from argosy.kube.wellknown import APPLICATIONS
 from argosy.server.apps import app_namespace, project_of, rbac_object
 from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
+from argosy.server.listing import (
+    FieldTree,
+    compile_fields,
+    label_matcher,
+    parse_fields,
+    project_tree,
+    repo_matcher,
+)
 
 router = APIRouter(tags=["ApplicationService"])
 log = logging.getLogger(__name__)
 
 _KEEPALIVE_SECONDS = 15.0
-_WATCH_SECONDS = 300
+_SYNC_SECONDS = 30.0
+_BATCH = 500
+"""Events sent in one write (and RBAC-checked together) when many arrive at once."""
 
 
-class _StreamSink(WatchSink):
-    """Feeds one SSE stream from a :class:`~argosy.kube.watcher.KindWatcher` (its own thread).
-
-    The watcher lists, watches, resumes and re-lists on ``410 Gone`` as every
-    informer in Argosy does; a re-list is turned into the ADDED/MODIFIED/DELETED
-    events that happened meanwhile, so the client's view stays exact.
-    """
-
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[dict[str, Any]], initial: bool
-    ) -> None:
-        self.loop = loop
-        self.queue = queue
-        self.initial = initial
-        self.known: dict[str, str] = {}
-        """name -> resourceVersion of every Application sent so far."""
-
-    def _put(self, event_type: str, obj: dict[str, Any]) -> None:
-        if not self.loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the server shut down meanwhile
-                self.loop.call_soon_threadsafe(self.queue.put_nowait, {"type": event_type, "object": obj})
-
-    def replace(self, watcher: KindWatcher, objects: list[dict[str, Any]]) -> None:
-        first, self.initial = self.initial, False
-        seen: dict[str, str] = {}
-        for obj in objects:
-            meta = obj.get("metadata") or {}
-            name, version = str(meta.get("name") or ""), str(meta.get("resourceVersion") or "")
-            seen[name] = version
-            if first or name not in self.known:
-                self._put("ADDED", obj)
-            elif self.known[name] != version:
-                self._put("MODIFIED", obj)
-        for name in set(self.known) - set(seen):
-            self._put("DELETED", {"metadata": {"name": name}})
-        self.known = seen
-
-    def event(self, watcher: KindWatcher, kind: str, obj: dict[str, Any]) -> None:
-        meta = obj.get("metadata") or {}
-        name = str(meta.get("name") or "")
-        if kind == "DELETED":
-            self.known.pop(name, None)
-        else:
-            self.known[name] = str(meta.get("resourceVersion") or "")
-        self._put(kind, obj)
-
-    def healthy(self, watcher: KindWatcher) -> None:
-        pass
-
-    def failed(self, watcher: KindWatcher, error: KubeError) -> None:
-        # The watcher retries with backoff; the client keeps its stream and sees the changes later.
-        log.warning("application stream: %s: %s (retrying)", watcher.name, error)
-
-
-def _wanted(ctx: ServerContext, caller: Caller, app: dict[str, Any], name: str, projects: set[str]) -> bool:
-    if name and (app.get("metadata") or {}).get("name") != name:
-        return False
-    if projects and project_of(app) not in projects:
-        return False
-    return ctx.allowed(caller, "applications", "get", rbac_object(ctx, app))
-
-
-def _sse(event_type: str, app: dict[str, Any]) -> bytes:
-    payload = {"result": {"type": event_type, "application": app}}
+def _sse(event_type: str, app: dict[str, Any], fields: FieldTree | None) -> bytes:
+    payload: dict[str, Any] = {"result": {"type": event_type, "application": app}}
+    if fields is not None:
+        payload = project_tree(payload, fields)
     return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
 
 
@@ -110,41 +61,57 @@ async def stream_applications(
     name: str = "",
     projects: Annotated[list[str] | None, Query()] = None,
     selector: str = "",
+    repo: str = "",
     appNamespace: str = "",
     resourceVersion: str = "",
+    fields: Annotated[
+        list[str] | None,
+        Query(description="Only these dotted paths of each event (result.type,result.application.spec)."),
+    ] = None,
 ) -> StreamingResponse:
     namespace = app_namespace(ctx, appNamespace)
     wanted_projects = set(projects or [])
-    labels = _selector_matcher(selector)
+    labels = label_matcher(selector)
+    from_repo = repo_matcher(repo) if repo else None
+    paths = parse_fields(fields)
+    if paths and not any(p[:2] == ["result", "type"] for p in paths):
+        paths.append(["result", "type"])  # an event without its type cannot be applied
+    tree = compile_fields(paths) if paths else None
+    cache = ctx.apps.get(namespace)
 
     async def events() -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        watcher = KindWatcher(
-            ctx.kube.client,
-            APPLICATIONS,
-            _StreamSink(loop, queue, initial=not resourceVersion),
-            namespace=namespace,
-            watch_timeout_seconds=_WATCH_SECONDS,
-        )
-        watcher.resource_version = resourceVersion  # resume where the client left off
-        watcher.start()
+        queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+
+        def listener(event_type: str, app: dict[str, Any]) -> None:
+            if not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the server shut down meanwhile
+                    loop.call_soon_threadsafe(queue.put_nowait, (event_type, app))
+
+        await asyncio.to_thread(cache.wait_synced, _SYNC_SECONDS)
+        unsubscribe = await asyncio.to_thread(cache.subscribe, listener, resourceVersion)
         try:
             while True:
                 if await request.is_disconnected():
                     return
                 try:
-                    item = await asyncio.wait_for(queue.get(), timeout=_KEEPALIVE_SECONDS)
+                    event_type, app = await asyncio.wait_for(queue.get(), timeout=_KEEPALIVE_SECONDS)
                 except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
-                app = item["object"]
-                if item["type"] != "DELETED" and not labels(app):
-                    continue
-                if await asyncio.to_thread(_wanted, ctx, caller, app, name, wanted_projects):
-                    yield _sse(str(item["type"]), app)
+                batch = [(event_type, app)]
+                while not queue.empty() and len(batch) < _BATCH:
+                    batch.append(queue.get_nowait())
+                visible = await asyncio.to_thread(_visible, ctx, caller, batch, name, wanted_projects)
+                chunks = [
+                    _sse(t, a, tree)
+                    for t, a in visible
+                    if t == "DELETED" or (labels(a) and (from_repo is None or from_repo(a)))
+                ]
+                if chunks:
+                    yield b"".join(chunks)
         finally:
-            watcher.stop()
+            unsubscribe()
 
     return StreamingResponse(
         events(),
@@ -153,28 +120,21 @@ async def stream_applications(
     )
 
 
-def _selector_matcher(selector: str) -> Any:
-    """Equality-based label selectors (``a=b,c!=d,e``) for watch events (the list used the API server)."""
-    rules: list[tuple[str, str, str]] = []
-    for part in (p.strip() for p in selector.split(",") if p.strip()):
-        if "!=" in part:
-            key, value = part.split("!=", 1)
-            rules.append((key.strip(), "!=", value.strip()))
-        elif "=" in part:
-            key, value = part.split("=", 1)
-            rules.append((key.strip(), "=", value.strip().lstrip("=")))
-        else:
-            rules.append((part, "exists", ""))
-
-    def matches(app: dict[str, Any]) -> bool:
-        app_labels = (app.get("metadata") or {}).get("labels") or {}
-        for key, op, value in rules:
-            if op == "=" and app_labels.get(key) != value:
-                return False
-            if op == "!=" and app_labels.get(key) == value:
-                return False
-            if op == "exists" and key not in app_labels:
-                return False
-        return True
-
-    return matches
+def _visible(
+    ctx: ServerContext,
+    caller: Caller,
+    batch: list[tuple[str, dict[str, Any]]],
+    name: str,
+    projects: set[str],
+) -> list[tuple[str, dict[str, Any]]]:
+    """The events of ``batch`` the caller may see (RBAC read once per batch, so edits apply at once)."""
+    may_get = ctx.allowed_checker(caller, "applications", "get")
+    out = []
+    for event_type, app in batch:
+        if name and app["metadata"].get("name") != name:
+            continue
+        if event_type == "DELETED":
+            out.append((event_type, app))  # names only; the client drops what it does not know
+        elif (not projects or project_of(app) in projects) and may_get(rbac_object(ctx, app)):
+            out.append((event_type, app))
+    return out

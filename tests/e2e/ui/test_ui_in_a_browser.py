@@ -1,0 +1,236 @@
+"""The web UI in headless Chromium against a real server, controller, repo server and Git server:
+log in, list and filter live, create an app from the form, sync it with options and watch it
+converge, see kubectl drift as OutOfSync with the field in the diff, roll back, delete, and a
+read-only user who sees no Sync button."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from ui_support import SECRET_VALUE, UiEnv
+
+from argosy.server.run import BackgroundServer
+from support.controller import health_status, operation_phase, sync_status
+
+LIVE = 30_000  # ms a live update may take (controller reconcile + watch + SSE)
+
+
+@pytest.fixture(scope="module")
+def admin_page(ui_env: UiEnv, browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _login(page: Any, env: UiEnv, username: str, password: str) -> None:
+    page.goto(env.server.url + "/applications")
+    page.wait_for_url(re.compile(r"/login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def _shot(page: Any, env: UiEnv, name: str) -> None:
+    page.screenshot(path=str(env.screenshots / f"{name}.png"), full_page=True)
+
+
+def _card(page: Any, name: str) -> Any:
+    return page.locator(f"[data-testid=app-card][data-app='{name}']")
+
+
+def test_login_shows_the_servers_error_then_lands_on_the_list(ui_env: UiEnv, admin_page: Any) -> None:
+    _login(admin_page, ui_env, "admin", "wrong-password")
+    alert = admin_page.get_by_role("alert")
+    alert.wait_for()
+    assert "Invalid username or password" in alert.inner_text()
+    _shot(admin_page, ui_env, "login-error")
+    admin_page.fill("input[name=password]", ui_env.admin_password)
+    admin_page.click("button[type=submit]")
+    admin_page.wait_for_url(re.compile(r"/applications$"))
+    assert admin_page.get_by_test_id("username").inner_text() == "admin"
+
+
+def test_the_list_filters_and_shows_new_apps_without_reload(ui_env: UiEnv, admin_page: Any) -> None:
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "web", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-k"},
+    }
+    name = f"listed-{uuid.uuid4().hex[:5]}"
+    ui_env.controller.apply_app(name, spec, labels={"team": "ui"})
+    _card(admin_page, name).wait_for(timeout=LIVE)  # came over SSE: the page was not reloaded
+    admin_page.get_by_label("Search applications").fill("no-such-app")
+    admin_page.wait_for_selector("[data-testid=app-card]", state="detached")
+    admin_page.get_by_label("Search applications").fill(name[:9])
+    _card(admin_page, name).wait_for()
+    admin_page.get_by_label("Filter by labels").fill("team=ui")
+    assert _card(admin_page, name).count() == 1
+    admin_page.get_by_label("Filter by labels").fill("team=other")
+    admin_page.wait_for_selector("[data-testid=app-card]", state="detached")
+    admin_page.get_by_label("Filter by labels").fill("")
+    admin_page.get_by_label("Search applications").fill("")
+    _shot(admin_page, ui_env, "applications-list")
+    admin_page.click("text=List view")
+    _card(admin_page, name).wait_for()
+    _shot(admin_page, ui_env, "applications-table")
+    admin_page.get_by_role("link", name="Settings").click()
+    admin_page.get_by_test_id("accounts").get_by_text("alice").wait_for()
+    admin_page.get_by_test_id("clusters").get_by_text("https://kubernetes.default.svc").wait_for()
+    _shot(admin_page, ui_env, "settings")
+    admin_page.get_by_role("link", name="Applications").click()
+
+
+def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv, admin_page: Any) -> None:
+    name = f"web-{uuid.uuid4().hex[:5]}"
+    target_ns = f"{ui_env.namespace}-{name}"
+    admin_page.goto(ui_env.server.url + "/applications/new")
+    admin_page.fill("input[name=name]", name)
+    admin_page.fill("input[name=repoURL]", ui_env.repo_url)
+    admin_page.fill("input[name=path]", "web")
+    admin_page.fill("input[name=namespace]", target_ns)
+    admin_page.click("button[type=submit]")
+    admin_page.wait_for_url(re.compile(rf"/applications/{name}$"))
+    admin_page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
+    admin_page.get_by_role("button", name="Sync", exact=True).click()
+    panel = admin_page.get_by_test_id("sync-panel")
+    panel.get_by_label("Auto-create namespace").check()
+    panel.get_by_label("Prune", exact=True).check()
+    assert panel.get_by_role("button", name="Synchronize").is_disabled()  # prune asks for the name
+    panel.get_by_label("Confirm sync").fill(name)
+    _shot(admin_page, ui_env, "sync-panel")
+    panel.get_by_role("button", name="Synchronize").click()
+    admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)
+    admin_page.get_by_test_id("operation-state").get_by_text("Succeeded").wait_for(timeout=LIVE)
+    app = ui_env.controller.app(name)
+    assert sync_status(app) == "Synced" and health_status(app) == "Healthy"
+    assert "CreateNamespace=true" in app["status"]["operationState"]["operation"]["sync"]["syncOptions"]
+    admin_page.locator("[data-testid=tree-node][data-name=web-config]").wait_for()
+    _shot(admin_page, ui_env, "application-tree")
+
+    # drift made with kubectl shows up live, with the changed field in the diff
+    ui_env.cluster.kubectl(
+        "patch", "configmap", "web-config", "-n", target_ns, "--type", "merge",
+        "-p", json.dumps({"data": {"greeting": "drifted"}}),
+    )  # fmt: skip
+    admin_page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
+    node = admin_page.locator("[data-testid=tree-node][data-name=web-config]")
+    node.get_by_text("OutOfSync").wait_for(timeout=LIVE)
+    node.click()
+    diff = admin_page.get_by_test_id("diff")
+    diff.get_by_text("drifted").first.wait_for(timeout=LIVE)
+    assert diff.get_by_text("hello").count() >= 1
+    _shot(admin_page, ui_env, "resource-diff")
+    admin_page.get_by_role("button", name="Close").click()
+
+    # history and rollback to the first (only) deployment
+    admin_page.get_by_role("button", name="History and rollback").click()
+    admin_page.on("dialog", lambda dialog: dialog.accept())
+    admin_page.get_by_test_id("history").get_by_role("button", name="Rollback").first.click()
+    admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)
+    _shot(admin_page, ui_env, "history")
+
+    # delete, confirmed by typing the name
+    admin_page.get_by_role("button", name="Delete", exact=True).click()
+    admin_page.get_by_label("Confirm application name").fill(name)
+    admin_page.locator(".modal").get_by_role("button", name="Delete").click()
+    admin_page.wait_for_url(re.compile(r"/applications$"))
+    _card(admin_page, name).wait_for(state="detached", timeout=LIVE)
+
+
+def test_a_secrets_value_never_reaches_the_browser(ui_env: UiEnv, admin_page: Any) -> None:
+    name = f"secret-{uuid.uuid4().hex[:5]}"
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "secret", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-s"},
+        "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
+    }
+    ui_env.controller.apply_app(name, spec)
+    ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
+    _admin_api(ui_env).post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
+    ui_env.controller.wait_app(name, lambda a: operation_phase(a) == "Succeeded", "synced")
+    admin_page.goto(f"{ui_env.server.url}/applications/{name}")
+    admin_page.locator("[data-testid=tree-node][data-name=web-secret]").click()
+    panel = admin_page.get_by_test_id("resource-panel")
+    for tab in ("Live manifest", "Desired manifest", "Diff"):
+        panel.get_by_role("button", name=tab).click()
+        shown = panel.get_by_test_id("diff") if tab == "Diff" else panel.get_by_text("password").first
+        shown.wait_for(timeout=LIVE)
+        encoded = base64.b64encode(SECRET_VALUE.encode()).decode()
+        assert SECRET_VALUE not in admin_page.content() and encoded not in admin_page.content(), tab
+    _shot(admin_page, ui_env, "secret-masked")
+
+
+def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv, browser: Any) -> None:
+    admin = _admin_api(ui_env)
+    admin.put(
+        "/api/v1/account/password",
+        json={"name": "alice", "currentPassword": ui_env.admin_password, "newPassword": "alice-Passw0rd"},
+    ).raise_for_status()
+    name = f"guest-{uuid.uuid4().hex[:5]}"
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "web", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-g"},
+    }
+    ui_env.controller.apply_app(name, spec)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _login(page, ui_env, "alice", "alice-Passw0rd")
+        page.wait_for_url(re.compile(r"/applications$"))
+        _card(page, name).wait_for(timeout=LIVE)
+        page.goto(f"{ui_env.server.url}/applications/{name}")
+        page.get_by_test_id("app-title").wait_for()
+        page.get_by_role("button", name="Refresh", exact=True).wait_for()
+        assert page.get_by_role("button", name="Sync", exact=True).count() == 0
+        assert page.get_by_role("button", name="Delete", exact=True).count() == 0
+        # forcing it (as a crafted request would) gets the server's refusal, shown as is
+        page.get_by_role("button", name="Hard refresh").wait_for()
+        answer = page.evaluate(
+            """async (name) => {
+                const r = await fetch(`api/v1/applications/${name}/sync`, {method: "POST", body: "{}"});
+                return [r.status, (await r.json()).message];
+            }""",
+            name,
+        )
+        assert answer[0] == 403 and "permission denied" in answer[1]
+        _shot(page, ui_env, "read-only-user")
+    finally:
+        context.close()
+
+
+def _admin_api(env: UiEnv) -> Any:
+    import httpx
+
+    client = httpx.Client(base_url=env.server.url, timeout=30)
+    token = client.post("/api/v1/session", json={"username": "admin", "password": env.admin_password})
+    client.headers["Authorization"] = f"Bearer {token.json()['token']}"
+    return client
+
+
+def test_under_a_root_path_the_pages_and_the_api_move_together(ui_env: UiEnv, browser: Any) -> None:
+    config = replace(ui_env.server.prepared.ctx.config, rootpath="/argosy")
+    server = BackgroundServer(config).start()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/argosy/applications")
+        page.wait_for_url(re.compile(r"/argosy/login"))
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", ui_env.admin_password)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/argosy/applications$"))
+        page.locator("[data-testid=app-card]").first.wait_for(timeout=LIVE)  # list + stream via /argosy/api
+        assert page.evaluate("document.baseURI").endswith("/argosy/")
+    finally:
+        context.close()
+        server.stop()

@@ -1,0 +1,29 @@
+"""What the browser tests get from their fixtures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from argosy.server.run import BackgroundServer
+from support.cluster import ClusterHandle
+from support.controller import RunningController
+from support.gitrepo import GitRepo
+
+#: The value of the app's Secret: the browser must never receive it, plain or base64.
+SECRET_VALUE = "hunter2-ui-only"
+
+
+@dataclass
+class UiEnv:
+    cluster: ClusterHandle
+    controller: RunningController
+    server: BackgroundServer
+    repo_url: str
+    repo: GitRepo
+    admin_password: str
+    screenshots: Path
+
+    @property
+    def namespace(self) -> str:
+        return self.controller.namespace

@@ -1,0 +1,360 @@
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
+import YAML from "yaml";
+import { api, canI, openStream, StreamState } from "../api";
+import { ErrorBox, StatusBadge, StreamBanner } from "./common";
+import { ResourceTree, TreeNode } from "./ResourceTree";
+// The diff viewer is the heaviest library: loaded when a resource is first opened.
+const ResourcePanel = lazy(() => import("./ResourcePanel").then((m) => ({ default: m.ResourcePanel })));
+import { SyncPanel } from "./SyncPanel";
+
+export type FullApp = {
+  metadata: { name: string; namespace: string; resourceVersion?: string; deletionTimestamp?: string };
+  spec: Record<string, unknown> & { project?: string; source?: { repoURL?: string; targetRevision?: string } };
+  operation?: unknown;
+  status?: {
+    sync?: { status?: string; revision?: string };
+    health?: { status?: string; message?: string };
+    conditions?: { type: string; message: string }[];
+    operationState?: {
+      phase?: string;
+      message?: string;
+      startedAt?: string;
+      finishedAt?: string;
+      syncResult?: { resources?: { kind: string; name: string; namespace?: string; status?: string; message?: string; hookPhase?: string }[] };
+    };
+    history?: { id: number; revision?: string; deployedAt?: string; source?: { repoURL?: string; targetRevision?: string } }[];
+    resources?: TreeNode[];
+  };
+};
+
+type Tab = "tree" | "list" | "history" | "spec" | "events";
+
+export function AppDetail() {
+  const { name = "" } = useParams();
+  const navigate = useNavigate();
+  const [app, setApp] = useState<FullApp | null>(null);
+  const [error, setError] = useState("");
+  const [stream, setStream] = useState<StreamState>({ connected: false, retryIn: 0, error: "" });
+  const [tab, setTab] = useState<Tab>("tree");
+  const [selected, setSelected] = useState<TreeNode | null>(null);
+  const [syncOpen, setSyncOpen] = useState(false);
+  const [notice, setNotice] = useState("");
+  const [may, setMay] = useState({ sync: false, update: false, delete: false });
+
+  const project = app?.spec.project || "default";
+  useEffect(() => {
+    if (!app) return;
+    const object = `${project}/${name}`;
+    Promise.all(["sync", "update", "delete"].map((a) => canI("applications", a, object))).then(([sync, update, del]) =>
+      setMay({ sync, update, delete: del }),
+    );
+  }, [project, name, Boolean(app)]);
+
+  useEffect(() => {
+    setApp(null);
+    api<FullApp>("GET", `api/v1/applications/${name}`)
+      .then(setApp)
+      .catch((err: Error) => setError(err.message));
+    return openStream(
+      "api/v1/stream/applications",
+      () => ({ name }),
+      (data) => {
+        const event = (data as { result?: { type?: string; application?: FullApp } }).result;
+        if (!event?.application) return;
+        if (event.type === "DELETED") {
+          setNotice(`Application ${name} was deleted.`);
+          return;
+        }
+        setApp(event.application);
+      },
+      setStream,
+    );
+  }, [name]);
+
+  const act = useCallback(
+    async (what: () => Promise<unknown>, done: string) => {
+      setError("");
+      try {
+        await what();
+        setNotice(done);
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    },
+    [],
+  );
+
+  const nodes = useMemo(() => app?.status?.resources ?? [], [app]);
+  if (!app)
+    return (
+      <div className="page">
+        <ErrorBox error={error} />
+        {!error && "Loading…"}
+      </div>
+    );
+  const op = app.status?.operationState;
+  const running = Boolean(app.operation) || op?.phase === "Running";
+  return (
+    <div className="page detail">
+      <StreamBanner state={stream} />
+      <header className="app-header">
+        <h2 data-testid="app-title">{name}</h2>
+        <div className="status-box">
+          <div>App health</div>
+          <StatusBadge status={app.status?.health?.status || "Unknown"} />
+          <small>{app.status?.health?.message}</small>
+        </div>
+        <div className="status-box" data-testid="sync-status">
+          <div>Sync status</div>
+          <StatusBadge status={app.status?.sync?.status || "Unknown"} />
+          <small>to {app.spec.source?.targetRevision || "HEAD"} ({(app.status?.sync?.revision || "").slice(0, 7)})</small>
+        </div>
+        <div className="status-box" data-testid="operation-state">
+          <div>Last sync</div>
+          {op?.phase ? <StatusBadge status={op.phase} /> : <span className="muted">never</span>}
+          <small>{op?.message}</small>
+        </div>
+        <div className="actions">
+          {may.sync && (
+            <button className="primary" onClick={() => setSyncOpen(true)}>
+              Sync
+            </button>
+          )}
+          <button onClick={() => act(() => api("GET", `api/v1/applications/${name}`, { query: { refresh: "normal" } }), "Refresh requested")}>
+            Refresh
+          </button>
+          <button onClick={() => act(() => api("GET", `api/v1/applications/${name}`, { query: { refresh: "hard" } }), "Hard refresh requested")}>
+            Hard refresh
+          </button>
+          {may.sync && running && (
+            <button onClick={() => act(() => api("DELETE", `api/v1/applications/${name}/operation`), "Termination requested")}>
+              Terminate
+            </button>
+          )}
+          {may.delete && <DeleteButton name={name} onDeleted={() => navigate("/applications")} onError={setError} />}
+        </div>
+      </header>
+      {(app.status?.conditions ?? []).map((c, i) => (
+        <div className="warning" key={i}>
+          {c.type}: {c.message}
+        </div>
+      ))}
+      <ErrorBox error={error} />
+      {notice && (
+        <div className="notice" onClick={() => setNotice("")}>
+          {notice}
+        </div>
+      )}
+      {op?.syncResult?.resources && op.syncResult.resources.length > 0 && (
+        <details className="op-results">
+          <summary>Last operation: {op.syncResult.resources.length} resources</summary>
+          <table className="table">
+            <tbody>
+              {op.syncResult.resources.map((r, i) => (
+                <tr key={i}>
+                  <td>{r.kind}</td>
+                  <td>{r.name}</td>
+                  <td>{r.status}</td>
+                  <td>{r.hookPhase}</td>
+                  <td>{r.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+      <div className="tabs">
+        {(["tree", "list", "history", "spec", "events"] as Tab[]).map((t) => (
+          <button key={t} className={t === tab ? "active" : ""} onClick={() => setTab(t)}>
+            {t === "tree" ? "Tree" : t === "list" ? "List" : t === "history" ? "History and rollback" : t === "spec" ? "Edit spec" : "Events"}
+          </button>
+        ))}
+      </div>
+      {tab === "tree" && <ResourceTree appName={name} nodes={nodes} onSelect={setSelected} />}
+      {tab === "list" && <ResourceList nodes={nodes} onSelect={setSelected} />}
+      {tab === "history" && <History app={app} maySync={may.sync} onDone={setNotice} onError={setError} />}
+      {tab === "spec" && <SpecEditor app={app} mayUpdate={may.update} onDone={setNotice} />}
+      {tab === "events" && <Events name={name} />}
+      {selected && (
+        <Suspense fallback={<div className="side-panel">Loading…</div>}>
+          <ResourcePanel appName={name} node={selected} onClose={() => setSelected(null)} />
+        </Suspense>
+      )}
+      {syncOpen && <SyncPanel app={app} onClose={() => setSyncOpen(false)} onStarted={() => setNotice("Sync started")} />}
+    </div>
+  );
+}
+
+function ResourceList({ nodes, onSelect }: { nodes: TreeNode[]; onSelect: (n: TreeNode) => void }) {
+  const [kind, setKind] = useState("");
+  const kinds = [...new Set(nodes.map((n) => n.kind))].sort();
+  return (
+    <div>
+      <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="Filter by kind">
+        <option value="">All kinds</option>
+        {kinds.map((k) => (
+          <option key={k}>{k}</option>
+        ))}
+      </select>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Kind</th>
+            <th>Namespace</th>
+            <th>Name</th>
+            <th>Sync</th>
+            <th>Health</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes
+            .filter((n) => !kind || n.kind === kind)
+            .map((n) => (
+              <tr key={`${n.group}/${n.kind}/${n.namespace}/${n.name}`} onClick={() => onSelect(n)} className="clickable">
+                <td>{n.kind}</td>
+                <td>{n.namespace}</td>
+                <td>{n.name}</td>
+                <td>{n.status && <StatusBadge status={n.status} />}</td>
+                <td>{n.health?.status && <StatusBadge status={n.health.status} />}</td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function History({ app, maySync, onDone, onError }: { app: FullApp; maySync: boolean; onDone: (m: string) => void; onError: (m: string) => void }) {
+  const history = [...(app.status?.history ?? [])].reverse();
+  if (!history.length) return <div className="muted">No sync history yet.</div>;
+  const rollback = async (id: number) => {
+    if (!window.confirm(`Roll back ${app.metadata.name} to history ${id}? Auto-sync will be disabled.`)) return;
+    try {
+      await api("POST", `api/v1/applications/${app.metadata.name}/rollback`, { body: { id } });
+      onDone(`Rollback to ${id} started`);
+    } catch (err) {
+      onError((err as Error).message);
+    }
+  };
+  return (
+    <table className="table" data-testid="history">
+      <thead>
+        <tr>
+          <th>ID</th>
+          <th>Revision</th>
+          <th>Deployed at</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {history.map((h) => (
+          <tr key={h.id}>
+            <td>{h.id}</td>
+            <td>{h.revision}</td>
+            <td>{h.deployedAt}</td>
+            <td>{maySync && <button onClick={() => rollback(h.id)}>Rollback</button>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function SpecEditor({ app, mayUpdate, onDone }: { app: FullApp; mayUpdate: boolean; onDone: (m: string) => void }) {
+  const [text, setText] = useState(() => YAML.stringify(app.spec));
+  const [error, setError] = useState("");
+  const save = async () => {
+    let spec: unknown;
+    try {
+      spec = YAML.parse(text);
+    } catch (err) {
+      setError(`YAML: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      await api("PUT", `api/v1/applications/${app.metadata.name}/spec`, { body: spec });
+      setError("");
+      onDone("Spec saved");
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <div>
+      <textarea className="yaml" value={text} onChange={(e) => setText(e.target.value)} readOnly={!mayUpdate} aria-label="Application spec" />
+      <ErrorBox error={error} />
+      {mayUpdate && (
+        <button className="primary" onClick={save}>
+          Save
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Events({ name }: { name: string }) {
+  const [items, setItems] = useState<{ reason?: string; message?: string; type?: string; lastTimestamp?: string }[]>([]);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    api<{ items: typeof items }>("GET", `api/v1/applications/${name}/events`)
+      .then((r) => setItems(r.items ?? []))
+      .catch((err: Error) => setError(err.message));
+  }, [name]);
+  return (
+    <div>
+      <ErrorBox error={error} />
+      <table className="table">
+        <tbody>
+          {items.map((e, i) => (
+            <tr key={i}>
+              <td>{e.type}</td>
+              <td>{e.reason}</td>
+              <td>{e.message}</td>
+              <td>{e.lastTimestamp}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function DeleteButton({ name, onDeleted, onError }: { name: string; onDeleted: () => void; onError: (m: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState("");
+  const [policy, setPolicy] = useState("foreground");
+  if (!open) return <button onClick={() => setOpen(true)}>Delete</button>;
+  const remove = async () => {
+    try {
+      const query = policy === "non-cascade" ? { cascade: "false" } : { cascade: "true", propagationPolicy: policy };
+      await api("DELETE", `api/v1/applications/${name}`, { query });
+      onDeleted();
+    } catch (err) {
+      onError((err as Error).message);
+    }
+  };
+  return (
+    <div className="modal">
+      <div className="card">
+        <h3>Delete {name}?</h3>
+        <label>
+          Propagation policy
+          <select value={policy} onChange={(e) => setPolicy(e.target.value)}>
+            <option value="foreground">Foreground (cascade)</option>
+            <option value="background">Background (cascade)</option>
+            <option value="non-cascade">Non-cascading (keep resources)</option>
+          </select>
+        </label>
+        <label>
+          Type the application name to confirm
+          <input value={typed} onChange={(e) => setTyped(e.target.value)} aria-label="Confirm application name" />
+        </label>
+        <button className="danger" disabled={typed !== name} onClick={remove}>
+          Delete
+        </button>
+        <button onClick={() => setOpen(false)}>Cancel</button>
+      </div>
+    </div>
+  );
+}

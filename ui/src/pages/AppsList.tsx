@@ -1,0 +1,363 @@
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { api, canI } from "../api";
+import { App, clusterOf, HEALTH_STATES, repoOf, SYNC_STATES, useLiveApps } from "../apps";
+import { StatusBadge, StreamBanner } from "./common";
+
+type Facet = "project" | "sync" | "health" | "cluster" | "namespace" | "repo" | "autosync";
+
+const FACETS: { key: Facet; label: string; of: (a: App) => string }[] = [
+  { key: "sync", label: "Sync status", of: (a) => a.status?.sync?.status || "Unknown" },
+  { key: "health", label: "Health status", of: (a) => a.status?.health?.status || "Unknown" },
+  { key: "project", label: "Projects", of: (a) => a.spec.project || "default" },
+  { key: "cluster", label: "Clusters", of: clusterOf },
+  { key: "namespace", label: "Namespaces", of: (a) => a.spec.destination?.namespace || "" },
+  { key: "repo", label: "Repositories", of: repoOf },
+  { key: "autosync", label: "Auto sync", of: (a) => (a.spec.syncPolicy?.automated ? "Enabled" : "Disabled") },
+];
+
+const FAVOURITES_KEY = "argosy.favourites";
+
+function loadFavourites(): Set<string> {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(FAVOURITES_KEY) || "[]") as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
+function labelsMatch(app: App, wanted: string): boolean {
+  const labels = app.metadata.labels ?? {};
+  return wanted
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .every((rule) => {
+      const [key, value] = rule.split("=", 2);
+      return value === undefined ? key in labels : labels[key] === value;
+    });
+}
+
+export function AppsList() {
+  const { apps, version, loading, error, stream } = useLiveApps();
+  const [params, setParams] = useSearchParams();
+  const [search, setSearch] = useState(params.get("search") ?? "");
+  const deferredSearch = useDeferredValue(search);
+  const [view, setView] = useState<"tiles" | "list">((params.get("view") as "tiles" | "list") || "tiles");
+  const [sort, setSort] = useState<"name" | "created" | "sync">("name");
+  const [labels, setLabels] = useState(params.get("labels") ?? "");
+  const [favouritesOnly, setFavouritesOnly] = useState(false);
+  const [favourites, setFavourites] = useState(loadFavourites);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [message, setMessage] = useState("");
+  const [maySync, setMaySync] = useState(false);
+  const filters: Record<Facet, Set<string>> = useMemo(() => {
+    const out = {} as Record<Facet, Set<string>>;
+    for (const f of FACETS) out[f.key] = new Set(params.getAll(f.key));
+    return out;
+  }, [params]);
+
+  useEffect(() => {
+    canI("applications", "sync", "*/*").then(setMaySync);
+  }, []);
+
+  // Per data version (not per keystroke): each app's facet values and lower-cased name, sorted.
+  const rows = useMemo(() => {
+    const out = Array.from(apps.values(), (app) => ({
+      app,
+      name: app.metadata.name,
+      lower: app.metadata.name.toLowerCase(),
+      values: FACETS.map((f) => f.of(app)),
+    }));
+    const key =
+      sort === "created"
+        ? (a: App) => a.metadata.creationTimestamp ?? ""
+        : sort === "sync"
+          ? (a: App) => a.status?.sync?.status ?? ""
+          : (a: App) => a.metadata.name;
+    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    out.sort((a, b) => {
+      const fa = favourites.has(a.name) ? 0 : 1;
+      const fb = favourites.has(b.name) ? 0 : 1;
+      return fa - fb || cmp(key(a.app), key(b.app)) || cmp(a.name, b.name);
+    });
+    return out;
+  }, [apps, version, sort, favourites]);
+  const all = rows;
+
+  // Counts per facet value over the apps that pass every *other* filter, as Argo CD shows them.
+  const { visible, counts } = useMemo(() => {
+    const needle = deferredSearch.trim().toLowerCase();
+    const active = FACETS.map((f) => (filters[f.key].size > 0 ? filters[f.key] : null));
+    const counts = FACETS.map(() => new Map<string, number>());
+    const visible: App[] = [];
+    for (const row of rows) {
+      if (needle && !row.lower.includes(needle)) continue;
+      if (labels && !labelsMatch(row.app, labels)) continue;
+      if (favouritesOnly && !favourites.has(row.name)) continue;
+      let failing = 0;
+      let failed = -1;
+      for (let i = 0; i < active.length; i++) {
+        if (active[i] && !active[i]!.has(row.values[i])) {
+          failing++;
+          failed = i;
+        }
+      }
+      if (failing > 1) continue;
+      for (let i = 0; i < FACETS.length; i++) {
+        if (failing === 0 || failed === i) counts[i].set(row.values[i], (counts[i].get(row.values[i]) ?? 0) + 1);
+      }
+      if (failing === 0) visible.push(row.app);
+    }
+    const byFacet = {} as Record<Facet, Map<string, number>>;
+    FACETS.forEach((f, i) => (byFacet[f.key] = counts[i]));
+    return { visible, counts: byFacet };
+  }, [rows, deferredSearch, labels, favouritesOnly, favourites, filters]);
+
+  const toggleFilter = (facet: Facet, value: string) => {
+    const next = new URLSearchParams(params);
+    const values = new Set(next.getAll(facet));
+    if (values.has(value)) values.delete(value);
+    else values.add(value);
+    next.delete(facet);
+    values.forEach((v) => next.append(facet, v));
+    setParams(next, { replace: true });
+  };
+
+  const toggleFavourite = (name: string) => {
+    const next = new Set(favourites);
+    if (next.has(name)) next.delete(name);
+    else next.add(name);
+    localStorage.setItem(FAVOURITES_KEY, JSON.stringify([...next]));
+    setFavourites(next);
+  };
+
+  const act = async (what: "sync" | "refresh" | "hard") => {
+    const names = [...selected];
+    const failures: string[] = [];
+    await Promise.all(
+      names.map((name) =>
+        (what === "sync"
+          ? api("POST", `api/v1/applications/${name}/sync`, { body: {} })
+          : api("GET", `api/v1/applications/${name}`, { query: { refresh: what === "hard" ? "hard" : "normal" } })
+        ).catch((err: Error) => failures.push(`${name}: ${err.message}`)),
+      ),
+    );
+    setMessage(
+      failures.length ? failures.join("\n") : `${what === "sync" ? "Sync" : "Refresh"} requested for ${names.length} app(s)`,
+    );
+  };
+
+  const summary = useMemo(() => {
+    const by = (of: (a: App) => string) => {
+      const m = new Map<string, number>();
+      for (const a of visible) m.set(of(a), (m.get(of(a)) ?? 0) + 1);
+      return m;
+    };
+    return { sync: by((a) => a.status?.sync?.status || "Unknown"), health: by((a) => a.status?.health?.status || "Unknown") };
+  }, [visible]);
+
+  return (
+    <div className="apps-page">
+      <aside className="filters">
+        <label className="facet-title">
+          <input type="checkbox" checked={favouritesOnly} onChange={(e) => setFavouritesOnly(e.target.checked)} />{" "}
+          Favourites only
+        </label>
+        <div className="facet">
+          <div className="facet-title">Labels</div>
+          <input
+            placeholder="key=value,key2"
+            value={labels}
+            aria-label="Filter by labels"
+            onChange={(e) => setLabels(e.target.value)}
+          />
+        </div>
+        {FACETS.map((f) => {
+          const values = new Set<string>([
+            ...(f.key === "sync" ? SYNC_STATES : f.key === "health" ? HEALTH_STATES : []),
+            ...counts[f.key].keys(),
+            ...filters[f.key],
+          ]);
+          return (
+            <div className="facet" key={f.key} data-testid={`facet-${f.key}`}>
+              <div className="facet-title">{f.label}</div>
+              {[...values].sort().map((v) => (
+                <label key={v}>
+                  <input type="checkbox" checked={filters[f.key].has(v)} onChange={() => toggleFilter(f.key, v)} />{" "}
+                  {v || "(none)"} <span className="count">{counts[f.key].get(v) ?? 0}</span>
+                </label>
+              ))}
+            </div>
+          );
+        })}
+      </aside>
+      <main className="apps-main">
+        <StreamBanner state={stream} />
+        <div className="toolbar">
+          <input
+            className="search"
+            placeholder="Search applications…"
+            aria-label="Search applications"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+          <select value={sort} onChange={(e) => setSort(e.target.value as typeof sort)} aria-label="Sort">
+            <option value="name">Sort: name</option>
+            <option value="created">Sort: created</option>
+            <option value="sync">Sort: sync status</option>
+          </select>
+          <button onClick={() => setView(view === "tiles" ? "list" : "tiles")}>
+            {view === "tiles" ? "List view" : "Tiles view"}
+          </button>
+          <Link to="/applications/new" className="button primary">
+            + New app
+          </Link>
+          {selected.size > 0 && (
+            <>
+              <span>{selected.size} selected</span>
+              {maySync && <button onClick={() => act("sync")}>Sync</button>}
+              <button onClick={() => act("refresh")}>Refresh</button>
+              <button onClick={() => act("hard")}>Hard refresh</button>
+              <button onClick={() => setSelected(new Set())}>Clear</button>
+            </>
+          )}
+        </div>
+        <div className="summary" data-testid="summary">
+          <span data-testid="app-count">
+            {visible.length} of {all.length} applications
+          </span>
+          <span className="muted">Sync:</span>
+          {[...summary.sync].map(([k, v]) => (
+            <StatusBadge key={"s" + k} status={k} count={v} />
+          ))}
+          <span className="muted">Health:</span>
+          {[...summary.health].map(([k, v]) => (
+            <StatusBadge key={"h" + k} status={k} count={v} />
+          ))}
+        </div>
+        {message && (
+          <pre className="notice" onClick={() => setMessage("")}>
+            {message}
+          </pre>
+        )}
+        {error && (
+          <div className="error" role="alert">
+            {error}
+          </div>
+        )}
+        {loading && all.length === 0 ? (
+          <div>Loading applications…</div>
+        ) : (
+          <AppGrid
+            apps={visible}
+            view={view}
+            favourites={favourites}
+            selected={selected}
+            onFavourite={toggleFavourite}
+            onSelect={(name) => {
+              const next = new Set(selected);
+              if (next.has(name)) next.delete(name);
+              else next.add(name);
+              setSelected(next);
+            }}
+          />
+        )}
+      </main>
+    </div>
+  );
+}
+
+function AppGrid(props: {
+  apps: App[];
+  view: "tiles" | "list";
+  favourites: Set<string>;
+  selected: Set<string>;
+  onFavourite: (name: string) => void;
+  onSelect: (name: string) => void;
+}) {
+  const parent = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(1200);
+  useEffect(() => {
+    if (!parent.current) return;
+    const observer = new ResizeObserver((entries) => setWidth(entries[0].contentRect.width));
+    observer.observe(parent.current);
+    return () => observer.disconnect();
+  }, []);
+  const columns = props.view === "tiles" ? Math.max(1, Math.floor(width / 320)) : 1;
+  const rows = Math.ceil(props.apps.length / columns);
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => parent.current,
+    estimateSize: () => (props.view === "tiles" ? 150 : 36),
+    overscan: 6,
+  });
+  return (
+    <div ref={parent} className="app-scroll" data-testid="app-scroll">
+      <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        {virtualizer.getVirtualItems().map((row) => (
+          <div
+            key={row.key}
+            className={props.view === "tiles" ? "tile-row" : "list-row"}
+            style={{ position: "absolute", top: 0, left: 0, right: 0, transform: `translateY(${row.start}px)`, height: row.size }}
+          >
+            {props.apps.slice(row.index * columns, row.index * columns + columns).map((app) => (
+              <AppCard key={app.metadata.name} app={app} {...props} />
+            ))}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function AppCard({
+  app,
+  view,
+  favourites,
+  selected,
+  onFavourite,
+  onSelect,
+}: {
+  app: App;
+  view: "tiles" | "list";
+  favourites: Set<string>;
+  selected: Set<string>;
+  onFavourite: (name: string) => void;
+  onSelect: (name: string) => void;
+}) {
+  const name = app.metadata.name;
+  const sync = app.status?.sync?.status || "Unknown";
+  const health = app.status?.health?.status || "Unknown";
+  return (
+    <div className={view === "tiles" ? "tile" : "line"} data-testid="app-card" data-app={name} data-sync={sync} data-health={health}>
+      <input type="checkbox" aria-label={`select ${name}`} checked={selected.has(name)} onChange={() => onSelect(name)} />
+      <button className="star" aria-label={`favourite ${name}`} onClick={() => onFavourite(name)}>
+        {favourites.has(name) ? "★" : "☆"}
+      </button>
+      <Link to={`/applications/${name}`} className="app-name">
+        {name}
+      </Link>
+      <StatusBadge status={health} />
+      <StatusBadge status={sync} />
+      {app.status?.operationState?.phase === "Running" && <StatusBadge status="Syncing" />}
+      {view === "tiles" ? (
+        <dl>
+          <dt>Project</dt>
+          <dd>{app.spec.project || "default"}</dd>
+          <dt>Repository</dt>
+          <dd className="ellipsis">{repoOf(app)}</dd>
+          <dt>Destination</dt>
+          <dd className="ellipsis">
+            {clusterOf(app)} / {app.spec.destination?.namespace}
+          </dd>
+        </dl>
+      ) : (
+        <span className="ellipsis muted">
+          {app.spec.project || "default"} · {repoOf(app)} · {app.spec.destination?.namespace}
+        </span>
+      )}
+    </div>
+  );
+}
