@@ -1,0 +1,49 @@
+"""What generators read from outside the ApplicationSet, as small typed interfaces.
+
+Generators are pure: the clusters, Git contents and projects they need are
+handed in through :class:`GenerateContext`, so the controller feeds them from
+its watches and the repo service, and ``argosy appset generate --offline``
+and the tests feed them from files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from argosy.appset.template import Renderer
+
+
+class GeneratorError(ValueError):
+    """A generator that cannot produce parameters; the message names the generator and the cause."""
+
+
+class GitReader(Protocol):
+    """A Git repository at one revision, as the git generator needs it."""
+
+    def directories(self, repo_url: str, revision: str) -> list[str]:
+        """Every directory of the checkout (relative, ``/``-separated), in listing order."""
+        ...
+
+    def files(self, repo_url: str, revision: str) -> Mapping[str, bytes]:
+        """Every file of the checkout (relative path → content)."""
+        ...
+
+
+@dataclass
+class GenerateContext:
+    """Everything a generator may read; the defaults suit a set with only list generators."""
+
+    renderer: Renderer = field(default_factory=Renderer)
+    cluster_secrets: Sequence[Mapping[str, Any]] = ()
+    """Argo CD cluster Secrets (as the API returns them)."""
+    in_cluster_enabled: bool = True
+    git: GitReader | None = None
+    new_git_file_globbing: bool = False
+    """``applicationsetcontroller.enable.new.git.file.globbing``: doublestar, ``*`` stays in a directory."""
+    template_project: str = ""
+    """The ApplicationSet's ``template.spec.project`` (the git generator checks it exists)."""
+    app_projects: Sequence[str] | None = None
+    """Names of the existing AppProjects (None: not checked)."""
+    apply_nested_selectors: bool = True
