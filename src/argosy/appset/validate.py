@@ -1,0 +1,68 @@
+"""Checks on a generated Application before it is written.
+
+An Application without a name, with an invalid name, a project that does not
+exist, or a destination that names no known cluster is skipped with a message
+naming it (and, for names, the ``nameNormalized`` hint); the others are still
+written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from argosy.appset.names import invalid_name_reason
+
+NAME_HINT = (
+    "use a normalized parameter for the name, e.g. '{{nameNormalized}}' (clusters) or "
+    "'{{path.basenameNormalized}}' (git), or the normalize function ('{{ normalize .name }}')"
+)
+
+
+@dataclass(frozen=True)
+class KnownCluster:
+    name: str
+    server: str
+
+
+def destination_error(destination: Mapping[str, Any], clusters: Iterable[KnownCluster]) -> str:
+    """Why a destination names no usable cluster ('' when it does)."""
+    known = list(clusters)
+    name = str(destination.get("name") or "")
+    server = str(destination.get("server") or "").rstrip("/")
+    if name and server:
+        return f"application destination can't have both name and server defined: {name} {server}"
+    if name:
+        if not any(c.name == name for c in known):
+            return f"there are no clusters with this name: {name}"
+        return ""
+    if server:
+        if not any(c.server.rstrip("/") == server for c in known):
+            return f"there is no cluster with this server: {server}"
+        return ""
+    return "the destination names neither a server nor a cluster name"
+
+
+def validation_error(
+    app: Mapping[str, Any], appset_name: str, projects: Iterable[str] | None, clusters: Iterable[KnownCluster]
+) -> str:
+    """What is wrong with one generated Application ('' when it may be written)."""
+    meta = app.get("metadata") or {}
+    spec = app.get("spec") or {}
+    name = str(meta.get("name") or "")
+    if not name:
+        return (
+            f"ApplicationSet {appset_name} contains an application with no name; a name must be set in the "
+            "template's metadata.name or via a templatePatch (generateName is not supported)"
+        )
+    reason = invalid_name_reason(name)
+    if reason:
+        return f"application name {name!r} is invalid: {reason}; {NAME_HINT}"
+    project = str(spec.get("project") or "default")
+    if projects is not None and project not in set(projects):
+        return f"application references project {project} which does not exist"
+    problem = destination_error(spec.get("destination") or {}, clusters)
+    if problem:
+        return f"application destination spec is invalid: {problem}"
+    return ""
