@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from support.peer_data import PEER_DATA
-
 from argosy.appset.plan import finalizers_before_delete, owner_reference, plan, updated_object
 from argosy.appset.policy import effective_policy, permissions
 from argosy.appset.validate import KnownCluster, destination_error, validation_error
+from support.peer_data import PEER_DATA
 
 _FILE = PEER_DATA / "appset" / "cases.yaml"
 _KINDS = {"reconcile", "reconcile_policy", "delete_finalizer", "validate", "ignore_differences"}
