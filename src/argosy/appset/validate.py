@@ -66,3 +66,25 @@ def validation_error(
     if problem:
         return f"application destination spec is invalid: {problem}"
     return ""
+
+
+def known_clusters(
+    cluster_secrets: Iterable[Mapping[str, Any]], in_cluster_enabled: bool = True
+) -> list[KnownCluster]:
+    """The destinations generated Applications may name: every cluster Secret, plus ``in-cluster``."""
+    from argosy.settings.clusters import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, is_cluster_secret
+    from argosy.settings.secrets import SecretDataError, secret_text
+
+    out: list[KnownCluster] = []
+    for secret in cluster_secrets:
+        if not is_cluster_secret(secret):
+            continue
+        try:
+            data = secret_text(secret, what="cluster Secret", strict=False)
+        except SecretDataError:
+            continue
+        server = data.get("server", "").rstrip("/")
+        out.append(KnownCluster(data.get("name") or server, server))
+    if in_cluster_enabled and not any(c.server == IN_CLUSTER_SERVER for c in out):
+        out.append(KnownCluster(IN_CLUSTER_NAME, IN_CLUSTER_SERVER))
+    return out

@@ -39,6 +39,7 @@ class _Entry:
 #: Name -> where the command lives, in the order ``argosy --help`` lists them.
 COMMANDS: dict[str, _Entry] = {
     "app": _Entry("argosy.cli.app", "app_app"),
+    "appset": _Entry("argosy.cli.appset", "appset_app"),
     "proj": _Entry("argosy.cli.proj", "proj_app"),
     "repo": _Entry("argosy.cli.repo", "repo_app"),
     "cluster": _Entry("argosy.cli.cluster", "cluster_app"),
