@@ -206,7 +206,6 @@ def apply_patch(app: dict[str, Any], patch_text: str, patch_type: str) -> dict[s
     raise APIError(INVALID_ARGUMENT, f"Patch type '{patch_type}' is not supported: use 'json' or 'merge'")
 
 
-
 @router.patch("/api/v1/applications/{name}")
 def patch_application(name: str, body: PatchRequest, caller: Auth, ctx: Ctx) -> dict[str, Any]:
     current = get_authorized_app(ctx, caller, name, "update", body.appNamespace)
