@@ -50,6 +50,7 @@ COMMANDS: dict[str, _Entry] = {
     "version": _Entry("argosy.cli.login", "version"),
     "admin": _Entry("argosy.cli.admin", "admin_app"),
     "controller": _Entry("argosy.cli.controller_cmd", "controller"),
+    "applicationset-controller": _Entry("argosy.cli.appset_controller_cmd", "applicationset_controller"),
     "repo-server": _Entry("argosy.cli.repo_server", "repo_server"),
     "server": _Entry("argosy.cli.server_cmd", "server"),
     "dev": _Entry("argosy.cli.dev", "dev_app"),

@@ -1,0 +1,341 @@
+"""``argosy applicationset-controller``: keeps each ApplicationSet's Applications generated.
+
+Watches, not polling: ApplicationSets (control-plane namespace and the
+``applicationsetcontroller.namespaces`` of ``argocd-cmd-params-cm``), cluster
+Secrets (a label change requeues every set with a ``clusters`` generator, so
+labelling a Secret creates its Application at once), AppProjects, and the
+Applications the sets own (a hand edit is reverted, health changes reach
+``status.resources``). Periodic regeneration (``requeueAfterSeconds``) is only
+the safety net for generators that read outside Kubernetes (Git).
+
+Safety beyond Argo CD: a failing generator never counts as "zero
+Applications" (nothing is deleted while any generator fails); an invalid
+generated app is reported, never deleted; and deleting at least
+``deletion_min_count`` apps that are more than ``deletion_max_share`` of the
+owned ones waits for ``argosy appset confirm-deletion`` (a condition says so).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from argosy.appset.events import appsets_for_cluster_secret, namespace_allowed
+from argosy.appset.generate import GenerationResult, generate_applications
+from argosy.appset.generators import GenerateContext, GitReader
+from argosy.appset.plan import Plan, finalizers_before_delete, plan
+from argosy.appset.policy import effective_policy, permissions
+from argosy.appset.requeue import requeue_after_seconds
+from argosy.appset.status import fresh_conditions, merged_conditions, resources
+from argosy.appset.validate import destination_error, known_clusters
+from argosy.controller.apps import ObjectStore, app_key
+from argosy.controller.queue import WorkQueue
+from argosy.kube.clients import KubeClient
+from argosy.kube.errors import KubeApiError, KubeError
+from argosy.kube.watcher import KindWatcher
+from argosy.kube.wellknown import APPLICATIONS, APPLICATIONSETS, APPPROJECTS, SECRETS
+from argosy.model.constants import KIND_APPLICATION_SET
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+CONFIRM_DELETION_ANNOTATION = "argosy.argoproj.io/confirm-deletion"
+"""Set by ``argosy appset confirm-deletion`` to the number of pending deletions it confirms."""
+_APPS = "/apis/argoproj.io/v1alpha1/namespaces/{ns}/applications"
+_SETS = "/apis/argoproj.io/v1alpha1/namespaces/{ns}/applicationsets"
+
+
+@dataclass
+class AppSetSettings:
+    namespace: str = "argocd"
+    """The control-plane namespace (cluster Secrets, AppProjects)."""
+    namespaces: list[str] = field(default_factory=list)
+    """Other namespaces (names or globs) whose ApplicationSets are handled."""
+    policy: str = ""
+    """Controller-wide ``--policy``; '' = sync, and the sets' own policy may override."""
+    allow_policy_override: bool = True
+    requeue_env: str = ""
+    deletion_min_count: int = 5
+    deletion_max_share: float = 0.5
+    workers: int = 2
+
+
+def owner_of(app: Mapping[str, Any]) -> str | None:
+    """``namespace/name`` of the ApplicationSet controlling an Application."""
+    meta = app.get("metadata") or {}
+    for ref in meta.get("ownerReferences") or []:
+        if ref.get("controller") and ref.get("kind") == KIND_APPLICATION_SET:
+            return f"{meta.get('namespace', '')}/{ref.get('name', '')}"
+    return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class AppSetController:
+    """Watches and workers; :meth:`reconcile` does one ApplicationSet."""
+
+    def __init__(self, client: KubeClient, settings: AppSetSettings, git: GitReader | None = None) -> None:
+        self.client = client
+        self.settings = settings
+        self.git = git
+        self.queue = WorkQueue()
+        self.appsets = ObjectStore(self._appset_changed)
+        self.apps = ObjectStore(self._app_changed)
+        self.secrets = ObjectStore(self._secret_changed)
+        self.projects = ObjectStore(lambda old, new: self._requeue_all())
+        all_namespaces = any(n == "*" or any(c in n for c in "*?[") for n in settings.namespaces)
+        watched = [""] if all_namespaces else sorted({settings.namespace, *settings.namespaces})
+        self._watchers = [
+            *(KindWatcher(client, APPLICATIONSETS, self.appsets, namespace=ns) for ns in watched),
+            *(KindWatcher(client, APPLICATIONS, self.apps, namespace=ns) for ns in watched),
+            KindWatcher(client, SECRETS, self.secrets, namespace=settings.namespace),
+            KindWatcher(client, APPPROJECTS, self.projects, namespace=settings.namespace),
+        ]
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self.reconciles = 0
+        self.writes = 0
+
+    # ------------------------------------------------------------------ events
+    def _allowed(self, namespace: str) -> bool:
+        return namespace == self.settings.namespace or namespace_allowed(namespace, self.settings.namespaces)
+
+    def _appset_changed(self, old: Obj | None, new: Obj | None) -> None:
+        obj = new or old or {}
+        if not self._allowed(str((obj.get("metadata") or {}).get("namespace") or "")):
+            return
+        if old is not None and new is not None and _status_only(old, new):
+            return
+        self.queue.add(app_key(obj))
+
+    def _app_changed(self, old: Obj | None, new: Obj | None) -> None:
+        for obj in (old, new):
+            owner = owner_of(obj) if obj else None
+            if owner:
+                self.queue.add(owner)
+
+    def _secret_changed(self, old: Obj | None, new: Obj | None) -> None:
+        appsets = self.appsets.items()
+        allowed = [self.settings.namespace, *self.settings.namespaces]
+        keys = set()
+        for obj in (old, new):
+            if obj is not None:
+                keys.update(appsets_for_cluster_secret(obj, appsets, allowed))
+        for key in keys:
+            self.queue.add(key)
+
+    def _requeue_all(self) -> None:
+        for appset in self.appsets.items():
+            self.queue.add(app_key(appset))
+
+    # --------------------------------------------------------------- reconcile
+    def generate(self, appset: Obj) -> GenerationResult:
+        """What the set would produce now (also the API's dry run)."""
+        secrets = self.secrets.items()
+        projects = [str((p.get("metadata") or {}).get("name")) for p in self.projects.items()]
+        ctx = GenerateContext(cluster_secrets=secrets, git=self.git, app_projects=projects)
+        return generate_applications(appset, ctx, known_clusters(secrets), projects)
+
+    def reconcile(self, key: str) -> float:
+        """Bring one ApplicationSet's Applications up to date; returns seconds to the next timed run."""
+        appset = self.appsets.get(key)
+        self.reconciles += 1
+        if appset is None or (appset.get("metadata") or {}).get("deletionTimestamp"):
+            return 0.0
+        meta = appset["metadata"]
+        spec = appset.get("spec") or {}
+        result = self.generate(appset)
+        owned = [a for a in self.apps.items() if owner_of(a) == key and _uid_matches(a, meta.get("uid", ""))]
+        sync_policy = spec.get("syncPolicy") or {}
+        allowed = permissions(
+            effective_policy(
+                self.settings.policy, self.settings.allow_policy_override, sync_policy.get("applicationsSync")
+            )
+        )
+        may_delete = allowed.delete and not result.failed_generators
+        steps = plan(appset, result.applications, owned, update=allowed.update, delete=may_delete)
+        steps.delete = [
+            a
+            for a in steps.delete
+            if (a.get("metadata") or {}).get("name") not in result.invalid_applications
+        ]
+        note = self._deletion_gate(appset, steps, len(owned))
+        self._apply(appset, steps)
+        generator_errors = [e for e in result.errors if _is_generator_error(e, result)]
+        app_errors = [e for e in result.errors if e not in generator_errors]
+        self._write_status(appset, generator_errors, app_errors, note)
+        requeue = float(requeue_after_seconds(spec.get("generators") or [], self.settings.requeue_env))
+        if result.errors and not requeue:
+            requeue = 180.0
+        return requeue
+
+    def _deletion_gate(self, appset: Obj, steps: Plan, owned: int) -> str:
+        """Hold a mass deletion until confirmed; returns the condition message ('' = proceed)."""
+        count = len(steps.delete)
+        if count < self.settings.deletion_min_count or count <= owned * self.settings.deletion_max_share:
+            return ""
+        confirmed = ((appset["metadata"].get("annotations") or {}).get(CONFIRM_DELETION_ANNOTATION)) == str(
+            count
+        )
+        if confirmed:
+            return ""
+        names = ", ".join(sorted(str(a["metadata"]["name"]) for a in steps.delete)[:10])
+        steps.delete = []
+        return (
+            f"{count} of {owned} Applications would be deleted ({names}{', ...' if count > 10 else ''}); "
+            f"nothing was deleted. If this is intended, run: argosy appset confirm-deletion "
+            f"{appset['metadata']['name']}"
+        )
+
+    def _apply(self, appset: Obj, steps: Plan) -> None:
+        ns = appset["metadata"]["namespace"]
+        for obj in steps.create:
+            target = obj["metadata"].get("namespace") or ns
+            self.client.request("POST", _APPS.format(ns=target), body=obj, kind="Application")
+            self.writes += 1
+            self._event(appset, "Normal", "created", f"created Application {obj['metadata']['name']!r}")
+        for obj in steps.update:
+            path = f"{_APPS.format(ns=obj['metadata']['namespace'])}/{obj['metadata']['name']}"
+            self.client.request("PUT", path, body=obj, kind="Application")
+            self.writes += 1
+            self._event(appset, "Normal", "updated", f"updated Application {obj['metadata']['name']!r}")
+        if steps.delete:
+            clusters = known_clusters(self.secrets.items())
+        for obj in steps.delete:
+            name = obj["metadata"]["name"]
+            path = f"{_APPS.format(ns=obj['metadata']['namespace'])}/{name}"
+            valid = not destination_error((obj.get("spec") or {}).get("destination") or {}, clusters)
+            kept = finalizers_before_delete(obj, valid)
+            if kept != (obj["metadata"].get("finalizers") or None):
+                patch = {
+                    "metadata": {
+                        "finalizers": kept,
+                        "resourceVersion": obj["metadata"].get("resourceVersion"),
+                    }
+                }
+                self.client.request(
+                    "PATCH", path, body=patch, content_type="application/merge-patch+json", kind="Application"
+                )
+            try:
+                self.client.request("DELETE", path, kind="Application")
+            except KubeApiError as exc:
+                if not exc.not_found:
+                    raise
+            self.writes += 1
+            self._event(appset, "Normal", "deleted", f"deleted Application {name!r}")
+
+    def _write_status(
+        self, appset: Obj, generator_errors: list[str], app_errors: list[str], note: str
+    ) -> None:
+        meta = appset["metadata"]
+        key = app_key(appset)
+        previous = appset.get("status") or {}
+        owned = [a for a in self.apps.items() if owner_of(a) == key]
+        status = dict(previous)
+        status["conditions"] = merged_conditions(
+            previous.get("conditions") or [], fresh_conditions(generator_errors, app_errors, note), _now()
+        )
+        status["resources"] = resources(owned)
+        status["resourcesCount"] = len(owned)
+        if status == previous:
+            return
+        path = f"{_SETS.format(ns=meta['namespace'])}/{meta['name']}/status"
+        self.client.request(
+            "PATCH",
+            path,
+            body={"status": status},
+            content_type="application/merge-patch+json",
+            kind="ApplicationSet",
+        )
+
+    def _event(self, appset: Obj, type_: str, reason: str, message: str) -> None:
+        meta = appset["metadata"]
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+            "involvedObject": {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": KIND_APPLICATION_SET,
+                "name": meta["name"],
+                "namespace": meta["namespace"],
+                "uid": meta.get("uid"),
+            },
+            "reason": reason,
+            "message": message,
+            "type": type_,
+            "source": {"component": "applicationset-controller"},
+            "firstTimestamp": _now(),
+            "lastTimestamp": _now(),
+            "count": 1,
+        }
+        try:
+            self.client.request(
+                "POST", f"/api/v1/namespaces/{meta['namespace']}/events", body=event, kind="Event"
+            )
+        except KubeError as exc:
+            log.debug("could not record event for ApplicationSet %s: %s", meta["name"], exc)
+
+    # ---------------------------------------------------------------- running
+    def _worker(self) -> None:
+        while not self._stop.is_set():
+            key = self.queue.get(timeout=1.0)
+            if key is None:
+                continue
+            started = time.monotonic()
+            try:
+                requeue = self.reconcile(key)
+                self.queue.forget(key)
+                if requeue:
+                    self.queue.add_after(key, requeue)
+                log.info("reconciled ApplicationSet %s in %.3fs", key, time.monotonic() - started)
+            except (KubeError, ValueError) as exc:
+                delay = self.queue.add_rate_limited(key)
+                log.warning("ApplicationSet %s: %s; retrying in %.1fs", key, exc, delay)
+            finally:
+                self.queue.done(key)
+
+    def start(self, wait: float = 30.0) -> None:
+        for watcher in self._watchers:
+            watcher.start()
+        deadline = time.monotonic() + wait
+        for watcher in self._watchers:
+            watcher.synced.wait(max(0.0, deadline - time.monotonic()))
+        for i in range(self.settings.workers):
+            thread = threading.Thread(target=self._worker, name=f"appset-worker-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._requeue_all()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.queue.shutdown()
+        for watcher in self._watchers:
+            watcher.stop()
+        for thread in self._threads:
+            thread.join(5.0)
+
+
+def _status_only(old: Obj, new: Obj) -> bool:
+    def view(o: Obj) -> tuple[Any, ...]:
+        meta = o.get("metadata") or {}
+        return (o.get("spec"), meta.get("labels"), meta.get("annotations"), meta.get("deletionTimestamp"))
+
+    return view(old) == view(new)
+
+
+def _uid_matches(app: Obj, uid: str) -> bool:
+    refs = (app.get("metadata") or {}).get("ownerReferences") or []
+    return any(r.get("controller") and (not uid or r.get("uid") == uid) for r in refs)
+
+
+def _is_generator_error(error: str, result: GenerationResult) -> bool:
+    """Errors of failed generators (or of the whole spec), as opposed to one invalid Application."""
+    failed = tuple(f"generators[{i}]" for i in result.failed_generators)
+    return error.startswith(failed) or error.startswith("spec.")
