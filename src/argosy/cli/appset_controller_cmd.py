@@ -12,6 +12,7 @@ import typer
 from argosy.appset.controller import AppSetController, AppSetSettings
 from argosy.cli.client import cli_errors
 from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
+from argosy.controller.bootstrap import bootstrap
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
 from argosy.settings.clusters import default_kubeconfig, in_cluster_config, running_in_cluster
@@ -63,6 +64,7 @@ def applicationset_controller(
     if kubeconfig is None and not running_in_cluster():
         kubeconfig = default_kubeconfig()
     client = KubeClient(in_cluster_config(kubeconfig, context))
+    bootstrap(client, namespace)  # CRDs, namespace, default project: an empty cluster just works
     params = _cmd_params(client, namespace)
     namespaces = applicationset_namespaces or params.get("applicationsetcontroller.namespaces", "")
     policy = policy or params.get("applicationsetcontroller.policy", "")
