@@ -28,10 +28,10 @@ from typing import Any
 from argosy.appset.events import appsets_for_cluster_secret, namespace_allowed
 from argosy.appset.generate import GenerationResult, generate_applications
 from argosy.appset.generators import GenerateContext, GitReader
-from argosy.appset.plan import Plan, finalizers_before_delete, plan
+from argosy.appset.plan import Plan, finalizers_before_delete, needs_confirmation, plan
 from argosy.appset.policy import effective_policy, permissions
 from argosy.appset.requeue import requeue_after_seconds
-from argosy.appset.status import fresh_conditions, merged_conditions, resources
+from argosy.appset.status import CONFIRM_DELETION_ANNOTATION, fresh_conditions, merged_conditions, resources
 from argosy.appset.validate import destination_error, known_clusters
 from argosy.controller.apps import ObjectStore, app_key
 from argosy.controller.queue import WorkQueue
@@ -43,8 +43,6 @@ from argosy.model.constants import KIND_APPLICATION_SET
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-CONFIRM_DELETION_ANNOTATION = "argosy.argoproj.io/confirm-deletion"
-"""Set by ``argosy appset confirm-deletion`` to the number of pending deletions it confirms."""
 _APPS = "/apis/argoproj.io/v1alpha1/namespaces/{ns}/applications"
 _SETS = "/apis/argoproj.io/v1alpha1/namespaces/{ns}/applicationsets"
 
@@ -178,7 +176,9 @@ class AppSetController:
     def _deletion_gate(self, appset: Obj, steps: Plan, owned: int) -> str:
         """Hold a mass deletion until confirmed; returns the condition message ('' = proceed)."""
         count = len(steps.delete)
-        if count < self.settings.deletion_min_count or count <= owned * self.settings.deletion_max_share:
+        if not needs_confirmation(
+            count, owned, self.settings.deletion_min_count, self.settings.deletion_max_share
+        ):
             return ""
         confirmed = ((appset["metadata"].get("annotations") or {}).get(CONFIRM_DELETION_ANNOTATION)) == str(
             count

@@ -209,3 +209,12 @@ def finalizers_before_delete(app: Mapping[str, Any], destination_valid: bool) ->
         return finalizers or None
     kept = [f for f in finalizers if not f.startswith(RESOURCES_FINALIZER)]
     return kept or None
+
+
+def needs_confirmation(deleting: int, owned: int, min_count: int, max_share: float) -> bool:
+    """A deletion of at least ``min_count`` apps that are more than ``max_share`` of the owned ones.
+
+    Such a drop usually means a generator went wrong (an SCM outage, a bad
+    selector, a mistyped path) rather than that the apps should go.
+    """
+    return deleting >= min_count and deleting > owned * max_share

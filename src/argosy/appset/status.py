@@ -19,6 +19,8 @@ RESOURCES_UP_TO_DATE = "ResourcesUpToDate"
 GENERATION_ERROR = "ApplicationGenerationFromParamsError"
 VALIDATION_ERROR = "ApplicationValidationError"
 DELETION_WAITING = "DeletionConfirmationRequired"
+CONFIRM_DELETION_ANNOTATION = "argosy.argoproj.io/confirm-deletion"
+"""Set by ``argosy appset confirm-deletion`` to the number of pending deletions it confirms."""
 
 
 def fresh_conditions(
@@ -54,6 +56,15 @@ def fresh_conditions(
         _cond(PARAMETERS_GENERATED, "True", PARAMETERS_GENERATED, "Successfully generated parameter values"),
         _cond(RESOURCES_UP_TO_DATE, "True", UP_TO_DATE, "All applications have been generated successfully"),
     ]
+
+
+def pending_deletions(status: Mapping[str, Any]) -> int:
+    """How many deletions wait for ``argosy appset confirm-deletion`` (0: none)."""
+    for cond in status.get("conditions") or []:
+        if cond.get("reason") == DELETION_WAITING and cond.get("status") == "False":
+            head = str(cond.get("message") or "").split(" ", 1)[0]
+            return int(head) if head.isdigit() else 0
+    return 0
 
 
 def _cond(type_: str, status: str, reason: str, message: str) -> dict[str, str]:
