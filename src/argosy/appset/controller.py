@@ -25,21 +25,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from argosy.appset.events import appsets_for_cluster_secret, namespace_allowed
+from argosy.appset.events import REFRESH_ANNOTATION, appsets_for_cluster_secret, namespace_allowed
 from argosy.appset.generate import GenerationResult, generate_applications
 from argosy.appset.generators import GenerateContext, GitReader
+from argosy.appset.gitreader import RepoGitReader
 from argosy.appset.plan import Plan, finalizers_before_delete, needs_confirmation, plan
 from argosy.appset.policy import effective_policy, permissions
 from argosy.appset.requeue import requeue_after_seconds
 from argosy.appset.status import CONFIRM_DELETION_ANNOTATION, fresh_conditions, merged_conditions, resources
 from argosy.appset.validate import destination_error, known_clusters
+from argosy.appstate.inputs import REPO_CONFIGMAPS
 from argosy.controller.apps import ObjectStore, app_key
 from argosy.controller.queue import WorkQueue
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.watcher import KindWatcher
-from argosy.kube.wellknown import APPLICATIONS, APPLICATIONSETS, APPPROJECTS, SECRETS
+from argosy.kube.wellknown import APPLICATIONS, APPLICATIONSETS, APPPROJECTS, CONFIGMAPS, SECRETS
 from argosy.model.constants import KIND_APPLICATION_SET
+from argosy.repo.service import RepoService
+from argosy.settings.repositories import SECRET_TYPE_LABEL, RepositoryStore
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -78,15 +82,23 @@ def _now() -> str:
 class AppSetController:
     """Watches and workers; :meth:`reconcile` does one ApplicationSet."""
 
-    def __init__(self, client: KubeClient, settings: AppSetSettings, git: GitReader | None = None) -> None:
+    def __init__(
+        self,
+        client: KubeClient,
+        settings: AppSetSettings,
+        repo: RepoService | None = None,
+        git: GitReader | None = None,
+    ) -> None:
         self.client = client
         self.settings = settings
+        self.repo = repo
         self.git = git
         self.queue = WorkQueue()
         self.appsets = ObjectStore(self._appset_changed)
         self.apps = ObjectStore(self._app_changed)
         self.secrets = ObjectStore(self._secret_changed)
         self.projects = ObjectStore(lambda old, new: self._requeue_all())
+        self.configmaps = ObjectStore(lambda old, new: None)
         all_namespaces = any(n == "*" or any(c in n for c in "*?[") for n in settings.namespaces)
         watched = [""] if all_namespaces else sorted({settings.namespace, *settings.namespaces})
         self._watchers = [
@@ -94,6 +106,7 @@ class AppSetController:
             *(KindWatcher(client, APPLICATIONS, self.apps, namespace=ns) for ns in watched),
             KindWatcher(client, SECRETS, self.secrets, namespace=settings.namespace),
             KindWatcher(client, APPPROJECTS, self.projects, namespace=settings.namespace),
+            KindWatcher(client, CONFIGMAPS, self.configmaps, namespace=settings.namespace),
         ]
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -137,8 +150,23 @@ class AppSetController:
         """What the set would produce now (also the API's dry run)."""
         secrets = self.secrets.items()
         projects = [str((p.get("metadata") or {}).get("name")) for p in self.projects.items()]
-        ctx = GenerateContext(cluster_secrets=secrets, git=self.git, app_projects=projects)
+        ctx = GenerateContext(cluster_secrets=secrets, git=self._git_reader(), app_projects=projects)
         return generate_applications(appset, ctx, known_clusters(secrets), projects)
+
+    def _git_reader(self) -> GitReader | None:
+        """A fresh reader per pass (each repository listed once per pass), with the repository Secrets."""
+        if self.git is not None or self.repo is None:
+            return self.git
+        objects = [
+            s
+            for s in self.secrets.items()
+            if ((s.get("metadata") or {}).get("labels") or {}).get(SECRET_TYPE_LABEL)
+            in ("repository", "repo-creds")
+        ]
+        for name in REPO_CONFIGMAPS:
+            cm = self.configmaps.get(f"{self.settings.namespace}/{name}") or {}
+            objects.append({"kind": "ConfigMap", "metadata": {"name": name}, "data": cm.get("data") or {}})
+        return RepoGitReader(self.repo, RepositoryStore.from_objects(objects))
 
     def reconcile(self, key: str) -> float:
         """Bring one ApplicationSet's Applications up to date; returns seconds to the next timed run."""
@@ -168,6 +196,8 @@ class AppSetController:
         generator_errors = [e for e in result.errors if _is_generator_error(e, result)]
         app_errors = [e for e in result.errors if e not in generator_errors]
         self._write_status(appset, generator_errors, app_errors, note)
+        if (meta.get("annotations") or {}).get(REFRESH_ANNOTATION):
+            self._patch_appset(appset, {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}})
         requeue = float(requeue_after_seconds(spec.get("generators") or [], self.settings.requeue_env))
         if result.errors and not requeue:
             requeue = 180.0
@@ -191,6 +221,16 @@ class AppSetController:
             f"{count} of {owned} Applications would be deleted ({names}{', ...' if count > 10 else ''}); "
             f"nothing was deleted. If this is intended, run: argosy appset confirm-deletion "
             f"{appset['metadata']['name']}"
+        )
+
+    def _patch_appset(self, appset: Obj, patch: Obj) -> None:
+        meta = appset["metadata"]
+        self.client.request(
+            "PATCH",
+            f"{_SETS.format(ns=meta['namespace'])}/{meta['name']}",
+            body=patch,
+            content_type="application/merge-patch+json",
+            kind="ApplicationSet",
         )
 
     def _apply(self, appset: Obj, steps: Plan) -> None:

@@ -15,6 +15,7 @@ from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
 from argosy.controller.bootstrap import bootstrap
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
+from argosy.repo import RepoService
 from argosy.settings.clusters import default_kubeconfig, in_cluster_config, running_in_cluster
 
 CMD_PARAMS_CM = "argocd-cmd-params-cm"
@@ -77,7 +78,7 @@ def applicationset_controller(
         policy=policy,
         allow_policy_override=enable_policy_override,
     )
-    ctl = AppSetController(client, settings)
+    ctl = AppSetController(client, settings, repo=RepoService())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -47,9 +47,11 @@ class _Repos:
     def directories(self, repo_url: str, revision: str) -> list[str]:
         return list((self.repos.get(repo_url) or {}).get("directories") or [])
 
-    def files(self, repo_url: str, revision: str) -> Mapping[str, bytes]:
-        files = (self.repos.get(repo_url) or {}).get("files") or {}
-        return {k: v.encode() for k, v in files.items()}
+    def files(self, repo_url: str, revision: str) -> list[str]:
+        return list((self.repos.get(repo_url) or {}).get("files") or {})
+
+    def read(self, repo_url: str, revision: str, path: str) -> bytes:
+        return str(self.repos[repo_url]["files"][path]).encode()
 
 
 def _num_equal(a: Any, b: Any) -> bool:

@@ -26,8 +26,12 @@ class GitReader(Protocol):
         """Every directory of the checkout (relative, ``/``-separated), in listing order."""
         ...
 
-    def files(self, repo_url: str, revision: str) -> Mapping[str, bytes]:
-        """Every file of the checkout (relative path → content)."""
+    def files(self, repo_url: str, revision: str) -> list[str]:
+        """Every file path of the checkout (relative, ``/``-separated)."""
+        ...
+
+    def read(self, repo_url: str, revision: str, path: str) -> bytes:
+        """The content of one file listed by :meth:`files`."""
         ...
 
 

@@ -191,8 +191,7 @@ def _generate_files(
     go = ctx.renderer.go_template
     out: list[Params] = []
     for path in selected:
-        raw = files[path]
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+        text = ctx.git.read(repo, revision, path).decode("utf-8", errors="replace")
         try:
             data = _parse(text)
         except yaml.YAMLError as exc:
