@@ -149,9 +149,9 @@ class AppSetController:
     def generate(self, appset: Obj) -> GenerationResult:
         """What the set would produce now (also the API's dry run)."""
         secrets = self.secrets.items()
-        projects = [str((p.get("metadata") or {}).get("name")) for p in self.projects.items()]
-        ctx = GenerateContext(cluster_secrets=secrets, git=self._git_reader(), app_projects=projects)
-        return generate_applications(appset, ctx, known_clusters(secrets), projects)
+        projects = {str((p.get("metadata") or {}).get("name")): p for p in self.projects.items()}
+        ctx = GenerateContext(cluster_secrets=secrets, git=self._git_reader(), app_projects=list(projects))
+        return generate_applications(appset, ctx, known_clusters(secrets), projects, self.settings.namespace)
 
     def _git_reader(self) -> GitReader | None:
         """A fresh reader per pass (each repository listed once per pass), with the repository Secrets."""

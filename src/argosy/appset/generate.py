@@ -19,7 +19,7 @@ from argosy.appset.generators import GenerateContext, GeneratorError, generate
 from argosy.appset.params import Params
 from argosy.appset.render import RenderError, render_application
 from argosy.appset.template import Renderer, TemplateError
-from argosy.appset.validate import KnownCluster, validation_error
+from argosy.appset.validate import KnownCluster, Projects, validation_error
 
 
 @dataclass
@@ -43,7 +43,8 @@ def generate_applications(
     appset: Mapping[str, Any],
     ctx: GenerateContext,
     clusters: Iterable[KnownCluster],
-    projects: Iterable[str] | None,
+    projects: Projects,
+    control_plane_namespace: str = "",
 ) -> GenerationResult:
     """Run the generators and render and validate every Application."""
     meta = appset.get("metadata") or {}
@@ -60,7 +61,7 @@ def generate_applications(
     project = str((template.get("spec") or {}).get("project") or "")
     ctx = replace(ctx, renderer=renderer, template_project=project)
     known = list(clusters)
-    project_list = None if projects is None else list(projects)
+    project_list: Projects = projects if projects is None or isinstance(projects, Mapping) else list(projects)
     seen: dict[str, str] = {}
     for i, entry in enumerate(spec.get("generators") or []):
         where = f"generators[{i}]"
@@ -89,7 +90,7 @@ def generate_applications(
                     result.failed_generators.append(i)
                     continue
                 app["metadata"].setdefault("namespace", meta.get("namespace", ""))
-                problem = validation_error(app, name, project_list, known)
+                problem = validation_error(app, name, project_list, known, control_plane_namespace)
                 app_name = str(app["metadata"].get("name") or "")
                 if not problem and app_name in seen:
                     problem = (

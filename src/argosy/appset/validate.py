@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from argosy.appset.names import invalid_name_reason
+from argosy.engine.project import check_application
 
 NAME_HINT = (
     "use a normalized parameter for the name, e.g. '{{nameNormalized}}' (clusters) or "
@@ -44,8 +45,17 @@ def destination_error(destination: Mapping[str, Any], clusters: Iterable[KnownCl
     return "the destination names neither a server nor a cluster name"
 
 
+Projects = Iterable[str] | Mapping[str, Mapping[str, Any]] | None
+"""AppProject names (checked for existence), or name → AppProject (also checked for what it
+allows: sources, destinations, namespaces), or None (not checked)."""
+
+
 def validation_error(
-    app: Mapping[str, Any], appset_name: str, projects: Iterable[str] | None, clusters: Iterable[KnownCluster]
+    app: Mapping[str, Any],
+    appset_name: str,
+    projects: Projects,
+    clusters: Iterable[KnownCluster],
+    control_plane_namespace: str = "",
 ) -> str:
     """What is wrong with one generated Application ('' when it may be written)."""
     meta = app.get("metadata") or {}
@@ -60,11 +70,21 @@ def validation_error(
     if reason:
         return f"application name {name!r} is invalid: {reason}; {NAME_HINT}"
     project = str(spec.get("project") or "default")
-    if projects is not None and project not in set(projects):
+    known = list(clusters)
+    if projects is not None and project not in projects:
         return f"application references project {project} which does not exist"
-    problem = destination_error(spec.get("destination") or {}, clusters)
+    problem = destination_error(spec.get("destination") or {}, known)
     if problem:
         return f"application destination spec is invalid: {problem}"
+    if isinstance(projects, Mapping) and projects.get(project):
+        refused = check_application(
+            projects[project],
+            app,
+            control_plane_namespace=control_plane_namespace or str(meta.get("namespace") or ""),
+            clusters=[{"name": c.name, "server": c.server} for c in known],
+        )
+        if refused:
+            return "; ".join(v.message for v in refused)
     return ""
 
 

@@ -60,16 +60,18 @@ def _generate(file: Path, clusters_file: Path | None, projects_file: Path | None
     from argosy.appset.generate import generate_applications
     from argosy.appset.generators import GenerateContext
     from argosy.appset.validate import known_clusters
+    from argosy.engine.project import default_project
 
     appset = _load_appset(file)
     secrets = _documents(clusters_file)
-    projects = None
+    namespace = str((appset.get("metadata") or {}).get("namespace") or "argocd")
+    projects: dict[str, Any] | None = None
     if projects_file is not None:
-        projects = [str((p.get("metadata") or {}).get("name")) for p in _documents(projects_file)]
-        if "default" not in projects:
-            projects.append("default")  # Argo CD always has the default project
-    ctx = GenerateContext(cluster_secrets=secrets, app_projects=projects)
-    return generate_applications(appset, ctx, known_clusters(secrets), projects)
+        projects = {"default": default_project(namespace)}  # Argo CD always has the default project
+        projects.update({str((p.get("metadata") or {}).get("name")): p for p in _documents(projects_file)})
+    names = None if projects is None else list(projects)
+    ctx = GenerateContext(cluster_secrets=secrets, app_projects=names)
+    return generate_applications(appset, ctx, known_clusters(secrets), projects, namespace)
 
 
 def _report_errors(errors: list[str]) -> None:

@@ -215,3 +215,20 @@ def test_cli_params_lists_each_generators_parameter_sets(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     params = json.loads(result.stdout)
     assert [[p["nameNormalized"] for p in sets] for sets in params] == [["staging"]]
+
+
+def test_a_project_that_does_not_allow_the_destination_refuses_the_app() -> None:
+    team = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": "team", "namespace": "argocd"},
+        "spec": {
+            "sourceRepos": ["*"],
+            "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "dev"}],
+        },
+    }
+    appset = json.loads(json.dumps(TUTORIAL_LIST))
+    appset["spec"]["template"]["spec"]["project"] = "team"
+    result = generate_applications(appset, GenerateContext(), known_clusters([]), {"team": team}, "argocd")
+    assert [a["metadata"]["name"] for a in result.applications] == ["versioned-coffee-dev"]
+    assert len(result.errors) == 3 and "do not match any of the allowed destinations" in result.errors[0]

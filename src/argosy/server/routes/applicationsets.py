@@ -183,13 +183,8 @@ def generate(body: GenerateRequest, caller: Auth, ctx: Ctx) -> dict[str, Any]:
     _validate(appset)
     ctx.enforce(caller, RESOURCE, "create", rbac_object(appset))
     secrets = ctx.kube.list(ctx.namespace, "secrets", f"{SECRET_TYPE_LABEL}={CLUSTER_SECRET_TYPE}")
-    projects = [
-        str(p["metadata"]["name"]) for p in ctx.kube.list_argo(ctx.namespace, PROJECTS).get("items") or []
-    ]
-    result = generate_applications(
-        appset,
-        GenerateContext(cluster_secrets=secrets, app_projects=projects),
-        known_clusters(secrets),
-        projects,
-    )
+    items = ctx.kube.list_argo(ctx.namespace, PROJECTS).get("items") or []
+    projects = {str(p["metadata"]["name"]): p for p in items}
+    gen_ctx = GenerateContext(cluster_secrets=secrets, app_projects=list(projects))
+    result = generate_applications(appset, gen_ctx, known_clusters(secrets), projects, ctx.namespace)
     return {"applications": result.applications, "errors": result.errors}
