@@ -31,8 +31,21 @@ from argosy.appset.generators import GenerateContext, GitReader
 from argosy.appset.gitreader import RepoGitReader
 from argosy.appset.plan import Plan, finalizers_before_delete, needs_confirmation, plan
 from argosy.appset.policy import effective_policy, permissions
+from argosy.appset.progressive import (
+    Rollout,
+    is_rolling_sync,
+    plan_rollout,
+    sync_operation,
+    without_automated_sync,
+)
 from argosy.appset.requeue import requeue_after_seconds
-from argosy.appset.status import CONFIRM_DELETION_ANNOTATION, fresh_conditions, merged_conditions, resources
+from argosy.appset.status import (
+    CONFIRM_DELETION_ANNOTATION,
+    fresh_conditions,
+    merged_conditions,
+    resources,
+    rollout_condition,
+)
 from argosy.appset.validate import destination_error, known_clusters
 from argosy.appstate.inputs import REPO_CONFIGMAPS
 from argosy.controller.apps import ObjectStore, app_key
@@ -184,6 +197,9 @@ class AppSetController:
                 self.settings.policy, self.settings.allow_policy_override, sync_policy.get("applicationsSync")
             )
         )
+        rolling = is_rolling_sync(appset)
+        if rolling:
+            result.applications = [without_automated_sync(a) for a in result.applications]
         may_delete = allowed.delete and not result.failed_generators
         steps = plan(appset, result.applications, owned, update=allowed.update, delete=may_delete)
         steps.delete = [
@@ -195,7 +211,8 @@ class AppSetController:
         self._apply(appset, steps)
         generator_errors = [e for e in result.errors if _is_generator_error(e, result)]
         app_errors = [e for e in result.errors if e not in generator_errors]
-        self._write_status(appset, generator_errors, app_errors, note)
+        rollout = self._roll(appset, key) if rolling else None
+        self._write_status(appset, generator_errors, app_errors, note, rollout)
         if (meta.get("annotations") or {}).get(REFRESH_ANNOTATION):
             self._patch_appset(appset, {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}})
         requeue = float(requeue_after_seconds(spec.get("generators") or [], self.settings.requeue_env))
@@ -270,17 +287,41 @@ class AppSetController:
             self.writes += 1
             self._event(appset, "Normal", "deleted", f"deleted Application {name!r}")
 
+    def _roll(self, appset: Obj, key: str) -> Rollout:
+        """Start the syncs the rolling sync allows now (steps in order, ``maxUpdate`` at a time)."""
+        owned = [a for a in self.apps.items() if owner_of(a) == key]
+        previous = (appset.get("status") or {}).get("applicationStatus") or []
+        rollout = plan_rollout(appset, owned, previous, _now())
+        for name in rollout.to_sync:
+            path = f"{_APPS.format(ns=appset['metadata']['namespace'])}/{name}"
+            self.client.request(
+                "PATCH",
+                path,
+                body={"operation": sync_operation()},
+                content_type="application/merge-patch+json",
+                kind="Application",
+            )
+            self._event(appset, "Normal", "RollingSync", f"started the sync of Application {name!r}")
+        return rollout
+
     def _write_status(
-        self, appset: Obj, generator_errors: list[str], app_errors: list[str], note: str
+        self,
+        appset: Obj,
+        generator_errors: list[str],
+        app_errors: list[str],
+        note: str,
+        rollout: Rollout | None = None,
     ) -> None:
         meta = appset["metadata"]
         key = app_key(appset)
         previous = appset.get("status") or {}
         owned = [a for a in self.apps.items() if owner_of(a) == key]
         status = dict(previous)
-        status["conditions"] = merged_conditions(
-            previous.get("conditions") or [], fresh_conditions(generator_errors, app_errors, note), _now()
-        )
+        fresh = fresh_conditions(generator_errors, app_errors, note)
+        if rollout is not None:
+            fresh.append(rollout_condition(rollout.progressing))
+            status["applicationStatus"] = rollout.statuses
+        status["conditions"] = merged_conditions(previous.get("conditions") or [], fresh, _now())
         status["resources"] = resources(owned)
         status["resourcesCount"] = len(owned)
         if status == previous:

@@ -71,6 +71,17 @@ def _cond(type_: str, status: str, reason: str, message: str) -> dict[str, str]:
     return {"type": type_, "status": status, "reason": reason, "message": message}
 
 
+def rollout_condition(progressing: bool) -> dict[str, str]:
+    """``RolloutProgressing``: True while some step's Applications are not yet Healthy."""
+    if progressing:
+        return _cond(
+            "RolloutProgressing", "True", "ApplicationSetModified", "ApplicationSet is performing a rollout"
+        )
+    return _cond(
+        "RolloutProgressing", "False", "ApplicationSetRolloutComplete", "ApplicationSet Rollout has completed"
+    )
+
+
 def merged_conditions(
     previous: Iterable[Mapping[str, Any]], fresh: Iterable[Mapping[str, str]], now: str
 ) -> list[dict[str, Any]]:
