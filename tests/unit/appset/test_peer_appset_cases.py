@@ -22,6 +22,8 @@ from argosy.appset.names import normalize, slugify
 from argosy.appset.params import with_values
 from argosy.appset.render import RenderError, apply_template_patch, merge_templates, render_application
 from argosy.appset.requeue import requeue_after_seconds
+from argosy.appset.scm.filters import filter_pull_requests, has_branch_filter, list_repositories
+from argosy.appset.scm.model import PullRequest, Repository, RepositoryNotFound, ScmError
 from argosy.appset.template import Renderer, TemplateError
 from support.peer_data import PEER_DATA
 
@@ -29,13 +31,79 @@ _FILE = PEER_DATA / "appset" / "cases.yaml"
 _ELSEWHERE = {"reconcile", "reconcile_policy", "delete_finalizer", "validate", "ignore_differences"}
 _ALL: list[dict[str, Any]] = yaml.safe_load(_FILE.read_text())["cases"] if _FILE.is_file() else []
 _CASES = [c for c in _ALL if c["kind"] not in _ELSEWHERE]  # those run in test_peer_appset_reconcile.py
-_GENERATOR_KINDS = {"list", "clusters", "git_directories", "git_files", "matrix", "merge", "selector"}
-_NOT_YET = {
-    "pull_request": "pull request generator not implemented yet",
-    "scm_provider": "SCM provider generator not implemented yet",
-    "pr_filter": "pull request filters not implemented yet",
-    "scm_filter": "SCM provider filters not implemented yet",
+_GENERATOR_KINDS = {
+    "list",
+    "clusters",
+    "git_directories",
+    "git_files",
+    "matrix",
+    "merge",
+    "selector",
+    "pull_request",
+    "scm_provider",
 }
+
+
+class _Scm:
+    """What the provider API returned in the case (provider-neutral), as Argo CD's mocks serve it."""
+
+    def __init__(self, case: Mapping[str, Any]) -> None:
+        self.case = case
+
+    def _repos(self) -> list[Repository]:
+        return [
+            Repository(
+                organization=str(r.get("organization", "")),
+                repository=str(r["repository"]),
+                url=str(r.get("url", "")),
+                branch=str(r.get("branch", "")),
+                sha=str(r.get("sha", "")),
+                labels=tuple(r.get("labels") or ()),
+                repository_id=r.get("repositoryId"),
+                paths=tuple(r.get("paths") or ()),
+            )
+            for r in self.case.get("repositories") or []
+        ]
+
+    def list_repos(self) -> list[Repository]:
+        seen: dict[str, Repository] = {}
+        for repo in self._repos():
+            seen.setdefault(repo.repository, repo)
+        return list(seen.values())
+
+    def branches(self, repo: Repository) -> list[Repository]:
+        if not has_branch_filter(self.case.get("filters") or []):
+            return [repo]
+        return [r for r in self._repos() if r.repository == repo.repository]
+
+    def has_path(self, repo: Repository, path: str) -> bool:
+        return path in repo.paths
+
+    def list(self) -> list[PullRequest]:
+        if self.case.get("provider_error") == "repository_not_found":
+            raise RepositoryNotFound("repository not found")
+        return _prs(self.case)
+
+    def scm_provider(self, spec: Mapping[str, Any]) -> _Scm:
+        return self
+
+    def pull_requests(self, spec: Mapping[str, Any]) -> _Scm:
+        return self
+
+
+def _prs(case: Mapping[str, Any]) -> list[PullRequest]:
+    return [
+        PullRequest(
+            number=int(p["number"]),
+            title=str(p.get("title", "")),
+            branch=str(p.get("branch", "")),
+            target_branch=str(p.get("targetBranch", "")),
+            head_sha=str(p.get("headSHA", "")),
+            author=str(p.get("author", "")),
+            labels=tuple(p.get("labels") or ()),
+        )
+        for p in case.get("pull_requests") or []
+    ]
 
 
 class _Repos:
@@ -111,6 +179,9 @@ def _context(case: dict[str, Any]) -> GenerateContext:
         new_git_file_globbing=case.get("git_file_globbing") == "new",
         template_project=case.get("template_project") or "",
         app_projects=case.get("app_projects") if "app_projects" in case else None,
+        scm=_Scm(case),
+        scm_providers_enabled=case.get("scm_providers_enabled", True),
+        allowed_scm_providers=case.get("allowed_scm_providers") or (),
     )
 
 
@@ -236,8 +307,33 @@ def _run(case: dict[str, Any]) -> None:
         secret = {"metadata": case["secret"]}
         got = appsets_for_cluster_secret(secret, case["applicationsets"], case["applicationset_namespaces"])
         assert got == case["expected_requeued"]
-    elif kind in _NOT_YET:
-        pytest.skip(_NOT_YET[kind])
+    elif kind == "pr_filter":
+        try:
+            got = filter_pull_requests(_prs(case), case["filters"])
+        except ScmError as exc:
+            _check_error(case, exc)
+            return
+        assert not case.get("error")
+        assert [p.branch for p in got] == case["expected_branches"]
+    elif kind == "scm_filter":
+        scm = _Scm(case)
+        try:
+            repos = list_repositories(scm, case["filters"])
+        except ScmError as exc:
+            _check_error(case, exc)
+            return
+        assert not case.get("error")
+        if "expected_count" in case:
+            assert len(repos) == case["expected_count"]
+        else:
+            got = [
+                {k: v for k, v in (("repository", r.repository), ("branch", r.branch)) if v} for r in repos
+            ]
+            want = [
+                {k: v for k, v in e.items() if k in ("repository", "branch")}
+                for e in case["expected_repositories"]
+            ]
+            assert got == want
     else:
         pytest.skip(f"{kind} cases need the ApplicationSet controller, not built yet")
 

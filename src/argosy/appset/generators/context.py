@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from argosy.appset.scm.model import ScmSource
 from argosy.appset.template import Renderer
 
 
@@ -51,3 +52,8 @@ class GenerateContext:
     app_projects: Sequence[str] | None = None
     """Names of the existing AppProjects (None: not checked)."""
     apply_nested_selectors: bool = True
+    scm: ScmSource | None = None
+    """Clients of Git hosting services (pull requests, repositories of an organisation)."""
+    scm_providers_enabled: bool = True
+    allowed_scm_providers: Sequence[str] = ()
+    """Provider API URLs ApplicationSets may name (empty: any)."""
