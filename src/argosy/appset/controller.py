@@ -54,7 +54,7 @@ from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.watcher import KindWatcher
 from argosy.kube.wellknown import APPLICATIONS, APPLICATIONSETS, APPPROJECTS, CONFIGMAPS, SECRETS
-from argosy.model.constants import KIND_APPLICATION_SET
+from argosy.model.constants import KIND_APPLICATION_SET, RESOURCES_FINALIZER
 from argosy.repo.service import RepoService
 from argosy.settings.repositories import SECRET_TYPE_LABEL, RepositoryStore
 
@@ -185,11 +185,10 @@ class AppSetController:
         """Bring one ApplicationSet's Applications up to date; returns seconds to the next timed run."""
         appset = self.appsets.get(key)
         self.reconciles += 1
-        if appset is None or (appset.get("metadata") or {}).get("deletionTimestamp"):
+        if appset is None:
             return 0.0
         meta = appset["metadata"]
         spec = appset.get("spec") or {}
-        result = self.generate(appset)
         owned = [a for a in self.apps.items() if owner_of(a) == key and _uid_matches(a, meta.get("uid", ""))]
         sync_policy = spec.get("syncPolicy") or {}
         allowed = permissions(
@@ -197,6 +196,14 @@ class AppSetController:
                 self.settings.policy, self.settings.allow_policy_override, sync_policy.get("applicationsSync")
             )
         )
+        if meta.get("deletionTimestamp"):
+            self._deleting(appset, owned, allowed.delete)
+            return 0.0
+        if not allowed.delete and RESOURCES_FINALIZER not in (meta.get("finalizers") or []):
+            # So that deleting the set can first release its apps, which the policy keeps.
+            finalizers = [*(meta.get("finalizers") or []), RESOURCES_FINALIZER]
+            self._patch_appset(appset, {"metadata": {"finalizers": finalizers}})
+        result = self.generate(appset)
         rolling = is_rolling_sync(appset)
         if rolling:
             result.applications = [without_automated_sync(a) for a in result.applications]
@@ -219,6 +226,27 @@ class AppSetController:
         if result.errors and not requeue:
             requeue = 180.0
         return requeue
+
+    def _deleting(self, appset: Obj, owned: list[Obj], delete_allowed: bool) -> None:
+        """A set being deleted: under a policy that forbids deleting apps, release them first."""
+        meta = appset["metadata"]
+        if RESOURCES_FINALIZER not in (meta.get("finalizers") or []):
+            return
+        if not delete_allowed:
+            for app in owned:
+                refs = [
+                    r
+                    for r in app["metadata"].get("ownerReferences") or []
+                    if not (r.get("kind") == KIND_APPLICATION_SET and r.get("uid") == meta.get("uid"))
+                ]
+                path = f"{_APPS.format(ns=app['metadata']['namespace'])}/{app['metadata']['name']}"
+                patch = {"metadata": {"ownerReferences": refs or None}}
+                self.client.request(
+                    "PATCH", path, body=patch, content_type="application/merge-patch+json", kind="Application"
+                )
+                self._event(appset, "Normal", "released", f"kept Application {app['metadata']['name']!r}")
+        finalizers = [f for f in meta.get("finalizers") or [] if f != RESOURCES_FINALIZER]
+        self._patch_appset(appset, {"metadata": {"finalizers": finalizers or None}})
 
     def _deletion_gate(self, appset: Obj, steps: Plan, owned: int) -> str:
         """Hold a mass deletion until confirmed; returns the condition message ('' = proceed)."""

@@ -39,7 +39,10 @@ def fresh_conditions(
         return [
             _cond(ERROR_OCCURRED, "True", VALIDATION_ERROR, message),
             _cond(
-                PARAMETERS_GENERATED, "True", PARAMETERS_GENERATED, "Successfully generated parameter values"
+                PARAMETERS_GENERATED,
+                "True",
+                PARAMETERS_GENERATED,
+                "Successfully generated parameters for all Applications",
             ),
             _cond(RESOURCES_UP_TO_DATE, "False", VALIDATION_ERROR, message),
         ]
@@ -47,13 +50,21 @@ def fresh_conditions(
         return [
             _cond(ERROR_OCCURRED, "False", UP_TO_DATE, "All applications have been generated successfully"),
             _cond(
-                PARAMETERS_GENERATED, "True", PARAMETERS_GENERATED, "Successfully generated parameter values"
+                PARAMETERS_GENERATED,
+                "True",
+                PARAMETERS_GENERATED,
+                "Successfully generated parameters for all Applications",
             ),
             _cond(RESOURCES_UP_TO_DATE, "False", DELETION_WAITING, note),
         ]
     return [
         _cond(ERROR_OCCURRED, "False", UP_TO_DATE, "All applications have been generated successfully"),
-        _cond(PARAMETERS_GENERATED, "True", PARAMETERS_GENERATED, "Successfully generated parameter values"),
+        _cond(
+            PARAMETERS_GENERATED,
+            "True",
+            PARAMETERS_GENERATED,
+            "Successfully generated parameters for all Applications",
+        ),
         _cond(RESOURCES_UP_TO_DATE, "True", UP_TO_DATE, "All applications have been generated successfully"),
     ]
 
