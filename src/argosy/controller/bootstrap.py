@@ -8,6 +8,9 @@ left as they are (the default project is only created when missing).
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import time
 
 from argosy.engine.project import default_project
@@ -16,14 +19,31 @@ from argosy.kube.errors import KubeApiError
 from argosy.model import crd_manifests
 
 FIELD_MANAGER = "argosy-controller"
+MANIFEST_HASH_ANNOTATION = "argosy.argoproj.io/manifest-hash"
+
+
+def _applied_hash(client: KubeClient, name: str) -> str:
+    try:
+        live = client.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+    except KubeApiError as exc:
+        if exc.not_found:
+            return ""
+        raise
+    annotations = ((live or {}).get("metadata") or {}).get("annotations") or {}
+    return str(annotations.get(MANIFEST_HASH_ANNOTATION) or "")
 
 
 def ensure_crds(client: KubeClient, timeout: float = 60.0) -> None:
     """Apply the Application, AppProject and ApplicationSet CRDs and wait until they are served."""
     names = []
-    for crd in crd_manifests():
-        name = crd["metadata"]["name"]
+    for manifest in crd_manifests():
+        name = manifest["metadata"]["name"]
         names.append(name)
+        digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+        crd = copy.deepcopy(manifest)
+        crd["metadata"].setdefault("annotations", {})[MANIFEST_HASH_ANNOTATION] = digest
+        if _applied_hash(client, name) == digest:
+            continue  # already this manifest: a no-op apply of the big ApplicationSet schema costs seconds
         client.request(
             "PATCH",
             f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}",
