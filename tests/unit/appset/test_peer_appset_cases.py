@@ -28,9 +28,17 @@ from argosy.appset.template import Renderer, TemplateError
 from support.peer_data import PEER_DATA
 
 _FILE = PEER_DATA / "appset" / "cases.yaml"
-_ELSEWHERE = {"reconcile", "reconcile_policy", "delete_finalizer", "validate", "ignore_differences"}
+# Reconcile kinds run in test_peer_appset_reconcile.py, scenarios live in tests/integration/appset.
+_ELSEWHERE = {
+    "reconcile",
+    "reconcile_policy",
+    "delete_finalizer",
+    "validate",
+    "ignore_differences",
+    "scenario",
+}
 _ALL: list[dict[str, Any]] = yaml.safe_load(_FILE.read_text())["cases"] if _FILE.is_file() else []
-_CASES = [c for c in _ALL if c["kind"] not in _ELSEWHERE]  # those run in test_peer_appset_reconcile.py
+_CASES = [c for c in _ALL if c["kind"] not in _ELSEWHERE]
 _GENERATOR_KINDS = {
     "list",
     "clusters",
