@@ -217,8 +217,10 @@ def refresh_appsets(ctx: ServerContext, event: PushEvent) -> list[str]:
 
 
 def refresh_matching(ctx: ServerContext, event: PushEvent) -> list[str]:
-    """Set the refresh annotation on every Application ``event`` moves; their names, in list order."""
-    refresh_appsets(ctx, event)
+    """Set the refresh annotation on every Application ``event`` moves; their names, in list order.
+
+    ApplicationSets whose git generators read the pushed repository are asked to regenerate
+    afterwards, so the apps' own refresh is not delayed by it."""
     apps = ctx.kube.list_argo(ctx.namespace, "applications").get("items") or []
     refreshed = []
     for app in matching_apps(event, apps):
@@ -235,6 +237,7 @@ def refresh_matching(ctx: ServerContext, event: PushEvent) -> list[str]:
                 log.warning("webhook: could not refresh application %s/%s: %s", namespace, name, err)
             continue
         refreshed.append(name)
+    refresh_appsets(ctx, event)
     return refreshed
 
 
