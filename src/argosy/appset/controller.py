@@ -139,6 +139,8 @@ class AppSetController:
         self.queue.add(app_key(obj))
 
     def _app_changed(self, old: Obj | None, new: Obj | None) -> None:
+        if old is not None and new is not None and _app_view(old) == _app_view(new):
+            return  # e.g. reconciledAt or resource details: nothing the set shows or owns changed
         for obj in (old, new):
             owner = owner_of(obj) if obj else None
             if owner:
@@ -429,6 +431,24 @@ class AppSetController:
             watcher.stop()
         for thread in self._threads:
             thread.join(5.0)
+
+
+def _app_view(app: Obj) -> tuple[Any, ...]:
+    """What of an owned Application the set cares about: what it wrote, and the sync/health it shows."""
+    meta = app.get("metadata") or {}
+    status = app.get("status") or {}
+    return (
+        app.get("spec"),
+        meta.get("labels"),
+        meta.get("annotations"),
+        meta.get("finalizers"),
+        meta.get("ownerReferences"),
+        meta.get("deletionTimestamp"),
+        bool(app.get("operation")),
+        (status.get("sync") or {}).get("status"),
+        (status.get("health") or {}).get("status"),
+        (status.get("operationState") or {}).get("phase"),
+    )
 
 
 def _status_only(old: Obj, new: Obj) -> bool:
