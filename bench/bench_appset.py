@@ -123,7 +123,7 @@ def main() -> None:
         cpu0 = time.process_time()
 
         # 1. list generator
-        elements = [{"i": f"{i:04d}"} for i in range(args.apps)]
+        elements = [{"i": f"n{i:04d}"} for i in range(args.apps)]  # a string, as fasttemplate needs
         listset = {
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "ApplicationSet",
