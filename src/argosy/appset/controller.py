@@ -79,6 +79,10 @@ class AppSetSettings:
     deletion_min_count: int = 5
     deletion_max_share: float = 0.5
     workers: int = 2
+    scm_providers_enabled: bool = True
+    """``applicationsetcontroller.enable.scm.providers``."""
+    allowed_scm_providers: list[str] = field(default_factory=list)
+    """``applicationsetcontroller.allowed.scm.providers``: provider API URLs sets may name (empty: any)."""
 
 
 def owner_of(app: Mapping[str, Any]) -> str | None:
@@ -167,7 +171,13 @@ class AppSetController:
         """What the set would produce now (also the API's dry run)."""
         secrets = self.secrets.items()
         projects = {str((p.get("metadata") or {}).get("name")): p for p in self.projects.items()}
-        ctx = GenerateContext(cluster_secrets=secrets, git=self._git_reader(), app_projects=list(projects))
+        ctx = GenerateContext(
+            cluster_secrets=secrets,
+            git=self._git_reader(),
+            app_projects=list(projects),
+            scm_providers_enabled=self.settings.scm_providers_enabled,
+            allowed_scm_providers=self.settings.allowed_scm_providers,
+        )
         return generate_applications(appset, ctx, known_clusters(secrets), projects, self.settings.namespace)
 
     def _git_reader(self) -> GitReader | None:

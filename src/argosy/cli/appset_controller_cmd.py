@@ -77,6 +77,12 @@ def applicationset_controller(
         namespaces=[n.strip() for n in namespaces.split(",") if n.strip()],
         policy=policy,
         allow_policy_override=enable_policy_override,
+        scm_providers_enabled=params.get("applicationsetcontroller.enable.scm.providers", "true") != "false",
+        allowed_scm_providers=[
+            p.strip()
+            for p in params.get("applicationsetcontroller.allowed.scm.providers", "").split(",")
+            if p.strip()
+        ],
     )
     ctl = AppSetController(client, settings, repo=RepoService())
     stop = threading.Event()
