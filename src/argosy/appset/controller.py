@@ -31,6 +31,7 @@ from argosy.appset.generate import GenerationResult, generate_applications
 from argosy.appset.generators import GenerateContext, GitReader
 from argosy.appset.gitreader import RepoGitReader
 from argosy.appset.plan import Plan, finalizers_before_delete, needs_confirmation, plan
+from argosy.appset.plugin import HttpPlugins
 from argosy.appset.policy import effective_policy, permissions
 from argosy.appset.progressive import (
     Rollout,
@@ -175,10 +176,17 @@ class AppSetController:
             cluster_secrets=secrets,
             git=self._git_reader(),
             app_projects=list(projects),
+            plugins=HttpPlugins(self._configmap, self._secret),
             scm_providers_enabled=self.settings.scm_providers_enabled,
             allowed_scm_providers=self.settings.allowed_scm_providers,
         )
         return generate_applications(appset, ctx, known_clusters(secrets), projects, self.settings.namespace)
+
+    def _configmap(self, name: str) -> Obj | None:
+        return self.configmaps.get(f"{self.settings.namespace}/{name}")
+
+    def _secret(self, name: str) -> Obj | None:
+        return self.secrets.get(f"{self.settings.namespace}/{name}")
 
     def _git_reader(self) -> GitReader | None:
         """A fresh reader per pass (each repository listed once per pass), with the repository Secrets."""

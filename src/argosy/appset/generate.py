@@ -59,7 +59,7 @@ def generate_applications(
         return result
     template = spec.get("template") or {}
     project = str((template.get("spec") or {}).get("project") or "")
-    ctx = replace(ctx, renderer=renderer, template_project=project)
+    ctx = replace(ctx, renderer=renderer, template_project=project, appset_name=name)
     known = list(clusters)
     project_list: Projects = projects if projects is None or isinstance(projects, Mapping) else list(projects)
     seen: dict[str, str] = {}

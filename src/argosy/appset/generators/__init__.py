@@ -17,6 +17,7 @@ from argosy.appset.generators.combine import generate_matrix, generate_merge
 from argosy.appset.generators.context import GenerateContext, GeneratorError, GitReader
 from argosy.appset.generators.git import generate_git
 from argosy.appset.generators.list_ import generate_list
+from argosy.appset.generators.plugin import generate_plugin
 from argosy.appset.generators.scm import generate_pull_requests, generate_scm_provider
 from argosy.appset.params import Params, select
 from argosy.appset.selector import SelectorError
@@ -64,6 +65,8 @@ def _run_kind(kind: str, spec: Mapping[str, Any], ctx: GenerateContext) -> list[
         return generate_matrix(spec, ctx, params_of, KINDS)
     if kind == "merge":
         return generate_merge(spec, ctx, params_of, KINDS)
+    if kind == "plugin":
+        return generate_plugin(spec, ctx)
     if kind == "pullRequest":
         return generate_pull_requests(spec, ctx)
     if kind == "scmProvider":

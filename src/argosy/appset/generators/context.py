@@ -36,6 +36,14 @@ class GitReader(Protocol):
         ...
 
 
+class PluginSource(Protocol):
+    """Calls generator plugins (HTTP services named by ConfigMaps)."""
+
+    def call(
+        self, configmap: str, parameters: Mapping[str, Any], appset_name: str
+    ) -> list[dict[str, Any]]: ...
+
+
 @dataclass
 class GenerateContext:
     """Everything a generator may read; the defaults suit a set with only list generators."""
@@ -52,6 +60,8 @@ class GenerateContext:
     app_projects: Sequence[str] | None = None
     """Names of the existing AppProjects (None: not checked)."""
     apply_nested_selectors: bool = True
+    plugins: PluginSource | None = None
+    appset_name: str = ""
     scm: ScmSource | None = None
     """Clients of Git hosting services (pull requests, repositories of an organisation)."""
     scm_providers_enabled: bool = True
