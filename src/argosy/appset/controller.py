@@ -41,6 +41,7 @@ from argosy.appset.progressive import (
     without_automated_sync,
 )
 from argosy.appset.requeue import requeue_after_seconds
+from argosy.appset.scm.http import HttpScm
 from argosy.appset.status import (
     CONFIRM_DELETION_ANNOTATION,
     fresh_conditions,
@@ -177,6 +178,7 @@ class AppSetController:
             git=self._git_reader(),
             app_projects=list(projects),
             plugins=HttpPlugins(self._configmap, self._secret),
+            scm=HttpScm(self._secret),
             scm_providers_enabled=self.settings.scm_providers_enabled,
             allowed_scm_providers=self.settings.allowed_scm_providers,
         )
