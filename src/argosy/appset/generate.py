@@ -89,8 +89,13 @@ def generate_applications(
                     result.errors.append(f"{element}: {exc}")
                     result.failed_generators.append(i)
                     continue
-                app["metadata"].setdefault("namespace", meta.get("namespace", ""))
+                app_ns = app["metadata"].setdefault("namespace", meta.get("namespace", ""))
                 problem = validation_error(app, name, project_list, known, control_plane_namespace)
+                if not problem and meta.get("namespace") and app_ns != meta.get("namespace"):
+                    problem = (
+                        f"application namespace {app_ns!r} differs from the ApplicationSet's "
+                        f"{meta.get('namespace')!r}: generated Applications stay in their set's namespace"
+                    )
                 app_name = str(app["metadata"].get("name") or "")
                 if not problem and app_name in seen:
                     problem = (

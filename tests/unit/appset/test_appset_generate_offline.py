@@ -232,3 +232,11 @@ def test_a_project_that_does_not_allow_the_destination_refuses_the_app() -> None
     result = generate_applications(appset, GenerateContext(), known_clusters([]), {"team": team}, "argocd")
     assert [a["metadata"]["name"] for a in result.applications] == ["versioned-coffee-dev"]
     assert len(result.errors) == 3 and "do not match any of the allowed destinations" in result.errors[0]
+
+
+def test_a_generated_app_cannot_leave_its_sets_namespace() -> None:
+    appset = json.loads(json.dumps(TUTORIAL_LIST))
+    appset["metadata"]["namespace"] = "team-a"
+    appset["spec"]["template"]["metadata"]["namespace"] = "argocd"
+    result = _generate(appset)
+    assert result.applications == [] and "stay in their set's namespace" in result.errors[0]
