@@ -3,7 +3,8 @@
 # Idempotent: a second run installs nothing and builds nothing.
 #   1. Debian packages used by the demo and tests (git, sshd, age, gnupg, docker-registry, chromium)
 #   2. the Python venv .venv with argosy installed in editable mode (+ dev tools)
-#   3. the pinned control-plane binaries and helm/kustomize/sops/ksops, built from Go modules
+#   3. the pinned control-plane binaries and helm/kustomize/sops/ksops and the SSO tests' OpenID
+#      provider (dev/oidc-provider), built from Go modules
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

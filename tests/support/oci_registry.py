@@ -1,7 +1,9 @@
 """An OCI registry on loopback (Debian's ``docker-registry``, the CNCF distribution), plain HTTP.
 
-Charts are pushed with the real ``helm push``. With ``auth`` the registry
-requires basic auth (htpasswd, bcrypt).
+Charts are pushed with the real ``helm push``; container images are written
+through the registry's HTTP API (:mod:`support.oci_images`). With ``auth`` the
+registry requires basic auth (htpasswd, bcrypt); with ``tls`` it serves HTTPS
+with a throwaway CA (``ca_pem``).
 
     with OciRegistry(tmp_path, auth=("u", "p")) as reg:
         reg.push_chart(chart_dir)          # -> oci://127.0.0.1:<port>/charts/<name>
@@ -21,15 +23,17 @@ import bcrypt
 import yaml
 
 from argosy.repo.tools import find
+from support.tls import make_server_cert
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 
 
 class OciRegistry:
-    def __init__(self, root: Path, auth: tuple[str, str] | None = None) -> None:
-        self.dir = root / ("oci-private" if auth else "oci")
+    def __init__(self, root: Path, auth: tuple[str, str] | None = None, tls: bool = False) -> None:
+        self.dir = root / (("oci-private" if auth else "oci") + ("-tls" if tls else ""))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.auth = auth
+        self.tls = make_server_cert(self.dir / "tls") if tls else None
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = int(s.getsockname()[1])
@@ -43,6 +47,15 @@ class OciRegistry:
     def host(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def url(self) -> str:
+        """The distribution API's base URL (``http://`` or ``https://``)."""
+        return f"{'https' if self.tls else 'http'}://{self.host}"
+
+    @property
+    def ca_pem(self) -> str:
+        return self.tls.ca_pem if self.tls else ""
+
     def start(self) -> OciRegistry:
         config: dict[str, object] = {
             "version": 0.1,
@@ -50,6 +63,11 @@ class OciRegistry:
             "storage": {"filesystem": {"rootdirectory": str(self.dir / "data")}},
             "http": {"addr": self.host},
         }
+        if self.tls:
+            config["http"] = {
+                "addr": self.host,
+                "tls": {"certificate": str(self.tls.cert_file), "key": str(self.tls.key_file)},
+            }
         if self.auth:
             htpasswd = self.dir / "htpasswd"
             hashed = bcrypt.hashpw(self.auth[1].encode(), bcrypt.gensalt(rounds=4)).decode()

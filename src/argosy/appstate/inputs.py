@@ -108,6 +108,7 @@ def render_request(
     kube_version: str,
     api_versions: list[str],
     no_cache: bool = False,
+    revision_max_age: float = 0.0,
 ) -> RenderRequest:
     """The repo server's request for ``app`` (raises what ``RenderRequest`` and the stores raise).
 
@@ -123,6 +124,7 @@ def render_request(
         api_versions=api_versions,
         kustomize_build_options=argocd_cm.get("kustomize.buildOptions", ""),
         no_cache=no_cache,
+        revision_max_age=revision_max_age,
         sops=key_material(
             app, dict(project) if project else None, argocd_cm, reader.secret, reader.namespace
         ),

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from argosy.appstate.compare import Comparison, api_group, compare_app
 from argosy.appstate.inputs import ControlPlaneReader, at_revisions, render_request, resolve_destination
+from argosy.appstate.recent import RecentRenders
 from argosy.appstate.settings import ControllerSettings
 from argosy.engine import project as project_rules
 from argosy.engine.keys import ResourceKey
@@ -163,11 +164,13 @@ class AppState:
         renderer: Renderer,
         in_cluster: ClusterConfig,
         live_for: Callable[[ClusterConfig], LiveState],
+        recent: RecentRenders | None = None,
     ) -> None:
         self.reader = reader
         self.renderer = renderer
         self.in_cluster = in_cluster
         self.live_for = live_for
+        self.recent = recent or RecentRenders()
 
     # ------------------------------------------------------------- pieces
     def destination(self, app: Obj) -> ClusterConfig:
@@ -204,6 +207,7 @@ class AppState:
         live: LiveState,
         *,
         no_cache: bool = False,
+        revision_max_age: float = 0.0,
         revision: str = "",
         source_revisions: Mapping[int, str] | None = None,
     ) -> RenderResult:
@@ -216,6 +220,7 @@ class AppState:
                 kube_version=live.server_version(),
                 api_versions=live.api_versions(),
                 no_cache=no_cache,
+                revision_max_age=revision_max_age,
             )
             return self.renderer.render(request)
         except UnreachableError as exc:
@@ -228,8 +233,21 @@ class AppState:
             ) from exc
 
     # ------------------------------------------------------------- the whole
-    def prepare(self, app: Obj, settings: ControllerSettings, no_cache: bool = False) -> Snapshot:
-        """Check the app against its project, render it and compare it with live state."""
+    def prepare(
+        self,
+        app: Obj,
+        settings: ControllerSettings,
+        no_cache: bool = False,
+        revision_max_age: float = 0.0,
+        reuse_render_within: float = 0.0,
+    ) -> Snapshot:
+        """Check the app against its project, render it and compare it with live state.
+
+        ``revision_max_age``: how old a cached resolution of the app's branch or tag may be
+        (0: ask Git now, as a refresh, a sync or a user's request must).
+        ``reuse_render_within``: reuse this app's last render if younger (only live objects
+        changed; see :mod:`argosy.appstate.recent`).
+        """
         meta = app.get("metadata") or {}
         spec = app.get("spec") or {}
         name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
@@ -243,7 +261,17 @@ class AppState:
         if violations:
             raise ComparisonFailed("InvalidSpecError", "; ".join(v.message for v in violations))
         live = self.live(cluster)
-        rendered = self.render(app, live, no_cache=no_cache)
+        key = f"{namespace}/{name}"
+        reused = self.recent.get(key, app, reuse_render_within)
+        if reused is not None:
+            rendered = reused
+        else:
+            try:
+                rendered = self.render(app, live, no_cache=no_cache, revision_max_age=revision_max_age)
+            except ComparisonFailed:
+                self.recent.forget(key)
+                raise
+            self.recent.put(key, app, rendered)
         try:
             exclusions = AppExclusions.from_application(app)
             resource_filter = ResourceFilter.from_argocd_cm(settings.data)

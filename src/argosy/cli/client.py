@@ -111,7 +111,35 @@ def open_backend(ctx: typer.Context) -> Backend:
         token = next((config.users.get(u, "") for s, u in config.contexts.values() if s == conn.server), "")
     insecure = conn.insecure or (entry.insecure if entry is not None else False)
     plaintext = conn.plaintext or (entry.plain_text if entry is not None else False)
+    if not conn.auth_token and resolved is not None and entry is resolved[0]:
+        token = _refreshed_sso_token(
+            config, conn.context or config.current_context, server, plaintext, insecure
+        )
     return ApiBackend(base_url(server, plaintext), conn.auth_token or token, insecure=insecure)
+
+
+def _refreshed_sso_token(
+    config: ClientConfig, context: str, server: str, plaintext: bool, insecure: bool
+) -> str:
+    """The context's token, first renewed with its SSO refresh token when it is about to expire."""
+    from argosy.cli import sso
+
+    user = config.contexts[context][1]
+    token, refresh_token = config.users.get(user, ""), config.refresh_tokens.get(user, "")
+    if not sso.needs_refresh(token, refresh_token, threshold=3600):
+        return token  # cheap check first (no request); thresholds over 1 h count as 1 h
+    api = ApiClient(base_url(server, plaintext), insecure=insecure)
+    try:
+        settings = dict(api.call("GET", "/api/v1/settings"))
+    finally:
+        api.close()
+    if not sso.needs_refresh(token, refresh_token, threshold=sso.threshold_of(settings)):
+        return token
+    tokens = sso.refresh(settings, server, refresh_token, insecure=insecure)
+    config.users[user] = tokens.id_token
+    config.refresh_tokens[user] = tokens.refresh_token
+    config.save()
+    return tokens.id_token
 
 
 def kube_namespace(kubeconfig: str, context: str) -> str:

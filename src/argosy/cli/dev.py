@@ -52,9 +52,11 @@ def _fail(message: str) -> typer.Exit:
 
 @dev_app.command("build")
 def build_cmd(
-    tools_only: bool = typer.Option(False, "--tools-only", help="Only helm, kustomize and sops."),
+    tools_only: bool = typer.Option(
+        False, "--tools-only", help="Only the tools (helm, kustomize, sops, ksops, oidc-provider)."
+    ),
 ) -> None:
-    """Build (or find in the cache) the control plane binaries and helm/kustomize/sops."""
+    """Build (or find in the cache) the control plane binaries and the tools (helm, kustomize, sops...)."""
     components = build.TOOLS if tools_only else build.ALL
     started = time.monotonic()
     try:

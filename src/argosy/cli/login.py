@@ -5,7 +5,8 @@ session token the server returns is kept, in a 0600 file) and makes the
 server the current context, so later commands need no flags. ``login --core``
 records that commands should talk to the cluster directly, as ``argocd login
 --core``. ``logout`` revokes the session on the server and forgets the token;
-``context`` lists the contexts or switches to one.
+``context`` lists the contexts or switches to one. ``login --sso`` logs in
+through the server's OpenID provider (see :mod:`argosy.cli.sso`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def login(
     namespace: str = typer.Option(
         "", "--namespace", "-N", help="Control-plane namespace (--core; default: the context's, else argocd)."
     ),
+    sso: bool = typer.Option(False, "--sso", help="Log in through the server's OpenID provider (SSO)."),
+    sso_port: int = typer.Option(8085, "--sso-port", help="Loopback port of the SSO callback listener."),
+    sso_launch_browser: str = typer.Option(
+        "true", "--sso-launch-browser", help="Open the browser (false: only print the URL to open)."
+    ),
     config: str = typer.Option("", "--config", help="Client config file."),
 ) -> None:
     """Log in to an Argosy server (or choose --core) and make it the current context."""
@@ -59,6 +65,9 @@ def login(
             return
         if not server:
             raise CliError("missing SERVER: 'argosy login HOST:PORT' (or 'argosy login --core')")
+        if sso:
+            _sso_login(cfg, server, name, insecure, plaintext, grpc_web, sso_port, sso_launch_browser)
+            return
         username = username or typer.prompt("Username")
         password = password or typer.prompt("Password", hide_input=True)
         api = ApiBackend(base_url(server, plaintext), "", insecure=insecure)
@@ -74,6 +83,47 @@ def login(
         cfg.save()
         typer.echo(f"'{username}:login' logged in successfully")
         typer.echo(f"Context '{context}' updated")
+
+
+def _sso_login(
+    cfg: ClientConfig,
+    server: str,
+    name: str,
+    insecure: bool,
+    plaintext: bool,
+    grpc_web: bool,
+    port: int,
+    launch_browser: str,
+) -> None:
+    from argosy.cli import sso
+
+    if launch_browser.strip().lower() not in ("true", "false", "1", "0"):
+        raise CliError(f"--sso-launch-browser takes true or false, not {launch_browser!r}")
+    api = ApiBackend(base_url(server, plaintext), "", insecure=insecure)
+    try:
+        settings = dict(api.api.call("GET", "/api/v1/settings"))
+    finally:
+        api.close()
+    tokens = sso.login(
+        settings,
+        server,
+        port=port,
+        launch_browser=launch_browser.strip().lower() in ("true", "1"),
+        insecure=insecure,
+        echo=typer.echo,
+    )
+    checked = ApiBackend(base_url(server, plaintext), tokens.id_token, insecure=insecure)
+    try:
+        info = checked.user_info()  # the server must accept the token too (audience, issuer)
+    finally:
+        checked.close()
+    context = name or server
+    entry = ServerEntry(server, insecure=insecure, plain_text=plaintext, grpc_web=grpc_web)
+    cfg.upsert(context, entry, tokens.id_token, tokens.refresh_token)
+    cfg.save()
+    typer.echo("Authentication successful")
+    typer.echo(f"'{info.get('username') or tokens.claims.get('sub')}' logged in successfully")
+    typer.echo(f"Context '{context}' updated")
 
 
 def logout(
@@ -99,6 +149,7 @@ def logout(
                 api.close()
         user = cfg.contexts[name][1]
         cfg.users[user] = ""
+        cfg.refresh_tokens.pop(user, None)
         cfg.save()
         typer.echo(f"Logged out from '{name}'")
 

@@ -52,6 +52,7 @@ COMMANDS: dict[str, _Entry] = {
     "controller": _Entry("argosy.cli.controller_cmd", "controller"),
     "applicationset-controller": _Entry("argosy.cli.appset_controller_cmd", "applicationset_controller"),
     "repo-server": _Entry("argosy.cli.repo_server", "repo_server"),
+    "image-updater": _Entry("argosy.cli.image_updater", "image_updater_app"),
     "server": _Entry("argosy.cli.server_cmd", "server"),
     "dev": _Entry("argosy.cli.dev", "dev_app"),
 }

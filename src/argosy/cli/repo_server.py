@@ -12,7 +12,9 @@ from pathlib import Path
 import typer
 
 from argosy.cli.client import cli_errors
+from argosy.cli.commands.backend import CliError
 from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
+from argosy.engine.durations import parse_seconds
 
 
 def repo_server(
@@ -23,6 +25,19 @@ def repo_server(
         90.0, "--exec-timeout", help="Timeout of each git/helm/kustomize call (s)."
     ),
     metrics_port: int = typer.Option(8084, "--metrics-port", help="Prometheus /metrics port (0: off)."),
+    revision_cache_expiration: str = typer.Option(
+        "3m",
+        "--revision-cache-expiration",
+        envvar="ARGOCD_REPO_SERVER_REVISION_CACHE_EXPIRATION",
+        help="Longest time a resolved branch/tag (ls-remote) is reused for periodic refreshes (Go duration).",
+    ),
+    parallelism_limit: int = typer.Option(
+        0,
+        "--parallelism-limit",
+        min=0,
+        envvar="ARGOCD_REPO_SERVER_PARALLELISM_LIMIT",
+        help="Renders running at once (reposerver.parallelism.limit; 0: no limit).",
+    ),
     log_level: str = LOG_LEVEL,
     log_format: str = LOG_FORMAT,
 ) -> None:
@@ -34,7 +49,16 @@ def repo_server(
 
     with cli_errors():
         setup_logging(log_level, log_format)
-    service = RepoService(cache_dir, timeout=exec_timeout)
+        try:
+            revision_cache = parse_seconds(revision_cache_expiration)
+        except ValueError as exc:
+            raise CliError(f"--revision-cache-expiration: {exc}") from None
+    service = RepoService(
+        cache_dir,
+        timeout=exec_timeout,
+        revision_cache_seconds=revision_cache,
+        parallelism_limit=parallelism_limit,
+    )
     if metrics_port:
         from prometheus_client import start_http_server
 

@@ -12,8 +12,10 @@ import copy
 import hashlib
 import json
 import time
+from typing import Any
 
 from argosy.engine.project import default_project
+from argosy.imageupdater.crd import crd_manifest as imageupdater_crd
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
 from argosy.model import crd_manifests
@@ -33,10 +35,11 @@ def _applied_hash(client: KubeClient, name: str) -> str:
     return str(annotations.get(MANIFEST_HASH_ANNOTATION) or "")
 
 
-def ensure_crds(client: KubeClient, timeout: float = 60.0) -> None:
-    """Apply the Application, AppProject and ApplicationSet CRDs and wait until they are served."""
+def ensure_crds(client: KubeClient, timeout: float = 60.0, crds: list[dict[str, Any]] | None = None) -> None:
+    """Apply the CRDs (Argo CD's three and the image updater's ``ImageUpdater`` by default) and wait
+    until they are served."""
     names = []
-    for manifest in crd_manifests():
+    for manifest in crds if crds is not None else [*crd_manifests(), imageupdater_crd()]:
         name = manifest["metadata"]["name"]
         names.append(name)
         digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]

@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,11 +30,14 @@ from argosy.controller.metrics import ControllerMetrics
 from argosy.controller.operation.executor import OperationExecutor
 from argosy.controller.queue import WorkQueue
 from argosy.controller.reconciler import Outcome, Reconciler
+from argosy.controller.sharding import ClusterSharding, LeaseStore, NotOwner, ShardCoordinator
 from argosy.engine.keys import ResourceKey
+from argosy.engine.sharding import bucket_of
 from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
-from argosy.kube.errors import KubeApiError, KubeError
+from argosy.kube.errors import KubeApiError
+from argosy.kube.events import record_event
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
 from argosy.kube.watcher import KindWatcher
@@ -49,6 +53,10 @@ from argosy.settings.repositories import SECRET_TYPE_LABEL
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
+# Argo CD's defaults (controller.status.processors / controller.operation.processors). Workers
+# mostly wait on the API server and the repo server, so threads are cheap here.
+DEFAULT_STATUS_PROCESSORS = 20
+DEFAULT_OPERATION_PROCESSORS = 10
 
 
 class ControlPlaneClient:
@@ -67,8 +75,12 @@ class ControlPlaneClient:
         self._projects = projects
         self._secrets = secrets
         self._configmaps = configmaps
+        # Called with the app key before every write: a sharded replica raises NotOwner
+        # for an app it no longer owns, so two replicas never write one app's status.
+        self.guard: Callable[[str], None] = lambda key: None
 
     def patch_app(self, namespace: str, name: str, patch: Obj) -> Obj | None:
+        self.guard(f"{namespace}/{name}")
         path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/{name}"
         result: Obj | None = self.client.request(
             "PATCH", path, body=patch, content_type="application/merge-patch+json", kind="Application"
@@ -82,6 +94,7 @@ class ControlPlaneClient:
         garbage collector edits the list too (``foregroundDeletion``): writing back
         a stale list could re-add one it had removed. A conflict means read again.
         """
+        self.guard(f"{namespace}/{name}")
         path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/{name}"
         for _ in range(5):
             try:
@@ -125,30 +138,8 @@ class ControlPlaneClient:
 
     def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None:
         meta = app.get("metadata") or {}
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"generateName": f"{meta.get('name')}.", "namespace": meta.get("namespace")},
-            "involvedObject": {
-                "apiVersion": "argoproj.io/v1alpha1",
-                "kind": "Application",
-                "name": meta.get("name"),
-                "namespace": meta.get("namespace"),
-                "uid": meta.get("uid"),
-            },
-            "reason": reason,
-            "message": message[:1024],
-            "type": type_,
-            "source": {"component": "argosy-application-controller"},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
-        }
-        try:
-            self.client.request("POST", f"/api/v1/namespaces/{meta.get('namespace')}/events", body=event)
-        except KubeError as exc:  # events are best effort
-            log.warning("could not record event %s for %s: %s", reason, meta.get("name"), exc)
+        self.guard(f"{meta.get('namespace')}/{meta.get('name')}")
+        record_event(self.client, app, reason, message, type_, "argosy-application-controller")
 
 
 def _reconcile_log(key: str, outcome: Outcome, seconds: float) -> None:
@@ -174,11 +165,15 @@ class Controller:
         renderer: Any,
         *,
         namespace: str = "argocd",
-        status_workers: int = 4,
-        operation_workers: int = 2,
+        status_workers: int = DEFAULT_STATUS_PROCESSORS,
+        operation_workers: int = DEFAULT_OPERATION_PROCESSORS,
         in_cluster: ClusterConfig | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        replica: str | None = None,
+        cluster_sharding: ClusterSharding | None = None,
     ) -> None:
+        """``replica``: shard apps with the other replicas (``--shards auto``), as this id;
+        ``cluster_sharding``: Argo CD's per-cluster sharding instead."""
         self.client = client
         self.namespace = namespace
         self.renderer = renderer
@@ -192,6 +187,9 @@ class Controller:
         self._caches_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Keys queued for a reason other than a live change (app, settings, periodic refresh).
+        self._explicit: set[str] = set()
+        self._explicit_lock = threading.Lock()
 
         self.configmaps = ObjectStore(self._configmap_changed)
         self.projects = ObjectStore(lambda old, new: self._requeue_all())
@@ -212,15 +210,80 @@ class Controller:
         self.executor.on_state = self.metrics.operation_state
         self._status_workers = status_workers
         self._operation_workers = operation_workers
+        self._working: dict[str, int] = {}  # app keys a worker is on (sharding waits for them)
+        self._working_lock = threading.Lock()
+        self.cluster_sharding = cluster_sharding
+        self.sharding: ShardCoordinator | None = None
+        if replica:
+            self.sharding = ShardCoordinator(
+                LeaseStore(client, namespace),
+                replica,
+                lambda: [app_key(a) for a in self.apps.store.items()],
+                busy=self._busy,
+                on_gain=self._gained,
+            )
+            self.cp.guard = self.sharding.check
+            self.executor.guard = self.sharding.check
 
     # ------------------------------------------------------------- settings
     def settings(self) -> ControllerSettings:
         with self._settings_lock:
             return self._settings
 
+    # ------------------------------------------------------------- sharding
+    def _mine(self, key: str, app: Obj) -> bool:
+        """Whether this replica reconciles ``key`` (always, without sharding)."""
+        if self.sharding is not None:
+            return self.sharding.owns(key)
+        if self.cluster_sharding is not None:
+            try:
+                server = self.resolve_cluster((app.get("spec") or {}).get("destination") or {}).server
+            except LookupError:
+                return self.cluster_sharding.shard == 0  # unknown destinations: reported by shard 0
+            return self.cluster_sharding.owns_server(server)
+        return True
+
+    def _busy(self, buckets: frozenset[int]) -> bool:
+        with self._working_lock:
+            return any(bucket_of(k) in buckets for k in self._working)
+
+    def _gained(self, buckets: frozenset[int]) -> None:
+        for app in self.apps.store.items():
+            key = app_key(app)
+            if bucket_of(key) in buckets:
+                self._enqueue_app(key)
+
+    @contextlib.contextmanager
+    def _working_on(self, key: str) -> Iterator[None]:
+        with self._working_lock:
+            self._working[key] = self._working.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._working_lock:
+                self._working[key] -= 1
+                if not self._working[key]:
+                    del self._working[key]
+
     def _enqueue_app(self, key: str) -> None:
+        """Reconcile ``key`` with a fresh render: the app, a setting or a Secret changed."""
+        if self.settings().manages_namespace(key.split("/", 1)[0]):
+            with self._explicit_lock:
+                self._explicit.add(key)
+            self.queue.add(key)
+
+    def _enqueue_live(self, key: str) -> None:
+        """Reconcile ``key`` because one of its live objects changed (its last render is reused)."""
         if self.settings().manages_namespace(key.split("/", 1)[0]):
             self.queue.add(key)
+
+    def _live_change_only(self, key: str) -> bool:
+        """Whether every reason ``key`` was queued for since its last reconcile was a live change."""
+        with self._explicit_lock:
+            if key in self._explicit:
+                self._explicit.discard(key)
+                return False
+            return True
 
     def _configmap_changed(self, old: Obj | None, new: Obj | None) -> None:
         name = str(((new or old or {}).get("metadata") or {}).get("name") or "")
@@ -313,7 +376,7 @@ class Controller:
             owner = owner_of(obj, tracking)
             if owner:
                 ns, _, name = owner.rpartition("_")
-                self._enqueue_app(f"{ns or self.namespace}/{name}")
+                self._enqueue_live(f"{ns or self.namespace}/{name}")
 
     def server_side_dry_runs(self) -> int:
         """Dry-run calls made for server-side diffs so far (cache misses), for metrics and tests."""
@@ -331,8 +394,13 @@ class Controller:
             if key is None:
                 continue
             try:
+                live_only = self._live_change_only(key)
                 app = self.apps.store.get(key)
                 if app is None or not self.settings().manages_namespace(key.split("/", 1)[0]):
+                    self.state.recent.forget(key)
+                    continue
+                if not self._mine(key, app):
+                    self.state.recent.forget(key)
                     continue
                 if (app.get("metadata") or {}).get("deletionTimestamp"):
                     self.op_queue.add(key)  # deleting resources can take long: not on this pool
@@ -340,14 +408,18 @@ class Controller:
                 if app.get("operation") or _operation_running(app):
                     self.op_queue.add(key)
                 started = time.monotonic()
-                with self.metrics.reconciling(app):
-                    outcome = self.reconciler.reconcile(app)
+                with self._working_on(key), self.metrics.reconciling(app):
+                    outcome = self.reconciler.reconcile(app, live_change_only=live_only)
                 _reconcile_log(key, outcome, time.monotonic() - started)
                 if outcome.started_sync:
                     self.op_queue.add(key)
                 if outcome.requeue_after is not None:
+                    # Not marked explicit: the periodic refresh fires a period after this
+                    # reconcile, when the last render is at least that old, so it renders anew.
                     self.queue.add_after(key, outcome.requeue_after)
                 self.queue.forget(key)
+            except NotOwner:
+                log.info("stopped reconciling %s: it moved to another controller replica", key)
             except Exception:
                 log.exception("status worker failed on %s", key)
                 self.queue.add_rate_limited(key)
@@ -361,10 +433,12 @@ class Controller:
                 continue
             try:
                 app = self.apps.store.get(key)
-                if app is not None:
-                    with self.metrics.working_on(app):
+                if app is not None and self._mine(key, app):
+                    with self._working_on(key), self.metrics.working_on(app):
                         self._operate(key, app)
                 self.op_queue.forget(key)
+            except NotOwner:
+                log.info("left the operation of %s to the controller replica that now owns it", key)
             except Exception:
                 log.exception("operation worker failed on %s", key)
                 self.op_queue.add_rate_limited(key)
@@ -415,6 +489,8 @@ class Controller:
             w.synced.wait(30.0)
         self.apps.start()
         self.apps.wait_synced(30.0)
+        if self.sharding is not None:
+            self.sharding.start()
         for i in range(self._status_workers):
             self._spawn(self._status_worker, f"status-{i}")
         for i in range(self._operation_workers):
@@ -435,10 +511,12 @@ class Controller:
             w.stop()
         with self._caches_lock:
             caches = list(self._caches.values())
-        for cache in caches:
-            cache.stop(timeout=2.0)
         for t in self._threads:
             t.join(timeout=5.0)
+        if self.sharding is not None:  # after the workers: nothing writes once the Lease is gone
+            self.sharding.stop()
+        for cache in caches:
+            cache.stop(timeout=2.0)
 
 
 def _operation_running(app: Obj) -> bool:

@@ -6,6 +6,11 @@ processed is never handed to a second worker at the same time (it is marked
 dirty and re-queued when the first finishes). Failures back off per key
 exponentially, so one broken app cannot starve the others. This mirrors
 client-go's workqueue, which Argo CD's controller is built on.
+
+A key has at most **one** delayed entry: asking again keeps the earlier due
+time (client-go's delaying queue does the same). Without this every reconcile
+that re-arms its periodic refresh would add one more timer, and a quiet fleet
+would re-render itself several times per cycle.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 
@@ -26,11 +32,12 @@ class WorkQueue:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cond = threading.Condition()
-        self._queue: list[str] = []
+        self._queue: deque[str] = deque()
         self._queued: set[str] = set()
         self._processing: set[str] = set()
         self._dirty: set[str] = set()
         self._delayed: list[tuple[float, int, str]] = []
+        self._due: dict[str, float] = {}  # the one live delayed entry per key
         self._failures: dict[str, int] = {}
         self._base, self._max = base_delay, max_delay
         self._clock = clock
@@ -54,8 +61,15 @@ class WorkQueue:
             self.add(key)
             return
         with self._cond:
+            if self._shutdown:
+                return
+            due = self._clock() + delay
+            current = self._due.get(key)
+            if current is not None and current <= due:
+                return  # already due earlier: one timer per key
+            self._due[key] = due
             self._seq += 1
-            heapq.heappush(self._delayed, (self._clock() + delay, self._seq, key))
+            heapq.heappush(self._delayed, (due, self._seq, key))
             self._cond.notify()
 
     def add_rate_limited(self, key: str) -> float:
@@ -76,7 +90,10 @@ class WorkQueue:
         """Move due delayed keys into the queue; return seconds until the next one."""
         now = self._clock()
         while self._delayed and self._delayed[0][0] <= now:
-            _, _, key = heapq.heappop(self._delayed)
+            due, _, key = heapq.heappop(self._delayed)
+            if self._due.get(key) != due:
+                continue  # superseded by an earlier due time
+            del self._due[key]
             if key in self._processing:
                 self._dirty.add(key)
             elif key not in self._queued:
@@ -91,7 +108,7 @@ class WorkQueue:
             while True:
                 wait = self._promote_due()
                 if self._queue:
-                    key = self._queue.pop(0)
+                    key = self._queue.popleft()
                     self._queued.discard(key)
                     self._processing.add(key)
                     return key
@@ -117,6 +134,16 @@ class WorkQueue:
     def __len__(self) -> int:
         with self._cond:
             return len(self._queue)
+
+    def delayed(self) -> int:
+        """Keys waiting for a due time (at most one entry each), for metrics and tests."""
+        with self._cond:
+            return len(self._due)
+
+    def processing(self) -> int:
+        """Keys handed to a worker and not yet done."""
+        with self._cond:
+            return len(self._processing)
 
     def shutdown(self) -> None:
         with self._cond:

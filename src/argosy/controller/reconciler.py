@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from argosy.appstate.compare import Comparison
 from argosy.appstate.pipeline import AppState, ComparisonFailed
-from argosy.appstate.settings import ControllerSettings
+from argosy.appstate.settings import DEFAULT_RECONCILIATION_SECONDS, ControllerSettings
 from argosy.controller.status import (
     changed,
     comparison_status,
@@ -33,6 +33,7 @@ from argosy.engine.sync import (
     auto_sync_operation,
     decide_auto_sync,
 )
+from argosy.engine.sync.autosync import image_overrides, recorded_image_overrides
 from argosy.engine.syncwindows import SyncDecision, SyncWindows
 from argosy.logs import fields
 from argosy.repo import RenderResult
@@ -91,7 +92,9 @@ class Reconciler:
         self.clock = clock
 
     # ---------------------------------------------------------------- public
-    def reconcile(self, app: Obj) -> Outcome:
+    def reconcile(self, app: Obj, live_change_only: bool = False) -> Outcome:
+        """Compare ``app`` and write its status; ``live_change_only``: only live objects changed
+        since the last reconcile, so the last render (if younger than a period) is reused."""
         settings = self.settings()
         meta = app.get("metadata") or {}
         name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
@@ -102,7 +105,7 @@ class Reconciler:
             else None
         )
         try:
-            outcome = self._reconcile(app, settings, refresh)
+            outcome = self._reconcile(app, settings, refresh, live_change_only)
         except Exception as exc:  # never let one app break the loop
             log.exception("reconciling application %s/%s failed", namespace, name)
             outcome = Outcome(error=f"internal error: {exc}")
@@ -132,9 +135,21 @@ class Reconciler:
         wrote = self._write(app, failed_comparison_status(app, [_cond(type_, message)]), refresh)
         return Outcome(wrote_status=wrote, error=message)
 
-    def _reconcile(self, app: Obj, settings: ControllerSettings, refresh: str) -> Outcome:
+    def _reconcile(
+        self, app: Obj, settings: ControllerSettings, refresh: str, live_change_only: bool = False
+    ) -> Outcome:
         try:
-            snap = self.state.prepare(app, settings, no_cache=refresh == "hard")
+            # A periodic or live-change reconcile shares one ls-remote per repository and period
+            # with every other app of the repository; a refresh (webhook, user, annotation) asks Git.
+            max_age = 0.0 if refresh else settings.reconciliation_seconds or DEFAULT_RECONCILIATION_SECONDS
+            reuse = settings.reconciliation_seconds if live_change_only and not refresh else 0.0
+            snap = self.state.prepare(
+                app,
+                settings,
+                no_cache=refresh == "hard",
+                revision_max_age=max_age,
+                reuse_render_within=reuse,
+            )
         except ComparisonFailed as failed:
             out = self._fail(app, refresh, failed.type, failed.message)
             out.requeue_after = failed.requeue_after
@@ -259,6 +274,8 @@ def last_sync(app: Obj) -> LastSync:
         if isinstance(used, list)
         else _without_revision(used) == _without_revision(wanted)
     )
+    # Directory image overrides are source settings too (argosy.io/image-overrides).
+    same = same and recorded_image_overrides(state.get("operation") or {}) == image_overrides(app)
     return LastSync(
         revision=str(result.get("revision") or sync_op.get("revision") or ""),
         phase=str(state.get("phase") or ""),

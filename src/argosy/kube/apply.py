@@ -9,6 +9,9 @@
   every object first so a bad manifest fails the sync before anything changes.
   Each object gets its own result: the predicted object or the API server's
   error, which names the field.
+* **Client-side create**: an object that does not exist yet is created with a
+  POST carrying the same last-applied annotation kubectl would write (byte for
+  byte), so the common case of a sync — new objects — needs no process.
 * **Client-side apply** keeps ``kubectl.kubernetes.io/last-applied-configuration``
   semantics (the default sync mode) by running the real ``kubectl apply -f -``
   (see :mod:`argosy.kube.kubectl`): its three-way strategic merge is the
@@ -32,6 +35,7 @@ from enum import StrEnum
 from typing import Any
 
 from argosy.engine.keys import ResourceKey
+from argosy.engine.sync.apply_mode import with_last_applied
 from argosy.kube.clients import DEFAULT_TIMEOUT, KubeClient
 from argosy.kube.discovery import ApiResource, ApiResources, discover
 from argosy.kube.errors import KubeApiError, KubeError
@@ -201,12 +205,22 @@ class ClusterOps:
                 out.append(ObjectResult(key, error=exc, message=str(exc)))
         return out
 
-    def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
-        """POST (``generateName`` objects get their name from the server)."""
+    def create(
+        self, obj: dict[str, Any], *, dry_run: bool = False, validation: str | None = None
+    ) -> dict[str, Any]:
+        """POST (``generateName`` objects get their name from the server).
+
+        ``validation``: the API's ``fieldValidation`` (``Strict`` is ``kubectl --validate``,
+        ``Ignore`` is ``Validate=false``); None leaves the server's default.
+        """
         key = ResourceKey.of(obj)
         res = self.resource_for(str(obj.get("apiVersion") or ""), key.kind, key)
         ns = key.namespace if res.namespaced else ""
-        query = {"fieldManager": self.field_manager, "dryRun": "All" if dry_run else None}
+        query = {
+            "fieldManager": self.field_manager,
+            "dryRun": "All" if dry_run else None,
+            "fieldValidation": validation,
+        }
         result = self.client.request(
             "POST",
             res.path(ns),
@@ -219,6 +233,14 @@ class ClusterOps:
             key=key,
         )
         return dict(result)
+
+    def create_client_side(self, obj: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
+        """Create ``obj`` exactly as ``kubectl apply`` creates an absent object — same
+        last-applied annotation, field manager and validation — without a kubectl process.
+
+        Raises KubeApiError 409 when the object exists after all (the caller then applies).
+        """
+        return self.create(with_last_applied(obj), validation="Strict" if validate else "Ignore")
 
     def replace(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """PUT ``obj`` (created when absent). ``force``: delete the live object, wait until it

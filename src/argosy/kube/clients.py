@@ -19,7 +19,8 @@ import base64
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,16 @@ from kubernetes.client.exceptions import ApiException
 from argosy.engine.keys import ResourceKey
 from argosy.kube.errors import ClusterUnreachable, KubeError, api_error_from_status
 from argosy.kube.metrics import RequestEvent, RequestHook
+from argosy.kube.ratelimit import RateLimit, TokenBucket
+from argosy.kube.ratelimit import default as default_rate_limit
 from argosy.settings.clusters import ClusterConfig
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
+# A 429 (the API server's priority-and-fairness throttling) is retried after its
+# Retry-After, bounded, as client-go does (10 times); then the caller's backoff takes over.
+THROTTLED_RETRIES = 10
+MAX_RETRY_AFTER = 5.0
 # The client's config loaders are partly annotated; treat the module as untyped.
 k8s_config: Any = _k8s_config
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
@@ -160,10 +167,18 @@ class KubeClient:
     """All requests to one cluster, with timeouts, error mapping and request counting."""
 
     def __init__(
-        self, cluster: ClusterConfig, *, hook: RequestHook | None = None, pool_size: int = 16
+        self,
+        cluster: ClusterConfig,
+        *,
+        hook: RequestHook | None = None,
+        pool_size: int = 16,
+        limit: RateLimit | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.cluster = cluster
         self._hook = hook
+        self.bucket = TokenBucket(limit or default_rate_limit())
+        self._sleep = sleep
         self.api: Any = k8s.ApiClient(configuration_for(cluster, pool_size))
         self.name = cluster.describe()
         if self.host.rstrip("/") != cluster.server:
@@ -219,7 +234,14 @@ class KubeClient:
             method, path, query_params=params, header_params=headers, body=body, auth_settings=["BearerToken"]
         )
         try:
-            return self.api.call_api(*req, _request_timeout=timeout)
+            for attempt in range(THROTTLED_RETRIES + 1):
+                self.bucket.take()
+                resp = self.api.call_api(*req, _request_timeout=timeout)
+                if resp.status != 429 or attempt == THROTTLED_RETRIES:
+                    return resp
+                resp.read()  # give the connection back to the pool
+                self._sleep(_retry_after(resp))
+            return resp
         except ApiException as exc:  # TLS failures surface this way, with status 0
             if exc.status == 0:
                 raise ClusterUnreachable(self.name, str(exc.reason).replace("\n", ": ")) from exc
@@ -298,6 +320,15 @@ class KubeClient:
             return ConnectionCheck(ok=True, server_version=self.server_version(timeout))
         except KubeError as exc:
             return ConnectionCheck(ok=False, message=str(exc))
+
+
+def _retry_after(resp: Any) -> float:
+    """Seconds a 429 asks to wait (``Retry-After``), bounded to [0.5, 5] s."""
+    try:
+        seconds = float(resp.getheader("Retry-After") or 1)
+    except (TypeError, ValueError):
+        seconds = 1.0
+    return min(max(seconds, 0.5), MAX_RETRY_AFTER)
 
 
 def _short(exc: BaseException) -> str:

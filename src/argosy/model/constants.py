@@ -52,6 +52,10 @@ ANNOTATION_REFRESH: Final = "argocd.argoproj.io/refresh"
 ANNOTATION_MANIFEST_GENERATE_PATHS: Final = "argocd.argoproj.io/manifest-generate-paths"
 """``;``-separated paths whose changes a webhook push must touch to refresh the app."""
 ANNOTATION_SKIP_RECONCILE: Final = "argocd.argoproj.io/skip-reconcile"
+ANNOTATION_IMAGE_OVERRIDES: Final = "argosy.io/image-overrides"
+"""Argosy's image overrides (Kustomize image syntax) for the rendered workloads of Directory sources."""
+INFO_IMAGE_OVERRIDES: Final = "imageOverrides"
+"""The ``operation.info`` entry recording the image overrides a sync used (a change re-triggers auto-sync)."""
 
 # Helm hook annotations, which Argo CD maps onto its own hooks.
 ANNOTATION_HELM_HOOK: Final = "helm.sh/hook"

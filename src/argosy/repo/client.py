@@ -8,6 +8,7 @@ come back as the same typed exceptions.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 
 import httpx
@@ -15,6 +16,7 @@ import httpx
 from argosy.repo.errors import RepoError, UnreachableError, error_from_code
 from argosy.repo.request import RenderRequest
 from argosy.repo.result import RenderResult
+from argosy.settings.repositories import normalize_git_url
 
 
 class RepoClient(Protocol):
@@ -22,26 +24,53 @@ class RepoClient(Protocol):
 
 
 class HttpRepoClient:
-    """Client of ``argosy repo-server`` (``http://127.0.0.1:8081`` by default)."""
+    """Client of ``argosy repo-server`` (``http://127.0.0.1:8081`` by default).
+
+    Several replicas may be given (``"http://a:8081,http://b:8081"``): requests for one
+    repository go to the same replica while it answers (rendezvous hashing of the
+    repository URL), so its working copy and render cache stay warm; when it does not
+    answer, the next replica in that repository's order takes the request (any replica
+    can serve any request).
+    """
 
     def __init__(self, base_url: str = "http://127.0.0.1:8081", timeout: float = 300.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self.urls = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
+        if not self.urls:
+            raise ValueError("repo server address: empty")
+        self.base_url = self.urls[0]
+        self._clients = {u: httpx.Client(base_url=u, timeout=timeout) for u in self.urls}
+
+    def order(self, repo_url: str) -> list[str]:
+        """Replicas in preference order for ``repo_url`` (stable while the list is)."""
+        key = normalize_git_url(repo_url) or repo_url
+
+        def score(url: str) -> bytes:
+            return hashlib.blake2b(f"{url}|{key}".encode(), digest_size=8).digest()
+
+        return sorted(self.urls, key=score, reverse=True)
 
     def render(self, req: RenderRequest) -> RenderResult:
-        try:
-            resp = self._client.post("/api/v1/render", json=req.to_dict())
-        except httpx.HTTPError as exc:
-            raise UnreachableError(f"repo server {self.base_url}: {exc}") from None
+        first = str((req.sources[0] if req.sources else {}).get("repoURL") or "")
+        failures = []
+        for url in self.order(first):
+            try:
+                resp = self._clients[url].post("/api/v1/render", json=req.to_dict())
+            except httpx.HTTPError as exc:
+                failures.append(f"repo server {url}: {exc}")
+                continue
+            return self._result(url, resp)
+        raise UnreachableError("; ".join(failures))
+
+    @staticmethod
+    def _result(url: str, resp: httpx.Response) -> RenderResult:
         if resp.status_code == 200:
             return RenderResult.from_dict(resp.json())
         try:
             body = resp.json()
         except ValueError:
-            raise RepoError(
-                f"repo server {self.base_url}: HTTP {resp.status_code}: {resp.text[:500]}"
-            ) from None
+            raise RepoError(f"repo server {url}: HTTP {resp.status_code}: {resp.text[:500]}") from None
         raise error_from_code(str(body.get("code", "")), str(body.get("message", resp.text[:500])))
 
     def close(self) -> None:
-        self._client.close()
+        for client in self._clients.values():
+            client.close()

@@ -1,6 +1,10 @@
 """Git working copies: one per repository URL, serialized per repository.
 
-A refresh costs one ``git ls-remote``; the working copy is fetched only when
+A refresh costs one ``git ls-remote``, shared by every app of the repository
+within the request's ``max_age`` (the controller asks for its reconciliation
+period, so a fleet of 1,000 apps on one repository costs one ls-remote per
+period, not 1,000; a refresh request or a sync asks for 0, a fresh answer;
+``--revision-cache-expiration`` caps it); the working copy is fetched only when
 the wanted commit is not already in it, then checked out detached and cleaned
 (``git clean -ffdx``) so files left by a previous render (``helm dependency
 build`` output, edited kustomizations) never leak into the next one. Requests
@@ -14,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from argosy.repo import execute, tools
@@ -73,9 +78,25 @@ def _classify(stderr: str, what: str) -> GitError:
 class GitRepos:
     """All working copies under ``root``; thread-safe."""
 
-    def __init__(self, root: Path, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        timeout: float | None = None,
+        revision_cache_seconds: float = 180.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.root = root
         self.timeout = timeout
+        self.revision_cache_seconds = revision_cache_seconds
+        self._clock = clock
+        # (repository key, credentials digest) -> (when, refs): answers are per credentials,
+        # so a user without access never sees refs listed with someone else's token.
+        self._refs: dict[tuple[str, str], tuple[float, RemoteRefs]] = {}
+        # What each working copy holds, so an untouched checkout of the same commit costs no
+        # git process at all (a fleet of apps on one repository renders each path at one commit).
+        self._origin: dict[str, str] = {}
+        self._head: dict[str, str] = {}
+        self._clean: set[str] = set()
         self._home = root / ".home"
         self._home.mkdir(parents=True, exist_ok=True)
         self._locks: dict[str, threading.RLock] = {}
@@ -125,8 +146,24 @@ class GitRepos:
             raise GitError(f"git {args[0]} in {cwd.name}: {result.stderr.strip()}")
         return result
 
-    def ls_remote(self, repo: Repository, store: RepositoryStore) -> RemoteRefs:
-        """One round trip listing the remote's branches, tags and HEAD."""
+    def ls_remote(self, repo: Repository, store: RepositoryStore, max_age: float = 0.0) -> RemoteRefs:
+        """The remote's branches, tags and HEAD: one round trip, or a cached answer younger
+        than ``max_age`` seconds (capped by ``revision_cache_seconds``)."""
+        digest = hashlib.sha256("\0".join([repo.url, *sorted(repo.secrets())]).encode()).hexdigest()
+        cache_key = (self.key(repo.url), digest)
+        max_age = min(max_age, self.revision_cache_seconds)
+        if max_age > 0:
+            with self._guard:
+                cached = self._refs.get(cache_key)
+            if cached is not None and self._clock() - cached[0] < max_age:
+                return cached[1]
+        asked = self._clock()
+        refs = self._ls_remote(repo, store)
+        with self._guard:
+            self._refs[cache_key] = (asked, refs)
+        return refs
+
+    def _ls_remote(self, repo: Repository, store: RepositoryStore) -> RemoteRefs:
         self.ls_remote_calls += 1
         with git_request(repo.url, LS_REMOTE):
             text = self._git(
@@ -138,21 +175,25 @@ class GitRepos:
             )
         return parse_ls_remote(text)
 
-    def resolve(self, repo: Repository, store: RepositoryStore, revision: str) -> Resolved:
+    def resolve(
+        self, repo: Repository, store: RepositoryStore, revision: str, max_age: float = 0.0
+    ) -> Resolved:
         from argosy.repo.revision import COMMIT_SHA
 
         if COMMIT_SHA.match(revision):
             return Resolved(revision.lower())
-        return resolve(self.ls_remote(repo, store), revision, strip_userinfo(repo.url))
+        return resolve(self.ls_remote(repo, store, max_age), revision, strip_userinfo(repo.url))
 
     def _ensure_init(self, repo: Repository) -> Path:
         wd = self.workdir(repo.url)
+        key = self.key(repo.url)
         if not (wd / ".git").is_dir():
             wd.mkdir(parents=True, exist_ok=True)
             self._local(["init", "-q", "."], wd)
             self._local(["remote", "add", "origin", repo.url], wd)
-        else:
+        elif self._origin.get(key) != repo.url:
             self._local(["remote", "set-url", "origin", repo.url], wd)
+        self._origin[key] = repo.url
         return wd
 
     def _has_commit(self, wd: Path, sha: str) -> str | None:
@@ -160,10 +201,25 @@ class GitRepos:
         return result.text.strip() if result.returncode == 0 else None
 
     def checkout(self, repo: Repository, store: RepositoryStore, resolved: Resolved) -> tuple[Path, str]:
-        """Make the working copy hold ``resolved`` (fetching only if missing); caller holds the lock."""
+        """Make the working copy hold ``resolved`` (fetching only if missing); caller holds the lock.
+
+        When the copy already holds that commit and no render touched it since, nothing runs.
+        """
+        key = self.key(repo.url)
+        wd = self.workdir(repo.url)
+        if (
+            key in self._clean
+            and self._head.get(key) == resolved.sha.lower()
+            and self._origin.get(key) == repo.url
+            and (wd / ".git").is_dir()
+        ):
+            return wd, self._head[key]
+        self._clean.discard(key)
         wd, sha = self.fetch_commit(repo, store, resolved)
         self._local(["checkout", "--force", "--quiet", "--detach", sha], wd)
         self._local(["clean", "-ffdxq"], wd)
+        self._head[key] = sha
+        self._clean.add(key)
         return wd, sha
 
     def tree(self, wd: Path, sha: str) -> tuple[list[str], list[str]]:
@@ -197,7 +253,8 @@ class GitRepos:
         return result.stdout
 
     def fetch_commit(self, repo: Repository, store: RepositoryStore, resolved: Resolved) -> tuple[Path, str]:
-        """Make sure the working copy's object store has ``resolved`` (fetching only if missing)."""
+        """Make sure the working copy's object store has ``resolved`` (fetching only if missing);
+        the checked-out files are left as they are (listings read the commit, not the files)."""
         wd = self._ensure_init(repo)
         sha = self._has_commit(wd, resolved.sha)
         shown = strip_userinfo(repo.url)
@@ -241,9 +298,18 @@ class GitRepos:
         out = self._local(["diff", "--name-only", "-z", old, new], wd).text
         return [p for p in out.split("\0") if p]
 
-    def reset(self, url: str) -> None:
-        """Undo a render's edits to the working copy (kustomization overrides, chart deps)."""
+    def reset(self, url: str, touched: bool = True) -> None:
+        """Undo a render's edits to the working copy (kustomization overrides, chart deps).
+
+        ``touched=False`` (a plain-directory render, which only reads) keeps the copy as is.
+        """
         wd = self.workdir(url)
+        key = self.key(url)
+        if not touched and self._head.get(key):
+            return
+        self._clean.discard(key)
         if (wd / ".git").is_dir():
             self._local(["reset", "--hard", "--quiet"], wd)
             self._local(["clean", "-ffdxq"], wd)
+            if self._head.get(key):
+                self._clean.add(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from argosy.repo import imageoverrides
 from argosy.repo.errors import InvalidSourceError
 from argosy.repo.renderers import RenderContext
 from argosy.repo.sops.keys import KeyMaterial
@@ -34,7 +35,12 @@ class RenderRequest:
     manifest_generate_paths: str | None = None
     previous_revisions: list[str] = field(default_factory=list)
     no_cache: bool = False
+    # How old a cached ls-remote answer may be (seconds; 0: ask the remote). The controller
+    # passes its reconciliation period for periodic refreshes; refreshes and syncs pass 0.
+    revision_max_age: float = 0.0
     sops: KeyMaterial = field(default_factory=KeyMaterial)  # SOPS keys and options (repo/sops)
+    #: ``argosy.io/image-overrides`` of the Application: applied to Directory sources (repo/imageoverrides)
+    image_overrides: list[str] = field(default_factory=list)
 
     @classmethod
     def from_application(cls, app: dict[str, Any], **kwargs: Any) -> RenderRequest:
@@ -58,6 +64,9 @@ class RenderRequest:
             "project": str(spec.get("project") or "default"),
             "manifest_generate_paths": (meta.get("annotations") or {}).get(GENERATE_PATHS_ANNOTATION),
             "previous_revisions": previous,
+            "image_overrides": imageoverrides.parse(
+                (meta.get("annotations") or {}).get(imageoverrides.ANNOTATION)
+            ),
         }
         values.update(kwargs)
         return cls(**values)
@@ -94,7 +103,9 @@ class RenderRequest:
             "manifestGeneratePaths": self.manifest_generate_paths,
             "previousRevisions": self.previous_revisions,
             "noCache": self.no_cache,
+            "revisionMaxAge": self.revision_max_age,
             "sops": self.sops.to_dict(),
+            "imageOverrides": self.image_overrides,
         }
 
     @classmethod
@@ -113,5 +124,7 @@ class RenderRequest:
             manifest_generate_paths=d.get("manifestGeneratePaths"),
             previous_revisions=[str(r) for r in d.get("previousRevisions") or []],
             no_cache=bool(d.get("noCache")),
+            revision_max_age=float(d.get("revisionMaxAge") or 0.0),
             sops=KeyMaterial.from_dict(d.get("sops")),
+            image_overrides=[str(i) for i in d.get("imageOverrides") or []],
         )

@@ -13,13 +13,13 @@ import semver
 
 _OPS = ("<=", ">=", "!=", "=", "<", ">", "~", "^")
 _LOOSE = re.compile(
-    r"^v?(\d+)(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
+    r"^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
 )
 
 
 def parse_version(text: str) -> semver.Version | None:
     m = _LOOSE.match(text.strip())
-    if not m or any(p in ("x", "X", "*") for p in m.groups()[1:3] if p):
+    if not m or any(p in ("x", "X", "*") for p in m.groups()[0:3] if p):
         return None
     major, minor, patch, pre = m.groups()
     return semver.Version(int(major), int(minor or 0), int(patch or 0), pre)
@@ -44,6 +44,9 @@ def _term(term: str) -> list[tuple[str, semver.Version]] | None:
     if not m:
         return None
     major, minor, patch, pre = m.groups()
+    if _wild(major):  # ``*``, ``x``, ``vx``: any release; ``<*``, ``>*``, ``!=*`` none (as Masterminds)
+        zero = semver.Version(0, 0, 0)
+        return [("<", zero)] if op in ("!=", "<", ">") else [(">=", zero)]
     lo = semver.Version(int(major), 0 if _wild(minor) else int(minor), 0 if _wild(patch) else int(patch), pre)
     if op in ("=", "") and (_wild(minor) or _wild(patch)):
         hi = lo.bump_major() if _wild(minor) else lo.bump_minor()
@@ -86,6 +89,12 @@ def _parse(text: str) -> list[list[tuple[str, semver.Version]]] | None:
 def _ok(op: str, v: semver.Version, bound: semver.Version) -> bool:
     c = v.compare(bound)
     return {"=": c == 0, "!=": c != 0, "<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0}[op]
+
+
+def check_constraint(constraint: str) -> None:
+    """Raise :class:`ValueError` when ``constraint`` is not a semver constraint (``latest``, ``1.2.a``)."""
+    if _parse(constraint) is None:
+        raise ValueError(f"improper constraint: {constraint}")
 
 
 def matches(constraint: str, version: str) -> bool:

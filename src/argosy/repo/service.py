@@ -18,13 +18,14 @@ import logging
 import os
 import shutil
 import tempfile
-from contextlib import ExitStack
+import threading
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from argosy.dirs import user_cache_dir
-from argosy.repo import generatepaths, tools
+from argosy.repo import generatepaths, imageoverrides, tools
 from argosy.repo.cache import RenderCache, make_key
 from argosy.repo.credentials import http_auth
 from argosy.repo.errors import InvalidSourceError, RepoError
@@ -42,6 +43,7 @@ from argosy.repo.sops import hooks as sops_hooks
 from argosy.repo.sops.decrypt import Decryptor
 from argosy.repo.sops.seal import SENSITIVE, Sealer
 from argosy.repo.source import RenderSource
+from argosy.repo.sourcefiles import apply_source_files
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url, same_url
 
 log = logging.getLogger("argosy.repo")
@@ -66,20 +68,31 @@ class RepoService:
     """Thread-safe; one instance per process is enough (it owns the working copies)."""
 
     def __init__(
-        self, root: Path | None = None, timeout: float | None = None, cache_entries: int = 512
+        self,
+        root: Path | None = None,
+        timeout: float | None = None,
+        cache_entries: int = 512,
+        revision_cache_seconds: float = 180.0,
+        parallelism_limit: int = 0,
     ) -> None:
         self.root = root or default_root()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.git = GitRepos(self.root / "git", timeout=timeout)
+        self.git = GitRepos(self.root / "git", timeout=timeout, revision_cache_seconds=revision_cache_seconds)
         self.helm_repos = HelmRepos(self.root / "charts", timeout=timeout or 90.0)
         self.cache = RenderCache(self.root / "manifests", cache_entries)
         self.helm_home = self.root / "helm"
         self.renders = 0
         self.sealer = Sealer()  # renders that decrypted SOPS files are cached sealed
         self._last_commit: dict[str, str] = {}
+        self._symlinks_checked: set[tuple[str, str]] = set()
+        # reposerver.parallelism.limit: renders (not cache hits) running at once, so a burst
+        # of new commits cannot start a hundred helm/kustomize processes on a small machine.
+        self._parallel = threading.BoundedSemaphore(parallelism_limit) if parallelism_limit > 0 else None
 
     # -- revision resolution -------------------------------------------------
-    def resolve_revision(self, source: RenderSource, store: RepositoryStore, project: str = "") -> _Resolved:
+    def resolve_revision(
+        self, source: RenderSource, store: RepositoryStore, project: str = "", max_age: float = 0.0
+    ) -> _Resolved:
         repo = store.lookup(source.repo_url, project)
         if source.is_helm_repo:
             if repo.enable_oci or source.repo_url.startswith("oci://") or repo.type == "oci":
@@ -89,7 +102,7 @@ class RepoService:
                 return _Resolved(source, repo, version, {"version": version, "oci": True})
             entry = self.helm_repos.resolve(repo, store, source.chart, source.target_revision)
             return _Resolved(source, repo, str(entry["version"]), entry)
-        resolved = self.git.resolve(repo, store, source.target_revision)
+        resolved = self.git.resolve(repo, store, source.target_revision, max_age)
         return _Resolved(source, repo, resolved.sha, None, resolved.truncated)
 
     # -- listings (ApplicationSet git generator) ---------------------------------
@@ -122,7 +135,7 @@ class RepoService:
         for src in sources:
             key = (normalize_git_url(src.repo_url), src.chart, src.target_revision)
             if key not in memo:
-                memo[key] = self.resolve_revision(src, store, req.project)
+                memo[key] = self.resolve_revision(src, store, req.project, req.revision_max_age)
             resolved.append(
                 _Resolved(src, memo[key].repo, memo[key].revision, memo[key].chart_entry, memo[key].truncated)
             )
@@ -196,6 +209,7 @@ class RepoService:
             "env": [req.app_namespace, src.target_revision],
             "tools": [tools.version_or_absent("helm"), tools.version_or_absent("kustomize")],
             "sops": req.sops.fingerprint(),
+            "imageOverrides": req.image_overrides,
         }
         return make_key({**base, "commit": commit}), make_key(base)
 
@@ -217,7 +231,8 @@ class RepoService:
         if reused is not None:
             entry = reused
         else:
-            entry = self._render_locked(req, ctx, store, index, r, refs)
+            with self._parallel or nullcontext():
+                entry = self._render_locked(req, ctx, store, index, r, refs)
             self.renders += 1
         if r.truncated:
             key, lineage = self._key(req, ctx, r, refs, r.revision)
@@ -242,7 +257,7 @@ class RepoService:
         with self.git.lock(r.source.repo_url):
             self.git.checkout(r.repo, req.repositories, _as_git_resolved(r))
             changed = self.git.changed_files(r.source.repo_url, previous, r.revision)
-            self.git.reset(r.source.repo_url)
+            self.git.reset(r.source.repo_url, touched=False)
         if changed is None or generatepaths.affected(changed, annotation, r.source.path):
             return None
         log.info(
@@ -266,15 +281,18 @@ class RepoService:
         involved = {} if r.source.is_helm_repo else {self.git.key(r.source.repo_url): r}
         for ref in refs.values():
             involved.setdefault(self.git.key(ref.source.repo_url), ref)
+        # Renderers other than the plain directory one may write into the working copy
+        # (kustomize edit, helm dependency build): only then must it be reset afterwards.
+        touched = [True]
         with ExitStack() as stack:
             ref_roots: dict[str, Path] = {}
             checked: dict[str, Path] = {}
             for key in sorted(involved):
                 item = involved[key]
                 stack.enter_context(self.git.lock(item.source.repo_url))
-                stack.callback(self.git.reset, item.source.repo_url)
+                stack.callback(self._reset_after, item.source.repo_url, touched)
                 wd, sha = self.git.checkout(item.repo, store, _as_git_resolved(item))
-                check_symlinks(wd)
+                self._check_symlinks_once(key, sha, wd)
                 item.revision = sha
                 item.truncated = False
                 checked[key] = wd
@@ -289,9 +307,13 @@ class RepoService:
                 root = checked[self.git.key(r.source.repo_url)]
                 path = app_path(root, r.source.path)
             decryptor = stack.enter_context(Decryptor(req.sops))
-            inp = RenderInput(root, path, r.source, index, ctx, ref_roots, work, decryptor)
+            source = r.source
+            if not source.is_helm_repo and path.is_dir():  # overrides stored in Git (.argocd-source*.yaml)
+                source = apply_source_files(source, path, req.app_name, req.app_namespace)
+            inp = RenderInput(root, path, source, index, ctx, ref_roots, work, decryptor)
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
+                touched[0] = rendered.tool != "Directory"
                 sops_hooks.finish(rendered, decryptor)
             except RepoError as exc:
                 exc.args = (redact(str(exc), [*r.repo.secrets(), *decryptor.revealed()]),)
@@ -302,6 +324,19 @@ class RepoService:
             "warnings": rendered.warnings,
             SENSITIVE: decryptor.used,
         }
+
+    def _reset_after(self, url: str, touched: list[bool]) -> None:
+        self.git.reset(url, touched[0])
+
+    def _check_symlinks_once(self, key: str, sha: str, wd: Path) -> None:
+        """Refuse symlinks leaving the repository, walking each (repository, commit) once:
+        the walk is O(files in the repository), and a fleet renders many paths of one commit."""
+        if (key, sha) in self._symlinks_checked:
+            return
+        check_symlinks(wd)
+        if len(self._symlinks_checked) > 4096:
+            self._symlinks_checked.clear()
+        self._symlinks_checked.add((key, sha))
 
     def _chart_copy(self, r: _Resolved, store: RepositoryStore, work: Path) -> Path:
         pass_creds = bool(r.source.helm and r.source.helm.pass_credentials)
@@ -339,7 +374,10 @@ class RepoService:
                     entry.update(certFile=auth.cert[0], keyFile=auth.cert[1])
                 dep_repos.append(entry)
             return helm_renderer.render(inp, env, self.helm_home, dep_repos)
-        return directory_renderer.render(inp)
+        rendered = directory_renderer.render(inp)
+        if req.image_overrides:  # argosy.io/image-overrides: Kustomize-style images for a plain directory
+            imageoverrides.apply([o.object for o in rendered.objects], req.image_overrides)
+        return rendered
 
 
 def _as_git_resolved(r: _Resolved) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from argosy import __version__
+from argosy.server.auth.oidc.refresh import SessionRefresh
 from argosy.server.context import ServerContext
 from argosy.server.errors import install_handlers
 from argosy.server.metrics import install_metrics
@@ -26,12 +27,14 @@ from argosy.server.routes import (
     repositories,
     session,
     settings,
+    sso,
     stream,
     webhook,
 )
 
 ROUTERS = (
     session.router,
+    sso.router,
     account.router,
     stream.router,
     app_operations.router,
@@ -82,6 +85,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     )
     app.state.ctx = ctx
     app.add_middleware(JsonBodies)
+    app.add_middleware(SessionRefresh, renew=ctx.sso.renew, secure=lambda: not ctx.insecure)
     install_handlers(app)
     install_metrics(app)
     for router in ROUTERS:

@@ -14,6 +14,7 @@ from typing import Any
 
 from argosy.logs import fields
 from argosy.repo import RepoClient
+from argosy.server.auth.oidc.service import SSOService
 from argosy.server.auth.sessions import Caller, SessionManager
 from argosy.server.clusterinfo import ClusterInfoCache
 from argosy.server.config import ServerConfig
@@ -32,6 +33,7 @@ class ServerContext:
         self.config = config
         self.namespace = config.namespace
         self.settings = Settings(kube, config.namespace)
+        self.sso = SSOService(self.settings.argocd_cm, self.settings.secret_value, self.settings.signing_key)
         #: Plain HTTP (decided at start from --insecure or argocd-cmd-params-cm).
         self.insecure = bool(config.insecure)
         self.sessions = SessionManager(
@@ -41,6 +43,7 @@ class ServerContext:
             get_project=self.get_project,
             throttle=config.throttle,
             delay_range=config.login_delay,
+            sso_verify=self.sso.verify,
         )
         #: The implicit in-cluster destination: the server's own cluster access.
         self.in_cluster: ClusterConfig = kube.client.cluster

@@ -30,6 +30,7 @@ RBAC_CM = "argocd-rbac-cm"
 CMD_PARAMS_CM = "argocd-cmd-params-cm"
 SIGNING_KEY = "server.secretkey"
 DEFAULT_SESSION_SECONDS = 24 * 3600
+PART_OF_LABEL = "app.kubernetes.io/part-of"
 log = logging.getLogger(__name__)
 
 
@@ -65,6 +66,21 @@ class Settings:
 
     def secret(self) -> dict[str, Any] | None:
         return self.kube.get(self.namespace, "secrets", SECRET)
+
+    def secret_value(self, name: str, key: str) -> str | None:
+        """A value a ``$key`` / ``$name:key`` reference in ``argocd-cm`` points to, None when absent.
+
+        As in Argo CD, a Secret other than ``argocd-secret`` is only read when it
+        is labelled ``app.kubernetes.io/part-of: argocd``, so a reference cannot
+        reach any Secret of the namespace.
+        """
+        if name == SECRET:
+            return decode_secret(self.secret()).get(key)
+        obj = self.kube.get(self.namespace, "secrets", name)
+        labels = ((obj or {}).get("metadata") or {}).get("labels") or {}
+        if obj is None or labels.get(PART_OF_LABEL) != "argocd":
+            return None
+        return secret_text(obj, what=f"Secret {name!r}", strict=False).get(key)
 
     def signing_key(self) -> bytes:
         key = secret_bytes(self.secret(), SIGNING_KEY)

@@ -99,6 +99,35 @@ def test_refresh_costs_one_ls_remote_and_moved_branch_is_picked_up(
     assert git_server.count("fetch", name) > fetches
 
 
+def test_periodic_refreshes_of_many_apps_share_one_ls_remote_until_it_is_too_old(
+    git_server: GitHttpServer, render: Callable[..., RenderResult], service: RepoService
+) -> None:
+    """A fleet on one repository costs one ls-remote per reconciliation period, not one per app."""
+    url, repo, shas = _repo(git_server)
+    name = url.rsplit("/", 1)[1].removesuffix(".git")
+    apps = [
+        application({"repoURL": url, "path": "app", "targetRevision": "main"}, name=f"a{i}")
+        for i in range(20)
+    ]
+    render(apps[0], revision_max_age=180.0)
+    info = git_server.count("info", name)
+    for app in apps:
+        assert render(app, revision_max_age=180.0).revision == shas["two"]
+    assert git_server.count("info", name) == info, "periodic refreshes reuse the recent answer"
+
+    new = repo.commit({"app/cm.yaml": CM.format(name="cm", v="three")}, "three")
+    cached = render(apps[1], revision_max_age=180.0)
+    assert cached.revision == shas["two"], "within max age the branch is not asked again"
+    fresh = render(apps[1])  # a refresh request or a sync: max age 0 (ls-remote, then fetch)
+    assert fresh.revision == new
+    info = git_server.count("info", name)
+    assert render(apps[2], revision_max_age=180.0).revision == new, "the fresh answer is shared too"
+    assert git_server.count("info", name) == info
+    service.git.revision_cache_seconds = 0.0  # --revision-cache-expiration 0 turns the sharing off
+    render(apps[3], revision_max_age=180.0)
+    assert git_server.count("info", name) == info + 1
+
+
 def test_concurrent_renders_of_one_repository_are_serialized_and_correct(
     git_server: GitHttpServer, service: RepoService
 ) -> None:

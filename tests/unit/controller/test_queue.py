@@ -55,3 +55,35 @@ def test_shutdown_releases_waiting_getters() -> None:
     q = WorkQueue()
     q.shutdown()
     assert q.get() is None
+
+
+def test_a_key_keeps_one_delayed_entry_and_the_earliest_due_time_wins() -> None:
+    """Re-arming a periodic refresh after every reconcile must not multiply timers."""
+    clock = FakeClock()
+    q = WorkQueue(clock=clock)
+    for _ in range(50):
+        q.add_after("argocd/a", 180.0)
+    q.add_after("argocd/a", 5.0)
+    q.add_after("argocd/a", 60.0)
+    assert q.delayed() == 1
+    clock.now = 4.0
+    assert q.get(0) is None
+    clock.now = 5.0
+    assert q.get(0) == "argocd/a"
+    q.done("argocd/a")
+    clock.now = 500.0
+    assert q.get(0) is None, "the superseded 180 s and 60 s timers fired too"
+    assert q.delayed() == 0
+
+
+def test_a_delayed_key_can_be_armed_again_after_it_fired() -> None:
+    clock = FakeClock()
+    q = WorkQueue(clock=clock)
+    q.add_after("a", 1.0)
+    clock.now = 1.0
+    assert q.get(0) == "a"
+    q.add_after("a", 1.0)  # re-armed while processing
+    q.done("a")
+    assert q.get(0) is None
+    clock.now = 2.0
+    assert q.get(0) == "a"

@@ -102,3 +102,28 @@ def test_replace_of_a_live_crd_or_namespace_updates_in_place() -> None:
     assert all(t.update_in_place and t.action is Action.REPLACE for t in plan.tasks)
     fresh = build_plan(missing(obj("Namespace", "team")), [], request(), app).tasks[0]
     assert (fresh.action, fresh.update_in_place) == (Action.CREATE, False)
+
+
+def test_last_applied_configuration_is_byte_exact_with_kubectl() -> None:
+    """Go's encoding: sorted compact keys, HTML and line-separator escapes, integral floats as
+    integers, an empty annotation map kept, and kubectl's trailing newline."""
+    from argosy.engine.sync.apply_mode import last_applied_configuration, with_last_applied
+
+    obj = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": "n"},
+        "data": {"html": "<a href='x'>&</a>", "sep": "a\u2028b", "é": "ü"},
+        "x": {"one": 1.0, "half": 0.5},
+    }
+    assert last_applied_configuration(obj) == (
+        '{"apiVersion":"v1","data":{"html":"\\u003ca href=\'x\'\\u003e\\u0026\\u003c/a\\u003e",'
+        '"sep":"a\\u2028b","é":"ü"},"kind":"ConfigMap","metadata":{"annotations":{},"name":"c",'
+        '"namespace":"n"},"x":{"half":0.5,"one":1}}\n'
+    )
+    applied = with_last_applied(obj)
+    assert applied["metadata"]["annotations"] == {
+        "kubectl.kubernetes.io/last-applied-configuration": last_applied_configuration(obj)
+    }
+    assert last_applied_configuration(applied) == last_applied_configuration(obj), "idempotent"
+    assert "annotations" not in obj["metadata"], "the input is not modified"

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 import typer
 
 from argosy.cli.commands.backend import CliError, Obj
+from argosy.engine.source_overrides import kustomize_image_name, set_helm_parameter, set_kustomize_image
 
 AUTOMATED = ("automated", "automatic", "auto")
 MANUAL = ("none", "manual")
@@ -65,29 +66,9 @@ def _source(spec: Obj) -> Obj:
 
 
 def _set_helm_params(helm: Obj, pairs: list[str], flag: str, force_string: bool) -> None:
-    params: list[Obj] = helm.setdefault("parameters", [])
     for text in pairs:
         key, value = _pair(text, flag)
-        entry: Obj = {"name": key, "value": value}
-        if force_string:
-            entry["forceString"] = True
-        for i, existing in enumerate(params):
-            if existing.get("name") == key:
-                params[i] = entry
-                break
-        else:
-            params.append(entry)
-
-
-def _image_name(image: str) -> str:
-    """The name part of a kustomize image override (``name=new:tag``, ``name:tag``, ``name@digest``)."""
-    if "=" in image:
-        return image.split("=", 1)[0]
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)
-    if ":" in last[-1]:
-        name = name[: name.rfind(":")]
-    return name
+        set_helm_parameter(helm, key, value, force_string)
 
 
 def _is_helm(app: Obj, src: Obj) -> bool:
@@ -180,8 +161,7 @@ def _apply_tools(app: Obj, src: Obj, flags: SourceFlags) -> None:
         kustomize: Obj = src.setdefault("kustomize", {})
         images: list[str] = list(kustomize.get("images") or [])
         for image in flags.kustomize_images:
-            name = _image_name(image)
-            images = [i for i in images if _image_name(i) != name] + [image]
+            images = set_kustomize_image(images, image)
         if images:
             kustomize["images"] = images
         if flags.name_prefix:
@@ -225,8 +205,8 @@ def unset(
         helm["valueFiles"] = [v for v in helm["valueFiles"] if v not in values]
     kustomize = src.get("kustomize") or {}
     if kustomize_images and kustomize.get("images"):
-        wanted = {_image_name(i) for i in kustomize_images}
-        kustomize["images"] = [i for i in kustomize["images"] if _image_name(i) not in wanted]
+        wanted = {kustomize_image_name(i) for i in kustomize_images}
+        kustomize["images"] = [i for i in kustomize["images"] if kustomize_image_name(i) not in wanted]
     if name_prefix:
         kustomize.pop("namePrefix", None)
     if name_suffix:

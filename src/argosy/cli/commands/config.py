@@ -83,6 +83,8 @@ class ClientConfig:
     contexts: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (server, user)
     servers: dict[str, ServerEntry] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)  # name -> auth token
+    #: name -> the SSO provider's refresh token (``refresh-token``, as Argo CD's file)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> ClientConfig:
@@ -106,6 +108,8 @@ class ClientConfig:
         for u in raw.get("users") or []:
             if isinstance(u, dict) and u.get("name"):
                 config.users[str(u["name"])] = str(u.get("auth-token") or "")
+                if u.get("refresh-token"):
+                    config.refresh_tokens[str(u["name"])] = str(u["refresh-token"])
         return config
 
     def save(self) -> None:
@@ -113,7 +117,11 @@ class ClientConfig:
             "contexts": [{"name": n, "server": s, "user": u} for n, (s, u) in sorted(self.contexts.items())],
             "current-context": self.current_context,
             "servers": [e.to_dict() for _, e in sorted(self.servers.items())],
-            "users": [{"name": n, "auth-token": t} for n, t in sorted(self.users.items())],
+            "users": [
+                {"name": n, "auth-token": t}
+                | ({"refresh-token": self.refresh_tokens[n]} if self.refresh_tokens.get(n) else {})
+                for n, t in sorted(self.users.items())
+            ],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -122,16 +130,18 @@ class ClientConfig:
             yaml.safe_dump(data, fh, sort_keys=False)
         tmp.replace(self.path)
 
-    def upsert(self, name: str, entry: ServerEntry, token: str) -> None:
+    def upsert(self, name: str, entry: ServerEntry, token: str, refresh_token: str = "") -> None:
         """Add or replace context ``name`` for ``entry`` (user named as the context) and make it current."""
         self.servers[entry.server] = entry
         self.users[name] = token
+        self.refresh_tokens[name] = refresh_token
         self.contexts[name] = (entry.server, name)
         self.current_context = name
 
     def remove(self, name: str) -> None:
         server, user = self.contexts.pop(name, ("", ""))
         self.users.pop(user, None)
+        self.refresh_tokens.pop(user, None)
         if server and all(s != server for s, _ in self.contexts.values()):
             self.servers.pop(server, None)
         if self.current_context == name:

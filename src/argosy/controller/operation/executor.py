@@ -102,19 +102,29 @@ class OperationExecutor:
         self.cache_for = cache_for
         #: Told each operation's resulting state (metrics count completed syncs).
         self.on_state: Callable[[Obj, Obj], None] = lambda app, state: None
+        #: Called with the app key before every write (sharding raises NotOwner when it moved).
+        self.guard: Callable[[str], None] = lambda key: None
 
     def _ports(
         self, app: Obj, cache: ClusterCache, settings: ControllerSettings
     ) -> tuple[KubeClusterPort, KubeAppPort, RunnerConfig]:
         meta = app.get("metadata") or {}
-        cluster_port = KubeClusterPort(cache.client, ops=ClusterOps(cache.client, lambda: cache.resources))
-        app_port = KubeAppPort(self.client, str(meta.get("namespace")), str(meta.get("name")))
+        key = f"{meta.get('namespace')}/{meta.get('name')}"
+        cluster_port = KubeClusterPort(
+            cache.client, ops=ClusterOps(cache.client, lambda: cache.resources), guard=lambda: self.guard(key)
+        )
+        app_port = self._app_port(app)
         config = RunnerConfig(
             overrides=settings.overrides,
             tracking=settings.tracking,
             control_plane_namespace=settings.namespace,
         )
         return cluster_port, app_port, config
+
+    def _app_port(self, app: Obj) -> KubeAppPort:
+        meta = app.get("metadata") or {}
+        namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+        return KubeAppPort(self.client, namespace, name, guard=lambda: self.guard(f"{namespace}/{name}"))
 
     def _end(self, app: Obj, app_port: KubeAppPort, operation: Obj, phase: str, message: str) -> None:
         """Finish an operation that never started applying (and clear the request)."""
@@ -141,7 +151,7 @@ class OperationExecutor:
     def run(self, app: Obj) -> None:
         settings: ControllerSettings = self.settings()
         meta = app.get("metadata") or {}
-        app_port = KubeAppPort(self.client, str(meta.get("namespace")), str(meta.get("name")))
+        app_port = self._app_port(app)
         operation = requested_operation(app)
         if operation is None:
             return

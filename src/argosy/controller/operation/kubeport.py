@@ -16,7 +16,7 @@ status writer instead; this one is complete and is what the integration tests us
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -68,11 +68,16 @@ class KubeClusterPort:
     """:class:`~argosy.controller.operation.ports.ClusterPort` over :mod:`argosy.kube.apply`."""
 
     def __init__(
-        self, client: KubeClient, ops: ClusterOps | None = None, kubectl: KubectlApplier | None = None
+        self,
+        client: KubeClient,
+        ops: ClusterOps | None = None,
+        kubectl: KubectlApplier | None = None,
+        guard: Callable[[], None] = lambda: None,
     ):
         self.client = client
         self.ops = ops or ClusterOps(client)
         self.kubectl = kubectl or KubectlApplier(client)
+        self.guard = guard  # raises when this replica may no longer write for the app
 
     def apply(
         self,
@@ -85,13 +90,28 @@ class KubeClusterPort:
         live: Mapping[str, Any] | None = None,
     ) -> str:
         body = dict(obj)
+        if not dry_run:
+            self.guard()
         if dry_run or mode is ApplyMode.SERVER_SIDE:
             self.ops.server_side_apply(body, force=force or dry_run, dry_run=dry_run)
             return _short(obj, "serverside-applied" + (" (server dry run)" if dry_run else ""))
+        if live is None and not force and self._create_natively(body, validate):
+            return _short(obj, "created")
         result = self.kubectl.apply([body], validate=validate, force=force)[0]
         if result.error is not None:
             raise result.error
         return _short(obj, _verb(live, result.object))
+
+    def _create_natively(self, body: dict[str, Any], validate: bool) -> bool:
+        """Create an object the cache says is absent, as kubectl would (False: it exists after
+        all, or the create was refused in a way kubectl should report, so kubectl applies it)."""
+        try:
+            self.ops.create_client_side(body, validate=validate)
+        except KubeApiError as exc:
+            if exc.conflict or exc.status in (400, 422):
+                return False
+            raise
+        return True
 
     def apply_many(
         self,
@@ -101,25 +121,43 @@ class KubeClusterPort:
         validate: bool,
         lives: Sequence[Mapping[str, Any] | None] = (),
     ) -> list[str | Exception]:
-        """One ``kubectl apply`` for all of ``objs`` (kubectl re-applies one by one on an error)."""
-        results = self.kubectl.apply([dict(o) for o in objs], validate=validate, force=force)
+        """New objects created natively; one ``kubectl apply`` for the others (kubectl
+        re-applies one by one on an error)."""
+        self.guard()
         befores = list(lives) or [None] * len(objs)
-        return [
-            r.error if r.error is not None else _short(obj, _verb(before, r.object))
-            for obj, r, before in zip(objs, results, befores, strict=True)
-        ]
+        outcomes: list[str | Exception | None] = [None] * len(objs)
+        rest: list[int] = []
+        for i, (obj, before) in enumerate(zip(objs, befores, strict=True)):
+            if before is None and lives and not force:
+                try:
+                    if self._create_natively(dict(obj), validate):
+                        outcomes[i] = _short(obj, "created")
+                        continue
+                except Exception as exc:  # one object's failure is its own outcome
+                    outcomes[i] = exc
+                    continue
+            rest.append(i)
+        results = self.kubectl.apply([dict(objs[i]) for i in rest], validate=validate, force=force)
+        for i, r in zip(rest, results, strict=True):
+            outcomes[i] = r.error if r.error is not None else _short(objs[i], _verb(befores[i], r.object))
+        return [o if o is not None else RuntimeError("no outcome") for o in outcomes]
 
     def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:
+        if not dry_run:
+            self.guard()
         self.ops.create(dict(obj), dry_run=dry_run)
         return _short(obj, "created" + (" (server dry run)" if dry_run else ""))
 
     def replace(self, obj: Mapping[str, Any], *, dry_run: bool, force: bool, update_in_place: bool) -> str:
+        if not dry_run:
+            self.guard()
         self.ops.replace(dict(obj), force=force and not update_in_place, dry_run=dry_run)
         return _short(obj, "replaced" + (" (server dry run)" if dry_run else ""))
 
     def delete(
         self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
     ) -> None:
+        self.guard()
         api_version, kind, namespace, name = _coords(obj)
         self.ops.delete(api_version, kind, namespace, name, propagation=_PROPAGATION[propagation], uid=uid)
 
@@ -137,8 +175,15 @@ class KubeAppPort:
     """:class:`~argosy.controller.operation.ports.AppPort` for one Application object."""
 
     def __init__(
-        self, client: KubeClient, namespace: str, name: str, *, component: str = "argosy-controller"
+        self,
+        client: KubeClient,
+        namespace: str,
+        name: str,
+        *,
+        component: str = "argosy-controller",
+        guard: Callable[[], None] = lambda: None,
     ):
+        self.guard = guard
         self.client = client
         self.namespace = namespace
         self.name = name
@@ -152,6 +197,7 @@ class KubeAppPort:
         return dict(found)
 
     def patch_status(self, partial_status: Mapping[str, Any], *, clear_operation: bool = False) -> None:
+        self.guard()
         body: dict[str, Any] = {"status": dict(partial_status)}
         if clear_operation:
             body["operation"] = None

@@ -64,17 +64,57 @@ def annotations_size_with_last_applied(obj: Mapping[str, Any]) -> int:
 
 
 def last_applied_configuration(obj: Mapping[str, Any]) -> str:
-    """The annotation's value as kubectl writes it: compact JSON, keys sorted, HTML-escaped."""
+    """The annotation's value byte for byte as ``kubectl apply`` writes it.
+
+    kubectl drops its own annotation, sets the (possibly empty) annotation map
+    back, and encodes with Go's ``encoding/json``: compact, map keys sorted,
+    ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, integral numbers without a
+    fraction, and a trailing newline. Byte-exact matters: Argosy creates new
+    objects itself (no ``kubectl`` process) and the next ``kubectl apply`` —
+    Argosy's or a user's — must compute the same three-way merge either way.
+    """
     stripped = dict(obj)
     meta = dict(stripped.get("metadata") or {})
-    notes = {k: v for k, v in (meta.get("annotations") or {}).items() if k != ANNOTATION_LAST_APPLIED}
-    if notes:
-        meta["annotations"] = notes
-    else:
-        meta.pop("annotations", None)
+    meta["annotations"] = {
+        k: v for k, v in (meta.get("annotations") or {}).items() if k != ANNOTATION_LAST_APPLIED
+    }
     stripped["metadata"] = meta
-    text = json.dumps(stripped, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = json.dumps(_go_numbers(stripped), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for char, escaped in _GO_ESCAPES:
+        text = text.replace(char, escaped)
+    return text + "\n"
+
+
+_GO_ESCAPES: Final = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+
+
+def _go_numbers(value: Any) -> Any:
+    """Integral floats as integers (Go decodes ``1.0`` into an int64 in unstructured objects)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _go_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_numbers(v) for v in value]
+    return value
+
+
+def with_last_applied(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """``obj`` carrying the last-applied annotation, as ``kubectl apply`` creates it (numbers
+    as Go decodes them: ``80.0`` is the integer ``80``, which an int32 field accepts)."""
+    out: dict[str, Any] = _go_numbers(dict(obj))
+    meta = dict(out.get("metadata") or {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations[ANNOTATION_LAST_APPLIED] = last_applied_configuration(obj)
+    meta["annotations"] = annotations
+    out["metadata"] = meta
+    return out
 
 
 def choose_apply_mode(

@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from argosy.engine.sync.retry import AUTOMATED_DEFAULT_LIMIT
+from argosy.model.constants import ANNOTATION_IMAGE_OVERRIDES, INFO_IMAGE_OVERRIDES
 
 
 @dataclass(frozen=True)
@@ -211,11 +212,29 @@ def auto_sync_operation(app: Mapping[str, Any], revision: str, decision: AutoSyn
         ]
         sync["autoHealAttemptsCount"] = decision.self_heal_attempts
     retry = policy.get("retry")
-    return {
+    operation: dict[str, Any] = {
         "sync": sync,
         "initiatedBy": {"automated": True},
         "retry": dict(retry) if isinstance(retry, Mapping) else {"limit": AUTOMATED_DEFAULT_LIMIT},
     }
+    overrides = image_overrides(app)
+    if overrides:
+        operation["info"] = [{"name": INFO_IMAGE_OVERRIDES, "value": overrides}]
+    return operation
+
+
+def image_overrides(app: Mapping[str, Any]) -> str:
+    """The app's ``argosy.io/image-overrides`` (part of its source settings for automated sync)."""
+    annotations = _map(_map(app.get("metadata")).get("annotations"))
+    return str(annotations.get(ANNOTATION_IMAGE_OVERRIDES) or "")
+
+
+def recorded_image_overrides(operation: Mapping[str, Any]) -> str:
+    """The image overrides a sync operation recorded in its ``info``."""
+    for entry in operation.get("info") or []:
+        if isinstance(entry, Mapping) and entry.get("name") == INFO_IMAGE_OVERRIDES:
+            return str(entry.get("value") or "")
+    return ""
 
 
 def _map(value: Any) -> Mapping[str, Any]:

@@ -18,5 +18,6 @@
 * Repeated failed logins lock the user name out for a while (Argo CD's
   ``ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT`` / ``..._WINDOW_SECONDS``).
 
-SSO/OIDC is not supported yet.
+* SSO: with ``oidc.config`` in ``argocd-cm``, users log in through an OpenID
+  Connect provider; the provider's ID token is their session (see ``oidc``).
 """

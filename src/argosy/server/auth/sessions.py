@@ -24,15 +24,18 @@ from typing import Any
 
 from argosy.server.auth.accounts import Account
 from argosy.server.auth.lockout import LoginThrottle
+from argosy.server.auth.oidc.service import token_fingerprint
 from argosy.server.auth.passwords import hash_password, verify_password
 from argosy.server.auth.revocation import RevokedTokens
 from argosy.server.auth.tokens import (
     CAPABILITY_API_KEY,
     CAPABILITY_LOGIN,
+    ISSUER,
     TokenError,
     new_token_id,
     sign,
     split_subject,
+    unverified_issuer,
     verify,
 )
 from argosy.server.errors import INVALID_ARGUMENT, UNAUTHENTICATED, APIError
@@ -52,6 +55,10 @@ class Caller:
     username: str = ""
     capability: str = ""
     project_role: tuple[str, str] | None = None
+    #: Logged in through the OpenID provider (the token is the provider's ID token).
+    sso: bool = False
+    #: What revokes this session at logout (an ID token's fingerprint; else the ``jti``).
+    session_id: str = ""
 
     @property
     def token_id(self) -> str:
@@ -72,6 +79,7 @@ class SessionManager:
         throttle: LoginThrottle | None = None,
         revoked: RevokedTokens | None = None,
         delay_range: tuple[float, float] = (0.5, 1.0),
+        sso_verify: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self._accounts = accounts
         self._signing_key = signing_key
@@ -80,6 +88,7 @@ class SessionManager:
         self.throttle = throttle or LoginThrottle()
         self.revoked = revoked or RevokedTokens()
         self.delay_range = delay_range
+        self._sso_verify = sso_verify
 
     # -- login ------------------------------------------------------------------
     def _pad(self, started: float) -> None:
@@ -131,17 +140,37 @@ class SessionManager:
 
     def revoke(self, caller: Caller) -> None:
         exp = caller.claims.get("exp")
-        if caller.token_id:
-            self.revoked.revoke(caller.token_id, float(exp) if isinstance(exp, int | float) else 0.0)
+        session_id = caller.session_id or caller.token_id
+        if session_id:
+            self.revoked.revoke(session_id, float(exp) if isinstance(exp, int | float) else 0.0)
 
     # -- checking tokens ----------------------------------------------------------
     def authenticate(self, token: str) -> Caller:
-        """The caller a token stands for; APIError(401) naming why it is refused."""
+        """The caller a token stands for; APIError(401) naming why it is refused.
+
+        A token this server did not issue (its ``iss`` is not ``argocd``) is an
+        SSO ID token when ``oidc.config`` is set, checked against the provider.
+        """
+        if self._sso_verify is not None:
+            try:
+                foreign = unverified_issuer(token) != ISSUER
+            except TokenError as err:
+                raise APIError(UNAUTHENTICATED, f"invalid session: {err}") from None
+            if foreign:
+                return self._sso_caller(token, self._sso_verify)
         try:
             claims = verify(token, self._signing_key())
             return self._check(claims)
         except TokenError as err:
             raise APIError(UNAUTHENTICATED, f"invalid session: {err}") from None
+
+    def _sso_caller(self, token: str, verify: Callable[[str], dict[str, Any]]) -> Caller:
+        claims = verify(token)
+        session_id = token_fingerprint(token)
+        if self.revoked.is_revoked(session_id):
+            raise APIError(UNAUTHENTICATED, "invalid session: token is revoked, please re-login")
+        name = claims.get("email") or claims.get("sub")
+        return Caller(claims=claims, username=str(name), sso=True, session_id=session_id)
 
     def _check(self, claims: dict[str, Any]) -> Caller:
         subject = str(claims.get("sub") or "")

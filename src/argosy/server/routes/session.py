@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from argosy.logs import fields
 from argosy.server.deps import AUTH_COOKIE, Auth, Ctx, MaybeAuth
 from argosy.server.errors import APIError
+from argosy.server.rbac import claim_groups
 
 router = APIRouter(tags=["SessionService"])
 log = logging.getLogger(__name__)
@@ -43,14 +44,18 @@ def delete_session(caller: Auth, ctx: Ctx, response: Response) -> dict[str, Any]
 
 
 @router.get("/api/v1/session/userinfo")
-def user_info(caller: MaybeAuth) -> dict[str, Any]:
-    """Public, as in Argo CD: ``loggedIn: false`` without a valid token."""
+def user_info(caller: MaybeAuth, ctx: Ctx) -> dict[str, Any]:
+    """Public, as in Argo CD: ``loggedIn: false`` without a valid token.
+
+    ``groups`` are what RBAC matches ``g,`` lines against: the claims named by
+    ``argocd-rbac-cm`` ``scopes`` (``groups`` by default).
+    """
     if caller is None:
         return {"loggedIn": False}
-    groups = caller.claims.get("groups")
+    scopes = ctx.settings.rbac()[0].scopes if caller.sso else ("groups",)
     return {
         "loggedIn": True,
         "username": caller.username,
         "iss": caller.claims.get("iss", ""),
-        "groups": groups if isinstance(groups, list) else [],
+        "groups": claim_groups(caller.claims, scopes),
     }

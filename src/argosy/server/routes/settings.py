@@ -7,6 +7,7 @@ gives details only to a logged-in caller.
 
 from __future__ import annotations
 
+import logging
 import platform
 import sys
 from typing import Any
@@ -15,9 +16,12 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from argosy import __version__
+from argosy.server.context import ServerContext
 from argosy.server.deps import Ctx, MaybeAuth
+from argosy.server.errors import APIError
 
 router = APIRouter(tags=["SettingsService"])
+log = logging.getLogger(__name__)
 
 DEFAULT_INSTANCE_LABEL = "app.kubernetes.io/instance"
 
@@ -36,9 +40,19 @@ def get_settings(ctx: Ctx) -> dict[str, Any]:
         "passwordPattern": cm.get("passwordPattern", ""),
         "controllerNamespace": ctx.namespace,
         "uiBannerContent": cm.get("ui.bannercontent", ""),
-        "oidcConfig": None,
+        "oidcConfig": _oidc_config(ctx),
         "dexConfig": None,
     }
+
+
+def _oidc_config(ctx: ServerContext) -> dict[str, Any] | None:
+    """The SSO settings clients need (never the client secret); None when SSO is off or broken."""
+    try:
+        config = ctx.sso.config()
+    except APIError as err:
+        log.error("SSO is unavailable: %s", err.message)
+        return None
+    return config.public() if config else None
 
 
 @router.get("/api/version")

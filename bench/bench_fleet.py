@@ -1,0 +1,207 @@
+"""Fleet benchmark: N Applications x 10 objects, from one ``kubectl apply`` to all Synced+Healthy.
+
+A thin wrapper around the shared driver ``../shared/tools/fleet_bench.py`` (so the
+numbers are comparable with every other system measured by it, Argo CD included):
+it starts a local cluster ``fleet-bench`` with enough kwok nodes for the Pods,
+writes the driver's config for Argosy (``argosy repo-server`` + one or more
+``argosy controller`` processes; ``--shards 3`` starts three replicas with
+``--shards auto``) and, when ``--argocd-bin`` points at Argo CD's ``argocd``
+binary (built from its Go module), for Argo CD's repo server + controller +
+Redis as processes, then runs the driver and prints its report: time to
+converge (t50/t90/all), CPU seconds and peak RSS per process, steady-state CPU
+per minute, self-heal latency. It adds the Kubernetes API request count per
+phase (``apiserver_request_total`` deltas, watches excluded).
+
+Run (keep the machine otherwise idle; the driver waits for a low load)::
+
+    .venv/bin/python bench/bench_fleet.py --n 1000
+    .venv/bin/python bench/bench_fleet.py --n 1000 --shards 3
+    .venv/bin/python bench/bench_fleet.py --n 1000 --argocd-bin ~/argocd/dist/argocd
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from argosy.devcluster.cluster import LocalCluster
+
+ROOT = Path(__file__).resolve().parents[1]
+DRIVER = ROOT.parent / "shared" / "tools" / "fleet_bench.py"
+PODS_PER_NODE = 200  # kwok nodes advertise 110 pods by default; ours take more
+
+
+def argosy_system(shards: int, repo_port: int, extra: list[str]) -> dict[str, Any]:
+    argosy = str(Path(sys.executable).with_name("argosy"))
+    processes: list[dict[str, Any]] = [
+        {
+            "name": "repo-server",
+            "argv": [
+                argosy,
+                "repo-server",
+                "--port",
+                str(repo_port),
+                "--metrics-port",
+                "0",
+                "--cache-dir",
+                "{run_dir}/repo-cache",
+                "--loglevel",
+                "warn",
+            ],
+            "ready_tcp": repo_port,
+        }
+    ]
+    for i in range(shards):
+        argv = [argosy, "controller", "--kubeconfig", "{kubeconfig}", "--repo-server"]
+        argv += [f"http://127.0.0.1:{repo_port}", "--metrics-port", "0", "--loglevel", "warn"]
+        if shards > 1:
+            argv += ["--shards", "auto", "--replica-id", f"bench-{i}"]
+        processes.append({"name": f"controller-{i}" if shards > 1 else "controller", "argv": argv + extra})
+    return {
+        "label": f"Argosy ({shards} controller{'s' if shards > 1 else ''})",
+        "processes": processes,
+        "post_start": [  # the controller installs the CRDs and the default project when it starts
+            "for i in $(seq 240); do kubectl -n argocd get appproject default >/dev/null 2>&1 && exit 0; "
+            "sleep 0.5; done; exit 1",
+        ],
+        "settle_s": 5,
+        "notes": f"argosy {' '.join(extra)}".strip(),
+    }
+
+
+def argocd_system(binary: Path, redis_port: int, repo_port: int) -> dict[str, Any]:
+    """Argo CD's own processes, as its ``make start-local`` runs them outside a cluster."""
+    env = {"ARGOCD_FAKE_IN_CLUSTER": "true", "ARGOCD_BINARY_NAME": ""}
+    crds = ROOT / "src" / "argosy" / "model" / "crds"
+    return {
+        "label": "Argo CD (controller + repo server + Redis)",
+        "setup": [f"kubectl apply --server-side --force-conflicts -f {crds}"],
+        "processes": [
+            {
+                "name": "redis",
+                "argv": ["redis-server", "--port", str(redis_port), "--save", ""],
+                "ready_tcp": redis_port,
+            },
+            {
+                "name": "repo-server",
+                "argv": [str(binary), "--port", str(repo_port), "--redis", f"127.0.0.1:{redis_port}"],
+                "env": {**env, "ARGOCD_BINARY_NAME": "argocd-repo-server"},
+                "ready_tcp": repo_port,
+            },
+            {
+                "name": "controller",
+                "argv": [
+                    str(binary),
+                    "--kubeconfig",
+                    "{kubeconfig}",
+                    "--namespace",
+                    "argocd",
+                    "--repo-server",
+                    f"127.0.0.1:{repo_port}",
+                    "--redis",
+                    f"127.0.0.1:{redis_port}",
+                    "--repo-server-plaintext",
+                ],
+                "env": {**env, "ARGOCD_BINARY_NAME": "argocd-application-controller"},
+            },
+        ],
+        "settle_s": 15,
+    }
+
+
+def api_requests(cluster: LocalCluster) -> int:
+    """Non-watch requests the API server has served so far."""
+    text = cluster.request("/metrics", timeout=30.0)
+    total = 0.0
+    for line in str(text).splitlines():
+        if line.startswith("apiserver_request_total{") and 'verb="WATCH"' not in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, action="append", help="applications (repeatable; default 100)")
+    parser.add_argument("--shards", type=int, default=1, help="Argosy controller replicas (--shards auto)")
+    parser.add_argument("--controller-arg", action="append", default=[], help="extra argosy controller flag")
+    parser.add_argument("--argocd-bin", type=Path, help="Argo CD's argocd binary: measure it too, same run")
+    parser.add_argument("--steady-s", type=float, default=180)
+    parser.add_argument("--converge-timeout", type=float, default=1200)
+    parser.add_argument("--max-load", type=float, default=1.5)
+    parser.add_argument("--quiet-timeout", type=float, default=900)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "argosy-fleet-bench")
+    parser.add_argument("--keep-cluster", action="store_true")
+    args = parser.parse_args()
+    sizes = args.n or [100]
+    if not DRIVER.is_file():
+        print(f"the shared driver {DRIVER} is missing; nothing to run", file=sys.stderr)
+        return 2
+    spec = importlib.util.spec_from_file_location("fleet_bench", DRIVER)
+    assert spec is not None and spec.loader is not None
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    args.workdir.mkdir(parents=True)
+    cluster = LocalCluster("fleet-bench")
+    nodes = math.ceil(max(sizes) / PODS_PER_NODE) + 1
+    cluster.up(nodes=nodes)
+    try:
+        systems: dict[str, Any] = {
+            "argosy": argosy_system(args.shards, driver.free_port(), args.controller_arg)
+        }
+        if args.argocd_bin:
+            systems["argocd"] = argocd_system(args.argocd_bin, driver.free_port(), driver.free_port())
+        config = args.workdir / "config.json"
+        config.write_text(json.dumps({"systems": systems}, indent=2))
+        results = args.workdir / "results.jsonl"
+        requests: dict[str, int] = {}
+        for n in sizes:
+            for name in systems:
+                before = api_requests(cluster)
+                argv = [
+                    sys.executable,
+                    str(DRIVER),
+                    "--config",
+                    str(config),
+                    "--kubeconfig",
+                    str(cluster.kubeconfig),
+                ]
+                argv += ["--workdir", str(args.workdir), "--run", f"{name}:{n}", "--results", str(results)]
+                argv += ["--steady-s", str(args.steady_s), "--converge-timeout", str(args.converge_timeout)]
+                argv += ["--max-load", str(args.max_load), "--quiet-timeout", str(args.quiet_timeout)]
+                argv += ["--repo-apps", str(max(sizes))]
+                started = time.monotonic()
+                subprocess.run(
+                    argv,
+                    check=True,
+                    env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+                )
+                requests[f"{name}:{n}"] = api_requests(cluster) - before
+                print(
+                    f"{name} N={n}: {requests[f'{name}:{n}']} API requests (non-watch) in "
+                    f"{time.monotonic() - started:.0f} s, including the driver's polling"
+                )
+        print(driver.report(results))
+        for run, count in requests.items():
+            print(f"API requests {run}: {count}")
+    finally:
+        if not args.keep_cluster:
+            cluster.down()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""``/auth/login``, ``/auth/callback`` and ``/auth/logout``: the browser's SSO flow.
+
+``/auth/login?return_url=/applications`` sends the browser to the provider;
+the provider sends it back to ``/auth/callback``, which checks the state,
+redeems the code (PKCE), verifies the ID token and sets it as the
+``argocd.token`` cookie (and the sealed refresh token beside it, see
+:mod:`argosy.server.auth.oidc.refresh`), then returns to ``return_url`` (a path on this
+server only). ``/auth/logout`` revokes the session, clears the cookie and
+goes to ``oidc.config`` ``logoutURL`` when set (``{{token}}`` and
+``{{logoutRedirectURL}}`` filled in, as Argo CD), else to the login page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from argosy.logs import fields
+from argosy.server.auth.oidc.config import KEY_URL, callback_url
+from argosy.server.auth.oidc.refresh import REFRESH_COOKIE, session_cookies
+from argosy.server.auth.oidc.service import STATE_COOKIE, STATE_SECONDS
+from argosy.server.deps import AUTH_COOKIE, Ctx, bearer_token
+from argosy.server.errors import UNAUTHENTICATED, APIError
+
+router = APIRouter(tags=["SSO"])
+log = logging.getLogger(__name__)
+
+
+@router.get("/auth/login")
+def sso_login(ctx: Ctx, return_url: str = "/") -> RedirectResponse:
+    config = ctx.sso.required_config()
+    url, cookie = ctx.sso.start(config, callback_url(ctx.settings.argocd_cm()), return_url)
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        STATE_COOKIE,
+        cookie,
+        max_age=STATE_SECONDS,
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back to us
+        secure=not ctx.insecure,
+        path="/auth/callback",
+    )
+    return response
+
+
+@router.get("/auth/callback")
+def sso_callback(
+    request: Request, ctx: Ctx, code: str = "", state: str = "", error: str = "", error_description: str = ""
+) -> RedirectResponse:
+    if error:
+        log.info("SSO login refused by the provider", extra=fields(reason=error))
+        raise APIError(
+            UNAUTHENTICATED, f"the identity provider refused the login: {error_description or error}"
+        )
+    config = ctx.sso.required_config()
+    pending = ctx.sso.pending(request.cookies.get(STATE_COOKIE, ""), state)
+    if not code:
+        raise APIError(UNAUTHENTICATED, "login refused: the provider sent no authorization code")
+    token, sealed = ctx.sso.finish(config, pending, code, callback_url(ctx.settings.argocd_cm()))
+    caller = ctx.sessions.authenticate(token)
+    log.info("SSO login succeeded", extra=fields(user=caller.username))
+    response = RedirectResponse(pending.return_to, status_code=303)
+    for name, value in session_cookies(token, sealed, secure=not ctx.insecure):
+        response.raw_headers.append((name, value))
+    response.delete_cookie(STATE_COOKIE, path="/auth/callback")
+    return response
+
+
+@router.get("/auth/logout")
+def sso_logout(request: Request, ctx: Ctx) -> RedirectResponse:
+    token = bearer_token(request)
+    target = "/login"
+    if token:
+        with contextlib.suppress(APIError):  # an expired or revoked session is logged out all the same
+            ctx.sessions.revoke(ctx.sessions.authenticate(token))
+    config = ctx.sso.config()
+    if config is not None and config.logout_url:
+        base = ctx.settings.argocd_cm().get(KEY_URL, "").rstrip("/") or "/"
+        target = config.logout_url.replace("{{token}}", quote(token, safe="")).replace(
+            "{{logoutRedirectURL}}", quote(base, safe="")
+        )
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(AUTH_COOKIE, path="/")
+    response.delete_cookie(REFRESH_COOKIE, path="/")
+    return response
