@@ -106,3 +106,51 @@ def test_a_push_then_the_refresh_annotation_regenerates_at_once(env: Env, git_se
         ),
         "the refresh annotation removed",
     )
+
+
+def test_a_github_push_to_the_webhook_route_regenerates_the_set(env: Env, git_server: GitHttpServer) -> None:
+    import copy
+    import json
+
+    import httpx
+
+    from argosy.server.config import ServerConfig
+    from argosy.server.run import BackgroundServer
+    from support.peer_data import peer_data_dir
+
+    template = json.loads((peer_data_dir("webhook") / "payloads" / "github-commit-event.json").read_bytes())
+    name = f"hooked-{time.monotonic_ns()}"
+    repo = git_server.create_repo(name)
+    first = repo.commit({"apps/coffee/deploy.yaml": "kind: ConfigMap\n"})
+    url = git_server.url(name)
+    env.apply(_appset(url, {"directories": [{"path": "apps/*"}]}, "app-{{path.basename}}"))
+    env.wait(lambda: "app-coffee" in env.apps(), "the first app")
+    config = ServerConfig(
+        namespace=env.namespace, kubeconfig=env.cluster.kubeconfig, insecure=True, login_delay=(0.0, 0.0)
+    )
+    srv = BackgroundServer(config).start()
+    try:
+        second = repo.commit({"apps/tea/deploy.yaml": "kind: ConfigMap\n"})
+        payload = copy.deepcopy(template)
+        web_url = url.removesuffix(".git")
+        payload["repository"].update(html_url=web_url, url=web_url, clone_url=url, default_branch="main")
+        payload.update(ref="refs/heads/main", before=first, after=second, commits=[], head_commit=None)
+        # The route's first call loads the webhook machinery; a ping warms it as a real provider's does.
+        httpx.post(
+            f"{srv.url}/api/webhook", json={"zen": "hi"}, headers={"X-GitHub-Event": "ping"}, timeout=10
+        )
+        sent = time.monotonic()
+        resp = httpx.post(
+            f"{srv.url}/api/webhook",
+            content=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "X-GitHub-Event": "push"},
+            timeout=10,
+        )
+        assert resp.status_code == 200, resp.text
+        answered = time.monotonic() - sent
+        env.wait(lambda: "app-tea" in env.apps(), "the app of the pushed directory", 10)
+        took = time.monotonic() - sent
+        print(f"webhook answered in {answered:.2f}s, app created {took:.2f}s after the push")
+        assert took < 2.0
+    finally:
+        srv.stop()
