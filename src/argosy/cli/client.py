@@ -397,6 +397,31 @@ class ApiBackend:
         resp = self.api.call("GET", f"/api/v1/applications/{_q(name)}/managed-resources")
         return [_parse_states(i) for i in resp.get("items") or []]
 
+    # ----------------------------------------------------------- applicationsets
+    def list_appsets(self, projects: list[str], selector: str) -> list[Obj]:
+        params: list[tuple[str, str]] = [("projects", p) for p in projects]
+        if selector:
+            params.append(("selector", selector))
+        return list(self.api.call("GET", "/api/v1/applicationsets", params=params).get("items") or [])
+
+    def get_appset(self, name: str) -> Obj:
+        return dict(self.api.call("GET", f"/api/v1/applicationsets/{_q(name)}"))
+
+    def create_appset(self, appset: Obj, upsert: bool, dry_run: bool) -> Obj:
+        params = {"upsert": "true" if upsert else "false", "dryRun": "true" if dry_run else "false"}
+        return dict(self.api.call("POST", "/api/v1/applicationsets", params=params, body=appset))
+
+    def delete_appset(self, name: str) -> None:
+        self.api.call("DELETE", f"/api/v1/applicationsets/{_q(name)}")
+
+    def confirm_appset_deletion(self, name: str) -> Obj:
+        return dict(self.api.call("POST", f"/api/v1/applicationsets/{_q(name)}/confirm-deletion"))
+
+    def generate_appset(self, appset: Obj) -> Obj:
+        return dict(
+            self.api.call("POST", "/api/v1/applicationsets/generate", body={"applicationSet": appset})
+        )
+
     # ---------------------------------------------------------------- projects
     def list_projects(self) -> list[Obj]:
         return list(self.api.call("GET", "/api/v1/projects").get("items") or [])

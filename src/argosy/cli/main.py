@@ -39,6 +39,7 @@ class _Entry:
 #: Name -> where the command lives, in the order ``argosy --help`` lists them.
 COMMANDS: dict[str, _Entry] = {
     "app": _Entry("argosy.cli.app", "app_app"),
+    "appset": _Entry("argosy.cli.appset", "appset_app"),
     "proj": _Entry("argosy.cli.proj", "proj_app"),
     "repo": _Entry("argosy.cli.repo", "repo_app"),
     "cluster": _Entry("argosy.cli.cluster", "cluster_app"),
@@ -49,6 +50,7 @@ COMMANDS: dict[str, _Entry] = {
     "version": _Entry("argosy.cli.login", "version"),
     "admin": _Entry("argosy.cli.admin", "admin_app"),
     "controller": _Entry("argosy.cli.controller_cmd", "controller"),
+    "applicationset-controller": _Entry("argosy.cli.appset_controller_cmd", "applicationset_controller"),
     "repo-server": _Entry("argosy.cli.repo_server", "repo_server"),
     "image-updater": _Entry("argosy.cli.image_updater", "image_updater_app"),
     "server": _Entry("argosy.cli.server_cmd", "server"),

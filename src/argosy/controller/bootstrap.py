@@ -8,6 +8,9 @@ left as they are (the default project is only created when missing).
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import time
 from typing import Any
 
@@ -18,15 +21,32 @@ from argosy.kube.errors import KubeApiError
 from argosy.model import crd_manifests
 
 FIELD_MANAGER = "argosy-controller"
+MANIFEST_HASH_ANNOTATION = "argosy.argoproj.io/manifest-hash"
+
+
+def _applied_hash(client: KubeClient, name: str) -> str:
+    try:
+        live = client.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+    except KubeApiError as exc:
+        if exc.not_found:
+            return ""
+        raise
+    annotations = ((live or {}).get("metadata") or {}).get("annotations") or {}
+    return str(annotations.get(MANIFEST_HASH_ANNOTATION) or "")
 
 
 def ensure_crds(client: KubeClient, timeout: float = 60.0, crds: list[dict[str, Any]] | None = None) -> None:
     """Apply the CRDs (Argo CD's three and the image updater's ``ImageUpdater`` by default) and wait
     until they are served."""
     names = []
-    for crd in crds if crds is not None else [*crd_manifests(), imageupdater_crd()]:
-        name = crd["metadata"]["name"]
+    for manifest in crds if crds is not None else [*crd_manifests(), imageupdater_crd()]:
+        name = manifest["metadata"]["name"]
         names.append(name)
+        digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+        crd = copy.deepcopy(manifest)
+        crd["metadata"].setdefault("annotations", {})[MANIFEST_HASH_ANNOTATION] = digest
+        if _applied_hash(client, name) == digest:
+            continue  # already this manifest: a no-op apply of the big ApplicationSet schema costs seconds
         client.request(
             "PATCH",
             f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}",

@@ -215,6 +215,46 @@ class GitRepos:
         ):
             return wd, self._head[key]
         self._clean.discard(key)
+        wd, sha = self.fetch_commit(repo, store, resolved)
+        self._local(["checkout", "--force", "--quiet", "--detach", sha], wd)
+        self._local(["clean", "-ffdxq"], wd)
+        self._head[key] = sha
+        self._clean.add(key)
+        return wd, sha
+
+    def tree(self, wd: Path, sha: str) -> tuple[list[str], list[str]]:
+        """Directories and files of commit ``sha`` (no checkout), in git's path order.
+
+        Directories whose name starts with ``.`` are left out with all they hold,
+        as Argo CD's repo server lists directories for ApplicationSets.
+        """
+        out = self._local(["ls-tree", "-r", "-t", "-z", "--full-tree", sha], wd).text
+        dirs: list[str] = []
+        files: list[str] = []
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            if any(part.startswith(".") for part in path.split("/")):
+                continue
+            (dirs if meta.split()[1] == "tree" else files).append(path)
+        return dirs, files
+
+    def read_blob(self, wd: Path, sha: str, path: str) -> bytes:
+        """One file of commit ``sha``."""
+        result = execute.run(
+            [tools.find("git"), "cat-file", "blob", f"{sha}:{path}"],
+            cwd=wd,
+            env=self._env({}),
+            timeout=self.timeout,
+        )
+        if result.returncode != 0:
+            raise GitError(f"{path} at {sha[:8]}: {result.stderr.strip()}")
+        return result.stdout
+
+    def fetch_commit(self, repo: Repository, store: RepositoryStore, resolved: Resolved) -> tuple[Path, str]:
+        """Make sure the working copy's object store has ``resolved`` (fetching only if missing);
+        the checked-out files are left as they are (listings read the commit, not the files)."""
         wd = self._ensure_init(repo)
         sha = self._has_commit(wd, resolved.sha)
         shown = strip_userinfo(repo.url)
@@ -248,10 +288,6 @@ class GitRepos:
             sha = self._has_commit(wd, resolved.sha)
         if sha is None:
             raise RevisionNotFoundError(f"commit {resolved.sha!r} not found in {shown}")
-        self._local(["checkout", "--force", "--quiet", "--detach", sha], wd)
-        self._local(["clean", "-ffdxq"], wd)
-        self._head[key] = sha
-        self._clean.add(key)
         return wd, sha
 
     def changed_files(self, url: str, old: str, new: str) -> list[str] | None:

@@ -105,6 +105,26 @@ class RepoService:
         resolved = self.git.resolve(repo, store, source.target_revision, max_age)
         return _Resolved(source, repo, resolved.sha, None, resolved.truncated)
 
+    # -- listings (ApplicationSet git generator) ---------------------------------
+    def git_listing(
+        self, repo_url: str, revision: str, store: RepositoryStore, project: str = ""
+    ) -> tuple[str, list[str], list[str]]:
+        """``(sha, directories, files)`` of ``revision`` (default ``HEAD``), without a checkout."""
+        repo = store.lookup(repo_url, project)
+        with self.git.lock(repo.url):
+            resolved = self.git.resolve(repo, store, revision or "HEAD")
+            wd, sha = self.git.fetch_commit(repo, store, resolved)
+            dirs, files = self.git.tree(wd, sha)
+        return sha, dirs, files
+
+    def git_file(
+        self, repo_url: str, sha: str, path: str, store: RepositoryStore, project: str = ""
+    ) -> bytes:
+        """One file of a commit already fetched by :meth:`git_listing`."""
+        repo = store.lookup(repo_url, project)
+        with self.git.lock(repo.url):
+            return self.git.read_blob(self.git.workdir(repo.url), sha, path)
+
     # -- rendering ------------------------------------------------------------
     def render(self, req: RenderRequest) -> RenderResult:
         sources = req.parsed_sources()

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from argosy.engine.mergepatch import merge_patch
 from argosy.kube.errors import KubeError
 from argosy.model.constants import RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND
 from argosy.server.apps import (
@@ -237,19 +238,8 @@ def apply_patch(app: dict[str, Any], patch_text: str, patch_type: str) -> dict[s
     if patch_type == "merge":
         if not isinstance(patch, dict):
             raise APIError(INVALID_ARGUMENT, "a merge patch must be a JSON object")
-        return _merge(copy.deepcopy(app), patch)
+        return merge_patch(copy.deepcopy(app), patch)
     raise APIError(INVALID_ARGUMENT, f"Patch type '{patch_type}' is not supported: use 'json' or 'merge'")
-
-
-def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    for key, value in patch.items():
-        if value is None:
-            target.pop(key, None)
-        elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            target[key] = _merge(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-    return target
 
 
 @router.patch("/api/v1/applications/{name}")

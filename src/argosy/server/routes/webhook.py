@@ -35,6 +35,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from argosy.appset.events import REFRESH_ANNOTATION as APPSET_REFRESH_ANNOTATION
+from argosy.appset.events import git_sources
 from argosy.kube.errors import KubeError, http_status
 from argosy.server.context import ServerContext
 from argosy.server.metrics import server_metrics
@@ -42,9 +44,12 @@ from argosy.server.webhook import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     IgnoredEvent,
     PushEvent,
+    URLError,
     WebhookSecrets,
     handle_webhook,
     matching_apps,
+    revision_matches,
+    web_url_regex,
 )
 
 router = APIRouter(tags=["Webhook"])
@@ -177,8 +182,45 @@ async def read_capped(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def refresh_appsets(ctx: ServerContext, event: PushEvent) -> list[str]:
+    """Ask the ApplicationSet controller to regenerate every set with a git generator on the pushed repo."""
+    matchers = []
+    for url in event.web_urls:
+        try:
+            matchers.append(web_url_regex(url))
+        except URLError:
+            continue
+    try:
+        appsets = ctx.kube.list_argo(ctx.namespace, "applicationsets").get("items") or []
+    except KubeError as err:
+        log.warning("webhook: could not list ApplicationSets: %s", err)
+        return []
+    refreshed = []
+    for appset in appsets:
+        hit = any(
+            any(m.search(repo) for m in matchers)
+            and revision_matches(rev, event.revision, event.touched_head)
+            for repo, rev in git_sources(appset)
+        )
+        if not hit:
+            continue
+        name = str(appset["metadata"]["name"])
+        patch = {"metadata": {"annotations": {APPSET_REFRESH_ANNOTATION: "true"}}}
+        try:
+            ctx.kube.patch_argo(ctx.namespace, "applicationsets", name, patch)
+        except KubeError as err:
+            if http_status(err) != 404:
+                log.warning("webhook: could not refresh ApplicationSet %s: %s", name, err)
+            continue
+        refreshed.append(name)
+    return refreshed
+
+
 def refresh_matching(ctx: ServerContext, event: PushEvent) -> list[str]:
-    """Set the refresh annotation on every Application ``event`` moves; their names, in list order."""
+    """Set the refresh annotation on every Application ``event`` moves; their names, in list order.
+
+    ApplicationSets whose git generators read the pushed repository are asked to regenerate
+    afterwards, so the apps' own refresh is not delayed by it."""
     apps = ctx.kube.list_argo(ctx.namespace, "applications").get("items") or []
     refreshed = []
     for app in matching_apps(event, apps):
@@ -195,6 +237,7 @@ def refresh_matching(ctx: ServerContext, event: PushEvent) -> list[str]:
                 log.warning("webhook: could not refresh application %s/%s: %s", namespace, name, err)
             continue
         refreshed.append(name)
+    refresh_appsets(ctx, event)
     return refreshed
 
 
