@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from ui_support import SECRET_VALUE, UiEnv
+from ui_support import ARGOCD_CM, GUEST_POLICY, SECRET_VALUE, UiEnv
 
 from argosy.repo import HttpRepoClient, RepoService
 from argosy.repo.server import create_app as create_repo_server
@@ -32,9 +32,6 @@ from support.controller import RunningController
 from support.git_server import GitHttpServer
 
 CHROMIUM = "/usr/bin/chromium"
-#: alice: the RBAC tutorial's read-only role:guest; admin: everything.
-ARGOCD_CM = {"accounts.alice": "login"}
-GUEST_POLICY = "p, role:guest, applications, get, */*, allow\ng, alice, role:guest\n"
 
 _CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{{data}}}\n"
 APP_FILES = {

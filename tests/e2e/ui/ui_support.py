@@ -12,6 +12,9 @@ from support.gitrepo import GitRepo
 
 #: The value of the app's Secret: the browser must never receive it, plain or base64.
 SECRET_VALUE = "hunter2-ui-only"
+#: alice: the RBAC tutorial's read-only role:guest; admin: everything.
+ARGOCD_CM = {"accounts.alice": "login"}
+GUEST_POLICY = "p, role:guest, applications, get, */*, allow\ng, alice, role:guest\n"
 
 
 @dataclass

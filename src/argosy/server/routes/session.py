@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from argosy.logs import fields
+from argosy.server.auth.oidc.refresh import REFRESH_COOKIE
 from argosy.server.deps import AUTH_COOKIE, Auth, Ctx, MaybeAuth
 from argosy.server.errors import APIError
 from argosy.server.rbac import claim_groups
@@ -37,9 +38,13 @@ def create_session(body: SessionCreate, ctx: Ctx, response: Response) -> dict[st
 
 @router.delete("/api/v1/session")
 def delete_session(caller: Auth, ctx: Ctx, response: Response) -> dict[str, Any]:
-    """Log out: the session's id is revoked so the token stops working, and the cookie is cleared."""
+    """Log out: the session's id is revoked so the token stops working, and the cookies are cleared.
+
+    An SSO session's sealed refresh token goes too: the UI logs out here whatever the login was.
+    """
     ctx.sessions.revoke(caller)
     response.delete_cookie(AUTH_COOKIE, path="/")
+    response.delete_cookie(REFRESH_COOKIE, path="/")
     return {}
 
 

@@ -8,6 +8,9 @@ redeems the code (PKCE), verifies the ID token and sets it as the
 server only). ``/auth/logout`` revokes the session, clears the cookie and
 goes to ``oidc.config`` ``logoutURL`` when set (``{{token}}`` and
 ``{{logoutRedirectURL}}`` filled in, as Argo CD), else to the login page.
+Under ``--rootpath`` the browser sees these routes under the prefix, so the
+state cookie's path and the default pages carry it too (else the browser
+would never send the cookie back to the callback).
 """
 
 from __future__ import annotations
@@ -30,10 +33,16 @@ router = APIRouter(tags=["SSO"])
 log = logging.getLogger(__name__)
 
 
+def _root(request: Request) -> str:
+    """The ``--rootpath`` prefix the browser sees (``""`` or ``/argosy``)."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
 @router.get("/auth/login")
-def sso_login(ctx: Ctx, return_url: str = "/") -> RedirectResponse:
+def sso_login(request: Request, ctx: Ctx, return_url: str = "") -> RedirectResponse:
     config = ctx.sso.required_config()
-    url, cookie = ctx.sso.start(config, callback_url(ctx.settings.argocd_cm()), return_url)
+    return_to = return_url or _root(request) + "/"
+    url, cookie = ctx.sso.start(config, callback_url(ctx.settings.argocd_cm()), return_to)
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(
         STATE_COOKIE,
@@ -42,7 +51,7 @@ def sso_login(ctx: Ctx, return_url: str = "/") -> RedirectResponse:
         httponly=True,
         samesite="lax",  # sent on the provider's top-level redirect back to us
         secure=not ctx.insecure,
-        path="/auth/callback",
+        path=_root(request) + "/auth/callback",
     )
     return response
 
@@ -66,14 +75,14 @@ def sso_callback(
     response = RedirectResponse(pending.return_to, status_code=303)
     for name, value in session_cookies(token, sealed, secure=not ctx.insecure):
         response.raw_headers.append((name, value))
-    response.delete_cookie(STATE_COOKIE, path="/auth/callback")
+    response.delete_cookie(STATE_COOKIE, path=_root(request) + "/auth/callback")
     return response
 
 
 @router.get("/auth/logout")
 def sso_logout(request: Request, ctx: Ctx) -> RedirectResponse:
     token = bearer_token(request)
-    target = "/login"
+    target = _root(request) + "/login"
     if token:
         with contextlib.suppress(APIError):  # an expired or revoked session is logged out all the same
             ctx.sessions.revoke(ctx.sessions.authenticate(token))
