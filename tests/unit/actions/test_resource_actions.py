@@ -19,7 +19,11 @@ def deployment(**spec: Any) -> dict[str, Any]:
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "demo", "labels": {}},
-        "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}}, **spec},
+        "spec": {
+            "replicas": 2,
+            "template": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+            **spec,
+        },
     }
 
 
@@ -53,7 +57,7 @@ def test_pause_and_resume_set_and_clear_spec_paused() -> None:
 def test_disabled_or_unknown_actions_are_refused() -> None:
     with pytest.raises(ActionError, match="disabled"):
         run_action(deployment(), "resume", {}, now=NOW)
-    with pytest.raises(ActionError, match="no action 'scale'.*pause, restart, resume"):
+    with pytest.raises(ActionError, match=r"no action 'scale'.*pause, restart, resume"):
         run_action(deployment(), "scale", {}, now=NOW)
     with pytest.raises(ActionError, match="available: none"):
         run_action({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, "restart", {})
@@ -74,7 +78,10 @@ def test_cronjob_create_job_returns_a_new_job_owned_by_the_cronjob() -> None:
         "apiVersion": "batch/v1",
         "kind": "CronJob",
         "metadata": {"name": "nightly", "namespace": "demo", "uid": "u-1"},
-        "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never"}}}}},
+        "spec": {
+            "schedule": "@daily",
+            "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never"}}}},
+        },
     }
     assert names(cron) == {"create-job": False, "suspend": False}
     [created] = run_action(cron, "create-job", {}, now=NOW)
@@ -112,7 +119,7 @@ def test_a_failing_custom_script_is_an_error_naming_the_script() -> None:
     bad = resource_customizations.parse(
         {"resource.customizations.actions.apps_Deployment": "discovery.lua: |\n  error('boom')\n"}
     )
-    with pytest.raises(ActionError, match="discovery.lua.*boom"):
+    with pytest.raises(ActionError, match=r"discovery.lua.*boom"):
         discover_actions(deployment(), bad)
     looping = resource_customizations.parse(
         {
@@ -120,5 +127,5 @@ def test_a_failing_custom_script_is_an_error_naming_the_script() -> None:
             "definitions:\n- name: spin\n  action.lua: while true do end\n"
         }
     )
-    with pytest.raises(ActionError, match="spin/action.lua.*limit"):
+    with pytest.raises(ActionError, match=r"spin/action.lua.*limit"):
         run_action(deployment(), "spin", looping)

@@ -77,7 +77,9 @@ def _custom(overrides: dict[str, ResourceOverride], group: str, kind: str) -> _C
     return _Custom(str(doc.get("discovery.lua") or ""), definitions, bool(doc.get("mergeBuiltinActions")))
 
 
-def _run(script: str, obj: Obj, name: str, limits: LuaLimits, now: int | None, params: Obj | None = None) -> Any:
+def _run(
+    script: str, obj: Obj, name: str, limits: LuaLimits, now: int | None, params: Obj | None = None
+) -> Any:
     try:
         return run_script(
             script,
@@ -175,7 +177,8 @@ def run_action(
         res = item.get("resource") if isinstance(item, dict) else None
         if op not in (PATCH, CREATE) or not isinstance(res, dict):
             raise ActionError(
-                f"{action}/action.lua: each impacted resource needs operation patch|create and a resource table"
+                f"{action}/action.lua: each impacted resource needs an operation "
+                "(patch or create) and a resource table"
             )
         out.append(ImpactedResource(op, _restore_empty_maps(res, obj) if op == PATCH else res))
     return out

@@ -225,8 +225,10 @@ def run_script(
         raise LuaScriptError(f"script does not compile: {exc}") from None
     try:
         lua_globals = rt.lua.table_from(
-            {k: rt.lua.table_from(_to_plain(v), recursive=True) if isinstance(v, dict | list) else v
-             for k, v in globals_.items()}
+            {
+                k: rt.lua.table_from(_to_plain(v), recursive=True) if isinstance(v, dict | list) else v
+                for k, v in globals_.items()
+            }
         )
         result = rt.run_raw(
             fn,
