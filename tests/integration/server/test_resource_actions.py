@@ -107,6 +107,7 @@ def test_list_and_restart_a_deployment_of_the_app(
 
 def test_running_an_action_needs_the_action_permission(
     api: httpx.Client,
+    admin: dict[str, str],
     control_plane: ControlPlane,
     app_with_deployments: tuple[str, str],
     login: Callable[[str, str], str],
@@ -125,6 +126,9 @@ def test_running_an_action_needs_the_action_permission(
         headers=guest,
     )
     assert_error(denied, 403, 7, "applications", "action/apps/Deployment/restart")
+    can_i = "/api/v1/account/can-i/applications/action%2Fapps%2FDeployment%2Frestart/default/" + name
+    assert api.get(can_i, headers=guest).json() == {"value": "no"}
+    assert api.get(can_i, headers=admin).json() == {"value": "yes"}
 
 
 def test_objects_the_app_does_not_own_are_refused(
