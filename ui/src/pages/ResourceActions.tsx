@@ -59,8 +59,8 @@ export function ResourceActions({ appName, node }: { appName: string; node: Tree
       await api("POST", `api/v1/applications/${appName}/resource/actions/v2`, {
         body: { ...resource, name: appName, action: action.name },
       });
-      setNotice(`Action '${label}' done on ${node.kind} ${node.name}`);
       setActions(await load());
+      setNotice(`Action '${label}' done on ${node.kind} ${node.name}`);
     } catch (err) {
       setError((err as Error).message);
     } finally {
