@@ -69,6 +69,11 @@ class DirectLiveState:
         found = self._resources.get(group, kind) if self._resources is not None else None
         return None if found is None else found.namespaced
 
+    def resource_path(self, group: str, kind: str, namespace: str, name: str = "") -> str | None:
+        """The REST path of an object (or of its collection without ``name``); None for a kind not served."""
+        res = self._resources.get(group, kind) if self._resources is not None else None
+        return None if res is None else res.path(namespace, name)
+
     def get(self, key: ResourceKey) -> Obj | None:
         res = self._resources.get(key.group, key.kind) if self._resources is not None else None
         if res is None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 import yaml
 
+from argosy.cli.app_actions import actions_app
 from argosy.cli.client import cli_errors, err_console, open_backend
 from argosy.cli.commands import appview
 from argosy.cli.commands.appspec import (
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from argosy.cli.commands.progress import WaitFor
 
 app_app = typer.Typer(help="Manage applications.", no_args_is_help=True)
+app_app.add_typer(actions_app, name="actions")
 
 OUTPUT = typer.Option("", "-o", "--output", help="Output format: wide|json|yaml|name.")
 TIMEOUT = typer.Option(0, "--timeout", help="Seconds to wait (0: no limit).")

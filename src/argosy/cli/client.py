@@ -397,6 +397,15 @@ class ApiBackend:
         resp = self.api.call("GET", f"/api/v1/applications/{_q(name)}/managed-resources")
         return [_parse_states(i) for i in resp.get("items") or []]
 
+    def resource_actions(self, name: str, resource: Obj) -> list[Obj]:
+        """The actions one object of the app offers; ``resource`` holds Argo CD's query parameters."""
+        resp = self.api.call("GET", f"/api/v1/applications/{_q(name)}/resource/actions", params=resource)
+        return list(resp.get("actions") or [])
+
+    def run_resource_action(self, name: str, resource: Obj, action: str) -> Obj:
+        body = {**resource, "name": name, "action": action}
+        return dict(self.api.call("POST", f"/api/v1/applications/{_q(name)}/resource/actions/v2", body=body))
+
     # ----------------------------------------------------------- applicationsets
     def list_appsets(self, projects: list[str], selector: str) -> list[Obj]:
         params: list[tuple[str, str]] = [("projects", p) for p in projects]

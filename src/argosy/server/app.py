@@ -18,6 +18,7 @@ from argosy.server.errors import install_handlers
 from argosy.server.metrics import install_metrics
 from argosy.server.routes import (
     account,
+    app_actions,
     app_operations,
     app_resources,
     applications,
@@ -40,6 +41,7 @@ ROUTERS = (
     stream.router,
     app_operations.router,
     app_resources.router,
+    app_actions.router,
     applications.router,
     applicationsets.router,
     projects.router,

@@ -39,6 +39,9 @@ APP_FILES = {
     "web/extra.yaml": _CM.format(name="web-extra", data="colour: blue"),
     "secret/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret}\n"
     f"data: {{password: {base64.b64encode(SECRET_VALUE.encode()).decode()}}}\n",
+    "deploy/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 0\n"
+    "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+    "    spec: {containers: [{name: web, image: 'registry.local/web:1'}]}\n",
 }
 
 

@@ -208,6 +208,50 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
         context.close()
 
 
+def test_a_restart_action_from_the_resource_panel(ui_env: UiEnv, browser: Any) -> None:
+    name = f"act-{uuid.uuid4().hex[:5]}"
+    dest = f"{ui_env.namespace}-{name}"
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "deploy", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": dest},
+        "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
+    }
+    ui_env.controller.apply_app(name, spec)
+    ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
+    admin = _admin_api(ui_env)
+    admin.post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
+    ui_env.controller.wait_app(name, lambda a: operation_phase(a) == "Succeeded", "synced")
+    admin.put(
+        "/api/v1/account/password",
+        json={"name": "alice", "currentPassword": ui_env.admin_password, "newPassword": "alice-Passw0rd"},
+    ).raise_for_status()
+    for user, password in (("admin", ui_env.admin_password), ("alice", "alice-Passw0rd")):
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        try:
+            _login(page, ui_env, user, password)
+            page.wait_for_url(re.compile(r"/applications$"))
+            page.goto(f"{ui_env.server.url}/applications/{name}")
+            page.locator("[data-testid=tree-node][data-name=web]").click(timeout=LIVE)
+            actions = page.get_by_test_id("resource-actions")
+            if user == "alice":  # the read-only guest: the panel, but no action buttons
+                page.get_by_test_id("resource-panel").get_by_role("button", name="Live manifest").wait_for()
+                page.wait_for_timeout(1000)  # give the refused can-i answers time to arrive
+                assert actions.count() == 0
+                continue
+            actions.get_by_role("button", name="Restart").wait_for(timeout=LIVE)
+            assert actions.get_by_role("button", name="Resume").is_disabled()  # not paused
+            page.once("dialog", lambda dialog: dialog.accept())
+            actions.get_by_role("button", name="Restart").click()
+            actions.get_by_text("Action 'restart' done").wait_for(timeout=LIVE)
+            _shot(page, ui_env, "resource-actions")
+        finally:
+            context.close()
+    live = json.loads(ui_env.cluster.kubectl("get", "deployment", "web", "-n", dest, "-o", "json").stdout)
+    assert "kubectl.kubernetes.io/restartedAt" in live["spec"]["template"]["metadata"]["annotations"]
+
+
 def _admin_api(env: UiEnv) -> Any:
     import httpx
 

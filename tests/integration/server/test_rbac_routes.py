@@ -68,6 +68,8 @@ def user(
 
 
 SYNC = {"revision": "HEAD"}
+ACTION_REF = {"namespace": "guestbook", "resourceName": "web", "group": "apps", "kind": "Deployment"}
+ACTION_QUERY = "&".join(f"{k}={v}" for k, v in ACTION_REF.items())
 # (method, path, json body) of every authenticated route, on objects that exist.
 ROUTES: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/v1/session", None),
@@ -91,6 +93,9 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/applications/simple-app/managed-resources", None),
     ("GET", "/api/v1/applications/simple-app/resource-tree", None),
     ("GET", "/api/v1/applications/simple-app/events", None),
+    ("GET", f"/api/v1/applications/simple-app/resource/actions?{ACTION_QUERY}", None),
+    ("POST", f"/api/v1/applications/simple-app/resource/actions?{ACTION_QUERY}", "restart"),
+    ("POST", "/api/v1/applications/simple-app/resource/actions/v2", {**ACTION_REF, "action": "restart"}),
     ("GET", "/api/v1/stream/applications", None),
     ("GET", "/api/v1/projects", None),
     ("POST", "/api/v1/projects", {"project": project("new-proj")}),

@@ -174,6 +174,7 @@ def test_compiled_scripts_are_cached_by_text() -> None:
     script = 'return {status="Healthy", message="cached"}'
     run_health_script(script, OBJ)
     rt = lua._runtime()
-    fn = rt.cache[script]
+    key = (lua.CHUNK_NAME, script)
+    fn = rt.cache[key]
     run_health_script(script, OBJ)
-    assert rt.cache[script] is fn
+    assert rt.cache[key] is fn

@@ -3,6 +3,7 @@ import ReactDiffViewer from "react-diff-viewer-continued";
 import YAML from "yaml";
 import { api } from "../api";
 import { ErrorBox, StatusBadge } from "./common";
+import { ResourceActions } from "./ResourceActions";
 import type { TreeNode } from "./ResourceTree";
 
 type ResourceDiff = {
@@ -55,6 +56,7 @@ export function ResourcePanel({ appName, node, onClose }: { appName: string; nod
           ✕
         </button>
       </header>
+      <ResourceActions appName={appName} node={node} />
       <div className="tabs">
         {(["summary", "live", "desired", "diff"] as Tab[]).map((t) => (
           <button key={t} className={t === tab ? "active" : ""} onClick={() => setTab(t)}>

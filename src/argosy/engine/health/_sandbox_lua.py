@@ -86,7 +86,18 @@ local function safe_wrap(f)
   end
 end
 
-local function make_env(open_libs)
+-- With a fixed clock (tests, reproducible action runs) os.time()/os.date() read it instead.
+local function clock_os(fixed_now)
+  if fixed_now == nil then return copy(safe_os) end
+  local real_time, real_date = os.time, os.date
+  return {
+    time = function(t) if t == nil then return fixed_now end return real_time(t) end,
+    date = function(f, t) return real_date(f, t or fixed_now) end,
+    clock = os.clock,
+  }
+end
+
+local function make_env(open_libs, fixed_now)
   local env = {
     assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs,
     rawequal = rawequal, rawget = rawget, rawset = rawset, select = select,
@@ -95,7 +106,7 @@ local function make_env(open_libs)
     print = function() end,
     _VERSION = _VERSION,
     table = copy(table),
-    os = copy(safe_os),
+    os = clock_os(fixed_now),
   }
   env.pcall = function(f, ...) return guard(pcall(f, ...)) end
   env.xpcall = function(f, h, ...) return guard(xpcall(f, h, ...)) end
@@ -142,10 +153,10 @@ local function make_env(open_libs)
   return env
 end
 
--- Runs one compiled script; returns ok, status-or-error, message.
-return function(fn, obj, open_libs, max_hooks, timeout, mem_kb)
-  local env = make_env(open_libs)
-  env.obj = obj
+-- Runs one compiled script with the given globals under the limits; returns ok, value-or-error.
+local function run_raw(fn, globals, open_libs, max_hooks, timeout, mem_kb, fixed_now)
+  local env = make_env(open_libs, fixed_now)
+  for k, v in pairs(globals) do env[k] = v end
   setfenv(fn, env)
   state.exceeded = nil
   state.hooks = 0
@@ -158,7 +169,13 @@ return function(fn, obj, open_libs, max_hooks, timeout, mem_kb)
   sethook()
   if state.exceeded then return false, state.exceeded end
   if not r[1] then return false, tostring(r[2]) end
-  local hs = r[2]
+  return true, r[2]
+end
+
+-- Runs one health script; returns ok, status-or-error, message.
+local function run_health(fn, obj, open_libs, max_hooks, timeout, mem_kb)
+  local ok, hs = run_raw(fn, { obj = obj }, open_libs, max_hooks, timeout, mem_kb, nil)
+  if not ok then return false, hs end
   if hs == nil then return true, nil, nil end
   if type(hs) ~= "table" then return false, "expect table output from Lua script, not " .. type(hs) end
   if next(hs) == nil then return true, nil, nil end
@@ -171,4 +188,6 @@ return function(fn, obj, open_libs, max_hooks, timeout, mem_kb)
   end
   return true, status, message
 end
+
+return run_health, run_raw
 """

@@ -97,24 +97,25 @@ class _Runtime:
             self.lua = _lupa.LuaRuntime(max_memory=_STATE_MEMORY_CAP, **options)
         except Exception:  # pragma: no cover - Lua builds without a custom allocator
             self.lua = _lupa.LuaRuntime(**options)
-        self.run = self.lua.execute(SANDBOX_LUA, time.monotonic, _HOOK_INTERVAL)
+        self.run, self.run_raw = self.lua.execute(SANDBOX_LUA, time.monotonic, _HOOK_INTERVAL)
         self._compile = self.lua.eval("function(src, name) return loadstring(src, name) end")
-        self.cache: OrderedDict[str, Any] = OrderedDict()
+        self.cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
 
-    def compile(self, script: str) -> Any:
+    def compile(self, script: str, chunk_name: str = CHUNK_NAME) -> Any:
         """The compiled chunk for a script text, or raises ``ValueError`` with Lua's message."""
-        fn = self.cache.get(script)
+        key = (chunk_name, script)
+        fn = self.cache.get(key)
         if fn is not None:
-            self.cache.move_to_end(script)
+            self.cache.move_to_end(key)
             return fn
-        compiled = self._compile(script, CHUNK_NAME)
+        compiled = self._compile(script, chunk_name)
         if isinstance(compiled, tuple):
             fn, err = compiled[0], compiled[1] if len(compiled) > 1 else "cannot compile script"
         else:
             fn, err = compiled, "cannot compile script"
         if fn is None:
             raise ValueError(str(err))
-        self.cache[script] = fn
+        self.cache[key] = fn
         if len(self.cache) > _CACHE_SIZE:
             self.cache.popitem(last=False)
         return fn
@@ -177,3 +178,75 @@ def run_health_script(
     if parsed is None:
         return HealthResult(HealthStatusCode.UNKNOWN, INVALID_STATUS)
     return HealthResult(parsed, str(message or ""))
+
+
+class LuaScriptError(Exception):
+    """A script did not compile, failed, or was stopped by a limit; the message is Lua's."""
+
+
+def _from_lua(value: Any) -> Any:
+    """A Lua value as JSON-shaped Python: a table with keys 1..n is a list, an empty table ``[]``.
+
+    Lua cannot tell an empty map from an empty list; like Argo CD's encoder this
+    gives ``[]`` and callers that know the original shape fix it up.
+    """
+    if _lupa.lua_type(value) != "table":
+        if isinstance(value, float) and value.is_integer() and abs(value) <= _MAX_LUA_INT:
+            return int(value)
+        return value
+    items = list(value.items())
+    keys = [k for k, _ in items]
+    if all(isinstance(k, int) and not isinstance(k, bool) for k in keys) and sorted(keys) == list(
+        range(1, len(keys) + 1)
+    ):
+        return [_from_lua(v) for _, v in sorted(items, key=lambda kv: int(kv[0]))]
+    return {str(k): _from_lua(v) for k, v in items}
+
+
+def run_script(
+    script: str,
+    globals_: dict[str, Any],
+    *,
+    chunk_name: str,
+    use_open_libs: bool = False,
+    limits: LuaLimits = DEFAULT_LIMITS,
+    fixed_now: int | None = None,
+) -> Any:
+    """Run a script in the same sandbox as health checks; its return value as JSON-shaped Python.
+
+    ``globals_`` are handed to the script as JSON-shaped Lua values (``obj``,
+    ``actionParams``...). ``fixed_now`` (Unix seconds) pins ``os.time()`` and
+    ``os.date()`` so results are reproducible. Raises :class:`LuaScriptError`.
+    """
+    rt = _runtime()
+    try:
+        fn = rt.compile(script, chunk_name)
+    except ValueError as exc:
+        raise LuaScriptError(f"script does not compile: {exc}") from None
+    try:
+        lua_globals = rt.lua.table_from(
+            {
+                k: rt.lua.table_from(_to_plain(v), recursive=True) if isinstance(v, dict | list) else v
+                for k, v in globals_.items()
+            }
+        )
+        result = rt.run_raw(
+            fn,
+            lua_globals,
+            use_open_libs,
+            max(1, limits.max_instructions // _HOOK_INTERVAL),
+            limits.timeout_seconds,
+            limits.max_memory_bytes / 1024,
+            fixed_now,
+        )
+        ok, value = (*tuple(result), None, None)[:2]
+        if not ok:
+            raise LuaScriptError(str(value))
+        return _from_lua(value)
+    except _lupa.LuaMemoryError:
+        _reset_runtime()
+        raise LuaScriptError("script stopped: memory limit exceeded") from None
+    except _lupa.LuaError as exc:
+        raise LuaScriptError(str(exc)) from None
+    finally:
+        rt.lua.execute("collectgarbage()")

@@ -65,6 +65,10 @@ def list_accounts(caller: Auth, ctx: Ctx) -> dict[str, Any]:
 @router.get("/api/v1/account/can-i/{resource}/{action}/{subresource:path}")
 def can_i(resource: str, action: str, subresource: str, caller: Auth, ctx: Ctx) -> dict[str, Any]:
     verb = action.partition("/")[0]
+    if action == "action" and subresource.count("/") >= 4:
+        # ``action/<group>/<kind>/<name>`` arrives split (an encoded %2F is decoded before routing).
+        parts = subresource.split("/")
+        action, subresource = "/".join([action, *parts[:3]]), "/".join(parts[3:])
     if verb not in ACTIONS:
         raise APIError(INVALID_ARGUMENT, f"{list(ACTIONS)} does not contain {action}")
     if resource not in RESOURCES:
