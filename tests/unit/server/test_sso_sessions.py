@@ -36,7 +36,7 @@ def fake_jwt(claims: dict[str, Any]) -> str:
 def manager(verified: list[str]) -> SessionManager:
     def verify(token: str) -> dict[str, Any]:
         verified.append(token)
-        return dict(SSO_CLAIMS)
+        return {**SSO_CLAIMS, "exp": int(time.time()) + 600}  # fresh: the suite may run long
 
     return SessionManager(
         accounts=dict,
@@ -51,7 +51,7 @@ def manager(verified: list[str]) -> SessionManager:
 def test_foreign_tokens_go_to_the_provider_and_can_be_revoked() -> None:
     seen: list[str] = []
     mgr = manager(seen)
-    token = fake_jwt(SSO_CLAIMS)
+    token = fake_jwt({**SSO_CLAIMS, "exp": int(time.time()) + 600})
     caller = mgr.authenticate(token)
     assert seen == [token] and caller.sso and caller.username == "alice@example.com"
     assert caller.session_id.startswith("sso:") and token not in caller.session_id
