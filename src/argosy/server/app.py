@@ -18,6 +18,7 @@ from argosy.server.errors import install_handlers
 from argosy.server.metrics import install_metrics
 from argosy.server.routes import (
     account,
+    app_logs,
     app_operations,
     app_resources,
     applications,
@@ -38,6 +39,7 @@ ROUTERS = (
     account.router,
     stream.router,
     app_operations.router,
+    app_logs.router,
     app_resources.router,
     applications.router,
     projects.router,
