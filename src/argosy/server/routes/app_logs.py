@@ -229,7 +229,10 @@ async def pod_logs(
             finally:
                 put(None)
 
-        threads = [threading.Thread(target=read, args=(p,), daemon=True) for p in target.pods]
+        threads = [
+            threading.Thread(target=read, args=(p,), name=f"pod-logs-{p['metadata'].get('name')}", daemon=True)
+            for p in target.pods
+        ]
         for t in threads:
             t.start()
         running = len(threads)
