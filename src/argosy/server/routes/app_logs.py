@@ -230,7 +230,7 @@ async def pod_logs(
                 put(None)
 
         threads = [
-            threading.Thread(target=read, args=(p,), name=f"pod-logs-{p['metadata'].get('name')}", daemon=True)
+            threading.Thread(target=read, args=(p,), name=f"pod-logs-{p['metadata']['name']}", daemon=True)
             for p in target.pods
         ]
         for t in threads:
