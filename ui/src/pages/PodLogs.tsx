@@ -82,7 +82,9 @@ export function PodLogs({ appName, node }: { appName: string; node: TreeNode }) 
     return () => abort.abort();
   }, [appName, node.group, node.kind, node.namespace, node.name, pod, container, tail, since, follow, previous]);
 
-  useEffect(() => bottom.current?.scrollIntoView({ block: "end" }), [lines]);
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: "end" });
+  }, [lines]);
 
   return (
     <div data-testid="pod-logs-panel">
