@@ -91,6 +91,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/applications/simple-app/managed-resources", None),
     ("GET", "/api/v1/applications/simple-app/resource-tree", None),
     ("GET", "/api/v1/applications/simple-app/events", None),
+    ("GET", "/api/v1/applications/simple-app/logs", None),
     ("GET", "/api/v1/stream/applications", None),
     ("GET", "/api/v1/projects", None),
     ("POST", "/api/v1/projects", {"project": project("new-proj")}),
