@@ -42,6 +42,10 @@ APP_FILES = {
     "web/extra.yaml": _CM.format(name="web-extra", data="colour: blue"),
     "secret/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret}\n"
     f"data: {{password: {base64.b64encode(SECRET_VALUE.encode()).decode()}}}\n",
+    # A Deployment whose Pod's logs the logs test reads (kwok's ClusterLogs file).
+    "logs/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-logs}\n"
+    "spec: {replicas: 1, selector: {matchLabels: {app: web-logs}}, template: {metadata: {labels: "
+    "{app: web-logs}}, spec: {containers: [{name: main, image: nginx}]}}}\n",
 }
 
 

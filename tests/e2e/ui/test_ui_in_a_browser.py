@@ -238,18 +238,6 @@ def test_under_a_root_path_the_pages_and_the_api_move_together(ui_env: UiEnv, br
         server.stop()
 
 
-_DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web-logs}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web-logs}}
-  template:
-    metadata: {labels: {app: web-logs}}
-    spec: {containers: [{name: main, image: nginx}]}
-"""
-
-
 def _log(env: UiEnv, text: str) -> None:
     """A line every Pod on the kwok nodes prints (kwok's ClusterLogs file, in CRI log format)."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
@@ -260,7 +248,6 @@ def _log(env: UiEnv, text: str) -> None:
 def test_pod_logs_stream_in_the_resource_panel(ui_env: UiEnv, admin_page: Any) -> None:
     name = f"logs-{uuid.uuid4().hex[:5]}"
     target_ns = f"{ui_env.namespace}-{name}"
-    ui_env.repo.commit({"logs/deployment.yaml": _DEPLOYMENT})
     spec = {
         "project": "default",
         "source": {"repoURL": ui_env.repo_url, "path": "logs", "targetRevision": "HEAD"},
