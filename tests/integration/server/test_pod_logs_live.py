@@ -98,10 +98,18 @@ def test_tail_lines_of_a_managed_deployments_pod(
     assert [e["timeStampStr"] for e in entries[:-1]] == stamps[1:]
     assert entries[-1]["last"] is True
 
+    # sinceSeconds: a line stamped an hour ago is left out (kwok filters by the CRI timestamps).
+    with cluster.cluster.pod_logs_file.open("a") as out:
+        out.write(f"2000-01-01T00:00:00.000000000Z stdout F {marker} old\n")
+    _append(cluster, f"{marker} new")
+    query = {**query, "tailLines": 2, "sinceSeconds": 600}
+    entries = _entries(api.get("/api/v1/applications/logs-app/logs", params=query, headers=admin))
+    assert [e["content"] for e in entries[:-1]] == [f"{marker} new"]
+
     # The same Pod by name: Pod -> ReplicaSet -> Deployment reaches a managed resource.
     by_pod = {"podName": app["pod"], "tailLines": 1, "container": "main"}
     entries = _entries(api.get("/api/v1/applications/logs-app/logs", params=by_pod, headers=admin))
-    assert [e["content"] for e in entries[:-1]] == [f"{marker} three"]
+    assert [e["content"] for e in entries[:-1]] == [f"{marker} new"]
 
 
 def test_pods_the_app_does_not_own_are_refused(

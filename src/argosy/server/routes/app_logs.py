@@ -85,9 +85,7 @@ def _get(client: KubeClient, resources: ApiResources, group: str, kind: str, ns:
         raise
 
 
-def _select_pods(
-    ctx: ServerContext, app: dict[str, Any], client: KubeClient, q: dict[str, str]
-) -> list[dict[str, Any]]:
+def _select_pods(app: dict[str, Any], client: KubeClient, q: dict[str, str]) -> list[dict[str, Any]]:
     """The Pods the request names, each checked to be the app's; APIError otherwise."""
     name = app["metadata"]["name"]
     managed = managed_keys(app)
@@ -175,7 +173,7 @@ async def pod_logs(
             "resourceName": resourceName,
         }
         try:
-            return _Target(client, owned, _select_pods(ctx, app, client, q))
+            return _Target(client, owned, _select_pods(app, client, q))
         except KubeError as err:
             if owned:
                 client.close()
