@@ -404,3 +404,37 @@ def terminate_cmd(ctx: typer.Context, name: str = typer.Argument(..., help="Appl
     with cli_errors():
         open_backend(ctx).terminate_operation(name)
         typer.echo(f"Application '{name}' operation terminating")
+
+
+@app_app.command("logs")
+def logs_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Application name."),
+    group: str = typer.Option("", "--group", help="Resource group of --kind (apps for a Deployment)."),
+    kind: str = typer.Option("", "--kind", help="Resource kind (Pod, Deployment, StatefulSet, Job...)."),
+    resource_name: str = typer.Option("", "--name", help="Resource name."),
+    namespace: str = typer.Option("", "--namespace", help="Resource namespace (default: the app's)."),
+    container: str = typer.Option("", "-c", "--container", help="Container (default: the Pod's first)."),
+    follow: bool = typer.Option(False, "-f", "--follow", help="Keep streaming new lines."),
+    tail: int = typer.Option(0, "--tail", help="Only the last N lines (0: all)."),
+    since_seconds: int = typer.Option(0, "--since-seconds", help="Only lines of the last N seconds."),
+    previous: bool = typer.Option(False, "-p", "--previous", help="The previous container's logs."),
+) -> None:
+    """Print the logs of the app's Pods: one Pod (--kind Pod --name P), a workload's (--kind
+    Deployment --group apps --name D) or, with neither, all of them (at most 10), as
+    ``argocd app logs``. Needs the ``logs, get`` permission."""
+    with cli_errors():
+        params = {"namespace": namespace, "container": container, "group": group, "kind": kind}
+        params["resourceName"] = resource_name
+        if tail > 0:
+            params["tailLines"] = str(tail)
+        if since_seconds > 0:
+            params["sinceSeconds"] = str(since_seconds)
+        if follow:
+            params["follow"] = "true"
+        if previous:
+            params["previous"] = "true"
+        for item in open_backend(ctx).pod_logs(name, {k: v for k, v in params.items() if v}):
+            result = item.get("result") or {}
+            if not result.get("last"):
+                typer.echo(str(result.get("content") or ""))

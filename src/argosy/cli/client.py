@@ -279,12 +279,52 @@ class ApiClient:
                     raise
         raise AssertionError("unreachable")
 
-    def call(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+    def _target(self, path: str, params: Any) -> str:
         query = urlencode(list(params.items()) if isinstance(params, dict) else params or [], doseq=True)
-        target = self._prefix + path + (f"?{query}" if query else "")
+        return self._prefix + path + (f"?{query}" if query else "")
+
+    def call(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+        target = self._target(path, params)
         payload = json.dumps(body).encode() if body is not None else None
-        try:
+        with self._reaching():
             status, reason, content = self._send(method, target, payload)
+        self._check(status, reason, content)
+        if not content:
+            return {}
+        try:
+            return json.loads(content)
+        except ValueError:
+            raise CliError(
+                f"{self.url}{path} answered something that is not JSON: is it an Argosy server?"
+            ) from None
+
+    def stream(self, path: str, *, params: Any = None) -> Iterator[Obj]:
+        """A GET answered with newline-delimited JSON (``/logs``), one object per line as it
+        arrives, on a connection of its own without a read timeout (a followed log may stay
+        quiet); closing the iterator closes the connection."""
+        with self._reaching():
+            conn = self._connection()
+            self._conn = None  # the stream owns this connection now
+            conn.timeout = None
+            if conn.sock is not None:
+                conn.sock.settimeout(None)
+            conn.request("GET", self._target(path, params), headers=dict(self._headers))
+            resp = conn.getresponse()
+        try:
+            if resp.status >= 400:
+                self._check(resp.status, resp.reason, resp.read())
+            with self._reaching():
+                for line in resp:
+                    if line.strip():
+                        yield json.loads(line)
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """Network failures as a :class:`CliError` that says what to try."""
+        try:
+            yield
         except ssl.SSLError as exc:
             self.close()
             hint = (
@@ -300,6 +340,8 @@ class ApiClient:
             raise CliError(
                 f"cannot reach the Argosy server at {self.url}: {exc}", EXIT_CONNECTION_FAILURE
             ) from None
+
+    def _check(self, status: int, reason: str, content: bytes) -> None:
         if status == 401:
             raise CliError(
                 f"{_message(status, reason, content)}: log in again with 'argosy login' "
@@ -309,14 +351,6 @@ class ApiClient:
             )
         if status >= 400:
             raise CliError(_message(status, reason, content), EXIT_GENERIC, status=status)
-        if not content:
-            return {}
-        try:
-            return json.loads(content)
-        except ValueError:
-            raise CliError(
-                f"{self.url}{path} answered something that is not JSON: is it an Argosy server?"
-            ) from None
 
 
 def _q(value: str) -> str:
@@ -392,6 +426,9 @@ class ApiBackend:
         params = {"revision": revision} if revision else None
         resp = self.api.call("GET", f"/api/v1/applications/{_q(name)}/manifests", params=params)
         return [json.loads(m) if isinstance(m, str) else m for m in resp.get("manifests") or []]
+
+    def pod_logs(self, name: str, params: dict[str, str]) -> Iterator[Obj]:
+        return self.api.stream(f"/api/v1/applications/{_q(name)}/logs", params=params)
 
     def managed_resources(self, name: str) -> list[Obj]:
         resp = self.api.call("GET", f"/api/v1/applications/{_q(name)}/managed-resources")

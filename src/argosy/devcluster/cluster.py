@@ -175,7 +175,7 @@ class LocalCluster:
             say(f"kube-apiserver ready at {state.server}")
             self._start_controller_manager(state, binaries["kube-controller-manager"], certs)
             self._start_scheduler(state, binaries["kube-scheduler"])
-            self._start_kwok(state, binaries["kwok"])
+            self._start_kwok(state, binaries["kwok"], certs)
             self._register_nodes(nodes)
             self._wait(lambda: self._nodes_ready(nodes), "kwok nodes", state, 60)
             self._wait(self._default_service_account, "kube-controller-manager", state, 60)
@@ -220,7 +220,7 @@ class LocalCluster:
                 state, binaries["kube-controller-manager"], certs
             ),
             "kube-scheduler": lambda: self._start_scheduler(state, binaries["kube-scheduler"]),
-            "kwok": lambda: self._start_kwok(state, binaries["kwok"]),
+            "kwok": lambda: self._start_kwok(state, binaries["kwok"], certs),
         }
         starters[component]()
         if component == "kube-apiserver":
@@ -342,7 +342,29 @@ class LocalCluster:
         ]
         self._spawn(state, "kube-scheduler", argv)
 
-    def _start_kwok(self, state: ClusterState, binary: Path) -> None:
+    @property
+    def pod_logs_file(self) -> Path:
+        """The file every container of every Pod on a kwok node "prints" (kwok's ``ClusterLogs``).
+
+        ``kubectl logs`` and ``pods/log`` read it through the API server, which proxies to kwok's
+        kubelet port as to a real kubelet; lines are in the CRI log format a kubelet's files
+        use (``2026-01-02T03:04:05.000000000Z stdout F message``)."""
+        return self.dir / "pod-logs" / "containers.log"
+
+    def _write_kwok_logs_config(self) -> Path:
+        self.pod_logs_file.parent.mkdir(exist_ok=True)
+        self.pod_logs_file.touch()
+        config = {
+            "apiVersion": "kwok.x-k8s.io/v1alpha1",
+            "kind": "ClusterLogs",
+            "metadata": {"name": "all-pods"},
+            "spec": {"logs": [{"containers": [], "logsFile": str(self.pod_logs_file)}]},
+        }
+        path = self.dir / "kwok-logs.yaml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        return path
+
+    def _start_kwok(self, state: ClusterState, binary: Path, certs: pki.ClusterPKI) -> None:
         argv = [
             str(binary),
             f"--kubeconfig={self.kubeconfig}",
@@ -351,6 +373,13 @@ class LocalCluster:
             f"--server-address=127.0.0.1:{state.ports['kwok']}",
             "--node-ip=127.0.0.1",
             f"--config={binary.parent / 'stages.yaml'}",
+            # Pod logs: the API server proxies pods/log to the node's kubelet endpoint, which is
+            # kwok's server (HTTPS, as the API server always speaks to kubelets; it does not verify
+            # the kubelet's certificate without --kubelet-certificate-authority).
+            f"--config={self._write_kwok_logs_config()}",
+            f"--node-port={state.ports['kwok']}",
+            f"--tls-cert-file={certs.serving_cert}",
+            f"--tls-private-key-file={certs.serving_key}",
             # Node heartbeats are Leases, as a kubelet's: kwok renews each node's Lease every
             # duration/4 (10 s), well inside kube-controller-manager's 40 s grace period. Without
             # it no Lease exists, the stages refresh node status only every 10-20 minutes, and

@@ -131,24 +131,24 @@ class ConnectionCheck:
     message: str = ""
 
 
-class WatchStream:
-    """An open watch response: iterate decoded events; ``close()`` from any thread ends it."""
+class LineStream:
+    """An open streaming response read line by line (``pods/log``); ``close()`` from any thread ends it."""
 
     def __init__(self, response: Any) -> None:
         self._response = response
         self._closed = False
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def lines(self) -> Iterator[bytes]:
+        """Each complete line without its newline, then the unterminated rest (if any)."""
         pending = b""
         try:
             for chunk in self._response.stream(amt=None, decode_content=False):
                 pending += chunk
                 while b"\n" in pending:
                     line, pending = pending.split(b"\n", 1)
-                    if line.strip():
-                        yield json.loads(line)
-            if pending.strip():
-                yield json.loads(pending)
+                    yield line
+            if pending:
+                yield pending
         except _NETWORK_ERRORS:
             if not self._closed:
                 raise
@@ -161,6 +161,15 @@ class WatchStream:
             self._response.shutdown()
         with contextlib.suppress(OSError):
             self._response.release_conn()
+
+
+class WatchStream(LineStream):
+    """An open watch response: iterate decoded events; ``close()`` from any thread ends it."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for line in self.lines():
+            if line.strip():
+                yield json.loads(line)
 
 
 class KubeClient:
@@ -295,12 +304,24 @@ class KubeClient:
     def watch(self, path: str, query: Mapping[str, Any], *, timeout: float, kind: str = "") -> WatchStream:
         """Open a watch; ``timeout`` bounds the silence between two events (the server
         closes the watch after its ``timeoutSeconds``, so this is only a safety net)."""
+        return WatchStream(self._open_stream(path, {**query, "watch": "true"}, timeout, "watch", kind))
+
+    def stream(
+        self, path: str, query: Mapping[str, Any], *, timeout: float, kind: str = "", namespace: str = ""
+    ) -> LineStream:
+        """Open a streaming GET (``pods/log`` with ``follow``); ``timeout`` bounds the silence
+        between two chunks, so a followed log that stays quiet longer ends with an error."""
+        return LineStream(self._open_stream(path, query, timeout, "get", kind, namespace))
+
+    def _open_stream(
+        self, path: str, query: Mapping[str, Any], timeout: float, verb: str, kind: str, namespace: str = ""
+    ) -> Any:
         try:
-            resp = self._send("GET", path, {**query, "watch": "true"}, None, "", (CONNECT_TIMEOUT, timeout))
+            resp = self._send("GET", path, query, None, "", (CONNECT_TIMEOUT, timeout))
         except KubeError as exc:
-            self._count("watch", kind, "", getattr(exc, "status", 0), False)
+            self._count(verb, kind, namespace, getattr(exc, "status", 0), False)
             raise
-        self._count("watch", kind, "", resp.status, False)
+        self._count(verb, kind, namespace, resp.status, False)
         if not 200 <= resp.status <= 299:
             data = resp.read()
             try:
@@ -308,7 +329,7 @@ class KubeClient:
             except ValueError:
                 body = data
             raise api_error_from_status(self.name, resp.status, str(resp.reason or ""), body)
-        return WatchStream(resp.response)
+        return resp.response
 
     def server_version(self, timeout: float = 10.0) -> str:
         info = self.request("GET", "/version", timeout=timeout, verb="get")

@@ -19,6 +19,7 @@ from argosy.server.metrics import install_metrics
 from argosy.server.routes import (
     account,
     app_actions,
+    app_logs,
     app_operations,
     app_resources,
     applications,
@@ -40,6 +41,7 @@ ROUTERS = (
     account.router,
     stream.router,
     app_operations.router,
+    app_logs.router,
     app_resources.router,
     app_actions.router,
     applications.router,

@@ -42,6 +42,10 @@ APP_FILES = {
     "deploy/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 0\n"
     "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
     "    spec: {containers: [{name: web, image: 'registry.local/web:1'}]}\n",
+    # A Deployment whose Pod's logs the logs test reads (kwok's ClusterLogs file).
+    "logs/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-logs}\n"
+    "spec: {replicas: 1, selector: {matchLabels: {app: web-logs}}, template: {metadata: {labels: "
+    "{app: web-logs}}, spec: {containers: [{name: main, image: nginx}]}}}\n",
 }
 
 

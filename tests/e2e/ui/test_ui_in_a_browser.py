@@ -1,16 +1,18 @@
 """The web UI in headless Chromium against a real server, controller, repo server and Git server:
 log in, list and filter live, create an app from the form, sync it with options and watch it
 converge, see kubectl drift as OutOfSync with the field in the diff, roll back, delete, and a
-read-only user who sees no Sync button."""
+read-only user who sees no Sync button; a workload's Pod logs stream in its resource panel."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -278,3 +280,45 @@ def test_under_a_root_path_the_pages_and_the_api_move_together(ui_env: UiEnv, br
     finally:
         context.close()
         server.stop()
+
+
+def _log(env: UiEnv, text: str) -> None:
+    """A line every Pod on the kwok nodes prints (kwok's ClusterLogs file, in CRI log format)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+    with env.cluster.cluster.pod_logs_file.open("a") as out:
+        out.write(f"{stamp} stdout F {text}\n")
+
+
+def test_pod_logs_stream_in_the_resource_panel(ui_env: UiEnv, admin_page: Any) -> None:
+    name = f"logs-{uuid.uuid4().hex[:5]}"
+    target_ns = f"{ui_env.namespace}-{name}"
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "logs", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": target_ns},
+        "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
+    }
+    ui_env.controller.apply_app(name, spec)
+    ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
+    _admin_api(ui_env).post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
+    ui_env.controller.wait_app(name, lambda a: operation_phase(a) == "Succeeded", "synced")
+    deadline = time.monotonic() + 60
+    while "Running" not in ui_env.cluster.kubectl("get", "pods", "-n", target_ns).stdout:
+        assert time.monotonic() < deadline, "the Deployment's Pod never ran"
+        time.sleep(0.3)
+    marker = uuid.uuid4().hex[:6]
+    _log(ui_env, f"{marker} started")
+    admin_page.goto(f"{ui_env.server.url}/applications/{name}")
+    admin_page.locator("[data-testid=tree-node][data-name=web-logs]").click()
+    panel = admin_page.get_by_test_id("resource-panel")
+    panel.get_by_role("button", name="Logs").click()
+    logs = panel.get_by_test_id("pod-logs")
+    logs.get_by_text(f"{marker} started").wait_for(timeout=LIVE)
+    _log(ui_env, f"{marker} followed")  # followed: appears without reload
+    logs.get_by_text(f"{marker} followed").wait_for(timeout=LIVE)
+    pod = panel.get_by_label("Pod")
+    options = [o for o in pod.locator("option").all_inner_texts() if o.startswith("web-logs-")]
+    assert len(options) == 1, options
+    pod.select_option(options[0])
+    logs.get_by_text(f"{marker} followed").wait_for(timeout=LIVE)
+    _shot(admin_page, ui_env, "pod-logs")

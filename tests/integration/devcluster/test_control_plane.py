@@ -114,6 +114,15 @@ def test_deployment_becomes_available_on_kwok_nodes(cluster: ClusterHandle, name
     # Admission ran: the ServiceAccount plugin set the account and mounted its token.
     assert all(p["spec"]["serviceAccountName"] == "default" for p in pods)
 
+    # kubectl logs works: the API server proxies pods/log to kwok's kubelet port (HTTPS), which
+    # serves the ClusterLogs file every container on the kwok nodes "prints".
+    marker = uuid.uuid4().hex
+    with cluster.cluster.pod_logs_file.open("a") as out:
+        out.write(f"2026-01-02T03:04:05.000000000Z stdout F {marker}\n")
+    name = pods[0]["metadata"]["name"]
+    logs = cluster.kubectl("logs", name, "-n", namespace, "--tail=1", "--timestamps").stdout
+    assert logs.strip() == f"2026-01-02T03:04:05.000000000Z {marker}"
+
 
 def test_foreground_delete_collects_dependents_and_namespace_deletion_completes(
     cluster: ClusterHandle,

@@ -96,6 +96,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", f"/api/v1/applications/simple-app/resource/actions?{ACTION_QUERY}", None),
     ("POST", f"/api/v1/applications/simple-app/resource/actions?{ACTION_QUERY}", "restart"),
     ("POST", "/api/v1/applications/simple-app/resource/actions/v2", {**ACTION_REF, "action": "restart"}),
+    ("GET", "/api/v1/applications/simple-app/logs", None),
     ("GET", "/api/v1/stream/applications", None),
     ("GET", "/api/v1/projects", None),
     ("POST", "/api/v1/projects", {"project": project("new-proj")}),

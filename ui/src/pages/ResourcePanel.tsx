@@ -4,6 +4,7 @@ import YAML from "yaml";
 import { api } from "../api";
 import { ErrorBox, StatusBadge } from "./common";
 import { ResourceActions } from "./ResourceActions";
+import { LOG_KINDS, PodLogs } from "./PodLogs";
 import type { TreeNode } from "./ResourceTree";
 
 type ResourceDiff = {
@@ -17,7 +18,7 @@ type ResourceDiff = {
   predictedLiveState?: string;
 };
 
-type Tab = "summary" | "live" | "desired" | "diff";
+type Tab = "summary" | "live" | "desired" | "diff" | "logs";
 
 function yamlOf(json: string | undefined): string {
   if (!json || json === "null") return "";
@@ -58,9 +59,9 @@ export function ResourcePanel({ appName, node, onClose }: { appName: string; nod
       </header>
       <ResourceActions appName={appName} node={node} />
       <div className="tabs">
-        {(["summary", "live", "desired", "diff"] as Tab[]).map((t) => (
+        {(["summary", "live", "desired", "diff", ...(LOG_KINDS.has(node.kind) ? ["logs"] : [])] as Tab[]).map((t) => (
           <button key={t} className={t === tab ? "active" : ""} onClick={() => setTab(t)}>
-            {t === "summary" ? "Summary" : t === "live" ? "Live manifest" : t === "desired" ? "Desired manifest" : "Diff"}
+            {t === "summary" ? "Summary" : t === "live" ? "Live manifest" : t === "desired" ? "Desired manifest" : t === "diff" ? "Diff" : "Logs"}
           </button>
         ))}
       </div>
@@ -81,6 +82,7 @@ export function ResourcePanel({ appName, node, onClose }: { appName: string; nod
       )}
       {tab === "live" && <pre className="manifest">{diff ? live || "(not in the cluster)" : "Loading…"}</pre>}
       {tab === "desired" && <pre className="manifest">{diff ? desired || "(not in Git: pruned on sync)" : "Loading…"}</pre>}
+      {tab === "logs" && <PodLogs appName={appName} node={node} />}
       {tab === "diff" && diff && (
         <div data-testid="diff">
           <label>
