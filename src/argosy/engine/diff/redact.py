@@ -123,19 +123,36 @@ def redact_result(result: DiffResult, last_applied: dict[str, Any] | None = None
     )
 
 
+_DIGEST_PREFIX = "sha256:"
+
+
+def _digest(value: Any) -> Any:
+    """The digest of one ``data`` value; a value that already is a digest stays as it is.
+
+    Idempotent because hashed objects reach the comparison from several caches (the
+    live cache, the server-side dry-run cache) and hashing a digest again made a
+    synced Secret look changed. A real ``data`` value is base64, whose alphabet has
+    no ``:``, so it can never be mistaken for a digest.
+    """
+    if value is None:
+        return value
+    text = str(value)
+    if text.startswith(_DIGEST_PREFIX):
+        return text
+    return _DIGEST_PREFIX + hashlib.sha256(text.encode()).hexdigest()
+
+
 def hash_secret_values(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy of a Secret whose values are SHA-256 digests, for caches that must
-    not keep secrets in clear; diffing two hashed Secrets still finds changes."""
+    not keep secrets in clear; diffing two hashed Secrets still finds changes.
+    Hashing an already hashed Secret changes nothing."""
     if not is_secret(obj):
         return obj
     out = copy.deepcopy(obj)
     normalize_secret(out)
     data = out.get("data")
     if isinstance(data, dict):
-        out["data"] = {
-            k: "sha256:" + hashlib.sha256(str(v).encode()).hexdigest() if v is not None else v
-            for k, v in data.items()
-        }
+        out["data"] = {k: _digest(v) for k, v in data.items()}
     meta = out.get("metadata")
     ann = meta.get("annotations") if isinstance(meta, dict) else None
     if isinstance(ann, dict) and isinstance(ann.get(LAST_APPLIED_ANNOTATION), str):
