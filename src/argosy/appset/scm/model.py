@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 
@@ -38,6 +38,10 @@ class Repository:
     labels: tuple[str, ...] = ()
     repository_id: Any = None
     paths: tuple[str, ...] = field(default=(), compare=False)
+
+    def at(self, branch: str, sha: str) -> Repository:
+        """The same repository at another branch (``allBranches`` lists one per branch)."""
+        return replace(self, branch=branch, sha=sha)
 
 
 class ScmProvider(Protocol):
