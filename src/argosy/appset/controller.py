@@ -242,7 +242,13 @@ class AppSetController:
         self._apply(appset, steps)
         generator_errors = [e for e in result.errors if _is_generator_error(e, result)]
         app_errors = [e for e in result.errors if e not in generator_errors]
-        rollout = self._roll(appset, key) if rolling else None
+        live_specs = {a["metadata"]["name"]: a.get("spec") for a in owned}
+        respecified = {
+            str(a["metadata"]["name"])
+            for a in steps.update
+            if a.get("spec") != live_specs.get(a["metadata"]["name"])
+        }
+        rollout = self._roll(appset, key, respecified) if rolling else None
         self._write_status(appset, generator_errors, app_errors, note, rollout)
         if (meta.get("annotations") or {}).get(REFRESH_ANNOTATION):
             self._patch_appset(appset, {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}})
@@ -367,11 +373,13 @@ class AppSetController:
             raise error
         return done
 
-    def _roll(self, appset: Obj, key: str) -> Rollout:
-        """Start the syncs the rolling sync allows now (steps in order, ``maxUpdate`` at a time)."""
+    def _roll(self, appset: Obj, key: str, respecified: set[str]) -> Rollout:
+        """Start the syncs the rolling sync allows now (steps in order, ``maxUpdate`` at a time).
+
+        ``respecified``: apps whose spec was just rewritten; the cache still shows their old status."""
         owned = [a for a in self.apps.items() if owner_of(a) == key]
         previous = (appset.get("status") or {}).get("applicationStatus") or []
-        rollout = plan_rollout(appset, owned, previous, _now())
+        rollout = plan_rollout(appset, owned, previous, _now(), respecified)
         for name in rollout.to_sync:
             path = f"{_APPS.format(ns=appset['metadata']['namespace'])}/{name}"
             self.client.request(

@@ -8,6 +8,13 @@ flight at once. The generated apps' own ``syncPolicy.automated`` is removed,
 so only the rollout syncs them; apps that match no step are never synced by
 it (the message says so).
 
+An app with pending changes (its spec rewritten by this pass, or not yet
+compared by the application controller: ``status.sync.comparedTo`` differs
+from its spec) is ``Waiting`` and not Healthy, whatever its old sync status
+says: after a template change the apps go OutOfSync one by one, and a later
+step's app seen OutOfSync first must not start while an earlier step's app
+still shows the Synced/Healthy of its old spec. It is synced once compared.
+
 ``status.applicationStatus`` tells where each app is: ``Waiting`` (out of
 sync, its step not reached or no room under ``maxUpdate``), ``Pending`` (a sync
 was requested), ``Progressing`` (syncing, or not yet Healthy), ``Healthy``.
@@ -17,11 +24,16 @@ This module is pure: it decides, the controller writes.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from argosy.controller.status import compared_to
+
 WAITING, PENDING, PROGRESSING, HEALTHY = "Waiting", "Pending", "Progressing", "Healthy"
+PENDING_CHANGES = (
+    "Application has pending changes; it syncs once the application controller has compared them"
+)
 ROLLOUT_CONDITION = "RolloutProgressing"
 
 
@@ -89,7 +101,13 @@ class Rollout:
     progressing: bool = False
 
 
-def _state(app: Mapping[str, Any], previous: str) -> tuple[str, str]:
+def _uncompared(app: Mapping[str, Any]) -> bool:
+    """Its sync status is of an older spec: the application controller has not compared this one yet."""
+    compared = ((app.get("status") or {}).get("sync") or {}).get("comparedTo")
+    return bool(compared) and compared != compared_to(dict(app))
+
+
+def _state(app: Mapping[str, Any], previous: str, changed: bool = False) -> tuple[str, str]:
     """One app's rollout state from its live status (and what the rollout asked before)."""
     status = app.get("status") or {}
     sync = (status.get("sync") or {}).get("status") or ""
@@ -97,6 +115,8 @@ def _state(app: Mapping[str, Any], previous: str) -> tuple[str, str]:
     phase = (status.get("operationState") or {}).get("phase") or ""
     if app.get("operation") or phase in ("Running", "Terminating"):
         return PROGRESSING, "Application sync is in progress"
+    if changed or _uncompared(app):
+        return WAITING, PENDING_CHANGES
     if sync == "Synced" and health == "Healthy":
         return HEALTHY, "Application is Synced and Healthy"
     if sync == "Synced":
@@ -114,8 +134,11 @@ def plan_rollout(
     apps: Sequence[Mapping[str, Any]],
     previous: Sequence[Mapping[str, Any]],
     now: str,
+    changed: Collection[str] = (),
 ) -> Rollout:
-    """The rollout's next move, from the owned apps' live status and the previous ``applicationStatus``."""
+    """The rollout's next move, from the owned apps' live status and the previous ``applicationStatus``.
+
+    ``changed``: the apps whose spec this pass rewrites (their live status is of the old spec)."""
     steps = steps_of(appset)
     before = {str(s.get("application")): s for s in previous}
     by_step: dict[int, list[Mapping[str, Any]]] = {}
@@ -129,11 +152,13 @@ def plan_rollout(
         states: dict[str, tuple[str, str]] = {}
         for app in members:
             name = str(app["metadata"]["name"])
-            states[name] = _state(app, str((before.get(name) or {}).get("status") or ""))
+            states[name] = _state(app, str((before.get(name) or {}).get("status") or ""), name in changed)
         in_flight = sum(1 for s, _ in states.values() if s in (PENDING, PROGRESSING))
         room = max_update(steps[index], len(members)) - in_flight
         for name in sorted(states):
             state, message = states[name]
+            if message == PENDING_CHANGES:
+                continue
             if state == WAITING and earlier_healthy and room > 0:
                 out.to_sync.append(name)
                 states[name] = (PENDING, f"Application moved to Pending by step {index + 1}")

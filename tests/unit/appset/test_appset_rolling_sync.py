@@ -81,3 +81,42 @@ def test_percent_max_update_and_completion() -> None:
 def test_generated_apps_lose_automated_sync_under_rolling_sync() -> None:
     app = {"spec": {"syncPolicy": {"automated": {"prune": True}}}}
     assert without_automated_sync(app) == {"spec": {}}
+
+
+def _compared(app: Any, spec: Any, compared: Any) -> Any:
+    """``app`` with ``spec`` whose status was computed for ``compared`` (a spec, maybe older)."""
+    app["spec"] = spec
+    app["status"]["sync"]["comparedTo"] = {
+        "destination": compared["destination"],
+        "source": compared["source"],
+    }
+    return app
+
+
+OLD = {"source": {"repoURL": "https://git.example/r.git", "path": "v1"}, "destination": {"namespace": "a"}}
+NEW = {"source": {"repoURL": "https://git.example/r.git", "path": "v2"}, "destination": {"namespace": "a"}}
+
+
+def test_after_a_template_change_a_later_step_waits_for_apps_still_showing_their_old_status() -> None:
+    # The template moved to v2: qa-1 was already compared (OutOfSync), dev-1 still shows the
+    # Synced/Healthy of v1 and dev-2's new spec is being written by this very pass.
+    apps = [
+        _compared(_app("dev-1", "dev", "Synced", "Healthy"), NEW, OLD),
+        _compared(_app("dev-2", "dev", "Synced", "Healthy"), OLD, OLD),
+        _compared(_app("qa-1", "qa"), NEW, NEW),
+    ]
+    rollout = plan_rollout(APPSET, apps, [], "t4", changed={"dev-2"})
+    assert rollout.to_sync == []  # dev-1/dev-2 sync only once compared; qa-1 not before them
+    assert _by_name(rollout) == {
+        "dev-1": ("Waiting", "1"),
+        "dev-2": ("Waiting", "1"),
+        "qa-1": ("Waiting", "2"),
+    }
+    assert "pending changes" in rollout.statuses[0]["message"] and rollout.progressing
+
+    compared = [
+        _compared(_app("dev-1", "dev"), NEW, NEW),
+        _compared(_app("dev-2", "dev", "Synced", "Healthy"), NEW, NEW),  # v2 changed nothing for it
+        _compared(_app("qa-1", "qa"), NEW, NEW),
+    ]
+    assert plan_rollout(APPSET, compared, [], "t5").to_sync == ["dev-1"]
