@@ -1,9 +1,12 @@
 """When an ApplicationSet is looked at again without any event.
 
 ``list`` and ``clusters`` never need a timer (cluster Secret events requeue
-them); Git, SCM, pull request, plugin and cluster-decision generators default
-to 3 minutes (``ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER`` overrides, or
-the generator's ``requeueAfterSeconds``). The shortest wins.
+them); Git, plugin and cluster-decision generators default to 3 minutes, SCM
+provider and pull request generators to 30 minutes as in Argo CD (hosted APIs
+rate-limit tokens; their webhooks regenerate at once).
+``ARGOCD_APPLICATIONSET_CONTROLLER_REQUEUE_AFTER`` overrides the 3 minutes (not the
+30, as in Argo CD); a generator's ``requeueAfterSeconds`` overrides either. The
+shortest wins.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 from argosy.engine.durations import parse_go_duration
 
 DEFAULT_REQUEUE_SECONDS = 180
+SCM_DEFAULT_REQUEUE_SECONDS = 1800
+_SCM = ("scmProvider", "pullRequest")
 _POLLED = ("git", "scmProvider", "pullRequest", "clusterDecisionResource", "plugin")
 
 
@@ -38,22 +43,23 @@ def _children(spec: Any) -> list[Mapping[str, Any]]:
     return out
 
 
-def _intervals(entry: Mapping[str, Any], default: int) -> Iterable[int]:
+def _intervals(entry: Mapping[str, Any], default: int, scm_default: int) -> Iterable[int]:
     for kind in _POLLED:
         spec = entry.get(kind)
         if spec is not None:
             own = spec.get("requeueAfterSeconds") if isinstance(spec, Mapping) else None
-            yield int(own) if own is not None else default
+            fallback = scm_default if kind in _SCM else default
+            yield int(own) if own is not None else fallback
     for kind in ("matrix", "merge"):
         if entry.get(kind) is not None:
             for child in _children(entry.get(kind)):
-                yield from _intervals(child, default)
+                yield from _intervals(child, default, scm_default)
 
 
 def requeue_after_seconds(generators: Iterable[Mapping[str, Any]], env_value: str = "") -> int:
     """Seconds until the next timed regeneration (0: none)."""
     default = default_requeue_seconds(env_value)
-    found = [s for g in generators for s in _intervals(g, default) if s > 0]
+    found = [s for g in generators for s in _intervals(g, default, SCM_DEFAULT_REQUEUE_SECONDS) if s > 0]
     return min(found) if found else 0
 
 
