@@ -26,7 +26,7 @@ cache still watches the kind for other apps. See docs/live-state.md.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -157,6 +157,11 @@ class ResourceFilter:
 
     exclusions: tuple[FilteredResource, ...] = DEFAULT_EXCLUSIONS
     inclusions: tuple[FilteredResource, ...] = ()
+    # Answers by (group, kind, cluster): every comparison asks for each of its objects, and the
+    # glob matching was ~5 % of a syncing fleet's controller CPU. Bounded by kinds x clusters.
+    _memo: dict[tuple[str, str, str, str], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def from_argocd_cm(cls, data: Mapping[str, str]) -> ResourceFilter:
@@ -170,6 +175,13 @@ class ResourceFilter:
         return cls(exclusions, inclusions)
 
     def is_excluded(self, group: str, kind: str, cluster_server: str = "", cluster_name: str = "") -> bool:
+        args = (group, kind, cluster_server, cluster_name)
+        known = self._memo.get(args)
+        if known is None:
+            known = self._memo[args] = self._decide(*args)
+        return known
+
+    def _decide(self, group: str, kind: str, cluster_server: str, cluster_name: str) -> bool:
         args = (group, kind, cluster_server, cluster_name)
         if any(r.matches(*args) for r in CORE_EXCLUSIONS) or any(r.matches(*args) for r in self.exclusions):
             return True
