@@ -215,6 +215,7 @@ class Controller:
         self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for, clock)
         self.metrics = ControllerMetrics(self.apps.store.items, self.cluster_statuses)
         self.executor.on_state = self.metrics.operation_state
+        self.executor.watched = self.apps.store.get
         self._status_workers = status_workers
         self._operation_workers = operation_workers
         self._working: dict[str, int] = {}  # app keys a worker is on (sharding waits for them)

@@ -24,6 +24,7 @@ from argosy.controller.status import (
     failed_comparison_status,
     merge_conditions,
     now_iso,
+    status_transitions,
 )
 from argosy.engine.sync import (
     AutomatedPolicy,
@@ -125,6 +126,9 @@ class Reconciler:
         if not patch:
             return False
         self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), patch)
+        if "status" in patch:
+            for message in status_transitions(app.get("status") or {}, status):
+                self.cp.emit_event(app, "ResourceUpdated", message)
         return "status" in patch
 
     def _fail(self, app: Obj, refresh: str, type_: str, message: str) -> Outcome:

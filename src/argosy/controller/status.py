@@ -142,3 +142,16 @@ def changed(previous: dict[str, Any], update: dict[str, Any]) -> bool:
         if previous.get(key) != value:
             return True
     return False
+
+
+def status_transitions(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Argo CD's ``ResourceUpdated`` messages for what changed between two app statuses:
+    "Updated sync status: OutOfSync -> Synced", "Updated health status: Progressing -> Healthy"
+    (an unknown side is empty, as Argo CD writes it)."""
+    out = []
+    for what in ("sync", "health"):
+        old = str(((before.get(what) or {}).get("status")) or "")
+        new = str(((after.get(what) or {}).get("status")) or "")
+        if new and old != new:
+            out.append(f"Updated {what} status: {old} -> {new}")
+    return out

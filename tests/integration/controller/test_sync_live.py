@@ -81,6 +81,18 @@ def test_helm_app_with_create_namespace_syncs_to_synced_healthy(
     assert app["status"]["history"][0]["revision"] == git_repo.sha()
     assert "operation" not in app
     cluster.kubectl("get", "namespace", dest_ns)
+    # kubectl describe shows the app's transitions as Argo CD's do (ResourceUpdated, one per change);
+    # the Event is written just after the status it reports, so wait for it.
+    wanted = ("Updated sync status: OutOfSync -> Synced", "Updated health status: Missing -> ", "-> Healthy")
+    deadline, messages = time.monotonic() + 15, ""
+    while time.monotonic() < deadline and not all(w in messages for w in wanted):
+        time.sleep(0.2)
+        messages = cluster.kubectl(
+            "get", "events", "-n", ctl.namespace,
+            "--field-selector", "involvedObject.name=web,reason=ResourceUpdated",
+            "-o", "jsonpath={.items[*].message}",
+        ).stdout  # fmt: skip
+    assert all(w in messages for w in wanted), messages
 
 
 def test_automated_sync_prune_and_self_heal(

@@ -463,7 +463,6 @@ class Attempt:
         self.record.set(
             task, status=ResultCode.SYNCED.value, hook_phase=RUNNING, message=outcome, started=started
         )
-        events.resource_updated(self.app, f"Synced {task.key}", outcome)
         return True
 
     # --- waiting ------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Kubernetes Events the runner records on the Application, with Argo CD's reasons.
 
 * ``OperationStarted`` (Normal): a sync began (not repeated when resuming);
-* ``ResourceUpdated`` (Normal): one object was applied, replaced, created or pruned;
+* (``ResourceUpdated`` is the reconciler's, as in Argo CD: "Updated sync status: A -> B" and
+  "Updated health status: A -> B" when the app's status changes — one per transition, not one
+  per object written, which cost a fleet's sync ten API writes per app;)
 * ``SyncFailed`` (Warning): one object could not be written or its hook failed;
 * ``OperationCompleted``: Normal when the sync succeeded, Warning when it failed,
   with Argo CD's wording ("Sync operation to <rev> succeeded" / "... failed: <why>").
@@ -17,7 +19,6 @@ from argosy.model.status import OperationPhase
 
 OPERATION_STARTED: Final = "OperationStarted"
 OPERATION_COMPLETED: Final = "OperationCompleted"
-RESOURCE_UPDATED: Final = "ResourceUpdated"
 SYNC_FAILED: Final = "SyncFailed"
 RESOURCE_DELETED: Final = "ResourceDeleted"
 NORMAL: Final = "Normal"
@@ -58,10 +59,6 @@ def completed(port: AppPort, operation: Mapping[str, Any], revision: str, phase:
         port.emit_event(OPERATION_COMPLETED, f"{head} succeeded", NORMAL)
     else:
         port.emit_event(OPERATION_COMPLETED, f"{head} failed: {message}", WARNING)
-
-
-def resource_updated(port: AppPort, what: str, message: str) -> None:
-    port.emit_event(RESOURCE_UPDATED, f"{what}: {message}" if message else what, NORMAL)
 
 
 def resource_failed(port: AppPort, what: str, message: str) -> None:

@@ -104,6 +104,8 @@ class OperationExecutor:
         self.on_state: Callable[[Obj, Obj], None] = lambda app, state: None
         #: Called with the app key before every write (sharding raises NotOwner when it moved).
         self.guard: Callable[[str], None] = lambda key: None
+        #: The Application as the controller's watch last saw it (None: not known, ask the API).
+        self.watched: Callable[[str], Obj | None] = lambda key: None
 
     def _ports(
         self, app: Obj, cache: ClusterCache, settings: ControllerSettings
@@ -124,7 +126,10 @@ class OperationExecutor:
     def _app_port(self, app: Obj) -> KubeAppPort:
         meta = app.get("metadata") or {}
         namespace, name = str(meta.get("namespace")), str(meta.get("name"))
-        return KubeAppPort(self.client, namespace, name, guard=lambda: self.guard(f"{namespace}/{name}"))
+        key = f"{namespace}/{name}"
+        return KubeAppPort(
+            self.client, namespace, name, guard=lambda: self.guard(key), watched=lambda: self.watched(key)
+        )
 
     def _end(self, app: Obj, app_port: KubeAppPort, operation: Obj, phase: str, message: str) -> None:
         """Finish an operation that never started applying (and clear the request)."""
