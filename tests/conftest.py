@@ -31,7 +31,13 @@ from support.ssh_server import SshServer
 
 __all__ = ["ClusterHandle", "peer_data_dir"]
 
-_MARK_BY_DIR = {"unit": "unit", "integration": "integration", "e2e": "e2e"}
+_MARK_BY_DIR = {
+    "unit": "unit",
+    "integration": "integration",
+    "e2e": "e2e",
+    "reliability": "reliability",
+    "security": "security",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
