@@ -33,6 +33,24 @@ def parse_go_seconds(value: str, key: str) -> float:
         raise SettingsError(f"argocd-cm key {key!r}: {exc}") from exc
 
 
+def listed_app_namespaces(argocd_cm: dict[str, str], params: dict[str, str]) -> tuple[str, ...]:
+    """``application.namespaces`` (comma-separated globs) of ``argocd-cmd-params-cm``, where Argo CD
+    keeps it; the same key in ``argocd-cm`` is accepted too."""
+    listed = ",".join(
+        v for v in (params.get("application.namespaces"), argocd_cm.get("application.namespaces")) if v
+    )
+    return tuple(ns.strip() for ns in listed.split(",") if ns.strip())
+
+
+def app_namespace_enabled(namespace: str, control_plane_namespace: str, patterns: tuple[str, ...]) -> bool:
+    """Whether Applications in ``namespace`` are Argosy's at all: the control plane's own namespace
+    and those ``application.namespaces`` lists. The controller reconciles only these and the API
+    server serves only these, so an Application placed elsewhere is neither synced nor shown."""
+    if namespace == control_plane_namespace:
+        return True
+    return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in patterns)
+
+
 @dataclass(frozen=True)
 class ControllerSettings:
     """Everything the reconcile loop reads from ``argocd-cm``."""
@@ -78,10 +96,7 @@ class ControllerSettings:
         except SettingsError as exc:
             problems.append(str(exc))
             overrides = {}
-        listed = ",".join(
-            v for v in (params.get("application.namespaces"), data.get("application.namespaces")) if v
-        )
-        app_namespaces = tuple(ns.strip() for ns in listed.split(",") if ns.strip())
+        app_namespaces = listed_app_namespaces(data, params)
         server_side = data.get("controller.diff.server.side", "true").strip().lower() != "false"
         return cls(
             data=data,
@@ -98,9 +113,7 @@ class ControllerSettings:
     def manages_namespace(self, namespace: str) -> bool:
         """Apps of the control-plane namespace, and of those ``application.namespaces`` lists
         (comma-separated globs, as Argo CD's ``argocd-cmd-params-cm`` key), are reconciled."""
-        if namespace == self.namespace:
-            return True
-        return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in self.app_namespaces)
+        return app_namespace_enabled(namespace, self.namespace, self.app_namespaces)
 
     def diff_config(self, app: dict[str, Any]) -> DiffConfig:
         """Diff rules of one app plus the global ones; raises naming the field at fault."""

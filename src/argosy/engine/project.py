@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from argosy.engine.glob import glob_match
+from argosy.settings.clusters import normalize_server
 from argosy.settings.repositories import normalize_git_url
 
 __all__ = [
@@ -313,11 +314,14 @@ def app_sources(app: Mapping[str, Any]) -> list[str]:
 
 
 def _resolve_destination(dest: Mapping[str, Any], clusters: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
-    server, name = str(dest.get("server") or ""), str(dest.get("name") or "")
+    """The (server, name) a destination denotes, in the form the controller resolves it by
+    (:func:`~argosy.settings.clusters.normalize_server`), so no spelling of a cluster's URL
+    slips past a rule written for the cluster."""
+    server, name = normalize_server(str(dest.get("server") or "")), str(dest.get("name") or "")
     for cluster in clusters:
         if name and cluster.get("name") == name and not server:
-            server = str(cluster.get("server") or "")
-        elif server and cluster.get("server") == server and not name:
+            server = normalize_server(str(cluster.get("server") or ""))
+        elif server and normalize_server(str(cluster.get("server") or "")) == server and not name:
             name = str(cluster.get("name") or "")
     if name == IN_CLUSTER_NAME and not server:
         server = IN_CLUSTER_SERVER

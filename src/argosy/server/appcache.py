@@ -221,7 +221,12 @@ class ApplicationCache(WatchSink):
         name = str(obj["metadata"]["name"])
         if kind == "DELETED":
             self._apps.pop(name, None)
-            obj = {"metadata": {"name": name, "namespace": self.namespace, "resourceVersion": version}}
+            # Names only, plus the project: a stream tells a deletion only to who could see the app.
+            project = str((obj.get("spec") or {}).get("project") or "default")
+            obj = {
+                "metadata": {"name": name, "namespace": self.namespace, "resourceVersion": version},
+                "spec": {"project": project},
+            }
         else:
             self._apps[name] = obj
         if version and (not self._version or version_newer(version, self._version)):

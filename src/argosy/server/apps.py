@@ -11,12 +11,21 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from argosy.appset.names import invalid_name_reason
 from argosy.engine.project import check_application
 from argosy.kube.errors import KubeError, http_status
 from argosy.model.application import ApplicationSpec
 from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
-from argosy.server.errors import ABORTED, INVALID_ARGUMENT, PERMISSION_DENIED, APIError, from_kube, not_found
+from argosy.server.errors import (
+    ABORTED,
+    INVALID_ARGUMENT,
+    PERMISSION_DENIED,
+    APIError,
+    from_kube,
+    namespace_not_permitted,
+    not_found,
+)
 from argosy.server.rbac import app_rbac_object
 from argosy.settings.clusters import cluster_list, is_cluster_secret
 
@@ -38,17 +47,31 @@ def rbac_object(ctx: ServerContext, app: Mapping[str, Any]) -> str:
 
 
 def app_namespace(ctx: ServerContext, requested: str | None) -> str:
-    return requested or ctx.namespace
+    """The namespace the request means (the control plane's by default), refused with 403 unless
+    Argosy manages Applications there (``application.namespaces``): an Application someone put
+    in another namespace is not Argosy's, whatever its project says."""
+    ns = requested or ctx.namespace
+    if not ctx.settings.app_namespace_enabled(ns):
+        raise namespace_not_permitted(ns, ctx.namespace)
+    return ns
+
+
+def find_app(ctx: ServerContext, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+    """The Application, None when there is none; a name no Kubernetes object can have (``a/b``,
+    ``%2F``, ``..``) is one there is none of, so it is refused like any missing app."""
+    ns = app_namespace(ctx, namespace)
+    if invalid_name_reason(name):
+        return None
+    try:
+        return ctx.kube.get_argo(ns, PLURAL, name)
+    except KubeError as err:
+        raise from_kube(err, f"application '{name}'") from None
 
 
 def get_app(ctx: ServerContext, name: str, namespace: str | None = None) -> dict[str, Any]:
-    ns = app_namespace(ctx, namespace)
-    try:
-        app = ctx.kube.get_argo(ns, PLURAL, name)
-    except KubeError as err:
-        raise from_kube(err, f"application '{name}'") from None
+    app = find_app(ctx, name, namespace)
     if app is None:
-        raise not_found("application", name, ns)
+        raise not_found("application", name, app_namespace(ctx, namespace))
     return app
 
 
@@ -57,10 +80,23 @@ def get_authorized_app(
 ) -> dict[str, Any]:
     """The application, after checking ``applications, <action>, <project>/<name>``.
 
-    An application the caller may not even ``get`` answers 403 as well, like
-    Argo CD, so names cannot be probed.
+    A caller who may neither ``get`` nor ``<action>`` the application gets the same 403 whether
+    it exists or not (as Argo CD), so names cannot be probed; one who may see it learns which
+    action is missing.
     """
-    app = get_app(ctx, name, namespace)
+    app = find_app(ctx, name, namespace)
+    ns = app_namespace(ctx, namespace)
+    ctx.ensure_visible(
+        caller,
+        "applications",
+        ("get", action),
+        rbac_object(ctx, app) if app is not None else None,
+        any_project=(app_rbac_object("*", name, ns, ctx.namespace),),
+        kind="application",
+        given=name,
+    )
+    if app is None:  # ensure_visible raised already
+        raise not_found("application", name, ns)
     ctx.enforce(caller, "applications", action, rbac_object(ctx, app))
     return app
 

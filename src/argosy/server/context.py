@@ -19,7 +19,7 @@ from argosy.server.auth.oidc.service import SSOService
 from argosy.server.auth.sessions import Caller, SessionManager
 from argosy.server.clusterinfo import ClusterInfoCache
 from argosy.server.config import ServerConfig
-from argosy.server.errors import permission_denied
+from argosy.server.errors import hidden, not_found, permission_denied
 from argosy.server.kubeapi import KubeAPI
 from argosy.server.rbac import enforce_claims
 from argosy.server.settings import Settings
@@ -136,3 +136,33 @@ class ServerContext:
                 extra=fields(user=caller.username, resource=resource, action=action, object=obj),
             )
             raise permission_denied(resource, action, obj)
+
+    def ensure_visible(
+        self,
+        caller: Caller,
+        resource: str,
+        actions: tuple[str, ...],
+        found: str | None,
+        *,
+        any_project: tuple[str, ...],
+        kind: str,
+        given: str,
+    ) -> None:
+        """Raise unless the caller may know whether the object named ``given`` exists.
+
+        ``found`` is the RBAC object of the object looked up (None when there is none). A caller
+        allowed one of ``actions`` on it sees it; a missing object is a 404 only for a caller
+        allowed on every ``any_project`` object (its RBAC objects whatever the project, such as
+        ``*/<name>``), who would see it in any project anyway. Everyone else gets the same 403
+        for a missing object as for one of a project they may not see.
+        """
+        if found is not None:
+            if any(self.allowed(caller, resource, action, found) for action in actions):
+                return
+        elif all(any(self.allowed(caller, resource, a, obj) for a in actions) for obj in any_project):
+            raise not_found(kind, given)
+        log.info(
+            "permission denied",
+            extra=fields(user=caller.username, resource=resource, action=actions[-1], object=found or given),
+        )
+        raise hidden(resource, actions[-1], given)

@@ -77,6 +77,29 @@ def permission_denied(resource: str, action: str, obj: str) -> APIError:
     )
 
 
+def hidden(resource: str, action: str, given: str) -> APIError:
+    """403 for an object the caller may not see, worded the same whether it exists or not.
+
+    Argo CD answers ``permission denied`` both for an application of another project and for
+    one that does not exist, so names cannot be probed; the message names only what the
+    caller sent.
+    """
+    return APIError(
+        PERMISSION_DENIED,
+        f"permission denied: {resource}, {action}, {given} (it does not exist, or no policy in "
+        "argocd-rbac-cm allows you to see it)",
+    )
+
+
+def namespace_not_permitted(namespace: str, control_plane_namespace: str) -> APIError:
+    """403 for Applications asked for in a namespace Argosy does not manage."""
+    return APIError(
+        PERMISSION_DENIED,
+        f"namespace '{namespace}' is not permitted: Applications are served from '{control_plane_namespace}' "
+        "and the namespaces listed in application.namespaces of argocd-cmd-params-cm",
+    )
+
+
 def not_found(kind: str, name: str, namespace: str = "") -> APIError:
     where = f" in namespace '{namespace}'" if namespace else ""
     return APIError(NOT_FOUND, f"{kind} '{name}' not found{where}")

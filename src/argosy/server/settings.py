@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from argosy.appset.events import namespace_allowed
+from argosy.appstate.settings import app_namespace_enabled, listed_app_namespaces
 from argosy.engine.durations import DurationError, parse_seconds
 from argosy.kube.errors import KubeError, http_status
 from argosy.server.auth.accounts import Account, parse_accounts
@@ -107,6 +109,21 @@ class Settings:
             log.warning("argocd-cm key 'users.session.duration': %s; using 24h", exc)
             return DEFAULT_SESSION_SECONDS
         return seconds if seconds > 0 else DEFAULT_SESSION_SECONDS
+
+    def app_namespace_enabled(self, namespace: str) -> bool:
+        """Whether the API serves Applications of ``namespace`` (its own, or ``application.namespaces``)."""
+        if namespace == self.namespace:
+            return True
+        patterns = listed_app_namespaces(self.argocd_cm(), self.configmap_data(CMD_PARAMS_CM))
+        return app_namespace_enabled(namespace, self.namespace, patterns)
+
+    def appset_namespace_enabled(self, namespace: str) -> bool:
+        """Whether the API serves ApplicationSets of ``namespace`` (its own, or
+        ``applicationsetcontroller.namespaces``, as the ApplicationSet controller reads it)."""
+        if namespace == self.namespace:
+            return True
+        listed = self.configmap_data(CMD_PARAMS_CM).get("applicationsetcontroller.namespaces", "")
+        return namespace_allowed(namespace, [n.strip() for n in listed.split(",") if n.strip()])
 
     def rbac(self) -> tuple[RBACConfig, Enforcer]:
         """The enforcer for the current ``argocd-rbac-cm``, rebuilt only when it changed.

@@ -180,7 +180,7 @@ def cluster_from_secret(secret: Mapping[str, Any]) -> ClusterConfig:
     meta = secret.get("metadata") or {}
     name = str(meta.get("name") or "<unnamed>")
     data = _secret_data(secret, name)
-    server = data.get("server", "").strip().rstrip("/")
+    server = normalize_server(data.get("server", ""))
     if not server:
         raise ClusterSecretError(f"cluster Secret {name!r}: key 'server' is required (the API server URL)")
     config = _config(data.get("config", ""), name)
@@ -218,6 +218,16 @@ def cluster_from_secret(secret: Mapping[str, Any]) -> ClusterConfig:
     )
 
 
+def normalize_server(url: str) -> str:
+    """The form of a cluster URL that names it: no surrounding blanks, no trailing ``/``.
+
+    The controller finds a destination's cluster by this form, so the project check must
+    judge the same form: ``https://prod:6443/`` is the cluster ``https://prod:6443``, and a
+    project that refuses one refuses the other.
+    """
+    return url.strip().rstrip("/")
+
+
 def running_in_cluster() -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and _SERVICE_ACCOUNT_TOKEN.exists()
 
@@ -248,7 +258,7 @@ class ClusterList:
     errors: tuple[str, ...] = ()
 
     def by_server(self, server: str) -> ClusterConfig | None:
-        server = server.rstrip("/")
+        server = normalize_server(server)
         return next((c for c in self.clusters if c.server == server), None)
 
     def by_name(self, name: str) -> ClusterConfig | None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import jwt
-from server_support import ControlPlane, assert_error, bearer
 
 from argosy.server.auth.passwords import verify_password
 from argosy.server.run import BackgroundServer
+from support.api_server import ControlPlane, assert_error, bearer
 
 
 def test_initial_admin_secret_created_and_usable(
@@ -39,7 +39,7 @@ def test_initial_admin_secret_created_and_usable(
 
 def test_restart_keeps_admin_password_and_key(control_plane: ControlPlane, server: BackgroundServer) -> None:
     before = control_plane.get("secret", "argocd-secret")["data"]
-    from server_support import start_server
+    from support.api_server import start_server
 
     second = start_server(control_plane)
     try:
@@ -189,7 +189,7 @@ def test_password_update_needs_current_and_ends_old_sessions(
 def test_admin_can_be_disabled(
     control_plane: ControlPlane, api: httpx.Client, admin: dict[str, str], admin_password: str
 ) -> None:
-    from server_support import ACCOUNTS
+    from support.api_server import ACCOUNTS
 
     control_plane.set_cm({**ACCOUNTS, "admin.enabled": "false"})
     try:

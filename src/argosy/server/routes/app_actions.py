@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
-from argosy.server.apps import get_app, get_authorized_app, rbac_object
+from argosy.server.apps import get_authorized_app
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import INVALID_ARGUMENT, APIError
 from argosy.server.resource_actions import ResourceRef, list_actions, run
@@ -62,8 +62,7 @@ class RunActionV2(BaseModel):
 def _run(ctx: Ctx, caller: Auth, name: str, app_ns: str, ref: ResourceRef, action: str) -> dict[str, Any]:
     if not action:
         raise APIError(INVALID_ARGUMENT, "action is required (e.g. restart)")
-    app = get_app(ctx, name, app_ns)
-    ctx.enforce(caller, "applications", f"action/{ref.group}/{ref.kind}/{action}", rbac_object(ctx, app))
+    app = get_authorized_app(ctx, caller, name, f"action/{ref.group}/{ref.kind}/{action}", app_ns)
     run(ctx, app, ctx.kube.client, ref, action)
     return app
 

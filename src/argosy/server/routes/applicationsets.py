@@ -17,14 +17,23 @@ from pydantic import BaseModel, Field
 
 from argosy.appset.generate import generate_applications
 from argosy.appset.generators import GenerateContext
+from argosy.appset.names import invalid_name_reason
 from argosy.appset.status import CONFIRM_DELETION_ANNOTATION, pending_deletions
 from argosy.appset.validate import known_clusters
 from argosy.kube.errors import KubeError
 from argosy.model.applicationset import ApplicationSet
 from argosy.server.apps import PROJECTS
+from argosy.server.auth.sessions import Caller
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, APIError, from_kube, not_found
+from argosy.server.errors import (
+    FAILED_PRECONDITION,
+    INVALID_ARGUMENT,
+    PERMISSION_DENIED,
+    APIError,
+    from_kube,
+    not_found,
+)
 from argosy.settings.clusters import CLUSTER_SECRET_TYPE
 from argosy.settings.repositories import SECRET_TYPE_LABEL
 
@@ -41,13 +50,33 @@ def rbac_object(appset: dict[str, Any]) -> str:
 
 
 def _namespace(ctx: ServerContext, requested: str) -> str:
-    return requested or ctx.namespace
+    """The namespace asked for (the control plane's by default), refused with 403 unless the
+    ApplicationSet controller manages sets there (``applicationsetcontroller.namespaces``)."""
+    namespace = requested or ctx.namespace
+    if not ctx.settings.appset_namespace_enabled(namespace):
+        raise APIError(
+            PERMISSION_DENIED,
+            f"namespace '{namespace}' is not permitted: ApplicationSets are served from '{ctx.namespace}' "
+            "and the namespaces listed in applicationsetcontroller.namespaces of argocd-cmd-params-cm",
+        )
+    return namespace
 
 
-def _get(ctx: ServerContext, name: str, namespace: str) -> dict[str, Any]:
-    appset = ctx.kube.get_argo(namespace, PLURAL, name)
-    if appset is None:
+def _get(ctx: ServerContext, caller: Caller, name: str, namespace: str, action: str) -> dict[str, Any]:
+    """The set, if the caller may see it; the same 403 for a missing set as for a hidden one."""
+    appset = None if invalid_name_reason(name) else ctx.kube.get_argo(namespace, PLURAL, name)
+    ctx.ensure_visible(
+        caller,
+        RESOURCE,
+        ("get", action),
+        rbac_object(appset) if appset is not None else None,
+        any_project=(f"*/{name}",),
+        kind="ApplicationSet",
+        given=name,
+    )
+    if appset is None:  # ensure_visible raised already
         raise not_found("ApplicationSet", name, namespace)
+    ctx.enforce(caller, RESOURCE, action, rbac_object(appset))
     return appset
 
 
@@ -95,9 +124,7 @@ def list_applicationsets(
 
 @router.get("/api/v1/applicationsets/{name}")
 def get_applicationset(name: str, caller: Auth, ctx: Ctx, appsetNamespace: str = "") -> dict[str, Any]:
-    appset = _get(ctx, name, _namespace(ctx, appsetNamespace))
-    ctx.enforce(caller, RESOURCE, "get", rbac_object(appset))
-    return appset
+    return _get(ctx, caller, name, _namespace(ctx, appsetNamespace), "get")
 
 
 @router.post("/api/v1/applicationsets")
@@ -108,7 +135,7 @@ def create_applicationset(
     upsert: bool = False,
     dryRun: bool = False,
 ) -> dict[str, Any]:
-    namespace = (appset.get("metadata") or {}).get("namespace") or ctx.namespace
+    namespace = _namespace(ctx, str((appset.get("metadata") or {}).get("namespace") or ""))
     wanted = _clean(appset, namespace)
     _validate(wanted)
     name = wanted["metadata"]["name"]
@@ -142,8 +169,7 @@ def create_applicationset(
 @router.delete("/api/v1/applicationsets/{name}")
 def delete_applicationset(name: str, caller: Auth, ctx: Ctx, appsetNamespace: str = "") -> dict[str, Any]:
     namespace = _namespace(ctx, appsetNamespace)
-    appset = _get(ctx, name, namespace)
-    ctx.enforce(caller, RESOURCE, "delete", rbac_object(appset))
+    _get(ctx, caller, name, namespace, "delete")
     try:
         ctx.kube.delete_argo(namespace, PLURAL, name)
     except KubeError as err:
@@ -155,8 +181,7 @@ def delete_applicationset(name: str, caller: Auth, ctx: Ctx, appsetNamespace: st
 def confirm_deletion(name: str, caller: Auth, ctx: Ctx, appsetNamespace: str = "") -> dict[str, Any]:
     """Let the held mass deletion the status reports proceed (exactly that many Applications)."""
     namespace = _namespace(ctx, appsetNamespace)
-    appset = _get(ctx, name, namespace)
-    ctx.enforce(caller, RESOURCE, "delete", rbac_object(appset))
+    appset = _get(ctx, caller, name, namespace, "delete")
     count = pending_deletions(appset.get("status") or {})
     if not count:
         raise APIError(
@@ -177,9 +202,8 @@ class GenerateRequest(BaseModel):
 @router.post("/api/v1/applicationsets/generate")
 def generate(body: GenerateRequest, caller: Auth, ctx: Ctx) -> dict[str, Any]:
     """The Applications the set would produce now, and the errors the controller would report."""
-    appset = _clean(
-        body.applicationSet, (body.applicationSet.get("metadata") or {}).get("namespace") or ctx.namespace
-    )
+    requested = str((body.applicationSet.get("metadata") or {}).get("namespace") or "")
+    appset = _clean(body.applicationSet, _namespace(ctx, requested))
     _validate(appset)
     ctx.enforce(caller, RESOURCE, "create", rbac_object(appset))
     secrets = ctx.kube.list(ctx.namespace, "secrets", f"{SECRET_TYPE_LABEL}={CLUSTER_SECRET_TYPE}")

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from argosy.kube.errors import KubeError, http_status
 from argosy.server.apps import CLUSTER_SELECTOR
+from argosy.server.auth.sessions import Caller
 from argosy.server.clusterinfo import ClusterInfo, probe
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
@@ -94,13 +95,41 @@ def _with_info(ctx: ServerContext, clusters: list[ClusterConfig]) -> list[dict[s
     return [to_api(c, i, counts.get(c.server, 0)) for c, i in zip(clusters, infos, strict=True)]
 
 
-def _find(ctx: ServerContext, server: str, id_type: str) -> ClusterConfig:
+def _lookup(ctx: ServerContext, server: str, id_type: str) -> ClusterConfig | None:
+    by_name = id_type in ("name", "name_escaped")
     for cluster in _clusters(ctx):
-        if (id_type in ("name", "name_escaped") and cluster.display_name == server) or (
-            id_type not in ("name", "name_escaped") and cluster.server == server.rstrip("/")
+        if (by_name and cluster.display_name == server) or (
+            not by_name and cluster.server == server.rstrip("/")
         ):
             return cluster
-    raise not_found("cluster", server)
+    return None
+
+
+def _find(ctx: ServerContext, server: str, id_type: str) -> ClusterConfig:
+    cluster = _lookup(ctx, server, id_type)
+    if cluster is None:
+        raise not_found("cluster", server)
+    return cluster
+
+
+def _authorized(ctx: ServerContext, caller: Caller, server: str, id_type: str, action: str) -> ClusterConfig:
+    """The cluster, if the caller may ``action`` it; a missing cluster answers the same 403 as a
+    hidden one (as Argo CD's getClusterWith403IfNotExist), so servers and names cannot be probed."""
+    cluster = _lookup(ctx, server, id_type)
+    # The RBAC objects a cluster of this server would have, in no project or in any.
+    target = "*" if id_type in ("name", "name_escaped") else server.rstrip("/")
+    ctx.ensure_visible(
+        caller,
+        "clusters",
+        (action,),
+        rbac_object(cluster) if cluster is not None else None,
+        any_project=(target, f"*/{target}"),
+        kind="cluster",
+        given=server,
+    )
+    if cluster is None:  # ensure_visible raised already
+        raise not_found("cluster", server)
+    return cluster
 
 
 IdType = Query("", alias="id.type", description="server (default) or name: how the path names the cluster")
@@ -117,8 +146,7 @@ def list_clusters(caller: Auth, ctx: Ctx) -> dict[str, Any]:
 def get_cluster(
     server: str, caller: Auth, ctx: Ctx, id_type: str = "", id_dot_type: str = IdType
 ) -> dict[str, Any]:
-    cluster = _find(ctx, server, id_dot_type or id_type)
-    ctx.enforce(caller, "clusters", "get", rbac_object(cluster))
+    cluster = _authorized(ctx, caller, server, id_dot_type or id_type, "get")
     return _with_info(ctx, [cluster])[0]
 
 
@@ -193,8 +221,7 @@ def create_cluster(body: ClusterCreate, caller: Auth, ctx: Ctx, upsert: bool = F
 def delete_cluster(
     server: str, caller: Auth, ctx: Ctx, id_type: str = "", id_dot_type: str = IdType
 ) -> dict[str, Any]:
-    cluster = _find(ctx, server, id_dot_type or id_type)
-    ctx.enforce(caller, "clusters", "delete", rbac_object(cluster))
+    cluster = _authorized(ctx, caller, server, id_dot_type or id_type, "delete")
     if not cluster.secret_name:
         raise APIError(
             INVALID_ARGUMENT,
@@ -293,8 +320,7 @@ def update_cluster(
         new = ClusterCreate.model_validate({"server": server, **body})
     except ValueError as exc:
         raise APIError(INVALID_ARGUMENT, f"cluster {server}: {exc}") from None
-    cluster = _find(ctx, server, id_dot_type or id_type)
-    ctx.enforce(caller, "clusters", "update", rbac_object(cluster))
+    cluster = _authorized(ctx, caller, server, id_dot_type or id_type, "update")
     fields = _updated_fields(updatedFields or [])
     if "project" in fields:
         target = f"{new.project}/{cluster.server}" if new.project else cluster.server

@@ -162,10 +162,20 @@ def delete_repository(repo: str, caller: Auth, ctx: Ctx, appProject: str = "") -
         for n, r in _repos(ctx)
         if same_url(r.url, repo) and (not appProject or r.project == appProject)
     ]
-    if not found:
+    target = repo.rstrip("/")
+    # The same 403 for a missing repository as for a hidden one, so URLs cannot be probed.
+    ctx.ensure_visible(
+        caller,
+        "repositories",
+        ("delete",),
+        rbac_object(found[0][1]) if found else None,
+        any_project=(target, f"{appProject or '*'}/{target}"),
+        kind="repository",
+        given=repo,
+    )
+    if not found:  # ensure_visible raised already
         raise not_found("repository", repo)
-    name, repository = found[0]
-    ctx.enforce(caller, "repositories", "delete", rbac_object(repository))
+    name = found[0][0]
     try:
         ctx.kube.delete(ctx.namespace, "secrets", name)
     except KubeError as err:

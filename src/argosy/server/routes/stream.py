@@ -133,8 +133,7 @@ def _visible(
     for event_type, app in batch:
         if name and app["metadata"].get("name") != name:
             continue
-        if event_type == "DELETED":
-            out.append((event_type, app))  # names only; the client drops what it does not know
-        elif (not projects or project_of(app) in projects) and may_get(rbac_object(ctx, app)):
+        # A deletion too is told only to who could see the app: its name is the other project's data.
+        if (not projects or project_of(app) in projects) and may_get(rbac_object(ctx, app)):
             out.append((event_type, app))
     return out

@@ -1,0 +1,5 @@
+"""The API server fixtures (see :mod:`support.api_server`) for the security tests."""
+
+from support.api_server import admin, admin_password, api, control_plane, login, server, set_password
+
+__all__ = ["admin", "admin_password", "api", "control_plane", "login", "server", "set_password"]
