@@ -10,9 +10,11 @@ import pytest
 from argosy.repo.errors import UrlNotAllowedError
 from argosy.repo.execute import without_cluster_access
 from argosy.repo.renderers.helm import helm_env
+from argosy.repo.renderers.kustomize import check_references
 from argosy.repo.urlpolicy import ENV_FILE_ROOTS, ENV_NETWORKS, UrlPolicy, parse_networks
 
 DNS = {
+    "github.com": ["140.82.112.3"],
     "git.example.com": ["203.0.113.10"],
     "corp-git.internal": ["10.1.2.3"],
     "localhost": ["127.0.0.1", "::1"],
@@ -187,3 +189,17 @@ def test_rendering_tools_get_no_way_to_reach_a_cluster(
     env = helm_env(tmp_path, {})
     assert not any(k.startswith(("KUBECONFIG", "KUBERNETES_")) for k in env)
     assert env["HOME"] == str(tmp_path)  # no ~/.kube/config to fall back on
+
+
+def test_kustomize_remote_bases_pass_the_policy_before_kustomize_fetches_them(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "kustomization.yaml").write_text(
+        "resources:\n- github.com/org/repo//base?ref=v1\n- git@git.example.com:org/repo//base\n"
+    )
+    check_references(tmp_path, app, policy=policy())  # public hosts: fine
+    (app / "kustomization.yaml").write_text("resources:\n- github.com/org/repo//base?ref=v1\n- overlay\n")
+    (app / "overlay").mkdir()
+    (app / "overlay" / "kustomization.yaml").write_text("components:\n- https://169.254.169.254/latest//x\n")
+    with pytest.raises(UrlNotAllowedError, match=r"app/overlay/kustomization\.yaml: remote base .*metadata"):
+        check_references(tmp_path, app, policy=policy())
