@@ -111,6 +111,12 @@ class HelmRepoError(RepoError):
     code = "HelmRepoError"
 
 
+class UrlNotAllowedError(RepoError):
+    """A repository URL points where Argosy may not fetch from (loopback, metadata, a local path)."""
+
+    code = "UrlNotAllowed"
+
+
 ERROR_CLASSES: dict[str, type[RepoError]] = {
     cls.code: cls
     for cls in (
@@ -130,6 +136,7 @@ ERROR_CLASSES: dict[str, type[RepoError]] = {
         RenderError,
         HelmRepoError,
         DecryptionError,
+        UrlNotAllowedError,
     )
 }
 

@@ -27,6 +27,21 @@ DEFAULT_TIMEOUT = float(os.environ.get("ARGOSY_EXEC_TIMEOUT", "90"))
 DEFAULT_OUTPUT_CAP = int(os.environ.get("ARGOSY_EXEC_OUTPUT_CAP", str(256 * 1024 * 1024)))
 
 
+#: Variables through which a client finds a Kubernetes API server (kubeconfig, in-cluster config).
+CLUSTER_ENV_PREFIXES = ("KUBECONFIG", "KUBERNETES_SERVICE_", "KUBERNETES_PORT")
+
+
+def without_cluster_access(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``environ`` (default ``os.environ``) minus every way to reach a cluster.
+
+    Tools run untrusted templates; Helm's ``lookup`` and any plugin that speaks to
+    Kubernetes must find no kubeconfig and no in-cluster service variables, even when
+    the repo service runs in-process beside a controller that has cluster access.
+    """
+    env = os.environ if environ is None else environ
+    return {k: v for k, v in env.items() if not k.startswith(CLUSTER_ENV_PREFIXES)}
+
+
 @dataclass(frozen=True)
 class Result:
     """What a finished process produced."""

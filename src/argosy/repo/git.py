@@ -11,6 +11,9 @@ build`` output, edited kustomizations) never leak into the next one. Requests
 for one repository wait for each other on a per-URL lock; different
 repositories proceed in parallel. ``$HOME`` is pointed at an empty directory
 so the user's ~/.gitconfig, credential helpers and ssh keys play no part.
+Every command that reaches the remote first passes the repository URL through
+the process's :class:`~argosy.repo.urlpolicy.UrlPolicy` (no loopback, metadata
+or local-path fetches unless allowed).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from argosy.repo.errors import (
 from argosy.repo.metrics import FETCH, LS_REMOTE, git_request
 from argosy.repo.redact import redact, strip_userinfo
 from argosy.repo.revision import RemoteRefs, Resolved, parse_ls_remote, resolve
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url
 
 _AUTH_HINTS = (
@@ -84,8 +88,10 @@ class GitRepos:
         timeout: float | None = None,
         revision_cache_seconds: float = 180.0,
         clock: Callable[[], float] = time.monotonic,
+        policy: UrlPolicy | None = None,
     ) -> None:
         self.root = root
+        self.policy = policy if policy is not None else UrlPolicy.from_env()
         self.timeout = timeout
         self.revision_cache_seconds = revision_cache_seconds
         self._clock = clock
@@ -128,6 +134,7 @@ class GitRepos:
         cwd: Path | None,
         what: str,
     ) -> str:
+        self.policy.check(repo.url)  # only commands that reach the remote come through here
         with git_auth(repo, store) as auth:
             result = execute.run(
                 [tools.find("git"), *args],
