@@ -103,6 +103,16 @@ class KindWatcher:
         if stream is not None:
             stream.close()
 
+    def interrupt(self) -> None:
+        """End the open watch, if any; the loop opens a new one from the last resourceVersion.
+
+        The cache calls it when its probe finds the server unreachable: a watch on a
+        black-holed connection would otherwise wait out its whole read timeout."""
+        with self._lock:
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+
     def join(self, timeout: float) -> None:
         if self._thread.is_alive():
             self._thread.join(timeout)
