@@ -29,10 +29,22 @@ DETECT_LIMIT_S = 30.0
 
 
 @pytest.fixture
-def controller(cluster: ClusterHandle, tmp_path: Path) -> Iterator[RunningController]:
+def proxy(second_cluster: ClusterHandle) -> Iterator[TcpProxy]:
+    with TcpProxy("127.0.0.1", int(second_cluster.server.rsplit(":", 1)[1])) as running:
+        yield running
+
+
+@pytest.fixture
+def controller(cluster: ClusterHandle, proxy: TcpProxy, tmp_path: Path) -> Iterator[RunningController]:
+    """Stopped before the proxy closes, so its watches do not fail on the way out."""
     ctl = RunningController(cluster, tmp_path / "repo-cache")
     yield ctl
     ctl.stop()
+
+
+def _data(handle: ClusterHandle, namespace: str, name: str) -> str:
+    out = handle.kubectl("get", "configmap", name, "-n", namespace, "-o", "json").stdout
+    return str(json.loads(out)["data"]["v"])
 
 
 def _uids(handle: ClusterHandle, namespace: str) -> dict[str, str]:
@@ -78,6 +90,7 @@ def test_partitioned_destination_goes_unknown_keeps_everything_and_resyncs(
     cluster: ClusterHandle,
     second_cluster: ClusterHandle,
     controller: RunningController,
+    proxy: TcpProxy,
     namespace: str,
     tmp_path: Path,
 ) -> None:
@@ -85,56 +98,45 @@ def test_partitioned_destination_goes_unknown_keeps_everything_and_resyncs(
     repo = GitRepo(tmp_path / "apps.git")
     repo.commit({**_files("local", "1"), **_files("remote", "1")})
     remote_ns = namespace  # the same name on the second cluster, created by the sync
-    port = int(second_cluster.server.rsplit(":", 1)[1])
-    with TcpProxy("127.0.0.1", port) as proxy:
-        secret = cluster_secret(ctl.namespace, second_cluster, "east", server=proxy.url)
-        cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(secret))
-        ctl.apply_app(
-            "local",
-            _spec(repo, "local", {"server": "https://kubernetes.default.svc", "namespace": namespace}),
+    secret = cluster_secret(ctl.namespace, second_cluster, "east", server=proxy.url)
+    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(secret))
+    ctl.apply_app(
+        "local",
+        _spec(repo, "local", {"server": "https://kubernetes.default.svc", "namespace": namespace}),
+    )
+    ctl.apply_app("remote", _spec(repo, "remote", {"name": "east", "namespace": remote_ns}))
+    for name in ("local", "remote"):
+        ctl.wait_app(
+            name, lambda a: sync_status(a) == "Synced" and health_status(a) == "Healthy", "synced", 90
         )
-        ctl.apply_app("remote", _spec(repo, "remote", {"name": "east", "namespace": remote_ns}))
-        for name in ("local", "remote"):
-            ctl.wait_app(
-                name, lambda a: sync_status(a) == "Synced" and health_status(a) == "Healthy", "synced", 90
-            )
-        local_uids, remote_uids = _uids(cluster, namespace), _uids(second_cluster, remote_ns)
-        assert len(local_uids) == len(remote_uids) == 2
-        remote_op = operation_state(ctl.app("remote"))["startedAt"]
+    local_uids, remote_uids = _uids(cluster, namespace), _uids(second_cluster, remote_ns)
+    assert len(local_uids) == len(remote_uids) == 2
+    remote_op = operation_state(ctl.app("remote"))["startedAt"]
 
-        proxy.set_mode("blackhole")
-        try:
-            detected = _timed(ctl, "remote", lambda a: sync_status(a) == "Unknown", "Unknown", DETECT_LIMIT_S)
-            app = ctl.app("remote")
-            conditions = [c for c in app["status"]["conditions"] if c["type"] == "ComparisonError"]
-            assert conditions and "east" in conditions[0]["message"], app["status"]["conditions"]
-            assert sorted(r["name"] for r in app["status"]["resources"]) == sorted(remote_uids)
-            # The first cluster is unaffected: drift there is healed during the partition.
-            cluster.kubectl("patch", "configmap", "local-0", "-n", namespace, "-p", '{"data":{"v":"drift"}}')
-            healed = _timed(
-                ctl,
-                "local",
-                lambda a: (
-                    sync_status(a) == "Synced"
-                    and json.loads(
-                        cluster.kubectl("get", "cm", "local-0", "-n", namespace, "-o", "json").stdout
-                    )["data"]["v"]
-                    == "1"
-                ),
-                "drift on the first cluster healed",
-                30,
-            )
-        finally:
-            proxy.set_mode("forward")
-        resynced = _timed(
-            ctl, "remote", lambda a: sync_status(a) == "Synced", "Synced after the partition", 60
+    proxy.set_mode("blackhole")
+    try:
+        # The first cluster is unaffected: drift there is healed during the partition.
+        cluster.kubectl("patch", "configmap", "local-0", "-n", namespace, "-p", '{"data":{"v":"drift"}}')
+        detected = _timed(ctl, "remote", lambda a: sync_status(a) == "Unknown", "Unknown", DETECT_LIMIT_S)
+        app = ctl.app("remote")
+        conditions = [c for c in app["status"]["conditions"] if c["type"] == "ComparisonError"]
+        assert conditions and "east" in conditions[0]["message"], app["status"]["conditions"]
+        assert sorted(r["name"] for r in app["status"]["resources"]) == sorted(remote_uids)
+        ctl.wait_app(
+            "local",
+            lambda a: sync_status(a) == "Synced" and _data(cluster, namespace, "local-0") == "1",
+            "drift on the first cluster healed during the partition",
+            30,
         )
-        print(
-            f"partition: Unknown after {detected:.1f} s; first cluster healed in {healed:.1f} s; "
-            f"Synced {resynced:.1f} s after the network healed"
-        )
-        assert _uids(cluster, namespace) == local_uids, "nothing deleted or re-created on the first cluster"
-        assert _uids(second_cluster, remote_ns) == remote_uids, "nothing deleted on the partitioned cluster"
-        assert operation_state(ctl.app("remote"))["startedAt"] == remote_op, "no sync of the unreachable app"
-        cluster.kubectl("delete", "secret", secret["metadata"]["name"], "-n", ctl.namespace, check=False)
+    finally:
+        proxy.set_mode("forward")
+    resynced = _timed(ctl, "remote", lambda a: sync_status(a) == "Synced", "Synced after the partition", 60)
+    print(
+        f"partition: Unknown after {detected:.1f} s (drift on the first cluster healed meanwhile); "
+        f"Synced {resynced:.1f} s after the network healed"
+    )
+    assert _uids(cluster, namespace) == local_uids, "nothing deleted or re-created on the first cluster"
+    assert _uids(second_cluster, remote_ns) == remote_uids, "nothing deleted on the partitioned cluster"
+    assert operation_state(ctl.app("remote"))["startedAt"] == remote_op, "no sync of the unreachable app"
+    cluster.kubectl("delete", "secret", secret["metadata"]["name"], "-n", ctl.namespace, check=False)
     second_cluster.kubectl("delete", "namespace", remote_ns, "--wait=false", check=False)

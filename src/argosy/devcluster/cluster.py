@@ -218,8 +218,11 @@ class LocalCluster:
         starters[component]()
         if component == "etcd":
             self._wait(lambda: self._etcd_healthy(state), component, state, 60)
-        if component in ("etcd", "kube-apiserver"):
-            # After etcd, the API server is ready again once its storage answers.
+        apiserver = state.processes.get("kube-apiserver")
+        if component == "kube-apiserver" or (
+            component == "etcd" and apiserver is not None and _alive(apiserver)
+        ):
+            # After etcd, a running API server is ready again once its storage answers.
             self._wait(lambda: self._readyz(timeout=2.0), "kube-apiserver", state, 120)
 
     def restart_component(self, component: str) -> float:
