@@ -142,7 +142,15 @@ class ShardCoordinator:
         try:
             self.store.renew_member(self.replica, LEASE_SECONDS, self._applied, self.now())
             with self._lock:
+                fenced = self._renewed_at is not None and not self._valid()
                 self._renewed_at = self.monotonic()
+                owned = self._owned
+            if fenced and owned:
+                # While fenced (a late renewal: a slow or busy API server), work on these apps was
+                # abandoned with NotOwner and nobody else took them: queue them again, or they
+                # would wait for their periodic refresh (minutes) with syncs left Running.
+                log.info("controller replica %s renewed its Lease again; resuming its apps", self.replica)
+                self.on_gain(owned)
             if self._standing_by:
                 log.info("controller replica %s: took over its Lease; reconciling", self.replica)
                 self._standing_by = False
