@@ -172,6 +172,9 @@ def test_apiserver_and_etcd_restarts_and_410_gone_resync_without_spurious_change
             ctl.wait_app("steady", lambda a: sync_status(a) == "Synced", "idle app Synced again", 60)
             time.sleep(1)  # a spurious comparison, if any, shows by now
     finally:
+        for component in ("etcd", "kube-apiserver"):  # the tests after this one need the cluster
+            if not local.component_status().get(component):
+                local.start_component(component)
         handle.kubectl("label", "node", node, f"{gate}-", check=False)
 
     relisted = _relists(ctl) - relists_before
