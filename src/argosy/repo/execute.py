@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from argosy.repo.errors import CommandTimeoutError, OutputTooLargeError
+from argosy.repo.errors import CommandTimeoutError, OutputTooLargeError, StorageError, ToolNotFoundError
 from argosy.repo.redact import redact
 
 DEFAULT_TIMEOUT = float(os.environ.get("ARGOSY_EXEC_TIMEOUT", "90"))
@@ -59,15 +59,26 @@ def run(
     """Run ``args``; raise on timeout or cap, return the result (any exit code) otherwise."""
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     cap = DEFAULT_OUTPUT_CAP if output_cap is None else output_cap
-    proc = subprocess.Popen(
-        list(args),
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    name = os.path.basename(args[0])
+    try:
+        proc = subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        # An unreadable or vanished working directory (the cache directory's permissions
+        # changed, the disk was unmounted) must fail the render with a message, not a traceback.
+        if cwd is not None and str(exc.filename) == str(cwd):
+            raise StorageError(
+                f"cannot run {name} in {cwd}: {exc.strerror or exc}; check that the repo server's "
+                "cache directory (--cache-dir) exists and is readable and writable"
+            ) from None
+        raise ToolNotFoundError(f"cannot run {args[0]}: {exc.strerror or exc}") from None
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
     total = [0]
     over = threading.Event()
@@ -98,7 +109,6 @@ def run(
             proc.stdin.close()
         except BrokenPipeError:
             pass
-    name = os.path.basename(args[0])
     deadline = time.monotonic() + limit
     while True:
         try:

@@ -4,13 +4,22 @@ A refresh costs one ``git ls-remote``, shared by every app of the repository
 within the request's ``max_age`` (the controller asks for its reconciliation
 period, so a fleet of 1,000 apps on one repository costs one ls-remote per
 period, not 1,000; a refresh request or a sync asks for 0, a fresh answer;
-``--revision-cache-expiration`` caps it); the working copy is fetched only when
-the wanted commit is not already in it, then checked out detached and cleaned
+``--revision-cache-expiration`` caps it; a failed ls-remote is remembered the
+same way, so the error stays on the apps until Git answers again); the working
+copy is fetched only when the wanted commit is not already in it, then checked
+out detached and cleaned
 (``git clean -ffdx``) so files left by a previous render (``helm dependency
 build`` output, edited kustomizations) never leak into the next one. Requests
 for one repository wait for each other on a per-URL lock; different
 repositories proceed in parallel. ``$HOME`` is pointed at an empty directory
 so the user's ~/.gitconfig, credential helpers and ssh keys play no part.
+
+A Git server that is down, hangs or trickles must not hold a controller worker
+for the 90 s exec timeout on every refresh: ``ls-remote`` (one small round trip,
+run on every refresh) has its own, shorter request timeout (15 s, like Argo
+CD's ``ARGOCD_GIT_REQUEST_TIMEOUT``; ``--git-request-timeout`` or
+``ARGOSY_GIT_REQUEST_TIMEOUT``), fetches keep the exec timeout. A timeout is
+reported as the repository being unreachable, naming the URL and the setting.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from argosy.repo import execute, tools
 from argosy.repo.credentials import git_auth
 from argosy.repo.errors import (
     AuthenticationError,
+    CommandTimeoutError,
     GitError,
     RevisionNotFoundError,
     UnreachableError,
@@ -34,6 +44,8 @@ from argosy.repo.metrics import FETCH, LS_REMOTE, git_request
 from argosy.repo.redact import redact, strip_userinfo
 from argosy.repo.revision import RemoteRefs, Resolved, parse_ls_remote, resolve
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url
+
+DEFAULT_REQUEST_TIMEOUT = float(os.environ.get("ARGOSY_GIT_REQUEST_TIMEOUT", "15"))
 
 _AUTH_HINTS = (
     "authentication failed",
@@ -84,14 +96,18 @@ class GitRepos:
         timeout: float | None = None,
         revision_cache_seconds: float = 180.0,
         clock: Callable[[], float] = time.monotonic,
+        request_timeout: float | None = None,
     ) -> None:
         self.root = root
         self.timeout = timeout
+        self.request_timeout = DEFAULT_REQUEST_TIMEOUT if request_timeout is None else request_timeout
         self.revision_cache_seconds = revision_cache_seconds
         self._clock = clock
         # (repository key, credentials digest) -> (when, refs): answers are per credentials,
         # so a user without access never sees refs listed with someone else's token.
         self._refs: dict[tuple[str, str], tuple[float, RemoteRefs]] = {}
+        # The same key -> (when, error) of the latest ls-remote when it failed.
+        self._failed: dict[tuple[str, str], tuple[float, GitError]] = {}
         # What each working copy holds, so an untouched checkout of the same commit costs no
         # git process at all (a fleet of apps on one repository renders each path at one commit).
         self._origin: dict[str, str] = {}
@@ -127,15 +143,23 @@ class GitRepos:
         store: RepositoryStore,
         cwd: Path | None,
         what: str,
+        timeout: float | None = None,
+        setting: str = "--exec-timeout / ARGOSY_EXEC_TIMEOUT",
     ) -> str:
         with git_auth(repo, store) as auth:
-            result = execute.run(
-                [tools.find("git"), *args],
-                cwd=cwd,
-                env=self._env(auth.env),
-                timeout=self.timeout,
-                secrets=auth.secrets,
-            )
+            try:
+                result = execute.run(
+                    [tools.find("git"), *args],
+                    cwd=cwd,
+                    env=self._env(auth.env),
+                    timeout=self.timeout if timeout is None else timeout,
+                    secrets=auth.secrets,
+                )
+            except CommandTimeoutError as exc:
+                raise UnreachableError(
+                    f"{what}: no answer in time, the Git server is down, hanging or too slow ({exc}; "
+                    f"the limit is {setting})"
+                ) from None
             if result.returncode != 0:
                 raise _classify(redact(result.stderr, auth.secrets), what)
             return result.text
@@ -155,12 +179,24 @@ class GitRepos:
         if max_age > 0:
             with self._guard:
                 cached = self._refs.get(cache_key)
+                failed = self._failed.get(cache_key)
+            if failed is not None and self._clock() - failed[0] < max_age:
+                # The last answer was a failure: say so again rather than fall back on older
+                # refs (the app would flip to "Synced" while Git is down) or ask a server that
+                # hangs once per app (every worker held for the request timeout).
+                raise type(failed[1])(str(failed[1]))
             if cached is not None and self._clock() - cached[0] < max_age:
                 return cached[1]
         asked = self._clock()
-        refs = self._ls_remote(repo, store)
+        try:
+            refs = self._ls_remote(repo, store)
+        except GitError as exc:
+            with self._guard:
+                self._failed[cache_key] = (asked, exc)
+            raise
         with self._guard:
             self._refs[cache_key] = (asked, refs)
+            self._failed.pop(cache_key, None)
         return refs
 
     def _ls_remote(self, repo: Repository, store: RepositoryStore) -> RemoteRefs:
@@ -172,6 +208,8 @@ class GitRepos:
                 store,
                 None,
                 f"git ls-remote {strip_userinfo(repo.url)}",
+                timeout=self.request_timeout,
+                setting="--git-request-timeout / ARGOSY_GIT_REQUEST_TIMEOUT",
             )
         return parse_ls_remote(text)
 

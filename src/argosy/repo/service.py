@@ -74,10 +74,18 @@ class RepoService:
         cache_entries: int = 512,
         revision_cache_seconds: float = 180.0,
         parallelism_limit: int = 0,
+        git_request_timeout: float | None = None,
     ) -> None:
+        """``timeout``: each git fetch/helm/kustomize process (None: ``ARGOSY_EXEC_TIMEOUT``, 90 s);
+        ``git_request_timeout``: each ``git ls-remote`` (None: ``ARGOSY_GIT_REQUEST_TIMEOUT``, 15 s)."""
         self.root = root or default_root()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.git = GitRepos(self.root / "git", timeout=timeout, revision_cache_seconds=revision_cache_seconds)
+        self.git = GitRepos(
+            self.root / "git",
+            timeout=timeout,
+            revision_cache_seconds=revision_cache_seconds,
+            request_timeout=git_request_timeout,
+        )
         self.helm_repos = HelmRepos(self.root / "charts", timeout=timeout or 90.0)
         self.cache = RenderCache(self.root / "manifests", cache_entries)
         self.helm_home = self.root / "helm"
@@ -310,7 +318,9 @@ class RepoService:
             source = r.source
             if not source.is_helm_repo and path.is_dir():  # overrides stored in Git (.argocd-source*.yaml)
                 source = apply_source_files(source, path, req.app_name, req.app_namespace)
-            inp = RenderInput(root, path, source, index, ctx, ref_roots, work, decryptor)
+            inp = RenderInput(
+                root, path, source, index, ctx, ref_roots, work, decryptor, exec_timeout=self.git.timeout
+            )
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
                 touched[0] = rendered.tool != "Directory"
@@ -343,7 +353,9 @@ class RepoService:
         if r.chart_entry and r.chart_entry.get("oci"):
             from argosy.repo import oci
 
-            cached = oci.pull(r.repo, store, r.source.chart, r.revision, self.root / "oci", self.helm_home)
+            cached = oci.pull(
+                r.repo, store, r.source.chart, r.revision, self.root / "oci", self.helm_home, self.git.timeout
+            )
         else:
             assert r.chart_entry is not None
             cached = self.helm_repos.chart_dir(r.repo, store, r.source.chart, r.chart_entry, pass_creds)

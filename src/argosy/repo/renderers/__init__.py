@@ -43,6 +43,9 @@ class RenderInput:
     refs: dict[str, Path] = field(default_factory=dict)
     work_dir: Path | None = None
     sops: Decryptor | None = None  # SOPS decryption with the request's keys (repo/sops)
+    # Limit of each helm/kustomize process (None: execute.DEFAULT_TIMEOUT); the repo server's
+    # --exec-timeout, so a template or generator that never ends is killed when the admin said.
+    exec_timeout: float | None = None
 
 
 @dataclass

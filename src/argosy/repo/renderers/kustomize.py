@@ -231,7 +231,12 @@ def render(inp: RenderInput, env: dict[str, str]) -> Rendered:
     root, app_dir = (plan.root, plan.app_dir) if plan else (inp.root, inp.app_dir)
     args = [tools.find("kustomize"), "build", str(app_dir), *shlex.split(inp.ctx.kustomize_build_options)]
     args += plan.args if plan else []
-    result = execute.run(args, cwd=app_dir, env={**os.environ, **env, **(plan.env if plan else {})})
+    result = execute.run(
+        args,
+        cwd=app_dir,
+        env={**os.environ, **env, **(plan.env if plan else {})},
+        timeout=inp.exec_timeout,
+    )
     if result.returncode != 0:
         raise sops_kustomize.plugin_error(result.stderr) or RenderError(
             f"kustomize build {relative(inp.root, inp.app_dir)} failed: {result.stderr.strip()}"
