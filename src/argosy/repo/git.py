@@ -69,6 +69,7 @@ _UNREACHABLE_HINTS = (
     "host key verification failed",
     "couldn't connect to server",
     "connection closed by remote host",
+    "operation too slow",
 )
 
 
@@ -133,7 +134,17 @@ class GitRepos:
 
     def _env(self, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SSH_"))}
-        env.update(HOME=str(self._home), GIT_LFS_SKIP_SMUDGE="1", LC_ALL="C", **extra)
+        # git-remote-http is git's child: if git is killed (timeout, or the repo server itself
+        # killed), it would wait on a silent server forever; curl's low-speed limit ends it.
+        silent = str(max(1, int(execute.DEFAULT_TIMEOUT if self.timeout is None else self.timeout)))
+        env.update(
+            HOME=str(self._home),
+            GIT_LFS_SKIP_SMUDGE="1",
+            LC_ALL="C",
+            GIT_HTTP_LOW_SPEED_LIMIT="1",
+            GIT_HTTP_LOW_SPEED_TIME=silent,
+            **extra,
+        )
         return env
 
     def _git(
