@@ -61,11 +61,21 @@ class RepoServerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> RepoServerProcess:
+        """Launch and wait until it answers."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> RepoServerProcess:
+        """Start the process without waiting (start something else meanwhile, then
+        :meth:`wait_ready`)."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(
                 [*self.wrap, *self.args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> RepoServerProcess:
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -4,12 +4,13 @@ A refresh costs one ``git ls-remote``, shared by every app of the repository
 within the request's ``max_age`` (the controller asks for its reconciliation
 period, so a fleet of 1,000 apps on one repository costs one ls-remote per
 period, not 1,000; a refresh request or a sync asks for 0, a fresh answer;
-``--revision-cache-expiration`` caps it; a failed ls-remote is remembered the
-same way, so the error stays on the apps until Git answers again); the working
+``--revision-cache-expiration`` caps it; a failed ls-remote is remembered for
+30 s, and older refs are not used after it, so the error stays on the apps until
+Git answers again - one ls-remote per repository every 30 s); the working
 copy is fetched only when the wanted commit is not already in it, then checked
-out detached and cleaned
-(``git clean -ffdx``) so files left by a previous render (``helm dependency
-build`` output, edited kustomizations) never leak into the next one. Requests
+out detached and cleaned (``git clean -ffdx``) so files left by a previous
+render (``helm dependency build`` output, edited kustomizations) never leak
+into the next one. Requests
 for one repository wait for each other on a per-URL lock; different
 repositories proceed in parallel. ``$HOME`` is pointed at an empty directory
 so the user's ~/.gitconfig, credential helpers and ssh keys play no part.
@@ -46,6 +47,9 @@ from argosy.repo.revision import RemoteRefs, Resolved, parse_ls_remote, resolve
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url
 
 DEFAULT_REQUEST_TIMEOUT = float(os.environ.get("ARGOSY_GIT_REQUEST_TIMEOUT", "15"))
+# How long a failed ls-remote answers for its repository (apps sharing cached answers) before
+# Git is asked again: the controller's retry interval for an unreachable repository.
+FAILED_ANSWER_SECONDS = 30.0
 
 _AUTH_HINTS = (
     "authentication failed",
@@ -191,12 +195,12 @@ class GitRepos:
             with self._guard:
                 cached = self._refs.get(cache_key)
                 failed = self._failed.get(cache_key)
-            if failed is not None and self._clock() - failed[0] < max_age:
-                # The last answer was a failure: say so again rather than fall back on older
-                # refs (the app would flip to "Synced" while Git is down) or ask a server that
-                # hangs once per app (every worker held for the request timeout).
+            # The last answer was a failure: never fall back on older refs (the app would flip
+            # to "Synced" while Git is down); repeat it for a while rather than ask a server that
+            # hangs once per app (every worker held for the request timeout), then ask again.
+            if failed is not None and self._clock() - failed[0] < min(max_age, FAILED_ANSWER_SECONDS):
                 raise type(failed[1])(str(failed[1]))
-            if cached is not None and self._clock() - cached[0] < max_age:
+            if failed is None and cached is not None and self._clock() - cached[0] < max_age:
                 return cached[1]
         asked = self._clock()
         try:
