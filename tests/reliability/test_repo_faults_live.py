@@ -186,6 +186,16 @@ def controller(
     ctl.stop()
 
 
+@pytest.fixture(autouse=True)
+def _apps_deleted_after_each_test(controller: RunningController) -> Iterator[None]:
+    """The controller outlives each test's namespace: its apps go with the test, or the
+    controller would keep self-healing them into a namespace being deleted."""
+    yield
+    controller.cluster.kubectl(
+        "delete", "applications", "--all", "-n", controller.namespace, "--wait=false", check=False
+    )
+
+
 # -- fault 5: the Git server ------------------------------------------------------------
 def test_git_server_down_hanging_or_slow_keeps_last_render_and_recovers(
     cluster: ClusterHandle, git_server: GitHttpServer, controller: RunningController, namespace: str
