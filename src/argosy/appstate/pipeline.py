@@ -70,16 +70,33 @@ class Renderer(Protocol):
     def render(self, req: RenderRequest) -> RenderResult: ...
 
 
+MAX_MESSAGE = 4096
+
+
+def clip_message(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` cut to ``limit`` characters, keeping its start and its end.
+
+    Tool output quoted in an error can be huge (a Helm template recursing to Helm's
+    nesting limit prints ~100 KB); it lands in the Application's status and Events.
+    """
+    if len(message) <= limit:
+        return message
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{message[:head]} [... {len(message) - head - tail} characters left out ...] {message[-tail:]}"
+
+
 class ComparisonFailed(Exception):
     """The comparison could not be made; becomes a condition of ``type`` on the app.
 
     ``unavailable``: a cluster or repository could not be reached (retrying may
-    help); otherwise the Application or a setting is at fault.
+    help); otherwise the Application or a setting is at fault. The message is
+    clipped to :data:`MAX_MESSAGE` characters.
     """
 
     def __init__(
         self, type_: str, message: str, requeue_after: float | None = None, *, unavailable: bool = False
     ) -> None:
+        message = clip_message(message)
         super().__init__(message)
         self.type = type_
         self.message = message

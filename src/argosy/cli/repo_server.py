@@ -22,7 +22,16 @@ def repo_server(
     port: int = typer.Option(8081, "--port", help="Port to listen on."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Working copies and render cache."),
     exec_timeout: float = typer.Option(
-        90.0, "--exec-timeout", help="Timeout of each git/helm/kustomize call (s)."
+        90.0,
+        "--exec-timeout",
+        envvar="ARGOSY_EXEC_TIMEOUT",
+        help="Timeout of each git fetch/helm/kustomize call (s); the process group is killed.",
+    ),
+    git_request_timeout: float = typer.Option(
+        15.0,
+        "--git-request-timeout",
+        envvar="ARGOSY_GIT_REQUEST_TIMEOUT",
+        help="Timeout of each git ls-remote (s): a Git server down or hanging fails a refresh this fast.",
     ),
     metrics_port: int = typer.Option(8084, "--metrics-port", help="Prometheus /metrics port (0: off)."),
     revision_cache_expiration: str = typer.Option(
@@ -74,6 +83,7 @@ def repo_server(
     service = RepoService(
         cache_dir,
         timeout=exec_timeout,
+        git_request_timeout=git_request_timeout,
         revision_cache_seconds=revision_cache,
         parallelism_limit=parallelism_limit,
         url_policy=policy,

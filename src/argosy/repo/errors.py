@@ -28,6 +28,12 @@ class CommandTimeoutError(RepoError):
     code = "Timeout"
 
 
+class StorageError(RepoError):
+    """The repo server's own disk (working copies, ``--cache-dir``) could not be used."""
+
+    code = "StorageError"
+
+
 class OutputTooLargeError(RepoError):
     """A process wrote more than the output cap; it was killed."""
 
@@ -123,6 +129,7 @@ ERROR_CLASSES: dict[str, type[RepoError]] = {
         RepoError,
         ToolNotFoundError,
         CommandTimeoutError,
+        StorageError,
         OutputTooLargeError,
         GitError,
         AuthenticationError,

@@ -101,6 +101,7 @@ def pull(
     root: Path,
     helm_home: Path,
     policy: UrlPolicy,
+    timeout: float | None = None,
 ) -> Path:
     """``helm pull`` the chart once into ``root``; returns the unpacked chart directory."""
     host, name = reference(repo, chart)
@@ -128,7 +129,7 @@ def pull(
             args += ["--ca-file", auth.verify]
         env = helm_env(helm_home, {"HELM_REGISTRY_CONFIG": str(config)}, tmp / "config")
         try:
-            result = execute.run(args, env=env, secrets=auth.secrets)
+            result = execute.run(args, env=env, secrets=auth.secrets, timeout=timeout)
             if result.returncode != 0:
                 raise HelmRepoError(
                     f"helm pull oci://{host}/{name} {version} failed: {result.stderr.strip()}"

@@ -80,7 +80,10 @@ class RepoService:
         revision_cache_seconds: float = 180.0,
         parallelism_limit: int = 0,
         url_policy: UrlPolicy | None = None,
+        git_request_timeout: float | None = None,
     ) -> None:
+        """``timeout``: each git fetch/helm/kustomize process (None: ``ARGOSY_EXEC_TIMEOUT``, 90 s);
+        ``git_request_timeout``: each ``git ls-remote`` (None: ``ARGOSY_GIT_REQUEST_TIMEOUT``, 15 s)."""
         self.root = root or default_root()
         self.root.mkdir(parents=True, exist_ok=True)
         # What may be fetched: given, else reposerver.allowed.* from this process's environment.
@@ -90,6 +93,7 @@ class RepoService:
             timeout=timeout,
             revision_cache_seconds=revision_cache_seconds,
             policy=self.url_policy,
+            request_timeout=git_request_timeout,
         )
         self.helm_repos = HelmRepos(self.root / "charts", timeout=timeout or 90.0, policy=self.url_policy)
         self.cache = RenderCache(self.root / "manifests", cache_entries)
@@ -329,7 +333,18 @@ class RepoService:
             source = r.source
             if not source.is_helm_repo and path.is_dir():  # overrides stored in Git (.argocd-source*.yaml)
                 source = apply_source_files(source, path, req.app_name, req.app_namespace)
-            inp = RenderInput(root, path, source, index, ctx, ref_roots, work, decryptor, self.url_policy)
+            inp = RenderInput(
+                root,
+                path,
+                source,
+                index,
+                ctx,
+                ref_roots,
+                work,
+                decryptor,
+                self.url_policy,
+                exec_timeout=self.git.timeout,
+            )
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
                 touched[0] = rendered.tool != "Directory"
@@ -363,7 +378,14 @@ class RepoService:
             from argosy.repo import oci
 
             cached = oci.pull(
-                r.repo, store, r.source.chart, r.revision, self.root / "oci", self.helm_home, self.url_policy
+                r.repo,
+                store,
+                r.source.chart,
+                r.revision,
+                self.root / "oci",
+                self.helm_home,
+                self.url_policy,
+                self.git.timeout,
             )
         else:
             assert r.chart_entry is not None

@@ -46,6 +46,9 @@ class RenderInput:
     sops: Decryptor | None = None  # SOPS decryption with the request's keys (repo/sops)
     # Checks URLs the tools fetch themselves (remote value files, chart dependency repositories).
     url_policy: UrlPolicy = field(default_factory=UrlPolicy.from_env)
+    # Limit of each helm/kustomize process (None: execute.DEFAULT_TIMEOUT); the repo server's
+    # --exec-timeout, so a template or generator that never ends is killed when the admin said.
+    exec_timeout: float | None = None
 
 
 @dataclass

@@ -232,11 +232,12 @@ def render(
                 yaml.safe_dump(
                     {"apiVersion": "", "generated": "0001-01-01T00:00:00Z", "repositories": dep_repos}, fh
                 )
-        result = execute.run([tools.find("helm"), "dependency", "build", "."], cwd=chart_dir, env=penv)
+        build = [tools.find("helm"), "dependency", "build", "."]
+        result = execute.run(build, cwd=chart_dir, env=penv, timeout=inp.exec_timeout)
         if result.returncode != 0:
             raise RenderError(f"helm dependency build {chart_rel} failed: {result.stderr.strip()}")
     args, warnings = template_args(inp, chart_dir, env, inp.work_dir)
-    result = execute.run(args, cwd=chart_dir, env=penv)
+    result = execute.run(args, cwd=chart_dir, env=penv, timeout=inp.exec_timeout)
     if result.returncode != 0:
         raise RenderError(f"helm template {chart_rel} failed: {result.stderr.strip()}")
     out = split_output(result.text, str(meta.get("name") or chart_dir.name), chart_rel, inp.source_index)

@@ -252,7 +252,10 @@ def render(inp: RenderInput, env: dict[str, str]) -> Rendered:
     args = [tools.find("kustomize"), "build", str(app_dir), *shlex.split(inp.ctx.kustomize_build_options)]
     args += plan.args if plan else []
     result = execute.run(
-        args, cwd=app_dir, env={**execute.without_cluster_access(), **env, **(plan.env if plan else {})}
+        args,
+        cwd=app_dir,
+        env={**execute.without_cluster_access(), **env, **(plan.env if plan else {})},
+        timeout=inp.exec_timeout,
     )
     if result.returncode != 0:
         raise sops_kustomize.plugin_error(result.stderr) or RenderError(
