@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from server_support import PASSWORD, ControlPlane, application, assert_error, bearer
 
+from support.api_server import PASSWORD, ControlPlane, application, assert_error, bearer
 from support.gitrepo import GitRepo
 
 GIT_SECRET, LIVE_SECRET = "git-secret-value-1234", "live-secret-value-5678"

@@ -9,7 +9,8 @@ import uuid
 from typing import Any
 
 import httpx
-from server_support import ControlPlane, application, assert_error
+
+from support.api_server import ControlPlane, application, assert_error
 
 
 def _names(body: dict[str, Any]) -> list[str]:

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from server_support import ControlPlane, application, assert_error, bearer, project
+
+from support.api_server import ControlPlane, application, assert_error, bearer, project
 
 
 @pytest.fixture(scope="module", autouse=True)

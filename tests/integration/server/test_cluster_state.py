@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from server_support import PASSWORD, ControlPlane, application, assert_error, bearer
+
+from support.api_server import PASSWORD, ControlPlane, application, assert_error, bearer
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 

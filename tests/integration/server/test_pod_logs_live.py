@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from server_support import SEED_POLICY, ControlPlane, application, assert_error, bearer
 
+from support.api_server import SEED_POLICY, ControlPlane, application, assert_error, bearer
 from support.cluster import ClusterHandle
 
 

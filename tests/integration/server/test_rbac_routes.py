@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from server_support import SEED_POLICY, ControlPlane, application, assert_error, bearer, project
+
+from support.api_server import SEED_POLICY, ControlPlane, application, assert_error, bearer, project
 
 CLUSTER_SERVER = "https://10.0.0.1:6443"
 REPO_URL = "https://git.example.com/team/app.git"

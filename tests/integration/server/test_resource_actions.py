@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from server_support import PASSWORD, ControlPlane, application, assert_error, bearer
+
+from support.api_server import PASSWORD, ControlPlane, application, assert_error, bearer
 
 DEPLOY_KEY = {"group": "apps", "version": "v1", "kind": "Deployment"}
 

@@ -14,9 +14,9 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from server_support import ACCOUNTS, SEED_POLICY, ControlPlane, application, assert_error, bearer
 
 from argosy.server.run import BackgroundServer
+from support.api_server import ACCOUNTS, SEED_POLICY, ControlPlane, application, assert_error, bearer
 from support.oidc_provider import WEB_CLIENT_ID, WEB_CLIENT_SECRET, OIDCProvider, User, login_at_provider
 
 ALICE = User("u-alice", "alice", "alice-pass-1", "alice@example.com", ("team-a",))

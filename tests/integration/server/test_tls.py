@@ -6,7 +6,8 @@ import ssl
 
 import httpx
 from cryptography import x509
-from server_support import ControlPlane, configmap, start_server
+
+from support.api_server import ControlPlane, configmap, start_server
 
 
 def test_https_by_default_with_a_stored_self_signed_certificate(control_plane: ControlPlane) -> None:
