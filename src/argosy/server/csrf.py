@@ -75,7 +75,8 @@ def refused(method: str, path: str, headers: Mapping[bytes, bytes], allowed: tup
         return False
     if headers.get(b"authorization", b"").strip():
         return False
-    if not has_cookie(headers, AUTH_COOKIE) and path != LOGIN_PATH:
+    login = method.upper() == "POST" and path == LOGIN_PATH
+    if not has_cookie(headers, AUTH_COOKIE) and not login:
         return False
     return media_type(headers.get(b"content-type", b"")) not in allowed
 

@@ -55,6 +55,7 @@ COOKIE = {b"cookie": b"theme=dark; argocd.token=a-session"}
         ("POST", "/auth/callback", COOKIE, False),
         # no credentials at all: the route answers 401
         ("DELETE", "/api/v1/applications/a", {b"cookie": b"argocd.token.other=x"}, False),
+        ("DELETE", "/api/v1/session", {}, False),
         ("POST", "/api/webhook", {b"content-type": b"application/x-www-form-urlencoded"}, False),
         (
             "POST",
