@@ -8,6 +8,8 @@ app is not judged OutOfSync, and the next comparison runs on a fresh worker.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -102,6 +104,16 @@ def test_results_of_unchanged_objects_come_from_the_cache_as_fresh_copies(pool: 
     again = pool.run([".spec.replicas"], doc, TIMEOUT)
     assert pool.hits == hits + 1
     assert "mutated" not in again["spec"] and "replicas" not in again["spec"]
+
+
+def test_a_worker_killed_between_requests_is_replaced_without_blaming_the_expression(pool: JqPool) -> None:
+    pool.run([".spec"], _config_map("warm"), TIMEOUT)
+    idle = pool._idle.queue[-1]
+    os.kill(idle.proc.pid, signal.SIGKILL)
+    idle.proc.wait()
+    assert pool.run([".spec"], _config_map("after-kill"), TIMEOUT) == {
+        k: v for k, v in _config_map("after-kill").items() if k != "spec"
+    }
 
 
 def test_an_overlong_expression_is_refused_when_the_rule_is_read() -> None:

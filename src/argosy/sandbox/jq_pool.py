@@ -17,6 +17,7 @@ the timeout again on every reconcile. Memory is capped per worker
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import os
 import queue
@@ -96,7 +97,8 @@ class _Worker:
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # unflushed input to a dead process
+                    stream.close()
 
 
 class JqPool:
@@ -115,20 +117,27 @@ class JqPool:
 
     # ----------------------------------------------------------- workers
     def _take(self) -> _Worker:
-        with self._lock:
-            if self._idle.empty() and self._started < self.size:
-                self._started += 1
-                start = True
-            else:
-                start = False
-        if start:
+        """An idle worker, or a new one while fewer than ``size`` run; waits otherwise (a
+        worker killed meanwhile frees its place, so waiting re-checks)."""
+        while True:
+            with self._lock:
+                try:
+                    return self._idle.get_nowait()
+                except queue.Empty:
+                    start = self._started < self.size
+                    if start:
+                        self._started += 1
+            if start:
+                try:
+                    return _Worker(self.memory_bytes)
+                except OSError:
+                    with self._lock:
+                        self._started -= 1
+                    raise
             try:
-                return _Worker(self.memory_bytes)
-            except OSError:
-                with self._lock:
-                    self._started -= 1
-                raise
-        return self._idle.get()
+                return self._idle.get(timeout=0.05)
+            except queue.Empty:
+                continue
 
     def _give_back(self, worker: _Worker) -> None:
         self._idle.put(worker)
@@ -188,15 +197,44 @@ class JqPool:
         failure = self._known_failure(expressions, digest)
         if failure is not None:
             raise failure
-        worker = self._take()
-        current = 0
+        for attempt in (1, 2):
+            try:
+                worker = self._take()
+            except OSError as exc:
+                raise JqLimitError(expressions[0], f"could not run: {exc}") from exc
+            try:
+                payload = self._request(worker, expressions, body, digest, timeout)
+            except _WorkerGone:
+                # It died between requests (killed from outside): not the expressions' fault.
+                self._discard(worker)
+                if attempt == 1:
+                    continue
+                raise JqLimitError(
+                    expressions[0], "could not run: the jq worker processes keep dying"
+                ) from None
+            except BaseException:
+                self._discard(worker)
+                raise
+            self._give_back(worker)
+            if len(payload) <= _CACHE_MAX_OBJECT:
+                self._remember(key, payload)
+            result = orjson.loads(payload)
+            return result
+        raise AssertionError("unreachable")
+
+    def _request(
+        self, worker: _Worker, expressions: Sequence[str], body: bytes, digest: bytes, timeout: float
+    ) -> bytes:
+        """The result frame's payload; raises JqLimitError, or _WorkerGone before any expression ran."""
+        current = -1
         try:
             worker.send(orjson.dumps(list(expressions)), body)
             deadline = time.monotonic() + timeout
             while True:
                 frame = worker.receive(deadline)
                 if frame is None:
-                    raise self._fail(expressions[current], digest, f"did not finish within {timeout:g} s")
+                    culprit = expressions[max(current, 0)]
+                    raise self._fail(culprit, digest, f"did not finish within {timeout:g} s")
                 kind, payload = frame
                 if kind == b"S":
                     current = int(payload)
@@ -204,18 +242,15 @@ class JqPool:
                 elif kind == b"M":
                     raise self._fail(expressions[int(payload)], digest, _memory_reason(self.memory_bytes))
                 else:
-                    break
-        except EOFError:
-            self._discard(worker)
+                    return payload
+        except (EOFError, BrokenPipeError):
+            if current < 0:
+                raise _WorkerGone from None
             raise self._fail(expressions[current], digest, _memory_reason(self.memory_bytes)) from None
-        except BaseException:
-            self._discard(worker)
-            raise
-        self._give_back(worker)
-        if len(payload) <= _CACHE_MAX_OBJECT:
-            self._remember(key, payload)
-        result = orjson.loads(payload)
-        return result
+
+
+class _WorkerGone(Exception):
+    """The worker was dead before it started on a request."""
 
 
 def _memory_reason(memory_bytes: int) -> str:
