@@ -27,6 +27,7 @@ from argosy.appstate.inputs import ControlPlaneReader, at_revisions, render_requ
 from argosy.appstate.recent import RecentRenders
 from argosy.appstate.settings import ControllerSettings
 from argosy.engine import project as project_rules
+from argosy.engine.diff import IgnoreRuleLimitError
 from argosy.engine.keys import ResourceKey
 from argosy.engine.tracking import instance_name
 from argosy.kube.exclusions import AppExclusions, ExclusionsError, ResourceFilter
@@ -317,17 +318,22 @@ class AppState:
             raise ComparisonFailed("InvalidSpecError", str(exc)) from exc
         instance = instance_name(name, namespace, settings.namespace)
         owned = {k: v for k, v in live.owned_by(instance).items() if not exclusions.excludes_object(v)}
-        comparison = compare_app(
-            app,
-            desired,
-            owned,
-            live.get,
-            settings,
-            live.is_namespaced,
-            predict=live.predict,
-            diff_config=config,
-            server_side_default=settings.server_side_diff,
-        )
+        try:
+            comparison = compare_app(
+                app,
+                desired,
+                owned,
+                live.get,
+                settings,
+                live.is_namespaced,
+                predict=live.predict,
+                diff_config=config,
+                server_side_default=settings.server_side_diff,
+            )
+        except IgnoreRuleLimitError as exc:
+            # Comparing without the rule would show the ignored fields as drift (and let
+            # auto-sync "fix" them); no comparison at all keeps the app Unknown instead.
+            raise ComparisonFailed("ComparisonError", str(exc), 60.0) from exc
         denied = project_rules.check_resources(
             project,
             [(r.desired, bool(r.key.namespace)) for r in comparison.resources if r.desired is not None],
