@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,12 +29,14 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support/
 from argosy.appset.controller import AppSetController, AppSetSettings
 from argosy.controller.bootstrap import bootstrap
 from argosy.devcluster.cluster import LocalCluster
 from argosy.kube.clients import KubeClient
 from argosy.repo import RepoService
 from argosy.settings.clusters import in_cluster_config
+from support.local_repos import allow_local_repositories
 
 NS = "argocd"
 APPS = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/applications"
@@ -94,6 +97,7 @@ def _kubectl(cluster: LocalCluster, *args: str, stdin: str = "") -> None:
 
 
 def main() -> None:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--clusters", type=int, default=10)

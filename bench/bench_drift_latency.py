@@ -12,6 +12,7 @@ import argparse
 import json
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,12 +20,14 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support/
 from argosy.controller.bootstrap import bootstrap
 from argosy.controller.manager import Controller
 from argosy.devcluster.cluster import LocalCluster
 from argosy.kube.clients import KubeClient
 from argosy.repo import RepoService
 from argosy.settings.clusters import in_cluster_config
+from support.local_repos import allow_local_repositories
 
 NS = "argocd"
 
@@ -59,6 +62,7 @@ def git(*args: str, cwd: Path) -> None:
 
 
 def main() -> None:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=50)
     parser.add_argument("--samples", type=int, default=20)

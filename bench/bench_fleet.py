@@ -34,7 +34,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support/
 from argosy.devcluster.cluster import LocalCluster
+from support.local_repos import allow_local_repositories
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = ROOT.parent / "shared" / "tools" / "fleet_bench.py"
@@ -137,6 +139,7 @@ def api_requests(cluster: LocalCluster) -> int:
 
 
 def main() -> int:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -35,6 +35,7 @@ from argosy.imageupdater.registries import Registries
 from argosy.imageupdater.updater import ImageUpdater
 from argosy.kube.clients import KubeClient
 from argosy.settings.clusters import in_cluster_config
+from support.local_repos import allow_local_repositories
 from support.oci_images import ImagePusher
 from support.oci_registry import OciRegistry
 
@@ -96,6 +97,7 @@ def cycle(updater: ImageUpdater, label: str) -> tuple[int, int]:
 
 
 def main() -> None:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--apps", type=int, default=500)
     parser.add_argument("--images", type=int, default=50)

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from argosy.repo import RenderRequest, RepoService
 from argosy.settings.repositories import RepositoryStore
 from support.git_server import GitHttpServer
+from support.local_repos import allow_local_repositories
 from support.secrets import application
 
 HELM_TEMPLATE = """{{- range $i := until (int .Values.count) }}
@@ -116,6 +117,7 @@ def bench(
 
 
 def main() -> None:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from argosy.devcluster import build
 from argosy.repo import RenderRequest, RepoService
 from support.gitrepo import GitRepo
+from support.local_repos import allow_local_repositories
 from support.secrets import application
 from support.sops import SopsKeys
 
@@ -42,6 +43,7 @@ def _median(fn: object, runs: int) -> float:
 
 
 def main() -> None:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--secrets", type=int, default=100)

@@ -26,6 +26,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,12 +35,14 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support/
 from argosy.controller.bootstrap import bootstrap
 from argosy.controller.manager import Controller
 from argosy.devcluster.cluster import LocalCluster
 from argosy.kube.clients import KubeClient
 from argosy.repo import RepoService
 from argosy.settings.clusters import in_cluster_config
+from support.local_repos import allow_local_repositories
 
 NS = "argocd"
 Obj = dict[str, Any]
@@ -218,6 +221,7 @@ def self_heal_bench(bench: Bench, samples: int, timeout_s: float) -> list[float]
 
 
 def main() -> None:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=300)
     parser.add_argument("--samples", type=int, default=10)

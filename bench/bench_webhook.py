@@ -34,6 +34,7 @@ from argosy.server.run import BackgroundServer
 from argosy.server.webhook import hmac_hex
 from argosy.settings.clusters import in_cluster_config
 from support.git_server import GitHttpServer
+from support.local_repos import allow_local_repositories
 
 NS = "argocd"
 DEST = "bench"
@@ -67,6 +68,7 @@ def push(web_url: str, before: str, after: str) -> bytes:
 
 
 def main() -> None:
+    allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=10)
     parser.add_argument("--samples", type=int, default=15)

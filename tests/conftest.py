@@ -25,11 +25,20 @@ from argosy.devcluster.cluster import LocalCluster
 from support.cluster import ClusterHandle
 from support.git_server import GitHttpServer
 from support.helm_repo import HelmRepoServer
+from support.local_repos import allow_local_repositories
 from support.naming import GIT_TOKEN, GIT_USER, HELM_USER
 from support.peer_data import peer_data_dir
 from support.ssh_server import SshServer
 
 __all__ = ["ClusterHandle", "peer_data_dir"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_local_repositories(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every server of the suite is on loopback and every bare repository under the temp
+    directory: allow exactly those, as an operator would (support/local_repos.py)."""
+    allow_local_repositories([tmp_path_factory.getbasetemp()])
+
 
 _MARK_BY_DIR = {
     "unit": "unit",

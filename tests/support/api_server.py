@@ -1,10 +1,11 @@
-"""A real Argosy API server on loopback for tests, and the helpers its tests share.
+"""A real Argosy API server on loopback for tests: helpers, and module-scoped fixtures.
 
-Each test module that uses the fixtures gets its own control-plane namespace (so
-modules stay independent) with the CRDs, ``argocd-cm`` accounts, the seed's
-``argocd-rbac-cm`` and a ``default`` AppProject, and its own server started in a
-thread on a free port. A ``conftest.py`` makes the fixtures available by importing
-them (``tests/integration/server`` and ``tests/security`` do).
+Each test module gets its own control-plane namespace (so modules stay
+independent) with the CRDs, ``argocd-cm`` accounts, the seed's
+``argocd-rbac-cm`` and a ``default`` AppProject, and its own server started
+in a thread on a free port. A ``conftest.py`` imports the fixtures it wants
+(``control_plane``, ``server``, ``api``, ``admin_password``, ``login``,
+``admin``, ``set_password``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import http.cookiejar
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,9 +138,27 @@ def assert_error(resp: httpx.Response, status: int, code: int, *fragments: str) 
         assert fragment in body["message"], body
 
 
-# --- fixtures ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def control_plane(cluster: Any) -> Iterator[ControlPlane]:
+@contextmanager
+def server_clock(server: BackgroundServer, at: float) -> Iterator[None]:
+    """Stop the server's session clock at ``at`` (epoch seconds) for the block, then restore it.
+
+    Tokens are dated and judged by this clock, so expiry tests need no sleep.
+    """
+    sessions = server.ctx.sessions
+    real = sessions.clock
+    sessions.clock = lambda: at
+    try:
+        yield
+    finally:
+        sessions.clock = real
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def control_plane_namespace(cluster: Any) -> Iterator[ControlPlane]:
+    """A fresh control-plane namespace: CRDs, the test accounts, the seed policy, ``default``."""
     install_crds(cluster)
     ns = f"argosy-srv-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", ns)
@@ -152,13 +172,25 @@ def control_plane(cluster: Any) -> Iterator[ControlPlane]:
         cluster.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found", check=False)
 
 
-@pytest.fixture(scope="module")
-def server(control_plane: ControlPlane) -> Iterator[BackgroundServer]:
-    srv = start_server(control_plane)
+@contextmanager
+def running_server(cp: ControlPlane) -> Iterator[BackgroundServer]:
+    srv = start_server(cp)
     try:
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def control_plane(cluster: Any) -> Iterator[ControlPlane]:
+    with control_plane_namespace(cluster) as cp:
+        yield cp
+
+
+@pytest.fixture(scope="module")
+def server(control_plane: ControlPlane) -> Iterator[BackgroundServer]:
+    with running_server(control_plane) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

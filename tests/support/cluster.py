@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from argosy.devcluster.cluster import LocalCluster
 
@@ -41,3 +45,30 @@ class ClusterHandle:
         from kubernetes import config
 
         return config.new_client_from_config(config_file=str(self.kubeconfig))
+
+
+def cluster_secret(namespace: str, target: ClusterHandle, name: str, server: str = "") -> dict[str, Any]:
+    """A cluster Secret as Argo CD stores it (client certificate auth) for ``target``, in the
+    control-plane ``namespace``; ``server`` overrides the URL (a proxy in front of it)."""
+    kubeconfig = yaml.safe_load(target.kubeconfig.read_text())
+    user = kubeconfig["users"][0]["user"]
+    ca = kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"]
+    config = {
+        "tlsClientConfig": {
+            "caData": ca,
+            "certData": user["client-certificate-data"],
+            "keyData": user["client-key-data"],
+        }
+    }
+    values = {"name": name, "server": server or target.server, "config": json.dumps(config)}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": f"cluster-{name}",
+            "namespace": namespace,
+            "labels": {"argocd.argoproj.io/secret-type": "cluster"},
+        },
+        "type": "Opaque",
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()},
+    }

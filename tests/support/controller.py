@@ -89,7 +89,7 @@ class RunningController:
         out = self.cluster.kubectl("get", "application", name, "-n", self.namespace, "-o", "json").stdout
         return yaml.safe_load(out)  # type: ignore[no-any-return]
 
-    def wait_app(self, name: str, check: Callable[[Obj], bool], what: str, timeout: float = 60.0) -> Obj:
+    def wait_app(self, name: str, check: Callable[[Obj], bool], what: str, timeout: float = 180.0) -> Obj:
         deadline = time.monotonic() + timeout
         last: Obj = {}
         while time.monotonic() < deadline:

@@ -19,6 +19,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 SERVICES_AND_INTERFACES = {
     "kube", "controller", "server", "repo", "cli", "devcluster", "appstate", "appset", "imageupdater",
+    "sandbox",
 }  # fmt: skip
 
 

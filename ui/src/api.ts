@@ -30,7 +30,9 @@ export async function api<T>(
   const resp = await fetch(apiUrl(path, options.query), {
     method,
     credentials: "same-origin",
-    headers: options.body === undefined ? {} : { "Content-Type": "application/json" },
+    // Every state-changing call declares JSON, body or not: the server refuses cookie-authenticated
+    // requests of the content types an HTML form could forge (CSRF, see argosy.server.csrf).
+    headers: method === "GET" ? {} : { "Content-Type": "application/json" },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await resp.text();

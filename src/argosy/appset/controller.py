@@ -59,6 +59,7 @@ from argosy.kube.watcher import KindWatcher
 from argosy.kube.wellknown import APPLICATIONS, APPLICATIONSETS, APPPROJECTS, CONFIGMAPS, SECRETS
 from argosy.model.constants import KIND_APPLICATION_SET, RESOURCES_FINALIZER
 from argosy.repo.service import RepoService
+from argosy.sandbox.jq_pool import bounded_jq
 from argosy.settings.repositories import SECRET_TYPE_LABEL, RepositoryStore
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,9 @@ class AppSetController:
         if rolling:
             result.applications = [without_automated_sync(a) for a in result.applications]
         may_delete = allowed.delete and not result.failed_generators
-        steps = plan(appset, result.applications, owned, update=allowed.update, delete=may_delete)
+        steps = plan(
+            appset, result.applications, owned, update=allowed.update, delete=may_delete, jq=bounded_jq()
+        )
         steps.delete = [
             a
             for a in steps.delete
@@ -241,7 +244,7 @@ class AppSetController:
         note = self._deletion_gate(appset, steps, len(owned))
         self._apply(appset, steps)
         generator_errors = [e for e in result.errors if _is_generator_error(e, result)]
-        app_errors = [e for e in result.errors if e not in generator_errors]
+        app_errors = [e for e in result.errors if e not in generator_errors] + steps.errors
         live_specs = {a["metadata"]["name"]: a.get("spec") for a in owned}
         respecified = {
             str(a["metadata"]["name"])

@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from argosy.engine.diff.ignore import IgnoreRule, apply_rules, rule_from_mapping
+from argosy.engine.diff.ignore import IgnoreRule, IgnoreRuleLimitError, apply_rules, rule_from_mapping
+from argosy.engine.jqpaths import JqRunner
 from argosy.engine.mergepatch import merge_patch, merge_patch_between
 from argosy.model.constants import (
     API_VERSION,
@@ -48,6 +49,8 @@ class Plan:
     """The whole objects to write (from the live ones, so resourceVersion guards the write)."""
     delete: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Apps left as they are because an ignoreApplicationDifferences jq expression hit its limit."""
 
 
 def owner_reference(appset: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,7 +112,10 @@ def _kept_finalizer(name: str) -> bool:
 
 
 def updated_object(
-    appset: Mapping[str, Any], live: Mapping[str, Any], desired: Mapping[str, Any]
+    appset: Mapping[str, Any],
+    live: Mapping[str, Any],
+    desired: Mapping[str, Any],
+    jq: JqRunner | None = None,
 ) -> dict[str, Any] | None:
     """The object to write over ``live`` so it matches ``desired`` (None: nothing to write)."""
     preserved = (appset.get("spec") or {}).get("preservedFields") or {}
@@ -140,8 +146,8 @@ def updated_object(
     }
     rules = _ignore_rules(appset, str(live_meta.get("name") or ""))
     if rules:
-        generated = _prune_empty(apply_rules(generated, rules))
-        current = _prune_empty(apply_rules(current, rules))
+        generated = _prune_empty(apply_rules(generated, rules, jq=jq))
+        current = _prune_empty(apply_rules(current, rules, jq=jq))
     owner = owner_reference(appset)
     has_owner = any(
         r.get("controller") and r.get("kind") == KIND_APPLICATION_SET and r.get("name") == owner["name"]
@@ -178,8 +184,14 @@ def plan(
     *,
     update: bool = True,
     delete: bool = True,
+    jq: JqRunner | None = None,
 ) -> Plan:
-    """Creates always; updates and deletes as the policy allows."""
+    """Creates always; updates and deletes as the policy allows.
+
+    ``jq`` runs ``ignoreApplicationDifferences`` jq expressions (the controller passes
+    the bounded pool); an app whose expression hits a limit is left unchanged and named
+    in ``errors``, never overwritten without the rule.
+    """
     result = Plan()
     live_by_name = {str((a.get("metadata") or {}).get("name")): a for a in owned}
     wanted: set[str] = set()
@@ -192,7 +204,12 @@ def plan(
         elif not update:
             result.unchanged.append(name)
         else:
-            obj = updated_object(appset, live, app)
+            try:
+                obj = updated_object(appset, live, app, jq)
+            except IgnoreRuleLimitError as exc:
+                result.unchanged.append(name)
+                result.errors.append(f"Application {name!r}: {exc}")
+                continue
             if obj is None:
                 result.unchanged.append(name)
             else:

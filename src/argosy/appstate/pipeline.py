@@ -27,6 +27,7 @@ from argosy.appstate.inputs import ControlPlaneReader, at_revisions, render_requ
 from argosy.appstate.recent import RecentRenders
 from argosy.appstate.settings import ControllerSettings
 from argosy.engine import project as project_rules
+from argosy.engine.diff import IgnoreRuleLimitError
 from argosy.engine.keys import ResourceKey
 from argosy.engine.tracking import instance_name
 from argosy.kube.exclusions import AppExclusions, ExclusionsError, ResourceFilter
@@ -70,16 +71,33 @@ class Renderer(Protocol):
     def render(self, req: RenderRequest) -> RenderResult: ...
 
 
+MAX_MESSAGE = 4096
+
+
+def clip_message(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` cut to ``limit`` characters, keeping its start and its end.
+
+    Tool output quoted in an error can be huge (a Helm template recursing to Helm's
+    nesting limit prints ~100 KB); it lands in the Application's status and Events.
+    """
+    if len(message) <= limit:
+        return message
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{message[:head]} [... {len(message) - head - tail} characters left out ...] {message[-tail:]}"
+
+
 class ComparisonFailed(Exception):
     """The comparison could not be made; becomes a condition of ``type`` on the app.
 
     ``unavailable``: a cluster or repository could not be reached (retrying may
-    help); otherwise the Application or a setting is at fault.
+    help); otherwise the Application or a setting is at fault. The message is
+    clipped to :data:`MAX_MESSAGE` characters.
     """
 
     def __init__(
         self, type_: str, message: str, requeue_after: float | None = None, *, unavailable: bool = False
     ) -> None:
+        message = clip_message(message)
         super().__init__(message)
         self.type = type_
         self.message = message
@@ -300,17 +318,22 @@ class AppState:
             raise ComparisonFailed("InvalidSpecError", str(exc)) from exc
         instance = instance_name(name, namespace, settings.namespace)
         owned = {k: v for k, v in live.owned_by(instance).items() if not exclusions.excludes_object(v)}
-        comparison = compare_app(
-            app,
-            desired,
-            owned,
-            live.get,
-            settings,
-            live.is_namespaced,
-            predict=live.predict,
-            diff_config=config,
-            server_side_default=settings.server_side_diff,
-        )
+        try:
+            comparison = compare_app(
+                app,
+                desired,
+                owned,
+                live.get,
+                settings,
+                live.is_namespaced,
+                predict=live.predict,
+                diff_config=config,
+                server_side_default=settings.server_side_diff,
+            )
+        except IgnoreRuleLimitError as exc:
+            # Comparing without the rule would show the ignored fields as drift (and let
+            # auto-sync "fix" them); no comparison at all keeps the app Unknown instead.
+            raise ComparisonFailed("ComparisonError", str(exc), 60.0) from exc
         denied = project_rules.check_resources(
             project,
             [(r.desired, bool(r.key.namespace)) for r in comparison.resources if r.desired is not None],

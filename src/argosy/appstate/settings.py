@@ -14,11 +14,14 @@ from typing import Any
 
 from argosy.engine.diff import DiffConfig
 from argosy.engine.tracking import TrackingError, TrackingSettings
+from argosy.sandbox.jq_pool import DEFAULT_TIMEOUT_SECONDS as DEFAULT_JQ_TIMEOUT_SECONDS
+from argosy.sandbox.jq_pool import bounded_jq
 from argosy.settings import resource_customizations
 from argosy.settings.resource_customizations import ResourceOverride, SettingsError
 
 DEFAULT_RECONCILIATION_SECONDS = 180.0
 DEFAULT_SELF_HEAL_TIMEOUT_SECONDS = 5.0
+JQ_TIMEOUT_KEY = "controller.ignore.normalizer.jq.timeout"
 
 
 def parse_go_seconds(value: str, key: str) -> float:
@@ -63,6 +66,9 @@ class ControllerSettings:
     overrides: dict[str, ResourceOverride] = field(default_factory=dict)
     app_namespaces: tuple[str, ...] = ()
     server_side_diff: bool = True
+    #: How long one ignoreDifferences jq expression may run (``argocd-cmd-params-cm``'s
+    #: ``controller.ignore.normalizer.jq.timeout``, as in Argo CD).
+    jq_timeout_seconds: float = DEFAULT_JQ_TIMEOUT_SECONDS
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -98,6 +104,15 @@ class ControllerSettings:
             overrides = {}
         app_namespaces = listed_app_namespaces(data, params)
         server_side = data.get("controller.diff.server.side", "true").strip().lower() != "false"
+        jq_timeout = DEFAULT_JQ_TIMEOUT_SECONDS
+        if params.get(JQ_TIMEOUT_KEY):
+            try:
+                jq_timeout = parse_go_seconds(params[JQ_TIMEOUT_KEY], JQ_TIMEOUT_KEY)
+            except SettingsError as exc:
+                problems.append(str(exc).replace("argocd-cm", "argocd-cmd-params-cm"))
+            if jq_timeout <= 0:
+                problems.append(f"argocd-cmd-params-cm key {JQ_TIMEOUT_KEY!r} must be a positive duration")
+                jq_timeout = DEFAULT_JQ_TIMEOUT_SECONDS
         return cls(
             data=data,
             server_side_diff=server_side,
@@ -107,6 +122,7 @@ class ControllerSettings:
             tracking=tracking,
             overrides=overrides,
             app_namespaces=app_namespaces,
+            jq_timeout_seconds=jq_timeout,
             problems=tuple(problems),
         )
 
@@ -116,7 +132,12 @@ class ControllerSettings:
         return app_namespace_enabled(namespace, self.namespace, self.app_namespaces)
 
     def diff_config(self, app: dict[str, Any]) -> DiffConfig:
-        """Diff rules of one app plus the global ones; raises naming the field at fault."""
+        """Diff rules of one app plus the global ones; raises naming the field at fault.
+
+        jq expressions run in the bounded worker pool, so a rule that never ends costs
+        ``jq_timeout_seconds`` and a ComparisonError, not a controller worker."""
         spec = app.get("spec") or {}
         name = str((app.get("metadata") or {}).get("name") or "")
-        return DiffConfig.build(self.data, spec.get("ignoreDifferences"), name)
+        return DiffConfig.build(
+            self.data, spec.get("ignoreDifferences"), name, jq=bounded_jq(self.jq_timeout_seconds)
+        )

@@ -62,13 +62,16 @@ def controller(
         "",
         "--shards",
         envvar="ARGOSY_CONTROLLER_SHARDS",
-        help="'auto': share the applications with the other replicas started so (by app, via Leases).",
+        help="'auto' (the default without --replicas): replicas share the applications through Leases, "
+        "and replicas with the same --replica-id stand by for each other; 'off': this process "
+        "reconciles every app and must be the only controller of the namespace.",
     ),
     replica_id: str = typer.Option(
         "",
         "--replica-id",
         envvar="POD_NAME",
-        help="This replica's id with --shards auto (default: the host name).",
+        help="This replica's id with --shards auto (default: the host name; a second process "
+        "with the same id stands by).",
     ),
     replicas: int = typer.Option(
         1,
@@ -140,12 +143,10 @@ def _sharding(
     shards: str, replica_id: str, replicas: int, shard: int, method: str
 ) -> tuple[str | None, tuple[int, int, str] | None]:
     """(replica id for app sharding, or per-cluster (replicas, shard, method)), from the flags."""
-    if shards:
-        if shards != "auto":
-            raise CliError(f"--shards {shards!r}: the only value is 'auto'")
-        if replicas > 1:
-            raise CliError("--shards auto and --replicas (per-cluster sharding) exclude each other")
-        return replica_id or socket.gethostname(), None
+    if shards not in ("", "auto", "off"):
+        raise CliError(f"--shards {shards!r}: use 'auto' or 'off'")
+    if shards == "auto" and replicas > 1:
+        raise CliError("--shards auto and --replicas (per-cluster sharding) exclude each other")
     if replicas > 1:
         if shard < 0:
             ordinal = shard_from_hostname(socket.gethostname())
@@ -155,4 +156,8 @@ def _sharding(
                 )
             shard = ordinal
         return None, (replicas, shard, method)
-    return None, None
+    if shards == "off":
+        return None, None
+    # The default: never two processes acting on one app, whether started on purpose (a rollout)
+    # or by mistake (a second controller on the same namespace).
+    return replica_id or socket.gethostname(), None

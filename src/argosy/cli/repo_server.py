@@ -22,7 +22,16 @@ def repo_server(
     port: int = typer.Option(8081, "--port", help="Port to listen on."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Working copies and render cache."),
     exec_timeout: float = typer.Option(
-        90.0, "--exec-timeout", help="Timeout of each git/helm/kustomize call (s)."
+        90.0,
+        "--exec-timeout",
+        envvar="ARGOSY_EXEC_TIMEOUT",
+        help="Timeout of each git fetch/helm/kustomize call (s); the process group is killed.",
+    ),
+    git_request_timeout: float = typer.Option(
+        15.0,
+        "--git-request-timeout",
+        envvar="ARGOSY_GIT_REQUEST_TIMEOUT",
+        help="Timeout of each git ls-remote (s): a Git server down or hanging fails a refresh this fast.",
     ),
     metrics_port: int = typer.Option(8084, "--metrics-port", help="Prometheus /metrics port (0: off)."),
     revision_cache_expiration: str = typer.Option(
@@ -38,6 +47,19 @@ def repo_server(
         envvar="ARGOCD_REPO_SERVER_PARALLELISM_LIMIT",
         help="Renders running at once (reposerver.parallelism.limit; 0: no limit).",
     ),
+    allowed_networks: str = typer.Option(
+        "",
+        "--allowed-networks",
+        envvar="ARGOCD_REPO_SERVER_ALLOWED_NETWORKS",
+        help="CIDRs fetched from despite being loopback/link-local/unspecified (reposerver.allowed.networks; "
+        "e.g. 127.0.0.0/8,::1/128). Cloud metadata addresses stay refused.",
+    ),
+    allowed_file_roots: str = typer.Option(
+        "",
+        "--allowed-file-roots",
+        envvar="ARGOCD_REPO_SERVER_ALLOWED_FILE_ROOTS",
+        help="Directories under which file:// repositories may be read (reposerver.allowed.file.roots).",
+    ),
     log_level: str = LOG_LEVEL,
     log_format: str = LOG_FORMAT,
 ) -> None:
@@ -46,6 +68,7 @@ def repo_server(
 
     from argosy.repo.server import create_app
     from argosy.repo.service import RepoService
+    from argosy.repo.urlpolicy import UrlPolicy
 
     with cli_errors():
         setup_logging(log_level, log_format)
@@ -53,11 +76,17 @@ def repo_server(
             revision_cache = parse_seconds(revision_cache_expiration)
         except ValueError as exc:
             raise CliError(f"--revision-cache-expiration: {exc}") from None
+        try:
+            policy = UrlPolicy.from_settings(allowed_networks, allowed_file_roots)
+        except ValueError as exc:
+            raise CliError(f"--allowed-networks/--allowed-file-roots: {exc}") from None
     service = RepoService(
         cache_dir,
         timeout=exec_timeout,
+        git_request_timeout=git_request_timeout,
         revision_cache_seconds=revision_cache,
         parallelism_limit=parallelism_limit,
+        url_policy=policy,
     )
     if metrics_port:
         from prometheus_client import start_http_server

@@ -27,7 +27,7 @@ from argosy.appstate.settings import ControllerSettings
 from argosy.controller.apps import AppWatch, ObjectStore, app_key
 from argosy.controller.livestate import CacheLiveState, Predictions
 from argosy.controller.metrics import ControllerMetrics
-from argosy.controller.operation.executor import OperationExecutor
+from argosy.controller.operation.executor import OperationExecutor, OperationPaused
 from argosy.controller.queue import WorkQueue
 from argosy.controller.reconciler import Outcome, Reconciler
 from argosy.controller.sharding import ClusterSharding, LeaseStore, NotOwner, ShardCoordinator
@@ -36,7 +36,7 @@ from argosy.engine.sharding import bucket_of
 from argosy.engine.tracking import owner_of
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
-from argosy.kube.errors import KubeApiError
+from argosy.kube.errors import KubeApiError, server_unavailable
 from argosy.kube.events import record_event
 from argosy.kube.exclusions import ResourceFilter
 from argosy.kube.livecache import ClusterCache, ConnectionStatus
@@ -58,6 +58,9 @@ Obj = dict[str, Any]
 DEFAULT_STATUS_PROCESSORS = 20
 DEFAULT_OPERATION_PROCESSORS = 10
 LIVE_CHANGE_COALESCE_S = 0.5
+PAUSED_RETRY_SECONDS = 5.0
+"""How soon an operation paused by an unreachable API server is tried again (a reconnect
+re-queues every app at once anyway)."""
 """How long a live change waits for the changes that follow it before its app is compared.
 
 A sync creates an app's objects in a burst, then the Deployment's status moves a few
@@ -448,9 +451,14 @@ class Controller:
                 self.op_queue.forget(key)
             except NotOwner:
                 log.info("left the operation of %s to the controller replica that now owns it", key)
-            except Exception:
-                log.exception("operation worker failed on %s", key)
-                self.op_queue.add_rate_limited(key)
+            except Exception as exc:
+                if isinstance(exc, OperationPaused) or server_unavailable(exc):
+                    # Not a failure of the operation: it is resumed once the server answers.
+                    log.warning("%s; the operation resumes in %.0fs", exc, PAUSED_RETRY_SECONDS)
+                    self.op_queue.add_after(key, PAUSED_RETRY_SECONDS)
+                else:
+                    log.exception("operation worker failed on %s", key)
+                    self.op_queue.add_rate_limited(key)
             finally:
                 self.op_queue.done(key)
 

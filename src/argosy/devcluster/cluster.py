@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from argosy import procstat
 from argosy.devcluster import build, pki
 from argosy.devcluster.paths import state_dir
 from argosy.devcluster.ports import free_ports
@@ -68,15 +69,7 @@ class ClusterState:
 
 
 def _proc_start_time(pid: int) -> str | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) may hold spaces; fields after the closing paren are fixed.
-    fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] == "Z":  # exited, waiting to be reaped: as good as gone
-        return None
-    return fields[19]
+    return procstat.start_time(pid)
 
 
 def process_running(pid: int) -> bool:
@@ -223,8 +216,44 @@ class LocalCluster:
             "kwok": lambda: self._start_kwok(state, binaries["kwok"], certs),
         }
         starters[component]()
-        if component == "kube-apiserver":
-            self._wait(lambda: self._readyz(timeout=2.0), component, state, 120)
+        if component == "etcd":
+            self._wait(lambda: self._etcd_healthy(state), component, state, 60)
+        apiserver = state.processes.get("kube-apiserver")
+        if component == "kube-apiserver" or (
+            component == "etcd" and apiserver is not None and _alive(apiserver)
+        ):
+            # After etcd, a running API server is ready again once its storage answers.
+            self._wait(lambda: self._readyz(timeout=2.0), "kube-apiserver", state, 120)
+
+    def restart_component(self, component: str) -> float:
+        """Stop and start one component (a fault for tests); return the seconds until it serves again."""
+        started = time.monotonic()
+        self.stop_component(component)
+        self.start_component(component)
+        return time.monotonic() - started
+
+    def compact_etcd(self) -> int:
+        """Write a marker key, then compact etcd's history up to it; return that revision.
+
+        Every resourceVersion older than it is gone: a client resuming a watch from one
+        gets ``410 Gone`` (tests use it to prove that caches list again). Uses etcd's
+        JSON gateway on the client port, so it works while the API server is down."""
+        state = self._require_state()
+        base = f"http://127.0.0.1:{state.ports['etcd']}/v3/kv"
+
+        def call(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            req = urllib.request.Request(
+                f"{base}/{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(req, timeout=10) as r:
+                answer: dict[str, Any] = json.loads(r.read())
+            return answer
+
+        key = base64.b64encode(b"/argosy-devcluster/compaction-marker").decode()
+        put = call("put", {"key": key, "value": base64.b64encode(str(time.time()).encode()).decode()})
+        revision = int(put["header"]["revision"])
+        call("compaction", {"revision": revision, "physical": True})
+        return revision
 
     def log_path(self, component: str) -> Path:
         if component not in COMPONENTS:

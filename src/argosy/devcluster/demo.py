@@ -198,6 +198,9 @@ def up(say: Say, timeout: float = 300.0) -> dict[str, Any]:
                 str(repo_metrics),
                 "--cache-dir",
                 str(root / "repo-cache"),
+                # The demo's git daemon listens on loopback, which the repo server refuses unless allowed.
+                "--allowed-networks",
+                "127.0.0.0/8,::1/128",
             ],
             logs,
         ),

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from argosy.engine.glob import glob_match
+from argosy.engine.regex import RegexError, compile_go
+from argosy.engine.regex import error_of as regex_error_of
 from argosy.settings.clusters import normalize_server
 from argosy.settings.repositories import normalize_git_url
 
@@ -208,14 +209,14 @@ def _is_regex_entry(text: str) -> bool:
     return len(text) > 1 and text.startswith("/") and text.endswith("/")
 
 
-def _namespace_regex(text: str) -> re.Pattern[str] | None:
-    """The compiled ``/…/`` entry; None for a glob entry or an invalid expression (which
-    matches nothing, and :func:`validate_project` reports)."""
+def _namespace_regex(text: str) -> Any:
+    """The compiled ``/…/`` entry (Go's linear-time RE2); None for a glob entry or an invalid
+    expression (which matches nothing, and :func:`validate_project` reports)."""
     if not _is_regex_entry(text):
         return None
     try:
-        return re.compile(text[1:-1])
-    except re.error:
+        return compile_go(text[1:-1])
+    except RegexError:
         return None
 
 
@@ -506,13 +507,12 @@ def validate_project(project: Mapping[str, Any]) -> list[Violation]:
         namespaces.add(str(ns))
         text = str(ns)
         if _is_regex_entry(text):
-            try:
-                re.compile(text[1:-1])
-            except re.error as exc:
+            reason = regex_error_of(text[1:-1])
+            if reason:
                 out.append(
                     Violation(
                         "sourceNamespaces",
-                        f"spec.sourceNamespaces[{i}] {text!r} is not a valid regular expression ({exc}); "
+                        f"spec.sourceNamespaces[{i}] {text!r} is not a valid regular expression ({reason}); "
                         "it would match no namespace",
                     )
                 )

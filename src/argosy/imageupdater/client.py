@@ -32,6 +32,8 @@ import httpx
 from argosy.imageupdater.credentials import Credentials
 from argosy.imageupdater.registries import Endpoint
 from argosy.imageupdater.tags import EPOCH, ImageTag
+from argosy.repo.errors import UrlNotAllowedError
+from argosy.repo.urlpolicy import UrlPolicy
 
 INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -137,6 +139,7 @@ class RegistryClient:
         hook: RequestHook | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        policy: UrlPolicy | None = None,
     ) -> None:
         self.endpoint = endpoint
         self._creds = credentials
@@ -144,8 +147,16 @@ class RegistryClient:
         self._hook = hook
         self._tokens: dict[str, str] = {}
         self._basic = False
+        # Registries named by image references are tenant input: each request (redirects and
+        # token realms included) passes the same URL policy as repository URLs.
         self._http = httpx.Client(
-            verify=_verify(endpoint), timeout=timeout, follow_redirects=True, transport=transport
+            verify=_verify(endpoint),
+            timeout=timeout,
+            follow_redirects=True,
+            transport=transport,
+            event_hooks={
+                "request": [(policy or UrlPolicy.from_env()).httpx_hook(f"registry {endpoint.name}")]
+            },
         )
 
     def close(self) -> None:
@@ -169,6 +180,8 @@ class RegistryClient:
             raise RegistryError(
                 RegistryError.UNREACHABLE, f"registry {self.endpoint.name}: {method} {url}: {exc}"
             ) from None
+        except UrlNotAllowedError as exc:
+            raise RegistryError(RegistryError.FAILED, str(exc)) from None
         finally:
             if self._hook is not None:
                 self._hook(self.endpoint.name, ok, time.monotonic() - started)

@@ -44,8 +44,10 @@ from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
 from argosy.repo import execute, tools
 from argosy.repo.credentials import git_auth
+from argosy.repo.errors import UrlNotAllowedError
 from argosy.repo.git import _classify
 from argosy.repo.redact import redact
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.repositories import Repository, RepositoryStore
 from argosy.settings.secrets import secret_text
 
@@ -109,10 +111,14 @@ def instance_file(app: Obj, control_namespace: str) -> str:
 
 
 class GitWriteBack:
-    def __init__(self, client: KubeClient, namespace: str, *, timeout: float = 120.0) -> None:
+    def __init__(
+        self, client: KubeClient, namespace: str, *, timeout: float = 120.0, policy: UrlPolicy | None = None
+    ) -> None:
         self.cp = KubeControlPlane(client, namespace)
         self.namespace = namespace
         self.timeout = timeout
+        # git-repository is an annotation a tenant writes: the repo service's URL policy applies.
+        self.policy = policy if policy is not None else UrlPolicy.from_env()
 
     # --- credentials and settings -----------------------------------------------------------------
     def _repository(
@@ -170,6 +176,10 @@ class GitWriteBack:
         url = (write_back.repository if write_back and write_back.repository else None) or str(
             source.get("repoURL") or ""
         )
+        try:
+            self.policy.check(url, "write-back repository")
+        except UrlNotAllowedError as exc:
+            raise WriteBackError(str(exc)) from None
         if source.get("chart") and not (write_back and write_back.repository):
             raise WriteBackError(
                 "the source is a Helm repository chart: set git-repository to the repo to commit to"

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import enum
 import fnmatch
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from argosy.engine.regex import RegexError, compile_go
 from argosy.imageupdater.tags import ImageTag, TagList
 from argosy.repo.semverrange import check_constraint, matches, parse_version
 
@@ -74,9 +74,9 @@ def parse_allow_tags(text: str | None) -> TagMatch:
     kind, sep, arg = value.partition(":")
     if sep and kind == "regexp":
         try:
-            pattern = re.compile(arg)
-        except re.error as exc:
-            raise SelectionError(f"allow-tags {value!r}: invalid regular expression: {exc}") from None
+            pattern = compile_go(arg)  # Go's linear-time RE2, as Argo CD Image Updater
+        except RegexError as exc:
+            raise SelectionError(f"allow-tags {value!r}: {exc}") from None
         return lambda tag: pattern.search(tag) is not None
     raise SelectionError(f"allow-tags {value!r}: use 'regexp:<expression>' or 'any'")
 

@@ -103,6 +103,14 @@ def api_error_from_status(
     )
 
 
+def server_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the API server cannot be reached or cannot serve *now* (no answer,
+    429, 502-504): the same request may well succeed later, unlike an answer about the object."""
+    if isinstance(exc, ClusterUnreachable):
+        return True
+    return isinstance(exc, KubeApiError) and exc.status in (429, 502, 503, 504)
+
+
 def http_status(exc: KubeError) -> int:
     """The API server's HTTP status for ``exc``; 503 when it did not answer at all."""
     return exc.status if isinstance(exc, KubeApiError) else 503

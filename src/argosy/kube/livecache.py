@@ -20,10 +20,20 @@ When the cluster is unreachable, :meth:`ClusterCache.status` turns
 deleted), watches retry with backoff, and on recovery they resume from their
 last resourceVersion (or list again if it expired) and the status returns to
 ``Successful``.
+
+A partition that drops packets tells nobody: a watch on a silent connection
+would wait out its read timeout (minutes) while the cache still looked fine. So
+while the cluster is known, the cache asks for ``/version`` every
+``probe_seconds`` (bounded by ``probe_timeout``); a probe that cannot reach the
+server turns the status ``Failed`` (naming the cluster) and ends every open
+watch, which reconnect — failing, with backoff, until the network is back. The
+probe also runs (every 2 s) while watches fail: once it is answered, the
+failing watches retry at once instead of sitting out their backoff (up to 15 s).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -53,6 +63,11 @@ from argosy.settings.clusters import ClusterConfig
 ChangeCallback = Callable[[str, ResourceKey, dict[str, Any] | None, dict[str, Any] | None], None]
 OwnerOf = Callable[[dict[str, Any]], str | None]
 _CRD_RETRY_SECONDS = 0.5
+PROBE_SECONDS = 10.0
+PROBE_TIMEOUT = 5.0
+_FAILING_PROBE_SECONDS = 2.0  # after a failed probe: notice the way back quickly
+_PROBE = "probe"
+log = logging.getLogger(__name__)
 _CRD_RETRIES = 40
 
 
@@ -96,6 +111,8 @@ class ClusterCache(WatchSink):
         watch_timeout_seconds: int = 300,
         rediscover_seconds: float = 600.0,
         client: KubeClient | None = None,
+        probe_seconds: float = PROBE_SECONDS,
+        probe_timeout: float = PROBE_TIMEOUT,
     ) -> None:
         self.cluster = cluster
         self.server = cluster.server
@@ -105,6 +122,8 @@ class ClusterCache(WatchSink):
         self._backoff = backoff or Backoff()
         self._watch_timeout = watch_timeout_seconds
         self._rediscover_seconds = rediscover_seconds
+        self._probe_seconds = probe_seconds
+        self._probe_timeout = probe_timeout
         self._request_hook = request_hook
         self._client = client
         self._lock = threading.RLock()
@@ -419,19 +438,26 @@ class ClusterCache(WatchSink):
 
     def _supervise(self) -> None:
         attempt = 0
-        next_wait = 0.0
+        due = 0.0  # when discovery runs next (monotonic clock)
         while not self._stop.is_set():
-            self._wake.wait(next_wait)
+            delay = due - time.monotonic()
+            if self._resources is not None and self._probe_seconds > 0:
+                failing = self._status == ConnectionStatus.FAILED
+                delay = min(delay, _FAILING_PROBE_SECONDS if failing else self._probe_seconds)
+            woken = self._wake.wait(max(0.0, delay))
             self._wake.clear()
             if self._stop.is_set():
                 break
+            if not woken and time.monotonic() < due:
+                self._probe()
+                continue
             try:
                 version = self.client.server_version(timeout=10.0)
                 resources = discover(self.client)
             except KubeError as exc:
                 with self._lock:
                     self._status, self._message = ConnectionStatus.FAILED, str(exc)
-                next_wait = self._backoff.delay(attempt)
+                due = time.monotonic() + self._backoff.delay(attempt)
                 attempt += 1
                 continue
             attempt = 0
@@ -439,14 +465,44 @@ class ClusterCache(WatchSink):
                 self._version = version
                 self._resources = resources
                 self._failing.pop("discovery", None)
+                self._failing.pop(_PROBE, None)
                 self._refresh_status()
             self._reconcile_watchers(resources)
             if self._missing_crd_kinds(resources) and self._crd_retries < _CRD_RETRIES:
                 self._crd_retries += 1
-                next_wait = _CRD_RETRY_SECONDS
+                due = time.monotonic() + _CRD_RETRY_SECONDS
             else:
                 self._crd_retries = 0
-                next_wait = self._rediscover_seconds
+                due = time.monotonic() + self._rediscover_seconds
+
+    def _probe(self) -> None:
+        """Check that the API server answers; when it does not, say so and end the open watches.
+
+        Only an unreachable server counts (an error status is an answer)."""
+        try:
+            self.client.server_version(timeout=self._probe_timeout)
+        except ClusterUnreachable as exc:
+            with self._lock:
+                first = _PROBE not in self._failing
+                self._failing[_PROBE] = str(exc)
+                self._refresh_status()
+                watchers = list(self._watchers.values())
+            if first:
+                log.warning("%s; ending its %d watches", exc, len(watchers))
+            for watcher in watchers:
+                watcher.interrupt()
+            return
+        except KubeError:
+            pass
+        with self._lock:
+            recovered = self._failing.pop(_PROBE, None) is not None
+            if recovered:
+                self._refresh_status()
+            watchers = [w for w in self._watchers.values() if w.name in self._failing]
+        if recovered:
+            log.info("cluster %s answers again", self.cluster.display_name)
+        for watcher in watchers:  # back now: no need to sit out the rest of their backoff
+            watcher.retry_now()
 
 
 def _version(obj: dict[str, Any]) -> str:

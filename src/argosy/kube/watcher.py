@@ -82,6 +82,7 @@ class KindWatcher:
         self.resource_version = ""
         self.relists = 0
         self._stop = threading.Event()
+        self._retry = threading.Event()
         self._cluster_stop = stop_event
         self._stream: WatchStream | None = None
         self._lock = threading.Lock()
@@ -103,6 +104,16 @@ class KindWatcher:
         if stream is not None:
             stream.close()
 
+    def interrupt(self) -> None:
+        """End the open watch, if any; the loop opens a new one from the last resourceVersion.
+
+        The cache calls it when its probe finds the server unreachable: a watch on a
+        black-holed connection would otherwise wait out its whole read timeout."""
+        with self._lock:
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+
     def join(self, timeout: float) -> None:
         if self._thread.is_alive():
             self._thread.join(timeout)
@@ -112,7 +123,19 @@ class KindWatcher:
         return self._stop.is_set() or (self._cluster_stop is not None and self._cluster_stop.is_set())
 
     def _wait(self, seconds: float) -> None:
-        self._stop.wait(seconds)
+        """Back off for ``seconds``, or less when stopped or told to retry now."""
+        deadline = time.monotonic() + seconds
+        while not self.stopped and not self._retry.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self._retry.wait(min(left, 0.5))
+        self._retry.clear()
+
+    def retry_now(self) -> None:
+        """End a backoff wait: the server answers again (the cache's probe says so), so the
+        watch need not sit out up to ``Backoff.cap`` seconds after the cluster is back."""
+        self._retry.set()
 
     # ----------------------------------------------------------------- loop
     def _run(self) -> None:

@@ -5,18 +5,27 @@ revisions of ``$ref`` sources, destination context, tool versions). Entries
 live in an in-memory LRU and as JSON files on disk, so a restarted repo server
 (or ``argosy admin app render`` run twice) skips the render too. Disk writes
 are atomic (write then rename); an unreadable entry is a miss, not an error.
+
+The disk is an optimisation, never a requirement: when the directory is
+unwritable or full, renders go on from memory and the failure is logged (once
+per distinct cause, naming the directory and what to do) and counted in
+``disk_errors`` (``cacheDiskErrors`` in the repo server's ``/api/v1/stats``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("argosy.repo.cache")
 
 
 def make_key(parts: dict[str, Any]) -> str:
@@ -31,6 +40,8 @@ class RenderCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.disk_errors = 0
+        self._last_disk_error = ""
 
     def _path(self, key: str) -> Path | None:
         return self.directory / key[:2] / f"{key}.json" if self.directory else None
@@ -42,10 +53,15 @@ class RenderCache:
                 self.hits += 1
                 return self._mem[key]
         path = self._path(key)
-        if path is not None and path.is_file():
+        value: Any = None
+        if path is not None:
             try:
                 value = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except FileNotFoundError:
+                value = None
+            except OSError as exc:
+                self._disk_failed("read", exc)
+            except ValueError:
                 value = None
             if isinstance(value, dict):
                 self._remember(key, value)
@@ -68,14 +84,40 @@ class RenderCache:
         path = self._path(key)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError as exc:
+            self._disk_failed("write", exc)
+            return
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(value, fh, separators=(",", ":"))
             os.replace(tmp, path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            if self._last_disk_error:
+                self._last_disk_error = ""
+                log.info("render cache directory %s: writable again", self.directory)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink(missing_ok=True)
+            self._disk_failed("write", exc)
+
+    def _disk_failed(self, action: str, exc: OSError) -> None:
+        """Count a disk failure; log it when its cause differs from the last one (a full disk
+        fails every write - one line says so, not one per render)."""
+        cause = f"{action}: {exc.strerror or exc}"
+        with self._lock:
+            self.disk_errors += 1
+            repeated = cause == self._last_disk_error
+            self._last_disk_error = cause
+        if not repeated:
+            log.warning(
+                "render cache directory %s: cannot %s (%s); renders are kept in memory only "
+                "until it works again - make the directory writable or free space on its disk",
+                self.directory,
+                action,
+                exc.strerror or exc,
+            )
 
     def clear_memory(self) -> None:
         with self._lock:

@@ -28,6 +28,12 @@ class CommandTimeoutError(RepoError):
     code = "Timeout"
 
 
+class StorageError(RepoError):
+    """The repo server's own disk (working copies, ``--cache-dir``) could not be used."""
+
+    code = "StorageError"
+
+
 class OutputTooLargeError(RepoError):
     """A process wrote more than the output cap; it was killed."""
 
@@ -111,12 +117,19 @@ class HelmRepoError(RepoError):
     code = "HelmRepoError"
 
 
+class UrlNotAllowedError(RepoError):
+    """A repository URL points where Argosy may not fetch from (loopback, metadata, a local path)."""
+
+    code = "UrlNotAllowed"
+
+
 ERROR_CLASSES: dict[str, type[RepoError]] = {
     cls.code: cls
     for cls in (
         RepoError,
         ToolNotFoundError,
         CommandTimeoutError,
+        StorageError,
         OutputTooLargeError,
         GitError,
         AuthenticationError,
@@ -130,6 +143,7 @@ ERROR_CLASSES: dict[str, type[RepoError]] = {
         RenderError,
         HelmRepoError,
         DecryptionError,
+        UrlNotAllowedError,
     )
 }
 

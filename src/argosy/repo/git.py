@@ -4,13 +4,26 @@ A refresh costs one ``git ls-remote``, shared by every app of the repository
 within the request's ``max_age`` (the controller asks for its reconciliation
 period, so a fleet of 1,000 apps on one repository costs one ls-remote per
 period, not 1,000; a refresh request or a sync asks for 0, a fresh answer;
-``--revision-cache-expiration`` caps it); the working copy is fetched only when
-the wanted commit is not already in it, then checked out detached and cleaned
-(``git clean -ffdx``) so files left by a previous render (``helm dependency
-build`` output, edited kustomizations) never leak into the next one. Requests
+``--revision-cache-expiration`` caps it; a failed ls-remote is remembered for
+30 s, and older refs are not used after it, so the error stays on the apps until
+Git answers again - one ls-remote per repository every 30 s); the working
+copy is fetched only when the wanted commit is not already in it, then checked
+out detached and cleaned (``git clean -ffdx``) so files left by a previous
+render (``helm dependency build`` output, edited kustomizations) never leak
+into the next one. Requests
 for one repository wait for each other on a per-URL lock; different
 repositories proceed in parallel. ``$HOME`` is pointed at an empty directory
 so the user's ~/.gitconfig, credential helpers and ssh keys play no part.
+Every command that reaches the remote first passes the repository URL through
+the process's :class:`~argosy.repo.urlpolicy.UrlPolicy` (no loopback, metadata
+or local-path fetches unless allowed).
+
+A Git server that is down, hangs or trickles must not hold a controller worker
+for the 90 s exec timeout on every refresh: ``ls-remote`` (one small round trip,
+run on every refresh) has its own, shorter request timeout (15 s, like Argo
+CD's ``ARGOCD_GIT_REQUEST_TIMEOUT``; ``--git-request-timeout`` or
+``ARGOSY_GIT_REQUEST_TIMEOUT``), fetches keep the exec timeout. A timeout is
+reported as the repository being unreachable, naming the URL and the setting.
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ from argosy.repo import execute, tools
 from argosy.repo.credentials import git_auth
 from argosy.repo.errors import (
     AuthenticationError,
+    CommandTimeoutError,
     GitError,
     RevisionNotFoundError,
     UnreachableError,
@@ -33,7 +47,13 @@ from argosy.repo.errors import (
 from argosy.repo.metrics import FETCH, LS_REMOTE, git_request
 from argosy.repo.redact import redact, strip_userinfo
 from argosy.repo.revision import RemoteRefs, Resolved, parse_ls_remote, resolve
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url
+
+DEFAULT_REQUEST_TIMEOUT = float(os.environ.get("ARGOSY_GIT_REQUEST_TIMEOUT", "15"))
+# How long a failed ls-remote answers for its repository (apps sharing cached answers) before
+# Git is asked again: the controller's retry interval for an unreachable repository.
+FAILED_ANSWER_SECONDS = 30.0
 
 _AUTH_HINTS = (
     "authentication failed",
@@ -57,6 +77,7 @@ _UNREACHABLE_HINTS = (
     "host key verification failed",
     "couldn't connect to server",
     "connection closed by remote host",
+    "operation too slow",
 )
 
 
@@ -84,14 +105,20 @@ class GitRepos:
         timeout: float | None = None,
         revision_cache_seconds: float = 180.0,
         clock: Callable[[], float] = time.monotonic,
+        policy: UrlPolicy | None = None,
+        request_timeout: float | None = None,
     ) -> None:
         self.root = root
+        self.policy = policy if policy is not None else UrlPolicy.from_env()
         self.timeout = timeout
+        self.request_timeout = DEFAULT_REQUEST_TIMEOUT if request_timeout is None else request_timeout
         self.revision_cache_seconds = revision_cache_seconds
         self._clock = clock
         # (repository key, credentials digest) -> (when, refs): answers are per credentials,
         # so a user without access never sees refs listed with someone else's token.
         self._refs: dict[tuple[str, str], tuple[float, RemoteRefs]] = {}
+        # The same key -> (when, error) of the latest ls-remote when it failed.
+        self._failed: dict[tuple[str, str], tuple[float, GitError]] = {}
         # What each working copy holds, so an untouched checkout of the same commit costs no
         # git process at all (a fleet of apps on one repository renders each path at one commit).
         self._origin: dict[str, str] = {}
@@ -117,7 +144,17 @@ class GitRepos:
 
     def _env(self, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SSH_"))}
-        env.update(HOME=str(self._home), GIT_LFS_SKIP_SMUDGE="1", LC_ALL="C", **extra)
+        # git-remote-http is git's child: if git is killed (timeout, or the repo server itself
+        # killed), it would wait on a silent server forever; curl's low-speed limit ends it.
+        silent = str(max(1, int(execute.DEFAULT_TIMEOUT if self.timeout is None else self.timeout)))
+        env.update(
+            HOME=str(self._home),
+            GIT_LFS_SKIP_SMUDGE="1",
+            LC_ALL="C",
+            GIT_HTTP_LOW_SPEED_LIMIT="1",
+            GIT_HTTP_LOW_SPEED_TIME=silent,
+            **extra,
+        )
         return env
 
     def _git(
@@ -127,15 +164,24 @@ class GitRepos:
         store: RepositoryStore,
         cwd: Path | None,
         what: str,
+        timeout: float | None = None,
+        setting: str = "--exec-timeout / ARGOSY_EXEC_TIMEOUT",
     ) -> str:
+        self.policy.check(repo.url)  # only commands that reach the remote come through here
         with git_auth(repo, store) as auth:
-            result = execute.run(
-                [tools.find("git"), *args],
-                cwd=cwd,
-                env=self._env(auth.env),
-                timeout=self.timeout,
-                secrets=auth.secrets,
-            )
+            try:
+                result = execute.run(
+                    [tools.find("git"), *args],
+                    cwd=cwd,
+                    env=self._env(auth.env),
+                    timeout=self.timeout if timeout is None else timeout,
+                    secrets=auth.secrets,
+                )
+            except CommandTimeoutError as exc:
+                raise UnreachableError(
+                    f"{what}: no answer in time, the Git server is down, hanging or too slow ({exc}; "
+                    f"the limit is {setting})"
+                ) from None
             if result.returncode != 0:
                 raise _classify(redact(result.stderr, auth.secrets), what)
             return result.text
@@ -155,12 +201,24 @@ class GitRepos:
         if max_age > 0:
             with self._guard:
                 cached = self._refs.get(cache_key)
-            if cached is not None and self._clock() - cached[0] < max_age:
+                failed = self._failed.get(cache_key)
+            # The last answer was a failure: never fall back on older refs (the app would flip
+            # to "Synced" while Git is down); repeat it for a while rather than ask a server that
+            # hangs once per app (every worker held for the request timeout), then ask again.
+            if failed is not None and self._clock() - failed[0] < min(max_age, FAILED_ANSWER_SECONDS):
+                raise type(failed[1])(str(failed[1]))
+            if failed is None and cached is not None and self._clock() - cached[0] < max_age:
                 return cached[1]
         asked = self._clock()
-        refs = self._ls_remote(repo, store)
+        try:
+            refs = self._ls_remote(repo, store)
+        except GitError as exc:
+            with self._guard:
+                self._failed[cache_key] = (asked, exc)
+            raise
         with self._guard:
             self._refs[cache_key] = (asked, refs)
+            self._failed.pop(cache_key, None)
         return refs
 
     def _ls_remote(self, repo: Repository, store: RepositoryStore) -> RemoteRefs:
@@ -172,6 +230,8 @@ class GitRepos:
                 store,
                 None,
                 f"git ls-remote {strip_userinfo(repo.url)}",
+                timeout=self.request_timeout,
+                setting="--git-request-timeout / ARGOSY_GIT_REQUEST_TIMEOUT",
             )
         return parse_ls_remote(text)
 

@@ -5,6 +5,7 @@
 that version is the source's resolved revision. Archives are downloaded once
 per (repository, chart, version, digest) and unpacked into a private cache;
 credentials go only to the repository's own host unless ``passCredentials``.
+Every request, redirects included, passes the process's URL policy first.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from argosy.repo.credentials import http_auth
 from argosy.repo.errors import HelmRepoError, RevisionNotFoundError, UnreachableError
 from argosy.repo.redact import redact, strip_userinfo
 from argosy.repo.semverrange import best_match, is_constraint, parse_version
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.repositories import Repository, RepositoryStore
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -35,8 +37,9 @@ MAX_CHART_BYTES = 64 * 1024 * 1024
 class HelmRepos:
     """Resolves chart versions and keeps unpacked charts under ``root``."""
 
-    def __init__(self, root: Path, timeout: float = 90.0) -> None:
+    def __init__(self, root: Path, timeout: float = 90.0, policy: UrlPolicy | None = None) -> None:
         self.root = root
+        self.policy = policy if policy is not None else UrlPolicy.from_env()
         self.timeout = timeout
         self.index_fetches = 0
         self._locks: dict[str, threading.Lock] = {}
@@ -51,7 +54,12 @@ class HelmRepos:
         with http_auth(repo, store) as auth:
             try:
                 with (
-                    httpx.Client(verify=auth.verify, cert=auth.cert, timeout=self.timeout) as client,
+                    httpx.Client(
+                        verify=auth.verify,
+                        cert=auth.cert,
+                        timeout=self.timeout,
+                        event_hooks={"request": [self.policy.httpx_hook("Helm repository")]},
+                    ) as client,
                     client.stream(
                         "GET", url, auth=auth.auth if creds else None, follow_redirects=True
                     ) as resp,

@@ -4,6 +4,8 @@ Versions are the registry's tags (``/v2/<name>/tags/list``), resolved like
 chart repository versions (exact or semver range); the chart is pulled with
 the real ``helm pull``. Registry credentials reach helm through a private
 ``HELM_REGISTRY_CONFIG`` file, never through ``--password`` arguments.
+The registry host (and the token realm its challenge names) pass the process's
+URL policy before any request.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from argosy.repo.errors import HelmRepoError, RevisionNotFoundError, Unreachable
 from argosy.repo.redact import redact
 from argosy.repo.renderers.helm import helm_env
 from argosy.repo.semverrange import best_match, parse_version
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.repositories import Repository, RepositoryStore
 
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
@@ -35,13 +38,18 @@ def reference(repo: Repository, chart: str) -> tuple[str, str]:
     return host, f"{path}/{chart}".strip("/")
 
 
-def _tags(repo: Repository, store: RepositoryStore, chart: str, timeout: float | None) -> list[str]:
+def _tags(
+    repo: Repository, store: RepositoryStore, chart: str, timeout: float | None, policy: UrlPolicy
+) -> list[str]:
     host, name = reference(repo, chart)
     scheme = "http" if repo.insecure_oci_force_http else "https"
     url = f"{scheme}://{host}/v2/{name}/tags/list"
+    hooks = {"request": [policy.httpx_hook("OCI registry")]}
     with http_auth(repo, store) as auth:
         try:
-            with httpx.Client(verify=auth.verify, cert=auth.cert, timeout=timeout or 90.0) as client:
+            with httpx.Client(
+                verify=auth.verify, cert=auth.cert, timeout=timeout or 90.0, event_hooks=hooks
+            ) as client:
                 resp = client.get(url, auth=auth.auth)
                 challenge = resp.headers.get("www-authenticate", "")
                 if resp.status_code == 401 and challenge.lower().startswith("bearer"):
@@ -66,12 +74,17 @@ def _tags(repo: Repository, store: RepositoryStore, chart: str, timeout: float |
 
 
 def resolve(
-    repo: Repository, store: RepositoryStore, chart: str, revision: str, timeout: float | None
+    repo: Repository,
+    store: RepositoryStore,
+    chart: str,
+    revision: str,
+    timeout: float | None,
+    policy: UrlPolicy,
 ) -> str:
     wanted = revision.strip()
     if wanted and parse_version(wanted) is not None:
         return wanted
-    tags = [t.replace("_", "+") for t in _tags(repo, store, chart, timeout)]
+    tags = [t.replace("_", "+") for t in _tags(repo, store, chart, timeout, policy)]
     best = best_match(wanted if wanted not in ("", "*", "latest") else ">=0.0.0", tags)
     if best is None:
         raise RevisionNotFoundError(
@@ -81,13 +94,21 @@ def resolve(
 
 
 def pull(
-    repo: Repository, store: RepositoryStore, chart: str, version: str, root: Path, helm_home: Path
+    repo: Repository,
+    store: RepositoryStore,
+    chart: str,
+    version: str,
+    root: Path,
+    helm_home: Path,
+    policy: UrlPolicy,
+    timeout: float | None = None,
 ) -> Path:
     """``helm pull`` the chart once into ``root``; returns the unpacked chart directory."""
     host, name = reference(repo, chart)
     target = root / re.sub(r"[^A-Za-z0-9_.-]", "_", f"{host}_{name}_{version}")
     if (target / chart / "Chart.yaml").is_file():
         return target / chart
+    policy.check(f"oci://{host}/{name}", "OCI registry")
     root.mkdir(parents=True, exist_ok=True)
     with private_dir() as tmp, http_auth(repo, store) as auth:
         config = tmp / "registry.json"
@@ -108,7 +129,7 @@ def pull(
             args += ["--ca-file", auth.verify]
         env = helm_env(helm_home, {"HELM_REGISTRY_CONFIG": str(config)}, tmp / "config")
         try:
-            result = execute.run(args, env=env, secrets=auth.secrets)
+            result = execute.run(args, env=env, secrets=auth.secrets, timeout=timeout)
             if result.returncode != 0:
                 raise HelmRepoError(
                     f"helm pull oci://{host}/{name} {version} failed: {result.stderr.strip()}"

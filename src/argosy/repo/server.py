@@ -53,6 +53,7 @@ def create_app(service: RepoService) -> FastAPI:
             "renders": service.renders,
             "cacheHits": service.cache.hits,
             "cacheMisses": service.cache.misses,
+            "cacheDiskErrors": service.cache.disk_errors,
             "lsRemoteCalls": service.git.ls_remote_calls,
             "fetchCalls": service.git.fetch_calls,
         }

@@ -10,6 +10,10 @@ resolved commit; only on a miss is the working copy fetched (if the commit is
 new), checked out and rendered, under the repository's lock - and the locks of
 the repositories its ``$ref`` value files read, always taken in one order so
 two multi-source renders cannot deadlock.
+
+Before anything is fetched, each source's repository URL passes the service's
+:class:`~argosy.repo.urlpolicy.UrlPolicy` (no loopback, link-local, metadata or
+local-path repositories unless the operator allows them).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from argosy.repo.sops.decrypt import Decryptor
 from argosy.repo.sops.seal import SENSITIVE, Sealer
 from argosy.repo.source import RenderSource
 from argosy.repo.sourcefiles import apply_source_files
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.repositories import Repository, RepositoryStore, normalize_git_url, same_url
 
 log = logging.getLogger("argosy.repo")
@@ -74,11 +79,23 @@ class RepoService:
         cache_entries: int = 512,
         revision_cache_seconds: float = 180.0,
         parallelism_limit: int = 0,
+        url_policy: UrlPolicy | None = None,
+        git_request_timeout: float | None = None,
     ) -> None:
+        """``timeout``: each git fetch/helm/kustomize process (None: ``ARGOSY_EXEC_TIMEOUT``, 90 s);
+        ``git_request_timeout``: each ``git ls-remote`` (None: ``ARGOSY_GIT_REQUEST_TIMEOUT``, 15 s)."""
         self.root = root or default_root()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.git = GitRepos(self.root / "git", timeout=timeout, revision_cache_seconds=revision_cache_seconds)
-        self.helm_repos = HelmRepos(self.root / "charts", timeout=timeout or 90.0)
+        # What may be fetched: given, else reposerver.allowed.* from this process's environment.
+        self.url_policy = url_policy if url_policy is not None else UrlPolicy.from_env()
+        self.git = GitRepos(
+            self.root / "git",
+            timeout=timeout,
+            revision_cache_seconds=revision_cache_seconds,
+            policy=self.url_policy,
+            request_timeout=git_request_timeout,
+        )
+        self.helm_repos = HelmRepos(self.root / "charts", timeout=timeout or 90.0, policy=self.url_policy)
         self.cache = RenderCache(self.root / "manifests", cache_entries)
         self.helm_home = self.root / "helm"
         self.renders = 0
@@ -98,10 +115,16 @@ class RepoService:
             if repo.enable_oci or source.repo_url.startswith("oci://") or repo.type == "oci":
                 from argosy.repo import oci
 
-                version = oci.resolve(repo, store, source.chart, source.target_revision, self.git.timeout)
+                host, name = oci.reference(repo, source.chart)
+                self.url_policy.check(f"oci://{host}/{name}", "OCI registry")
+                version = oci.resolve(
+                    repo, store, source.chart, source.target_revision, self.git.timeout, self.url_policy
+                )
                 return _Resolved(source, repo, version, {"version": version, "oci": True})
+            self.url_policy.check(repo.url, "Helm repository")
             entry = self.helm_repos.resolve(repo, store, source.chart, source.target_revision)
             return _Resolved(source, repo, str(entry["version"]), entry)
+        self.url_policy.check(repo.url)  # also when a commit SHA needs no ls-remote
         resolved = self.git.resolve(repo, store, source.target_revision, max_age)
         return _Resolved(source, repo, resolved.sha, None, resolved.truncated)
 
@@ -310,7 +333,18 @@ class RepoService:
             source = r.source
             if not source.is_helm_repo and path.is_dir():  # overrides stored in Git (.argocd-source*.yaml)
                 source = apply_source_files(source, path, req.app_name, req.app_namespace)
-            inp = RenderInput(root, path, source, index, ctx, ref_roots, work, decryptor)
+            inp = RenderInput(
+                root,
+                path,
+                source,
+                index,
+                ctx,
+                ref_roots,
+                work,
+                decryptor,
+                self.url_policy,
+                exec_timeout=self.git.timeout,
+            )
             try:
                 rendered = self._run_renderer(inp, r, req, store, stack)
                 touched[0] = rendered.tool != "Directory"
@@ -343,7 +377,16 @@ class RepoService:
         if r.chart_entry and r.chart_entry.get("oci"):
             from argosy.repo import oci
 
-            cached = oci.pull(r.repo, store, r.source.chart, r.revision, self.root / "oci", self.helm_home)
+            cached = oci.pull(
+                r.repo,
+                store,
+                r.source.chart,
+                r.revision,
+                self.root / "oci",
+                self.helm_home,
+                self.url_policy,
+                self.git.timeout,
+            )
         else:
             assert r.chart_entry is not None
             cached = self.helm_repos.chart_dir(r.repo, store, r.source.chart, r.chart_entry, pass_creds)

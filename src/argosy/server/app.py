@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from argosy import __version__
 from argosy.server.auth.oidc.refresh import SessionRefresh
 from argosy.server.context import ServerContext
+from argosy.server.csrf import DEFAULT_CONTENT_TYPES, BrowserContentTypes
 from argosy.server.errors import install_handlers
 from argosy.server.metrics import install_metrics
 from argosy.server.routes import (
@@ -129,6 +130,9 @@ def create_app(ctx: ServerContext) -> FastAPI:
     )
     app.state.ctx = ctx
     app.add_middleware(JsonBodies)
+    # Outside JsonBodies: it judges the content type the browser sent, before the rewrite.
+    allowed = ctx.config.api_content_types
+    app.add_middleware(BrowserContentTypes, allowed=DEFAULT_CONTENT_TYPES if allowed is None else allowed)
     app.add_middleware(SessionRefresh, renew=ctx.sso.renew, secure=lambda: not ctx.insecure)
     install_handlers(app)
     install_metrics(app)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from argosy.appset.names import invalid_name_reason
+from argosy.engine.diff import IgnoreRuleError, rules_from_application
 from argosy.engine.project import check_application
 from argosy.kube.errors import KubeError, http_status
 from argosy.model.application import ApplicationSpec
@@ -112,12 +113,19 @@ def validate_app(ctx: ServerContext, app: Mapping[str, Any]) -> None:
     """Refuse a malformed spec (400 naming each field) or one its AppProject does not allow.
 
     The project's refusals are 400 naming the rule, or 403 for sourceNamespaces.
+    ``ignoreDifferences`` rules are parsed and their jq expressions compiled (bounded:
+    expressions are capped in length, and compiling runs nothing), so a rule the
+    controller would refuse is refused at once.
     """
     meta = app.get("metadata") or {}
     name = str(meta.get("name") or "")
     spec = ApplicationSpec.from_dict(app.get("spec"), "spec")
     if spec.errors:
         raise APIError(INVALID_ARGUMENT, _invalid(name, spec.errors))
+    try:
+        rules_from_application((app.get("spec") or {}).get("ignoreDifferences"))
+    except IgnoreRuleError as exc:
+        raise APIError(INVALID_ARGUMENT, _invalid(name, [str(exc)])) from exc
     project_name = project_of(app)
     project = ctx.get_project(project_name)
     if project is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,12 @@ class ServerConfig:
     #: Random delay range (s) padded onto every login, as Argo CD, to hide timing differences.
     login_delay: tuple[float, float] = (0.5, 1.0)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: Content types a cookie-authenticated (browser) request may change state with (CSRF);
+    #: None: ``server.api.content.types`` of argocd-cmd-params-cm, else ``application/json``;
+    #: empty: no check (see :mod:`argosy.server.csrf`).
+    api_content_types: tuple[str, ...] | None = None
+    #: The clock (epoch seconds) sessions and tokens are dated and judged by; tests inject one.
+    clock: Callable[[], float] = time.time
     #: How long an SSE stream's Kubernetes watch runs before it is renewed (s).
     watch_timeout: int = 300
     #: URL of ``argosy repo-server`` for /manifests and /managed-resources ("": render in-process).

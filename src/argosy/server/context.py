@@ -45,6 +45,7 @@ class ServerContext:
             throttle=config.throttle,
             delay_range=config.login_delay,
             sso_verify=self.sso.verify,
+            clock=config.clock,
         )
         #: The implicit in-cluster destination: the server's own cluster access.
         self.in_cluster: ClusterConfig = kube.client.cluster

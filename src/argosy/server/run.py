@@ -20,6 +20,7 @@ from argosy.server.app import create_app
 from argosy.server.bootstrap import bootstrap
 from argosy.server.config import ServerConfig
 from argosy.server.context import ServerContext
+from argosy.server.csrf import content_types_from_params
 from argosy.server.kubeapi import KubeAPI
 from argosy.server.settings import CMD_PARAMS_CM
 from argosy.settings.clusters import in_cluster_config
@@ -27,9 +28,13 @@ from argosy.settings.clusters import in_cluster_config
 log = logging.getLogger(__name__)
 
 
-def _cmd_param(kube: KubeAPI, namespace: str, key: str) -> str:
+def _cmd_params(kube: KubeAPI, namespace: str) -> dict[str, str]:
     cm = kube.get(namespace, "configmaps", CMD_PARAMS_CM) or {}
-    return str((cm.get("data") or {}).get(key, "")).strip()
+    return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
+
+
+def _cmd_param(kube: KubeAPI, namespace: str, key: str) -> str:
+    return _cmd_params(kube, namespace).get(key, "").strip()
 
 
 def insecure_from_params(kube: KubeAPI, namespace: str) -> bool:
@@ -66,6 +71,10 @@ def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
     if config.rootpath is None and not config.core:
         config.rootpath = _cmd_param(kube, config.namespace, "server.rootpath")
     config.rootpath = normal_rootpath(config.rootpath or "")
+    if config.api_content_types is None:
+        # --core serves only the CLI, which always sends its token in a header: nothing to read.
+        params = {} if config.core else _cmd_params(kube, config.namespace)
+        config.api_content_types = content_types_from_params(params)
     ctx = ServerContext(kube, config)
     ctx.insecure = insecure
     if not config.core:
@@ -82,6 +91,10 @@ def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
         port=config.port,
         log_config=None,  # the root logger's format (argosy.logs), not uvicorn's own
         log_level=uvicorn_kwargs.pop("log_level", None),
+        # The client address is the peer's: uvicorn would otherwise believe X-Forwarded-For from
+        # loopback (a sidecar, a `kubectl port-forward`), and a client could pick its own
+        # address per request to escape the webhook's per-address rate limit.
+        proxy_headers=uvicorn_kwargs.pop("proxy_headers", False),
         **ssl,
         **uvicorn_kwargs,
     )

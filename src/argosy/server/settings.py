@@ -138,6 +138,8 @@ class Settings:
             if self._rbac_cache and self._rbac_cache[0] == version:
                 return self._rbac_cache[1], self._rbac_cache[2]
         config = config_from_data(cm.get("data") or {})
+        for warning in config.warnings:  # once per version of the ConfigMap
+            log.warning("argocd-rbac-cm: %s", warning)
         try:
             enforcer = Enforcer.from_config(config)
         except PolicyError as err:

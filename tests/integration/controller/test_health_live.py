@@ -11,15 +11,21 @@ from support.cluster import ClusterHandle
 from support.controller import RunningController, health_status, resource
 from support.gitrepo import GitRepo
 
+#: Generous deadlines: a busy machine (kwok and the API server at low priority) may take a
+#: minute or more to make Pods available; the test is about health rules, not speed.
+ROLLOUT_WAIT = 240.0
 
-def _deployment(name: str, ns: str, replicas: int, **pod_spec: Any) -> dict[str, Any]:
+
+def _deployment(
+    name: str, ns: str, replicas: int, progress_deadline: int = 600, **pod_spec: Any
+) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": name, "namespace": ns},
         "spec": {
             "replicas": replicas,
-            "progressDeadlineSeconds": 5,
+            "progressDeadlineSeconds": progress_deadline,
             "selector": {"matchLabels": {"app": name}},
             "template": {
                 "metadata": {"labels": {"app": name}},
@@ -98,7 +104,7 @@ def test_health_of_live_objects(
         "app/web.yaml": yaml.safe_dump(_deployment("web", namespace, 3)),
         # No node matches: Pods stay Pending and the rollout passes its progress deadline.
         "app/stuck.yaml": yaml.safe_dump(
-            _deployment("stuck", namespace, 1, nodeSelector={"no": "such-node"})
+            _deployment("stuck", namespace, 1, progress_deadline=5, nodeSelector={"no": "such-node"})
         ),
         "app/lb.yaml": yaml.safe_dump(lb),
         "app/cert.yaml": yaml.safe_dump(cert),
@@ -129,11 +135,12 @@ def test_health_of_live_objects(
         seen.add(status)
         return bool(status == "Healthy")
 
-    ctl.wait_app("health", web_healthy, "web Deployment Healthy after its rollout")
+    ctl.wait_app("health", web_healthy, "web Deployment Healthy after its rollout", timeout=ROLLOUT_WAIT)
     app = ctl.wait_app(
         "health",
         lambda a: resource(a, "Deployment", "stuck").get("health", {}).get("status") == "Degraded",
         "stuck Deployment Degraded past its progress deadline",
+        timeout=ROLLOUT_WAIT,
     )
     assert "exceeded its progress deadline" in resource(app, "Deployment", "stuck")["health"]["message"]
     assert resource(app, "Service", "lb")["health"]["status"] == "Progressing"
@@ -159,12 +166,14 @@ def test_health_of_live_objects(
         "health",
         lambda a: resource(a, "Certificate", "site")["health"]["status"] == "Healthy",
         "cert Healthy",
+        timeout=ROLLOUT_WAIT,
     )
     set_ready("False", "Issuing failed")
     app = ctl.wait_app(
         "health",
         lambda a: resource(a, "Certificate", "site")["health"]["status"] == "Degraded",
         "cert Degraded",
+        timeout=ROLLOUT_WAIT,
     )
     assert resource(app, "Certificate", "site")["health"]["message"] == "Issuing failed"
 
@@ -173,7 +182,6 @@ def test_scaling_up_is_progressing_then_healthy(
     cluster: ClusterHandle, namespace: str, git_repo: GitRepo, controller_factory: type[RunningController]
 ) -> None:
     deploy = _deployment("grow", namespace, 1)
-    deploy["spec"]["progressDeadlineSeconds"] = 600
     deploy["metadata"]["labels"] = {"app.kubernetes.io/instance": "grow"}
     git_repo.commit({"app/grow.yaml": yaml.safe_dump(deploy)})
     cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(deploy))
@@ -189,7 +197,9 @@ def test_scaling_up_is_progressing_then_healthy(
             ],
         },
     )
-    ctl.wait_app("grow", lambda a: health_status(a) == "Healthy", "Healthy at 1 replica")
+    ctl.wait_app(
+        "grow", lambda a: health_status(a) == "Healthy", "Healthy at 1 replica", timeout=ROLLOUT_WAIT
+    )
     # Scale with a Pod that cannot be placed yet, so the Progressing state is observable,
     # then make room and watch it complete.
     cluster.kubectl(
@@ -202,9 +212,13 @@ def test_scaling_up_is_progressing_then_healthy(
         "-p",
         '{"spec":{"replicas":4,"template":{"spec":{"nodeSelector":{"pool":"extra"}}}}}',
     )
-    ctl.wait_app("grow", lambda a: health_status(a) == "Progressing", "Progressing while scaling")
+    ctl.wait_app(
+        "grow", lambda a: health_status(a) == "Progressing", "Progressing while scaling", timeout=ROLLOUT_WAIT
+    )
     cluster.kubectl("label", "node", "kwok-node-0", "pool=extra", "--overwrite")
     try:
-        ctl.wait_app("grow", lambda a: health_status(a) == "Healthy", "Healthy after scaling", timeout=90)
+        ctl.wait_app(
+            "grow", lambda a: health_status(a) == "Healthy", "Healthy after scaling", timeout=ROLLOUT_WAIT
+        )
     finally:
         cluster.kubectl("label", "node", "kwok-node-0", "pool-", check=False)

@@ -2,43 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
-from typing import Any
 
 import yaml
 
-from support.cluster import ClusterHandle
+from support.cluster import ClusterHandle, cluster_secret
 from support.controller import RunningController, sync_status
 from support.gitrepo import GitRepo
-
-
-def cluster_secret(ctl: RunningController, target: ClusterHandle, name: str) -> dict[str, Any]:
-    """A cluster Secret as Argo CD stores it (client certificate auth), for ``target``."""
-    kubeconfig = yaml.safe_load(target.kubeconfig.read_text())
-    user = kubeconfig["users"][0]["user"]
-    ca = kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"]
-    config = {
-        "tlsClientConfig": {
-            "caData": ca,
-            "certData": user["client-certificate-data"],
-            "keyData": user["client-key-data"],
-        }
-    }
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {
-            "name": f"cluster-{name}",
-            "namespace": ctl.namespace,
-            "labels": {"argocd.argoproj.io/secret-type": "cluster"},
-        },
-        "type": "Opaque",
-        "data": {
-            k: base64.b64encode(v.encode()).decode()
-            for k, v in {"name": name, "server": target.server, "config": json.dumps(config)}.items()
-        },
-    }
 
 
 def test_second_cluster_destination_and_unreachable_cluster(
@@ -51,7 +21,9 @@ def test_second_cluster_destination_and_unreachable_cluster(
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "far-away"}, "data": {"k": "v"}}
     git_repo.commit({"app/cm.yaml": yaml.safe_dump(cm)})
     ctl = controller_factory().start()
-    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(cluster_secret(ctl, second_cluster, "east")))
+    cluster.kubectl(
+        "apply", "-f", "-", stdin=yaml.safe_dump(cluster_secret(ctl.namespace, second_cluster, "east"))
+    )
     ctl.apply_app(
         "remote",
         {

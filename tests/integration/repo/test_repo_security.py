@@ -107,7 +107,7 @@ def test_hanging_process_is_killed_at_its_timeout(tmp_path: Path) -> None:
     start = time.monotonic()
     with pytest.raises(CommandTimeoutError, match=r"did not finish within 0\.5s"):
         execute.run(["sh", "-c", f"(sleep 3; touch {marker}) & sleep 30"], timeout=0.5)
-    assert time.monotonic() - start < 3
+    assert time.monotonic() - start < 20  # not the child's 30 s: it was killed, however busy the machine
     time.sleep(3.2)
     assert not marker.exists(), "the whole process group was killed"
 

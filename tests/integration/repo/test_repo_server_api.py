@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
 from typer.testing import CliRunner
 
 from argosy.cli.main import app as cli
-from argosy.repo import HttpRepoClient, RenderRequest, RepoService
+from argosy.repo import HttpRepoClient, RenderRequest
 from argosy.repo.errors import AuthenticationError, PathNotFoundError
-from argosy.repo.server import create_app
 from argosy.settings.repositories import RepositoryStore
 from support.git_server import GitHttpServer
 from support.naming import GIT_USER, unique
+from support.repo_server import running_repo_server
 from support.secrets import application, repo_secret
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
@@ -28,22 +24,8 @@ CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
 
 @pytest.fixture
 def repo_server(tmp_path: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(RepoService(tmp_path / "rs")), host="127.0.0.1", port=port, log_level="error"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running_repo_server(tmp_path / "rs") as url:
+        yield url
 
 
 def test_render_over_http_with_typed_errors(git_server: GitHttpServer, repo_server: str) -> None:

@@ -11,7 +11,7 @@ import jwt
 
 from argosy.server.auth.passwords import verify_password
 from argosy.server.run import BackgroundServer
-from support.api_server import ControlPlane, assert_error, bearer
+from support.api_server import ControlPlane, assert_error, bearer, server_clock
 
 
 def test_initial_admin_secret_created_and_usable(
@@ -118,12 +118,17 @@ def test_token_refused_for_account_without_api_key(api: httpx.Client, admin: dic
     assert_error(resp, 400, 3, "apiKey capability", "argocd-cm")
 
 
-def test_expired_token_rejected(api: httpx.Client, admin: dict[str, str]) -> None:
-    resp = api.post("/api/v1/account/bot/token", headers=admin, json={"expiresIn": 1})
-    token = resp.json()["token"]
-    assert api.get("/api/v1/account/bot", headers=bearer(token)).status_code == 200
-    time.sleep(2.1)
-    assert_error(api.get("/api/v1/account/bot", headers=bearer(token)), 401, 16, "expired")
+def test_expired_token_rejected(api: httpx.Client, admin: dict[str, str], server: BackgroundServer) -> None:
+    """Judged on the server's clock, moved by the test: no sleep, no race with a busy machine."""
+    start = time.time()
+    with server_clock(server, start):
+        resp = api.post("/api/v1/account/bot/token", headers=admin, json={"expiresIn": 60})
+        token = resp.json()["token"]
+        assert api.get("/api/v1/account/bot", headers=bearer(token)).status_code == 200
+    with server_clock(server, start + 59):
+        assert api.get("/api/v1/account/bot", headers=bearer(token)).status_code == 200
+    with server_clock(server, start + 60):
+        assert_error(api.get("/api/v1/account/bot", headers=bearer(token)), 401, 16, "expired")
 
 
 def _forge(claims: dict[str, Any], key: bytes, alg: str = "HS256") -> str:

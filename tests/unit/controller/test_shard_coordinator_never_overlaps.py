@@ -151,3 +151,22 @@ def test_a_replica_that_cannot_renew_stops_before_the_others_take_over() -> None
         raise AssertionError("check() must refuse writes when fenced")
     _run(world, rs, 8)
     assert rs[1].owns(mine)
+
+
+def test_a_replica_fenced_briefly_queues_its_apps_again_when_it_renews() -> None:
+    """A renewal late by a few seconds (a busy API server) fences the replica: its workers drop
+    the apps with NotOwner. Nobody else took them, so once it renews they must be queued again."""
+    world = World()
+    gained: list[frozenset[int]] = []
+    r = ShardCoordinator(
+        Store(world, "a"), "a", lambda: APPS, on_gain=gained.append, now=world.now, monotonic=lambda: world.t
+    )
+    _run(world, [r], 3)
+    owned = r.owned_buckets()
+    assert owned and gained == [owned]
+    world.down.add("a")
+    _run(world, [r], 6)
+    assert not r.owns(APPS[0]), "fenced"
+    world.down.discard("a")
+    _run(world, [r], 2)
+    assert r.owns(APPS[0]) and gained == [owned, owned], "its apps are queued again"

@@ -147,6 +147,20 @@ def test_sealed_cache_entries_hold_no_clear_text_and_die_with_the_process() -> N
     assert sealer.seal(plain) is plain
 
 
+def test_a_render_holding_secret_values_is_sealed_even_without_sops() -> None:
+    """A Secret from Git, a Helm chart or a secretGenerator is kept out of the disk cache in clear."""
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"pw": "czNjcjN0"}}
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "b"}}
+    entry = {"objects": [{"object": cm}, {"object": secret}], SENSITIVE: False}
+    sealer = Sealer()
+    stored = sealer.seal(entry)
+    assert "czNjcjN0" not in json.dumps(stored) and sealer.unseal(stored) == entry
+    empty_secret = {"objects": [{"object": {**secret, "data": {}}}, {"object": cm}]}
+    assert sealer.seal(empty_secret) is empty_secret  # nothing to hide: stays readable after a restart
+    other_kind = {"objects": [{"object": {**secret, "apiVersion": "example.com/v1"}}]}
+    assert sealer.seal(other_kind) is other_kind
+
+
 def _rendered(obj: dict[str, object]) -> Rendered:
     return Rendered([RenderedObject(obj, Provenance(0, "app/x.yaml"))])
 

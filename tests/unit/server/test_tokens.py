@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 
@@ -93,3 +95,53 @@ def test_garbage_refused(garbage: str) -> None:
 )
 def test_split_subject(subject: str, expected: tuple[str, str]) -> None:
     assert split_subject(subject) == expected
+
+
+def test_expiry_is_judged_at_the_clock_the_caller_passes() -> None:
+    token = sign("admin:login", KEY, expires_in=60, token_id="s", now=1_700_000_000)
+    assert verify(token, KEY, now=1_700_000_059)["sub"] == "admin:login"
+    with pytest.raises(TokenError, match="expired"):
+        verify(token, KEY, now=1_700_000_060)
+    with pytest.raises(TokenError, match="not yet valid"):
+        verify(token, KEY, now=1_699_999_999)
+
+
+def test_rs256_token_refused_where_hs256_is_expected() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {"iss": "argocd", "sub": "admin:login", "iat": int(time.time()), "jti": "x"}
+    with pytest.raises(TokenError, match=r"unexpected signing method: 'RS256'"):
+        verify(jwt.encode(claims, private, algorithm="RS256"), KEY)
+
+
+def test_hs256_signed_with_a_public_key_is_just_a_wrong_key() -> None:
+    """Key confusion: the HMAC key is the server's secret, never a public key an attacker can read."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public_pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    claims = {"iss": "argocd", "sub": "admin:login", "iat": int(time.time()), "jti": "x"}
+
+    # Built by hand: PyJWT itself refuses to use a PEM public key as an HMAC secret.
+    def enc(part: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+
+    signing_input = f"{enc({'alg': 'HS256', 'typ': 'JWT'})}.{enc(claims)}"
+    mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    token = f"{signing_input}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    with pytest.raises(TokenError, match="invalid token"):
+        verify(token, KEY)
+    with pytest.raises(TokenError, match="asymmetric key"):  # even a key misconfigured as a PEM
+        verify(token, public_pem)
+
+
+def test_a_claimed_audience_is_refused() -> None:
+    """Local tokens carry no ``aud``; one that names an audience was made for something else."""
+    claims = {"iss": "argocd", "sub": "admin:login", "iat": int(time.time()), "aud": "other-service"}
+    with pytest.raises(TokenError, match=r"[Aa]udience"):
+        verify(jwt.encode(claims, KEY * 2, "HS256"), KEY * 2)

@@ -22,6 +22,8 @@ import yaml
 
 from argosy.appset.gotemplate.execute import MISSING, go_format, is_nil, truth
 from argosy.appset.names import normalize, slugify
+from argosy.engine.regex import compile_go
+from argosy.engine.regex import search as regex_search
 
 
 def _nil(v: Any) -> Any:
@@ -289,7 +291,7 @@ def _title(text: str) -> str:
 
 
 def _regex_replace(regex: str, text: str, repl: str) -> str:
-    return re.sub(regex, re.sub(r"\$\{?(\d+)\}?", r"\\\1", repl), text)
+    return str(compile_go(regex).sub(re.sub(r"\$\{?(\d+)\}?", r"\\\1", repl), text))
 
 
 def _ternary(a: Any, b: Any, cond: Any) -> Any:
@@ -390,13 +392,14 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "camelcase": lambda s: _camel(_str(s)),
     "nospace": lambda s: re.sub(r"\s", "", _str(s)),
     # regexps
-    "regexMatch": lambda r, s: re.search(r, _str(s)) is not None,
-    "mustRegexMatch": lambda r, s: re.search(r, _str(s)) is not None,
-    "regexFind": lambda r, s: m.group(0) if (m := re.search(r, _str(s))) else "",
-    "regexFindAll": lambda r, s, n: re.findall(r, _str(s))[: None if int(n) < 0 else int(n)],
+    # (user-written patterns: Go's linear-time RE2, see argosy.engine.regex)
+    "regexMatch": lambda r, s: regex_search(r, _str(s)),
+    "mustRegexMatch": lambda r, s: regex_search(r, _str(s)),
+    "regexFind": lambda r, s: m.group(0) if (m := compile_go(r).search(_str(s))) else "",
+    "regexFindAll": lambda r, s, n: compile_go(r).findall(_str(s))[: None if int(n) < 0 else int(n)],
     "regexReplaceAll": lambda r, s, repl: _regex_replace(r, _str(s), repl),
-    "regexReplaceAllLiteral": lambda r, s, repl: re.sub(r, lambda _m: repl, _str(s)),
-    "regexSplit": lambda r, s, n: re.split(r, _str(s))[: None if int(n) < 0 else int(n)],
+    "regexReplaceAllLiteral": lambda r, s, repl: compile_go(r).sub(lambda _m: repl, _str(s)),
+    "regexSplit": lambda r, s, n: compile_go(r).split(_str(s))[: None if int(n) < 0 else int(n)],
     # encoding
     "toJson": _json,
     "mustToJson": _json,

@@ -19,6 +19,8 @@ from typing import Any, Literal
 import httpx
 
 from argosy.appset.scm.model import RepositoryNotFound, ScmError
+from argosy.repo.errors import UrlNotAllowedError
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.secrets import SecretDataError, secret_text
 
 PER_PAGE = 100
@@ -47,6 +49,7 @@ class Api:
         insecure: bool = False,
         paging: Paging = "pages",
         limit_key: str = "per_page",
+        policy: UrlPolicy | None = None,
     ) -> None:
         self.base = base.rstrip("/")
         self.what = what
@@ -56,6 +59,8 @@ class Api:
             headers={"Accept": "application/json", **(headers or {})},
             timeout=30.0,
             verify=not insecure,
+            # The API URL is written in the ApplicationSet: the repo service's URL policy applies.
+            event_hooks={"request": [(policy or UrlPolicy.from_env()).httpx_hook(what)]},
         )
 
     def _response(self, path: str, params: Mapping[str, Any] | None) -> httpx.Response | None:
@@ -64,6 +69,8 @@ class Api:
             resp = self.client.get(url, params=dict(params or {}))
         except httpx.HTTPError as exc:
             raise ScmError(f"{self.what}: GET {url} failed: {type(exc).__name__}") from None
+        except UrlNotAllowedError as exc:
+            raise ScmError(str(exc)) from None
         if resp.status_code in (404, 204):
             return None
         if resp.status_code != 200:

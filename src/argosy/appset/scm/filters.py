@@ -10,28 +10,29 @@ names it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from argosy.appset.scm.model import PullRequest, Repository, ScmError, ScmProvider
+from argosy.engine.regex import RegexError, compile_go
 
 
-def _regex(value: Any, field: str) -> re.Pattern[str] | None:
+def _regex(value: Any, field: str) -> Any:
+    """The compiled filter (Go's linear-time RE2, :mod:`argosy.engine.regex`), None when unset."""
     if value is None:
         return None
     try:
-        return re.compile(str(value))
-    except re.error as exc:
-        raise ScmError(f"filters: {field} {value!r} is not a valid regular expression ({exc})") from None
+        return compile_go(str(value))
+    except RegexError as exc:
+        raise ScmError(f"filters: {field} {exc}") from None
 
 
 @dataclass(frozen=True)
 class _PrFilter:
-    branch: re.Pattern[str] | None
-    target: re.Pattern[str] | None
-    title: re.Pattern[str] | None
+    branch: Any
+    target: Any
+    title: Any
 
     def matches(self, pr: PullRequest) -> bool:
         return (
@@ -59,9 +60,9 @@ def filter_pull_requests(
 
 @dataclass(frozen=True)
 class _ScmFilter:
-    repository: re.Pattern[str] | None
-    label: re.Pattern[str] | None
-    branch: re.Pattern[str] | None
+    repository: Any
+    label: Any
+    branch: Any
     paths_exist: tuple[str, ...]
     paths_absent: tuple[str, ...]
 

@@ -8,7 +8,9 @@ each object came from; ``--repo-creds-from-cluster`` reads repository Secrets,
 ``kustomize.buildOptions`` from the cluster, as the controller would.
 SOPS-encrypted files render with the keys of ``--key-secret``,
 ``--age-key-file`` or ``--gpg-home`` (default: ``$SOPS_AGE_KEY_FILE`` and
-``$GNUPGHOME``, as KSOPS users have them set).
+``$GNUPGHOME``, as KSOPS users have them set). It runs with the user's own
+rights, so loopback and local-path repositories are allowed (cloud metadata
+addresses are not): the repo server's SSRF guard protects a shared service.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from argosy.repo.request import RenderRequest
 from argosy.repo.result import RenderResult
 from argosy.repo.service import RepoService
 from argosy.repo.sops.local import local_keys, read_cluster_secret
+from argosy.repo.urlpolicy import UrlPolicy
 from argosy.settings.repositories import RepositorySecretError, RepositoryStore
 
 app_app = typer.Typer(help="Offline checks of Applications (render their sources).", no_args_is_help=True)
@@ -142,7 +145,7 @@ def render(
             no_cache=no_cache,
             sops=local_keys(key_secret, age_key_file, gpg_home, read_cluster_secret(kubeconfig)),
         )
-        result = RepoService(cache_dir).render(req)
+        result = RepoService(cache_dir, url_policy=UrlPolicy.local_user()).render(req)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     except (RepoError, RepositorySecretError) as exc:

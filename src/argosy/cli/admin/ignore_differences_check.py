@@ -17,11 +17,12 @@ from typing import Any
 import typer
 import yaml
 
-from argosy.engine.diff import DiffConfig, IgnoreRule, apply_rules, matching
+from argosy.engine.diff import DiffConfig, IgnoreRule, IgnoreRuleLimitError, JqRunner, apply_rules, matching
 from argosy.engine.diff.managedfields import manager_fields, remove_owned
 from argosy.engine.diff.normalize import prune_empty
 from argosy.engine.diff.objects import describe
 from argosy.engine.diff.result import walk
+from argosy.sandbox.jq_pool import bounded_jq
 from argosy.settings.resource_customizations import load_configmap_file
 
 
@@ -41,8 +42,8 @@ def _load_objects(path: Path) -> list[dict[str, Any]]:
     return objects
 
 
-def _ignored(obj: dict[str, Any], rules: list[IgnoreRule]) -> dict[str, Any]:
-    out = apply_rules(obj, rules)
+def _ignored(obj: dict[str, Any], rules: list[IgnoreRule], jq: JqRunner | None) -> dict[str, Any]:
+    out = apply_rules(obj, rules, jq=jq)
     managers = frozenset(m for r in rules for m in r.managed_fields_managers)
     for tree in manager_fields(obj, managers):
         out = remove_owned(out, tree)
@@ -56,7 +57,7 @@ def _yaml(obj: dict[str, Any]) -> list[str]:
 
 def _report(obj: dict[str, Any], config: DiffConfig) -> dict[str, Any]:
     rules = matching(config.ignore_rules, obj)
-    normalized = _ignored(obj, rules)
+    normalized = _ignored(obj, rules, config.jq)
     ignored = [c.path for c in walk(prune_empty(obj), normalized)]
     return {"object": describe(obj), "rules": rules, "normalized": normalized, "ignored": ignored}
 
@@ -90,11 +91,14 @@ def ignore_differences(
     if output not in ("text", "json"):
         raise _fail(f"--output must be text or json, got {output!r}")
     try:
-        config = DiffConfig.build(load_configmap_file(argocd_cm_path))
+        config = DiffConfig.build(load_configmap_file(argocd_cm_path), jq=bounded_jq())
     except ValueError as exc:
         raise _fail(f"{argocd_cm_path}: {exc}") from exc
     objects = _load_objects(file)
-    reports = [(obj, _report(obj, config)) for obj in objects]
+    try:
+        reports = [(obj, _report(obj, config)) for obj in objects]
+    except IgnoreRuleLimitError as exc:
+        raise _fail(str(exc)) from exc
     if output == "json":
         payload = [
             {

@@ -54,8 +54,21 @@ def _automated(operation: Obj) -> bool:
     return bool((operation.get("initiatedBy") or {}).get("automated"))
 
 
+def _phase(app: Obj) -> str:
+    return str(((app.get("status") or {}).get("operationState") or {}).get("phase") or "")
+
+
 def _already_running(app: Obj) -> bool:
-    return ((app.get("status") or {}).get("operationState") or {}).get("phase") in ("Running", "Terminating")
+    return _phase(app) in ("Running", "Terminating")
+
+
+class OperationPaused(Exception):
+    """A running operation cannot go on now (its cluster or repository is unreachable); it
+    stays Running and the controller tries again shortly."""
+
+    def __init__(self, app: str, reason: str) -> None:
+        super().__init__(f"the sync of application {app} waits: {reason}")
+        self.app = app
 
 
 def requested_operation(app: Obj) -> Obj | None:
@@ -166,6 +179,11 @@ class OperationExecutor:
         try:
             snap = self.reconciler.state.prepare(target, settings)
         except ComparisonFailed as failed:
+            if failed.unavailable and _phase(app) == "Running":
+                # A sync already under way outlives a blip of its cluster or repository (an API
+                # server restart, a partition): it resumes from its recorded state, as after a
+                # controller restart, instead of ending in Error with its hooks half run.
+                raise OperationPaused(f"{meta.get('namespace')}/{meta.get('name')}", failed.message) from None
             self._end(app, app_port, operation, "Error", f"{failed.type}: {failed.message}")
             return
         if resume_revision(app) is None and not _already_running(app):

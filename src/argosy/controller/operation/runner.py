@@ -45,6 +45,7 @@ from argosy.engine.sync import (
     parse_retry,
     request_from_operation,
 )
+from argosy.kube.errors import server_unavailable
 from argosy.model.status import OperationPhase
 
 DELETION_APPROVED_ANNOTATION = "argocd.argoproj.io/deletion-approved"
@@ -215,6 +216,10 @@ class OperationRunner:
             self._terminate(app, record)
             return None
         except Exception as exc:  # a port failed in a way no task result can hold
+            if server_unavailable(exc):
+                # An API server that cannot answer now: abandon this attempt as if the controller
+                # had stopped; the operation stays Running and resumes from its recorded state.
+                raise
             record.phase, record.message = ERROR, f"sync operation failed unexpectedly: {exc}"
             return None
         return attempt

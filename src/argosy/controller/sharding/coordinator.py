@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Protocol
 
+from argosy.controller.sharding.instance import ReplicaIdInUse
 from argosy.controller.sharding.leases import Member, Record
 from argosy.engine import sharding
 
@@ -98,6 +99,7 @@ class ShardCoordinator:
         self._applied = 0
         self._pending: tuple[int, frozenset[int]] | None = None  # (epoch, buckets) to take
         self._renewed_at: float | None = None
+        self._standing_by = False
         self._last_renew_try = -1e9
         self._last_balance = -1e9
         self._stop = threading.Event()
@@ -140,7 +142,28 @@ class ShardCoordinator:
         try:
             self.store.renew_member(self.replica, LEASE_SECONDS, self._applied, self.now())
             with self._lock:
+                fenced = self._renewed_at is not None and not self._valid()
                 self._renewed_at = self.monotonic()
+                owned = self._owned
+            if fenced and owned:
+                # While fenced (a late renewal: a slow or busy API server), work on these apps was
+                # abandoned with NotOwner and nobody else took them: queue them again, or they
+                # would wait for their periodic refresh (minutes) with syncs left Running.
+                log.info("controller replica %s renewed its Lease again; resuming its apps", self.replica)
+                self.on_gain(owned)
+            if self._standing_by:
+                log.info("controller replica %s: took over its Lease; reconciling", self.replica)
+                self._standing_by = False
+        except ReplicaIdInUse as exc:
+            # Another process reconciles as this replica id: own nothing, start over once it is gone.
+            with self._lock:
+                self._renewed_at = None
+                self._owned = self._releasing = frozenset()
+                self._pending = None
+            self._applied = 0
+            if not self._standing_by:
+                log.warning("%s", exc)
+                self._standing_by = True
         except Exception as exc:  # the API server may be down: fencing takes over
             log.warning("controller replica %s could not renew its Lease: %s", self.replica, exc)
 

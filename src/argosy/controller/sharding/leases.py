@@ -3,7 +3,8 @@
 * one ``coordination.k8s.io/v1`` Lease per replica, ``argosy-controller-<id>``,
   labelled ``argosy.io/controller-shard: member``: renewed every few seconds;
   its annotation ``argosy.io/applied-epoch`` says which assignment the replica
-  has applied (released what it lost);
+  has applied (released what it lost), ``argosy.io/holder-process`` which
+  process holds it (:mod:`.instance`: a second process with the same id stands by);
 * the leader Lease ``argosy-controller-shard-leader`` (holder = a replica id);
 * the ConfigMap ``argosy-controller-shards``: the assignment record (``epoch``,
   ``members``, ``owners`` — one character per bucket), written by the leader
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from argosy.controller.sharding.instance import ProcessIdentity, ReplicaIdInUse
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
 
@@ -28,6 +30,7 @@ LEASES = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases"
 CONFIGMAPS = "/api/v1/namespaces/{ns}/configmaps"
 MEMBER_LABEL = "argosy.io/controller-shard"
 APPLIED_EPOCH = "argosy.io/applied-epoch"
+HOLDER_PROCESS = "argosy.io/holder-process"
 LEADER_LEASE = "argosy-controller-shard-leader"
 RECORD = "argosy-controller-shards"
 Obj = dict[str, Any]
@@ -72,9 +75,10 @@ def member_lease_name(replica: str) -> str:
 class LeaseStore:
     """Reads and writes the sharding objects in the control-plane namespace."""
 
-    def __init__(self, client: KubeClient, namespace: str) -> None:
+    def __init__(self, client: KubeClient, namespace: str, identity: ProcessIdentity | None = None) -> None:
         self.client = client
         self.namespace = namespace
+        self.identity = identity or ProcessIdentity.current()
 
     def _lease_path(self, name: str = "") -> str:
         base = LEASES.format(ns=self.namespace)
@@ -109,16 +113,40 @@ class LeaseStore:
 
     # ------------------------------------------------------------ members
     def renew_member(self, replica: str, duration: float, applied_epoch: int, now: datetime) -> None:
+        """Renew (or take) ``replica``'s member Lease for this process.
+
+        Raises :class:`ReplicaIdInUse` while another live process holds it (see
+        :mod:`.instance`): that process reconciles, this one stands by."""
         name = member_lease_name(replica)
         current = self._get(self._lease_path(name))
         rv = None if current is None else str(current["metadata"].get("resourceVersion") or "")
+        mine = self.identity.token()
+        acquired = (current or {}).get("spec", {}).get("acquireTime") or _micro(now)
+        if current is not None:
+            holder = str((current["metadata"].get("annotations") or {}).get(HOLDER_PROCESS) or "")
+            if holder and holder != mine:
+                if self._held(current, now) and not self._holder_gone(holder):
+                    raise ReplicaIdInUse(replica, holder)
+                acquired = _micro(now)  # taken over from an expired or exited holder
         spec = {
             "holderIdentity": replica,
             "leaseDurationSeconds": max(1, round(duration)),
             "renewTime": _micro(now),
-            "acquireTime": (current or {}).get("spec", {}).get("acquireTime") or _micro(now),
+            "acquireTime": acquired,
         }
-        self._upsert_lease(name, spec, {MEMBER_LABEL: "member"}, {APPLIED_EPOCH: str(applied_epoch)}, rv)
+        annotations = {APPLIED_EPOCH: str(applied_epoch), HOLDER_PROCESS: mine}
+        self._upsert_lease(name, spec, {MEMBER_LABEL: "member"}, annotations, rv)
+
+    @staticmethod
+    def _held(lease: Obj, now: datetime) -> bool:
+        spec = lease.get("spec") or {}
+        renewed = _parse(str(spec.get("renewTime") or ""))
+        duration = timedelta(seconds=float(spec.get("leaseDurationSeconds") or 0))
+        return renewed is not None and now - renewed < duration
+
+    def _holder_gone(self, holder: str) -> bool:
+        other = ProcessIdentity.parse(holder)
+        return other is not None and other.gone(self.identity)
 
     def members(self) -> list[Member]:
         """Every member Lease (alive or not), read fresh from the API server."""
@@ -146,11 +174,21 @@ class LeaseStore:
         return out
 
     def release_member(self, replica: str) -> None:
-        """Delete the replica's Lease on a clean stop, so its apps move at once."""
+        """Delete the replica's Lease on a clean stop, so its apps move at once — only when this
+        process holds it: a standby with the same id stopping must not free the active one's Lease."""
+        path = self._lease_path(member_lease_name(replica))
+        current = self._get(path)
+        if current is None:
+            return
+        meta = current["metadata"]
+        holder = str((meta.get("annotations") or {}).get(HOLDER_PROCESS) or "")
+        if holder and holder != self.identity.token():
+            return
+        precondition = {"preconditions": {"resourceVersion": meta.get("resourceVersion")}}
         try:
-            self.client.request("DELETE", self._lease_path(member_lease_name(replica)), verb="delete")
+            self.client.request("DELETE", path, body=precondition, verb="delete")
         except KubeApiError as exc:
-            if not exc.not_found:
+            if not (exc.not_found or exc.conflict):
                 raise
 
     # ------------------------------------------------------------- leader

@@ -17,7 +17,9 @@ the API server filled in defaults, so the comparison is careful:
   ``stringData``, Endpoints order and empty Role rules are normalised.
 * **ignoreDifferences**: ``DiffConfig.build`` gathers the Application's rules,
   ``resource.customizations.ignoreDifferences.*`` and
-  ``resource.compareoptions`` of argocd-cm.
+  ``resource.compareoptions`` of argocd-cm. ``jqPathExpressions`` run through a
+  :class:`JqRunner` the caller injects (the services' one is bounded in time and
+  memory: an expression that never ends becomes a ``ComparisonError``).
 * **Secrets** are masked in every result (``+`` masks, stable per value).
 
 ``DiffResult.changes`` lists each differing field as a JSON pointer with its
@@ -34,6 +36,7 @@ from argosy.engine.diff.compare import (
 from argosy.engine.diff.ignore import (
     IgnoreRule,
     IgnoreRuleError,
+    IgnoreRuleLimitError,
     apply_rules,
     matching,
     rules_from_application,
@@ -49,6 +52,7 @@ from argosy.engine.diff.options import (
 )
 from argosy.engine.diff.redact import hash_secret_values
 from argosy.engine.diff.result import DiffResult, FieldChange
+from argosy.engine.jqpaths import InProcessJq, JqLimitError, JqRunner
 
 __all__ = [
     "FIELD_MANAGER",
@@ -59,6 +63,10 @@ __all__ = [
     "FieldChange",
     "IgnoreRule",
     "IgnoreRuleError",
+    "IgnoreRuleLimitError",
+    "InProcessJq",
+    "JqLimitError",
+    "JqRunner",
     "ObjectCompareOptions",
     "apply_rules",
     "diff",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from argosy.engine.diff.ignore import (
@@ -23,6 +23,7 @@ from argosy.engine.diff.options import CompareSettings
 from argosy.engine.diff.redact import redact_result
 from argosy.engine.diff.result import DiffResult, FieldChange, walk
 from argosy.engine.diff.threeway import predict_live
+from argosy.engine.jqpaths import JqRunner
 from argosy.settings import resource_customizations
 
 FIELD_MANAGER = "argosy-controller"
@@ -36,6 +37,8 @@ class DiffConfig:
 
     ignore_rules: tuple[IgnoreRule, ...] = ()
     ignore_aggregated_roles: bool = False
+    #: Where jqPathExpressions run (None: in this process, unbounded; services inject a bounded pool).
+    jq: JqRunner | None = field(default=None, compare=False)
 
     @classmethod
     def build(
@@ -43,11 +46,13 @@ class DiffConfig:
         argocd_cm: dict[str, str] | None = None,
         app_ignore_differences: Sequence[Any] | None = None,
         app_name: str = "",
+        jq: JqRunner | None = None,
     ) -> DiffConfig:
         """Rules of an Application plus the system-wide ones of ``argocd-cm``'s data.
 
         Raises ``SettingsError``/``IgnoreRuleError``/``CompareOptionsError`` with
-        the key or ``spec.ignoreDifferences[i]`` at fault.
+        the key or ``spec.ignoreDifferences[i]`` at fault. A comparison made with the
+        config raises ``IgnoreRuleLimitError`` when a jq expression hits a limit of ``jq``.
         """
         data = argocd_cm or {}
         compare = CompareSettings.from_argocd_cm(data)
@@ -56,12 +61,12 @@ class DiffConfig:
             *rules_from_overrides(resource_customizations.parse(data)),
             *compare.status_rules(),
         ]
-        return cls(ignore_rules=tuple(rules), ignore_aggregated_roles=compare.ignore_aggregated_roles)
+        return cls(ignore_rules=tuple(rules), ignore_aggregated_roles=compare.ignore_aggregated_roles, jq=jq)
 
 
 def _prepare(obj: dict[str, Any], rules: Sequence[IgnoreRule], config: DiffConfig) -> dict[str, Any]:
     normalized = normalize(obj, ignore_aggregated_roles=config.ignore_aggregated_roles)
-    pruned: dict[str, Any] = prune_empty(apply_rules(normalized, rules, in_place=True))
+    pruned: dict[str, Any] = prune_empty(apply_rules(normalized, rules, in_place=True, jq=config.jq))
     return pruned
 
 

@@ -17,21 +17,29 @@ before comparing, so whatever they hold, they are equal.
 from __future__ import annotations
 
 import fnmatch
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jq
 import jsonpatch
 import jsonpointer
 
 from argosy.engine.diff.objects import group_of, name_of, namespace_of
+from argosy.engine.jqpaths import IN_PROCESS, JqLimitError, JqRunner, compiled
 from argosy.settings.resource_customizations import ResourceOverride
 
 
 class IgnoreRuleError(ValueError):
     """An ignoreDifferences rule is malformed; the message says where and how to fix it."""
+
+
+class IgnoreRuleLimitError(Exception):
+    """A rule's jq expression hit its time or memory limit on an object.
+
+    Not a ``ValueError``: the rule is well-formed, the comparison could not be
+    made, and the caller must report it (sync status Unknown) rather than
+    compare without the rule (which would show ignored fields as drift).
+    """
 
 
 @dataclass(frozen=True)
@@ -65,11 +73,6 @@ def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-@functools.lru_cache(maxsize=512)
-def _compiled_jq(expression: str) -> Any:
-    return jq.compile(f"del({expression})")
-
-
 def _validate(rule: IgnoreRule, where: str) -> IgnoreRule:
     for pointer in rule.json_pointers:
         try:
@@ -81,7 +84,7 @@ def _validate(rule: IgnoreRule, where: str) -> IgnoreRule:
             ) from exc
     for expression in rule.jq_path_expressions:
         try:
-            _compiled_jq(expression)
+            compiled(expression)
         except ValueError as exc:
             first = str(exc).splitlines()[0]
             raise IgnoreRuleError(
@@ -159,14 +162,22 @@ def managers_of(rules: Iterable[IgnoreRule]) -> frozenset[str]:
 
 
 def apply_rules(
-    obj: dict[str, Any], rules: Iterable[IgnoreRule], *, in_place: bool = False
+    obj: dict[str, Any],
+    rules: Iterable[IgnoreRule],
+    *,
+    in_place: bool = False,
+    jq: JqRunner | None = None,
 ) -> dict[str, Any]:
     """``obj`` without the fields named by the rules' pointers and jq paths.
 
     A pointer to a missing field, or a jq path that does not fit the object,
     removes nothing (as in Argo CD), so one rule can serve objects of any shape.
     ``in_place``: ``obj`` is the caller's own copy and may be edited (no copy per pointer).
+    ``jq``: where jq expressions run (services pass the bounded worker pool; the
+    default runs them in this process without limits). Raises
+    :class:`IgnoreRuleLimitError` naming the rule when an expression hit a limit.
     """
+    runner = jq or IN_PROCESS
     doc = obj
     for rule in rules:
         for pointer in rule.json_pointers:
@@ -174,11 +185,14 @@ def apply_rules(
                 doc = jsonpatch.apply_patch(doc, [{"op": "remove", "path": pointer}], in_place=in_place)
             except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
                 continue
-        for expression in rule.jq_path_expressions:
+        if rule.jq_path_expressions:
             try:
-                results = _compiled_jq(expression).input_value(doc).all()
-            except ValueError:
-                continue
-            if len(results) == 1 and isinstance(results[0], dict):
-                doc = results[0]
+                doc = runner.delete_paths(rule.jq_path_expressions, doc)
+            except JqLimitError as exc:
+                where = rule.source or f"ignoreDifferences rule for kind {rule.kind!r}"
+                raise IgnoreRuleLimitError(
+                    f"{where}: {exc}; simplify the expression (it runs on every comparison of a "
+                    "matching object) or raise controller.ignore.normalizer.jq.timeout in "
+                    "argocd-cmd-params-cm"
+                ) from exc
     return doc

@@ -56,8 +56,169 @@ string.rep = function(s, n, sep)
   end
   return real_rep(s, n, sep)
 end
--- Scripts may read but never replace the metatable shared by all strings.
-getmetatable("").__metatable = {}
+
+-- Pattern matching (find, match, gmatch, gsub) runs in C, where the hook never fires, and
+-- backtracks: (".-"):rep(6) .. "b" against a few thousand bytes takes minutes. Each call's
+-- worst case is estimated from the pattern's variable-length items and the subject's length,
+-- and a call that could take more than a fraction of a second is refused before it starts
+local real_find, real_match, real_gmatch, real_gsub = string.find, string.match, string.gmatch, string.gsub
+local real_sub, real_byte, real_format, real_concat = string.sub, string.byte, string.format, table.concat
+local PATTERN_STEPS = 5e7
+local math_min = math.min
+local PCT, LBRACKET, RBRACKET, CARET = 37, 91, 93, 94
+
+local function set_end(p, i)  -- i: the '[' of a set; the index after its ']' (lstrlib's classEnd)
+  local n = #p
+  i = i + 1
+  if real_byte(p, i) == CARET then i = i + 1 end
+  repeat
+    if i > n then return i end
+    local c = real_byte(p, i)
+    i = i + 1
+    if c == PCT and i <= n then i = i + 1 end
+  until real_byte(p, i) == RBRACKET
+  return i + 1
+end
+
+-- The character classes of a Lua pattern's items that match a variable number of characters
+-- (x*, x+, x-; "." stands for %bxy and back-references, which may span anything).
+local function variable_items(p)
+  local items, i, n = {}, 1, #p
+  if real_byte(p, 1) == CARET then i = 2 end
+  while i <= n do
+    local c, from = real_sub(p, i, i), i
+    local single = true
+    if c == "(" or c == ")" then
+      single, i = false, i + 1
+    elseif c == "%" then
+      local d = real_sub(p, i + 1, i + 1)
+      if d == "b" then
+        single, i = false, i + 4
+        items[#items + 1] = "."
+      elseif d == "f" then
+        single, i = false, set_end(p, i + 2)
+      elseif d >= "0" and d <= "9" then
+        single, i = false, i + 2
+        items[#items + 1] = "."
+      else
+        i = i + 2
+      end
+    elseif c == "[" then
+      i = set_end(p, i)
+    else
+      i = i + 1
+    end
+    if single then
+      local m = real_sub(p, i, i)
+      if m == "*" or m == "+" or m == "-" then
+        items[#items + 1] = real_sub(p, from, i - 1)
+        i = i + 1
+      elseif m == "?" then
+        i = i + 1
+      end
+    end
+  end
+  return items
+end
+
+-- The longest run of characters of one class in s (how far one item can stretch).
+local function longest_run(s, class)
+  if class == "." then return #s end
+  local longest, pos, n = 0, 1, #s
+  while pos <= n do
+    local ok, a, b = pcall(real_find, s, class .. "+", pos)
+    if not ok then
+      if state.exceeded then error(state.exceeded, 0) end
+      return n  -- a malformed class: the real call will say so
+    end
+    if not a then break end
+    if b - a + 1 > longest then longest = b - a + 1 end
+    pos = b + 1
+  end
+  return longest
+end
+
+local function check_pattern(name, s, p, init, plain, anchors)
+  if (type(s) ~= "string" and type(s) ~= "number") or (type(p) ~= "string" and type(p) ~= "number") then
+    return  -- the real function raises its own error
+  end
+  s, p = tostring(s), tostring(p)
+  local n = #s
+  init = tonumber(init)
+  if init and init > 1 then n = n - init + 1 end
+  if n < 1 then n = 1 end
+  local items = plain and {} or variable_items(p)
+  local starts = (anchors and not plain and real_byte(p, 1) == CARET) and 1 or n
+  -- Per start, the matcher may try every combination of item lengths: at most the product
+  -- of (longest run + 1) over the items, and at most C(n + q, q) (lengths adding up to <= n).
+  local product, binomial = 1, 1
+  for k = 1, #items do
+    product = product * (longest_run(s, items[k]) + 1)
+    binomial = binomial * (n + k) / k
+  end
+  local steps = starts * (#items == 0 and #p + 1 or (#items + 1) * math_min(product, binomial))
+  if steps > PATTERN_STEPS then
+    error(real_format("string.%s: pattern %q has %d variable-length item(s) (x*, x+, x-, %%b, %%1) and "
+      .. "could take too long on a subject of %d bytes; anchor it with ^, use fewer such items, "
+      .. "or find plain text with string.find(s, text, 1, true)", name, p, #items, #s), 3)
+  end
+end
+
+string.find = function(s, p, init, plain)
+  check_pattern("find", s, p, init, plain, true)
+  return real_find(s, p, init, plain)
+end
+string.match = function(s, p, init)
+  check_pattern("match", s, p, init, false, true)
+  return real_match(s, p, init)
+end
+string.gmatch = function(s, p)
+  check_pattern("gmatch", s, p, nil, false, false)
+  return real_gmatch(s, p)
+end
+string.gsub = function(s, p, repl, max_n)
+  check_pattern("gsub", s, p, nil, false, true)
+  if type(s) == "string" or type(s) == "number" then
+    -- The result is built in C too: bound it by the longest replacement before starting.
+    local longest = 0
+    if type(repl) == "string" or type(repl) == "number" then
+      longest = #tostring(repl)
+    elseif type(repl) == "table" then
+      for _, v in pairs(repl) do
+        local len = (type(v) == "string" or type(v) == "number") and #tostring(v) or 0
+        if len > longest then longest = len end
+      end
+    end
+    local count = #tostring(s) + 1
+    if tonumber(max_n) and tonumber(max_n) < count then count = tonumber(max_n) end
+    local size = #tostring(s) + count * longest
+    if size > state.max_string then
+      error("string.gsub: a result of up to " .. size .. " bytes exceeds the sandbox memory limit", 2)
+    end
+  end
+  return real_gsub(s, p, repl, max_n)
+end
+-- Bytecode cannot be loaded here, and dumping the sandbox's functions helps no health check.
+string.dump = nil
+
+table.concat = function(t, sep, i, j)
+  if type(t) == "table" then
+    local size, sep_len = 0, (type(sep) == "string" or type(sep) == "number") and #tostring(sep) or 0
+    for k = tonumber(i) or 1, tonumber(j) or #t do
+      local v = t[k]
+      size = size + sep_len + ((type(v) == "string" or type(v) == "number") and #tostring(v) or 0)
+      if size > state.max_string then
+        error("table.concat: a result of over " .. state.max_string
+          .. " bytes exceeds the sandbox memory limit", 2)
+      end
+    end
+  end
+  return real_concat(t, sep, i, j)
+end
+
+-- Scripts may neither replace nor even see the metatable shared by all strings (a table here
+-- would be shared by every script of the runtime, a channel from one to the next).
+getmetatable("").__metatable = false
 
 local function copy(t)
   local c = {}
@@ -109,7 +270,14 @@ local function make_env(open_libs, fixed_now)
     os = clock_os(fixed_now),
   }
   env.pcall = function(f, ...) return guard(pcall(f, ...)) end
-  env.xpcall = function(f, h, ...) return guard(xpcall(f, h, ...)) end
+  -- A limit is raised from inside the hook, where further hooks are off: a message handler
+  -- run then would run unbounded, so after a limit the script's handler is not called.
+  env.xpcall = function(f, h, ...)
+    return guard(xpcall(f, function(e)
+      if state.exceeded then return state.exceeded end
+      return h(e)
+    end, ...))
+  end
   env.loadstring = function(src, name)
     if type(src) ~= "string" then error("loadstring: only Lua source text is allowed", 2) end
     if src:byte(1) == 27 then error("loadstring: precompiled chunks are not allowed", 2) end
@@ -168,7 +336,10 @@ local function run_raw(fn, globals, open_libs, max_hooks, timeout, mem_kb, fixed
   local r = pack(pcall(fn))
   sethook()
   if state.exceeded then return false, state.exceeded end
-  if not r[1] then return false, tostring(r[2]) end
+  if not r[1] then
+    if r[2] == "not enough memory" then return false, "health script stopped: memory limit exceeded" end
+    return false, tostring(r[2])
+  end
   return true, r[2]
 end
 

@@ -14,7 +14,9 @@ and ``debug`` are never available: a health check has no business with files,
 processes or the network.
 
 Every run is bounded: an instruction budget (an endless loop is stopped), a
-wall-clock timeout and a memory limit. A script that fails or is stopped gives
+wall-clock timeout and a memory limit. Work done inside C, where the
+instruction hook never fires (pattern matching that backtracks, ``gsub`` and
+``table.concat`` results), is estimated and refused before it starts. A script that fails or is stopped gives
 health Unknown with the Lua error as the message, so one bad script cannot
 hang or crash the controller.
 """

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from argosy.repo.result import RenderedObject
 from argosy.repo.source import RenderSource
+from argosy.repo.urlpolicy import UrlPolicy
 
 if TYPE_CHECKING:
     from argosy.repo.sops.decrypt import Decryptor
@@ -43,6 +44,11 @@ class RenderInput:
     refs: dict[str, Path] = field(default_factory=dict)
     work_dir: Path | None = None
     sops: Decryptor | None = None  # SOPS decryption with the request's keys (repo/sops)
+    # Checks URLs the tools fetch themselves (remote value files, chart dependency repositories).
+    url_policy: UrlPolicy = field(default_factory=UrlPolicy.from_env)
+    # Limit of each helm/kustomize process (None: execute.DEFAULT_TIMEOUT); the repo server's
+    # --exec-timeout, so a template or generator that never ends is killed when the admin said.
+    exec_timeout: float | None = None
 
 
 @dataclass

@@ -34,9 +34,14 @@ _REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 def helm_env(helm_home: Path, extra: dict[str, str], config_home: Path | None = None) -> dict[str, str]:
-    """Helm's environment: shared chart/index cache, per-render config (repositories, registry auth)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
+    """Helm's environment: shared chart/index cache, per-render config (repositories, registry auth).
+
+    No kubeconfig and no in-cluster variables, and ``$HOME`` (where ``~/.kube/config`` would be
+    looked up) is the private helm directory: ``lookup`` in a template sees no cluster.
+    """
+    env = {k: v for k, v in execute.without_cluster_access().items() if not k.startswith("HELM_")}
     env.update(
+        HOME=str(helm_home),
         HELM_CACHE_HOME=str(helm_home / "cache"),
         HELM_CONFIG_HOME=str(config_home or helm_home / "config"),
         HELM_DATA_HOME=str(helm_home / "data"),
@@ -98,6 +103,7 @@ def _value_file(inp: RenderInput, chart_dir: Path, spec: str, env: dict[str, str
             raise RemoteValueFileError(
                 f"value file {value_file!r} is a remote URL; the project does not allow remote value files"
             )
+        inp.url_policy.check(value_file, "remote value file")
         return value_file
     if value_file.startswith("$"):
         name, _, rest = value_file[1:].partition("/")
@@ -217,6 +223,8 @@ def render(
             repo = str(dep.get("repository") or "")
             if repo.startswith("file://"):
                 resolve_in_root(inp.root, repo[len("file://") :], "dependency repository", base=chart_dir)
+            elif _REMOTE.match(repo):  # helm dependency build fetches it: the same policy as sources
+                inp.url_policy.check(repo, f"dependency {dep.get('name')!r} repository")
         if dep_repos:
             repos_file = config_home / "repositories.yaml"
             fd = os.open(repos_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -224,11 +232,12 @@ def render(
                 yaml.safe_dump(
                     {"apiVersion": "", "generated": "0001-01-01T00:00:00Z", "repositories": dep_repos}, fh
                 )
-        result = execute.run([tools.find("helm"), "dependency", "build", "."], cwd=chart_dir, env=penv)
+        build = [tools.find("helm"), "dependency", "build", "."]
+        result = execute.run(build, cwd=chart_dir, env=penv, timeout=inp.exec_timeout)
         if result.returncode != 0:
             raise RenderError(f"helm dependency build {chart_rel} failed: {result.stderr.strip()}")
     args, warnings = template_args(inp, chart_dir, env, inp.work_dir)
-    result = execute.run(args, cwd=chart_dir, env=penv)
+    result = execute.run(args, cwd=chart_dir, env=penv, timeout=inp.exec_timeout)
     if result.returncode != 0:
         raise RenderError(f"helm template {chart_rel} failed: {result.stderr.strip()}")
     out = split_output(result.text, str(meta.get("name") or chart_dir.name), chart_rel, inp.source_index)

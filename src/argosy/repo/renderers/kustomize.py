@@ -27,6 +27,7 @@ from argosy.repo.errors import ManifestParseError, PathEscapeError, RenderError
 from argosy.repo.paths import relative, resolve_in_root
 from argosy.repo.renderers import KUSTOMIZATION_FILES, Rendered, RenderInput
 from argosy.repo.result import Provenance, RenderedObject
+from argosy.repo.urlpolicy import UrlPolicy
 
 ORIGIN = "config.kubernetes.io/origin"
 _PATH_LISTS = ("resources", "bases", "components", "crds", "configurations", "generators", "transformers")
@@ -80,8 +81,23 @@ def _local_refs(k: dict[str, Any]) -> list[str]:
     return [r for r in refs if not _is_remote(r)]
 
 
-def check_references(root: Path, directory: Path, seen: set[Path] | None = None) -> None:
-    """Refuse kustomizations (recursively) that reference files outside the repository."""
+def remote_bases(k: dict[str, Any]) -> list[str]:
+    """Remote ``resources``/``bases``/``components`` as URLs the address policy understands
+    (kustomize's ``github.com/org/repo//dir?ref=x`` shorthand is fetched over https)."""
+    urls: list[str] = []
+    for key in ("resources", "bases", "components"):
+        for ref in k.get(key) or []:
+            if isinstance(ref, str) and _is_remote(ref):
+                url = ref.removeprefix("git::")
+                urls.append(url if "://" in url or url.startswith("git@") else f"https://{url}")
+    return urls
+
+
+def check_references(
+    root: Path, directory: Path, seen: set[Path] | None = None, policy: UrlPolicy | None = None
+) -> None:
+    """Refuse kustomizations (recursively) that reference files outside the repository, or
+    remote bases the address policy refuses (bases those fetch in turn are kustomize's own)."""
     seen = set() if seen is None else seen
     if directory in seen:
         return
@@ -90,13 +106,17 @@ def check_references(root: Path, directory: Path, seen: set[Path] | None = None)
     if kfile is None:
         return
     where = relative(root, kfile)
-    for ref in _local_refs(_load(kfile, root)):
+    k = _load(kfile, root)
+    if policy is not None:
+        for url in remote_bases(k):
+            policy.check(url, f"{where}: remote base")
+    for ref in _local_refs(k):
         try:
             target = resolve_in_root(root, ref, f"{where}: reference", base=directory)
         except PathEscapeError as exc:
             raise PathEscapeError(str(exc)) from None
         if target.is_dir():
-            check_references(root, target, seen)
+            check_references(root, target, seen, policy)
 
 
 def parse_image(spec: str) -> dict[str, str]:
@@ -224,14 +244,19 @@ def render(inp: RenderInput, env: dict[str, str]) -> Rendered:
     if strip:
         k["buildMetadata"] = [*build_meta, "originAnnotations"]
     kfile.write_text(yaml.safe_dump(k, sort_keys=False), encoding="utf-8")
-    check_references(inp.root, inp.app_dir)
+    check_references(inp.root, inp.app_dir, policy=inp.url_policy)
     from argosy.repo.sops import kustomize as sops_kustomize  # SOPS hook (imports this module)
 
     plan = sops_kustomize.prepare(inp, inp.sops) if inp.sops is not None else None
     root, app_dir = (plan.root, plan.app_dir) if plan else (inp.root, inp.app_dir)
     args = [tools.find("kustomize"), "build", str(app_dir), *shlex.split(inp.ctx.kustomize_build_options)]
     args += plan.args if plan else []
-    result = execute.run(args, cwd=app_dir, env={**os.environ, **env, **(plan.env if plan else {})})
+    result = execute.run(
+        args,
+        cwd=app_dir,
+        env={**execute.without_cluster_access(), **env, **(plan.env if plan else {})},
+        timeout=inp.exec_timeout,
+    )
     if result.returncode != 0:
         raise sops_kustomize.plugin_error(result.stderr) or RenderError(
             f"kustomize build {relative(inp.root, inp.app_dir)} failed: {result.stderr.strip()}"

@@ -25,6 +25,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from argosy.engine.regex import compile_go
 from argosy.repo.sops.goyaml import GoTime, go_float
 
 _ENC = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
@@ -195,8 +196,9 @@ class _Walker:
         self.hash = hashlib.sha512()
         if meta.mac_only_encrypted:
             self.hash.update(MAC_ONLY_ENCRYPTED_INIT)
-        self.encrypted_regex = re.compile(meta.encrypted_regex) if meta.encrypted_regex else None
-        self.unencrypted_regex = re.compile(meta.unencrypted_regex) if meta.unencrypted_regex else None
+        # Written in the repository (untrusted): Go's linear-time RE2, as SOPS itself uses.
+        self.encrypted_regex = compile_go(meta.encrypted_regex) if meta.encrypted_regex else None
+        self.unencrypted_regex = compile_go(meta.unencrypted_regex) if meta.unencrypted_regex else None
 
     def should_encrypt(self, path: list[str], value: Any) -> bool:
         m = self.meta

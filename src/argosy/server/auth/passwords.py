@@ -6,11 +6,12 @@ over from Argo CD keeps working and the other way round.
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
 
 import bcrypt
+
+from argosy.engine.regex import RegexError, compile_go
 
 #: Argo CD's default ``passwordPattern`` (argocd-cm): 8 to 32 characters.
 DEFAULT_PASSWORD_PATTERN = "^.{8,32}$"
@@ -48,11 +49,9 @@ def check_new_password(password: str, pattern: str = "") -> None:
     """Refuse a password that breaks ``passwordPattern`` (Argo CD's default when unset)."""
     rule = pattern or DEFAULT_PASSWORD_PATTERN
     try:
-        compiled = re.compile(rule)
-    except re.error as err:
-        raise PasswordError(
-            f"argocd-cm passwordPattern {rule!r} is not a valid regular expression ({err}); fix it first"
-        ) from None
+        compiled = compile_go(rule)  # linear time (RE2, as Argo CD): the password is the caller's input
+    except RegexError as err:
+        raise PasswordError(f"argocd-cm passwordPattern {err}; fix it first") from None
     if not compiled.search(password):
         raise PasswordError(f"new password does not match the following expression: {rule}")
     if len(password.encode("utf-8")) > _BCRYPT_MAX_BYTES:

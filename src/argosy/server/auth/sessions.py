@@ -80,7 +80,9 @@ class SessionManager:
         revoked: RevokedTokens | None = None,
         delay_range: tuple[float, float] = (0.5, 1.0),
         sso_verify: Callable[[str], dict[str, Any]] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` (epoch seconds) dates new tokens and judges expiry; tests move it forward."""
         self._accounts = accounts
         self._signing_key = signing_key
         self._session_seconds = session_seconds
@@ -89,6 +91,11 @@ class SessionManager:
         self.revoked = revoked or RevokedTokens()
         self.delay_range = delay_range
         self._sso_verify = sso_verify
+        self.clock = clock
+
+    def now(self) -> int:
+        """The server's time in whole seconds: what ``iat`` and ``exp`` are counted in."""
+        return int(self.clock())
 
     # -- login ------------------------------------------------------------------
     def _pad(self, started: float) -> None:
@@ -132,7 +139,7 @@ class SessionManager:
     def login(self, username: str, password: str) -> str:
         self.verify_password(username, password)
         subject = f"{username}:{CAPABILITY_LOGIN}"
-        return self.create(subject, self._session_seconds(), new_token_id(), now=int(time.time()))
+        return self.create(subject, self._session_seconds(), new_token_id(), now=self.now())
 
     def create(self, subject: str, expires_in: int, token_id: str, *, now: int) -> str:
         """A signed token issued at ``now``: the caller records the same instant beside it."""
@@ -159,7 +166,7 @@ class SessionManager:
             if foreign:
                 return self._sso_caller(token, self._sso_verify)
         try:
-            claims = verify(token, self._signing_key())
+            claims = verify(token, self._signing_key(), now=self.clock())
             return self._check(claims)
         except TokenError as err:
             raise APIError(UNAUTHENTICATED, f"invalid session: {err}") from None

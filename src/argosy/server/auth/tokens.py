@@ -1,8 +1,10 @@
 """Signed JWTs: what Argo CD issues for sessions, API tokens and project tokens.
 
 HS256 only, with the server's key. A token signed with another key, with
-``alg: none`` or any other algorithm, without ``iat``, not yet valid, or
-expired is refused before its claims are looked at.
+``alg: none`` or any other algorithm (RS256 included: the key is a shared
+secret, never a public key), without ``iat``, not yet valid, or expired is
+refused before its claims are looked at. Expiry is judged against the time
+the caller passes (the server's clock), so tests and replicas agree on it.
 """
 
 from __future__ import annotations
@@ -50,8 +52,12 @@ def unverified_issuer(token: str) -> str:
     return iss if isinstance(iss, str) else ""
 
 
-def verify(token: str, key: bytes, *, leeway: int = 0) -> dict[str, Any]:
-    """The claims of a token this server signed; raises :class:`TokenError` otherwise."""
+def verify(token: str, key: bytes, *, leeway: int = 0, now: float | None = None) -> dict[str, Any]:
+    """The claims of a token this server signed; raises :class:`TokenError` otherwise.
+
+    ``now`` (epoch seconds, default the system clock) is when the token is judged: it is
+    expired once ``now`` passes ``exp`` + ``leeway``, not yet valid before ``nbf`` - ``leeway``.
+    """
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as err:
@@ -64,14 +70,23 @@ def verify(token: str, key: bytes, *, leeway: int = 0) -> dict[str, Any]:
             key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            leeway=leeway,
-            options={"require": ["iat", "sub", "iss"]},
+            options={"require": ["iat", "sub", "iss"], "verify_exp": False, "verify_nbf": False},
         )
-    except jwt.ExpiredSignatureError:
-        raise TokenError("token is expired") from None
     except jwt.PyJWTError as err:
         raise TokenError(f"invalid token: {err}") from None
+    _check_times(claims, time.time() if now is None else now, leeway)
     return claims
+
+
+def _check_times(claims: dict[str, Any], now: float, leeway: int) -> None:
+    """PyJWT's ``exp``/``nbf`` rules, judged at ``now`` instead of the system clock."""
+    for claim in ("exp", "nbf"):
+        if claim in claims and not isinstance(claims[claim], int | float):
+            raise TokenError(f"invalid token: the {claim} claim must be a number")
+    if "exp" in claims and now >= claims["exp"] + leeway:
+        raise TokenError("token is expired")
+    if "nbf" in claims and now < claims["nbf"] - leeway:
+        raise TokenError("invalid token: the token is not yet valid (nbf)")
 
 
 def split_subject(subject: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ whole ``argocd-rbac-cm`` ConfigMap in YAML.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from argosy.server.rbac.matching import GLOB, MATCH_MODES
-from argosy.server.rbac.policy import PolicySource
+from argosy.server.rbac.matching import GLOB, MATCH_MODES, REGEX, regex_warnings
+from argosy.server.rbac.policy import PolicyError, PolicySource, parse_policy
 
 KEY_POLICY_CSV = "policy.csv"
 KEY_POLICY_DEFAULT = "policy.default"
@@ -101,8 +102,13 @@ def config_from_data(data: Mapping[str, Any] | None, source: str = "argocd-rbac-
         mode = GLOB
     scopes, scope_warnings = parse_scopes(str_data.get(KEY_SCOPES), source)
     warnings.extend(scope_warnings)
+    sources = policy_sources(str_data, source)
+    if mode == REGEX:
+        # A policy that does not parse is refused by the enforcer, which names its bad lines.
+        with contextlib.suppress(PolicyError):
+            warnings.extend(regex_warnings(parse_policy(sources)))
     return RBACConfig(
-        sources=policy_sources(str_data, source),
+        sources=sources,
         default_role=str_data.get(KEY_POLICY_DEFAULT, "").strip(),
         match_mode=mode,
         scopes=scopes,

@@ -6,7 +6,6 @@ another account needs ``accounts, get|update, <name>`` in RBAC.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,7 +107,7 @@ def update_password(body: PasswordUpdate, caller: Auth, ctx: Ctx) -> dict[str, A
 
     def mutate(data: dict[str, str]) -> None:
         data[pw_key] = hashed
-        data[mtime_key] = format_mtime(datetime.now(UTC))
+        data[mtime_key] = format_mtime(datetime.fromtimestamp(ctx.sessions.clock(), UTC))
 
     ctx.settings.update_secret(mutate)
     return {}
@@ -142,7 +141,7 @@ def create_token(name: str, body: TokenCreate, caller: Auth, ctx: Ctx) -> dict[s
     token_id = body.id or new_token_id()
     if account.token_index(token_id) >= 0:
         raise APIError(ALREADY_EXISTS, f"account '{name}' already has token with id '{token_id}'")
-    now = int(time.time())
+    now = ctx.sessions.now()
     token = ctx.sessions.create(f"{name}:{CAPABILITY_API_KEY}", body.expiresIn, token_id, now=now)
     _, _, tokens_key = secret_keys(name)
 

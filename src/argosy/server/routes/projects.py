@@ -9,7 +9,6 @@ works only while it is listed there and only within its project.
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 from fastapi import APIRouter
@@ -179,7 +178,7 @@ def create_project_token(
     ctx.enforce(caller, "projects", "update", project)
     _role_index(_get(ctx, project), role)
     token_id = body.id or new_token_id()
-    now = int(time.time())
+    now = ctx.sessions.now()
     token = ctx.sessions.create(f"proj:{project}:{role}", body.expiresIn, token_id, now=now)
     entry: dict[str, Any] = {"iat": now, "id": token_id}
     if body.expiresIn > 0:

@@ -282,7 +282,10 @@ async def receive_webhook(request: Request) -> PlainTextResponse:
             f"(raise {MAX_PAYLOAD_KEY} in argocd-cm if this is a real push)",
         )
     headers = {k: _utf8_header(v) for k, v in request.headers.items()}
-    result = handle_webhook(headers, body, settings.secrets, max_payload_bytes=settings.max_payload_bytes)
+    # In a worker thread: hashing and parsing up to webhook.maxPayloadSizeMB must not stall the event loop.
+    result = await run_in_threadpool(
+        handle_webhook, headers, body, settings.secrets, max_payload_bytes=settings.max_payload_bytes
+    )
     if result.status != 200:
         log.info("webhook refused (%d): %s", result.status, result.message)
         return _text(result.status, result.message)

@@ -101,6 +101,8 @@ def _load(body: bytes, provider: str) -> Mapping[str, Any]:
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError) as err:
         raise PayloadError(f"{provider} webhook body is not valid JSON: {err}") from None
+    except RecursionError:  # "[[[[…" nested beyond the parser's depth: no provider sends that
+        raise PayloadError(f"{provider} webhook body is nested too deeply to be a push event") from None
     if not isinstance(payload, Mapping):
         raise PayloadError(f"{provider} webhook body must be a JSON object")
     return payload
