@@ -22,6 +22,8 @@ _UNITS: Final[dict[str, float]] = {
     "m": 60.0,
     "h": 3600.0,
 }
+# Go's Duration is an int64 of nanoseconds: about 292 years either way.
+MAX_SECONDS: Final[float] = (2**63 - 1) / 1e9
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 
@@ -46,6 +48,8 @@ def parse_go_duration(text: str) -> timedelta:
         pos = match.end()
     if not body or pos != len(body):
         raise DurationError(f"{text!r} is not a duration; write it like 30s, 2m, 1h30m or 300ms")
+    if total > MAX_SECONDS:
+        raise DurationError(f"{text!r} is out of range; a duration is at most about 292 years (2562047h)")
     return timedelta(seconds=sign * total)
 
 
@@ -53,7 +57,10 @@ def parse_seconds(text: str) -> float:
     """Seconds in ``text``: a bare number (``180``, ``0.5``) or a Go duration (``3m``, ``500ms``)."""
     raw = str(text).strip()
     if _NUMBER.fullmatch(raw):
-        return float(raw)
+        seconds = float(raw)
+        if abs(seconds) > MAX_SECONDS:
+            raise DurationError(f"{text!r} is out of range; a duration is at most about 292 years")
+        return seconds
     try:
         return parse_go_duration(raw).total_seconds()
     except DurationError:

@@ -21,13 +21,13 @@ without registry go to the ``default: true`` entry, or Docker Hub
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from argosy.engine import durations
 from argosy.imageupdater.reference import DOCKER_HUB, ImageRef
 
 CONFIGMAP = "argocd-image-updater-config"
@@ -68,17 +68,16 @@ DOCKER_HUB_ENDPOINT = Endpoint(
     default=True,
 )
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|m|s|ms)")
-_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-
 
 def parse_duration(text: str) -> float:
-    """Go durations (``2h``, ``90s``, ``1h30m``) in seconds."""
-    value = text.strip()
-    parts = _DURATION.findall(value)
-    if not parts or "".join(n + u for n, u in parts) != value:
-        raise ValueError(f"{text!r} is not a duration like 2h, 30m or 90s")
-    return sum(float(n) * _UNIT[u] for n, u in parts)
+    """Go durations (``2h``, ``90s``, ``1h30m``) in seconds, read by the one duration parser.
+
+    A negative length means nothing for an interval or a credentials expiry, so it is refused.
+    """
+    seconds = durations.parse_go_duration(text).total_seconds()
+    if seconds < 0:
+        raise ValueError(f"{text!r} is negative; write a duration like 2h, 30m or 90s")
+    return seconds
 
 
 def _bool(value: Any) -> bool:
