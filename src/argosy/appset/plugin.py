@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from argosy.appset.generators.context import GeneratorError
-from argosy.settings.secrets import SecretDataError, secret_text
+from argosy.settings.secrets import SecretDataError, secret_key
 
 ARGOCD_SECRET = "argocd-secret"
 
@@ -40,16 +40,10 @@ class HttpPlugins:
         name, _, key = ref[1:].partition(":")
         if not key:
             name, key = ARGOCD_SECRET, name
-        secret = self._secret(name)
-        if secret is None:
-            raise GeneratorError(f"{where}: token refers to Secret {name!r}, which does not exist")
         try:
-            data = secret_text(secret, what=f"Secret {name!r}")
+            return secret_key(self._secret(name), name, key, field="token")
         except SecretDataError as exc:
             raise GeneratorError(f"{where}: {exc}") from None
-        if key not in data:
-            raise GeneratorError(f"{where}: token refers to key {key!r} of Secret {name!r}, which it lacks")
-        return data[key]
 
     def call(self, configmap: str, parameters: Mapping[str, Any], appset_name: str) -> list[dict[str, Any]]:
         where = f"plugin generator (ConfigMap {configmap!r})"

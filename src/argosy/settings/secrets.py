@@ -46,3 +46,19 @@ def secret_text(
     for key, value in ((secret or {}).get("stringData") or {}).items():
         out[str(key)] = "" if value is None else str(value)
     return out
+
+
+def secret_key(secret: Mapping[str, Any] | None, name: str, key: str, *, field: str = "") -> str:
+    """The text of ``key`` in the Secret ``name`` that a spec field points at (``tokenRef`` and the like).
+
+    ``secret`` is the object as read (None when it does not exist). Every failure raises
+    :class:`SecretDataError` naming the Secret, the key and, when given, the spec ``field`` to fix —
+    never the value — so each caller only adds where the reference was found.
+    """
+    via = f" ({field})" if field else ""
+    if secret is None:
+        raise SecretDataError(f"Secret {name!r}{via} does not exist")
+    data = secret_text(secret, what=f"Secret {name!r}")
+    if key not in data:
+        raise SecretDataError(f"Secret {name!r} has no key {key!r}{via}")
+    return data[key]

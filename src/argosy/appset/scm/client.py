@@ -21,7 +21,7 @@ import httpx
 from argosy.appset.scm.model import RepositoryNotFound, ScmError
 from argosy.repo.errors import UrlNotAllowedError
 from argosy.repo.urlpolicy import UrlPolicy
-from argosy.settings.secrets import SecretDataError, secret_text
+from argosy.settings.secrets import SecretDataError, secret_key
 
 PER_PAGE = 100
 SecretGetter = Callable[[str], Mapping[str, Any] | None]
@@ -147,16 +147,10 @@ def secret_value(ref: Any, secret: SecretGetter, what: str, field: str) -> str:
     if not isinstance(ref, Mapping) or not ref:
         return ""
     name, key = str(ref.get("secretName") or ""), str(ref.get("key") or "")
-    obj = secret(name)
-    if obj is None:
-        raise ScmError(f"{what}: {field} names Secret {name!r}, which does not exist")
     try:
-        data = secret_text(obj, what=f"Secret {name!r}")
+        return secret_key(secret(name), name, key, field=field)
     except SecretDataError as exc:
         raise ScmError(f"{what}: {exc}") from None
-    if key not in data:
-        raise ScmError(f"{what}: Secret {name!r} has no key {key!r} ({field}.key)")
-    return data[key]
 
 
 def refuse_ca_ref(provider: Mapping[str, Any], what: str) -> None:
