@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.repo.credentials import http_auth
 from argosy.repo.errors import HelmRepoError, RevisionNotFoundError, UnreachableError
 from argosy.repo.redact import redact, strip_userinfo
@@ -86,7 +87,7 @@ class HelmRepos:
         url = repo.url.rstrip("/") + "/index.yaml"
         raw = self._get(repo, store, url, MAX_INDEX_BYTES)
         try:
-            data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = yamlbounds.load(raw)
         except yaml.YAMLError as exc:
             raise HelmRepoError(f"{strip_userinfo(url)}: invalid index.yaml: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):

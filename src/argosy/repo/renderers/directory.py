@@ -3,7 +3,10 @@
 As in Argo CD: subdirectories only with ``directory.recurse``; ``include`` and
 ``exclude`` are globs over the path relative to the source path, where ``*``
 also crosses ``/`` and ``{a,b}`` lists alternatives; files are read in
-lexical order so the output is stable.
+lexical order so the output is stable. Symlinked directories are not followed
+(``os.walk``), so a link to ``.`` or ``..`` cannot make the walk loop; a file
+that is a dangling symlink is skipped with a warning, one in a symlink loop is
+an error naming it.
 """
 
 from __future__ import annotations
@@ -51,7 +54,16 @@ def render(inp: RenderInput) -> Rendered:
     )
     for path in files:
         rel = relative(inp.root, path)
-        if path.stat().st_size > MAX_FILE_BYTES:
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:  # a dangling symlink: nothing to read, as Argo CD skips it
+            out.warnings.append(f"{rel}: symlink to {os.readlink(path)!r}, which does not exist; skipped")
+            continue
+        except OSError as exc:  # ELOOP: a symlink loop (a.yaml -> b.yaml -> a.yaml)
+            raise ManifestParseError(
+                f"{rel}: cannot be read: {exc.strerror} (a symlink loop?)", rel
+            ) from None
+        if size > MAX_FILE_BYTES:
             raise ManifestParseError(f"{rel}: larger than {MAX_FILE_BYTES} bytes", rel)
         try:
             text = path.read_text(encoding="utf-8")

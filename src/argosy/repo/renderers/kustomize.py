@@ -21,10 +21,11 @@ from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.model.source import KustomizeSource
 from argosy.repo import execute, manifests, tools
 from argosy.repo.errors import ManifestParseError, PathEscapeError, RenderError
-from argosy.repo.paths import relative, resolve_in_root
+from argosy.repo.paths import relative, resolve_in_root, tool_message
 from argosy.repo.renderers import KUSTOMIZATION_FILES, Rendered, RenderInput
 from argosy.repo.result import Provenance, RenderedObject
 from argosy.repo.urlpolicy import UrlPolicy
@@ -43,11 +44,7 @@ def kustomization_file(directory: Path) -> Path | None:
 
 def _load(path: Path, root: Path) -> dict[str, Any]:
     rel = relative(root, path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ManifestParseError(f"{rel}:{line}: invalid YAML: {exc.problem}", rel, line) from exc
+    data = manifests.load_file(path, rel) or {}
     if not isinstance(data, dict):
         raise ManifestParseError(f"{rel}: a kustomization must be a YAML object", rel)
     return data
@@ -219,7 +216,7 @@ def _origin_file(obj: dict[str, Any], app_dir: Path, root: Path, strip: bool) ->
     if not isinstance(origin, str):
         return ""
     try:
-        data = yaml.safe_load(origin) or {}
+        data = yamlbounds.load(origin) or {}
     except yaml.YAMLError:
         return ""
     if data.get("repo"):
@@ -258,8 +255,9 @@ def render(inp: RenderInput, env: dict[str, str]) -> Rendered:
         timeout=inp.exec_timeout,
     )
     if result.returncode != 0:
+        stderr = tool_message(result.stderr, root, inp.root)
         raise sops_kustomize.plugin_error(result.stderr) or RenderError(
-            f"kustomize build {relative(inp.root, inp.app_dir)} failed: {result.stderr.strip()}"
+            f"kustomize build {relative(inp.root, inp.app_dir)} failed: {stderr}"
         )
     parsed = manifests.parse(result.text, f"kustomize build {relative(inp.root, inp.app_dir)}")
     out.warnings += parsed.warnings

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
+
 _INT = re.compile(r"^[-+]?(0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {
@@ -108,7 +110,7 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-class GoLoader(yaml.SafeLoader):
+class GoLoader(yamlbounds.DepthLimitedComposer, yaml.SafeLoader):
     """SafeLoader with yaml.v3's scalar resolution (see the module docstring)."""
 
     def construct_scalar_go(self, node: yaml.ScalarNode) -> Any:
@@ -134,16 +136,9 @@ GoLoader.add_constructor("tag:yaml.org,2002:str", _plain_str)
 
 
 def load_all(text: str) -> list[Any]:
-    """Every document of ``text`` with Go's typing (raises ``yaml.YAMLError``)."""
-    loader = GoLoader(text)
-    try:
-        docs = []
-        while loader.check_node():
-            node = loader.get_node()
-            docs.append(loader.construct_document(node))
-        return docs
-    finally:
-        loader.dispose()
+    """Every document of ``text`` with Go's typing (raises ``yaml.YAMLError``), bounded like all
+    repository YAML (:mod:`argosy.engine.yamlbounds`)."""
+    return yamlbounds.load_all(text, GoLoader)
 
 
 _OLD_BOOLS = frozenset(
