@@ -30,6 +30,7 @@ line handles them unchanged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,18 +65,10 @@ def allowed_alias_ratio(nodes: int) -> float:
     return 0.99 - 0.89 * (nodes - ALIAS_RATIO_LOW) / (ALIAS_RATIO_HIGH - ALIAS_RATIO_LOW)
 
 
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
 def _duplicates(node: yaml.MappingNode, out: list[tuple[str, int]]) -> None:
     seen: set[tuple[str, str]] = set()
     for key, _ in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+        if key.__class__ is not _SCALAR or key.tag == "tag:yaml.org,2002:merge":
             continue
         ident = (key.tag, str(key.value))
         if ident in seen:
@@ -87,57 +80,66 @@ def _fail(problem: str, node: yaml.Node) -> YAMLLimitError:
     return YAMLLimitError(problem=problem, problem_mark=node.start_mark)
 
 
+_SCALAR, _MAPPING = yaml.ScalarNode, yaml.MappingNode
+
+
 def measure(root: yaml.Node) -> Shape:
     """The shape of ``root`` with aliases expanded, without expanding them (iterative: no recursion).
 
     Raises :class:`YAMLLimitError` for a cycle or nesting deeper than :data:`MAX_DEPTH`.
+    Written for speed: it visits every node of every manifest.
     """
     shape = Shape()
-    done: dict[int, tuple[int, int]] = {}  # id(collection) -> (expanded size, depth)
-    active: set[int] = set()
-    stack: list[tuple[yaml.Node, list[yaml.Node], int]] = []
-
-    def enter(node: yaml.Node) -> None:
-        if isinstance(node, yaml.MappingNode):
-            _duplicates(node, shape.duplicate_keys)
-        children = _children(node)
-        shape.tree_nodes += 1 + sum(1 for c in children if isinstance(c, yaml.ScalarNode))
-        active.add(id(node))
-        stack.append((node, children, 0))
-        if len(stack) > MAX_DEPTH:
-            raise _fail(f"nested deeper than {MAX_DEPTH} levels", node)
-
-    if isinstance(root, yaml.ScalarNode):
+    if root.__class__ is _SCALAR:
         shape.nodes = shape.tree_nodes = 1
         return shape
-    enter(root)
-    while stack:
-        node, children, i = stack[-1]
-        if i < len(children):
-            stack[-1] = (node, children, i + 1)
-            child = children[i]
-            if isinstance(child, yaml.ScalarNode):
-                continue
-            if id(child) in active:
+    done: dict[int, tuple[int, int]] = {}  # id(collection) -> (expanded size, depth)
+    active: set[int] = set()
+    # (node, its collection children, next child to visit, its scalar children)
+    stack: list[tuple[yaml.Node, list[yaml.Node], int, int]] = []
+    tree_nodes = 0
+    node: yaml.Node | None = root
+    while True:
+        if node is not None:  # enter ``node``
+            if node.__class__ is _MAPPING:
+                _duplicates(node, shape.duplicate_keys)
+                parts = [part for pair in node.value for part in pair]
+            else:
+                parts = node.value
+            collections = [c for c in parts if c.__class__ is not _SCALAR]
+            scalars = len(parts) - len(collections)
+            tree_nodes += 1 + scalars
+            active.add(id(node))
+            stack.append((node, collections, 0, scalars))
+            if len(stack) > MAX_DEPTH:
+                raise _fail(f"nested deeper than {MAX_DEPTH} levels", node)
+            node = None
+        current, collections, i, scalars = stack[-1]
+        if i < len(collections):
+            stack[-1] = (current, collections, i + 1, scalars)
+            child = collections[i]
+            key = id(child)
+            if key in active:
                 raise _fail("an alias refers to the collection that contains it (a cycle)", child)
-            if id(child) in done:
-                if len(stack) + done[id(child)][1] > MAX_DEPTH:
+            if key in done:
+                if len(stack) + done[key][1] > MAX_DEPTH:
                     raise _fail(f"nested deeper than {MAX_DEPTH} levels (through an alias)", child)
                 continue
-            enter(child)
+            node = child
             continue
         stack.pop()
-        active.discard(id(node))
-        size, depth = 1, 1
-        for child in children:
-            if isinstance(child, yaml.ScalarNode):
-                size += 1
-            else:
-                child_size, child_depth = done[id(child)]
-                size += child_size
-                depth = max(depth, child_depth + 1)
-        done[id(node)] = (size, depth)
+        active.discard(id(current))
+        size, depth = 1 + scalars, 1
+        for child in collections:
+            child_size, child_depth = done[id(child)]
+            size += child_size
+            if child_depth >= depth:
+                depth = child_depth + 1
+        done[id(current)] = (size, depth)
+        if not stack:
+            break
     shape.nodes, shape.depth = done[id(root)]
+    shape.tree_nodes = tree_nodes
     return shape
 
 
@@ -232,3 +234,17 @@ def too_deep(value: Any) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` with the same nesting limit (raises ``json.JSONDecodeError`` or
+    :class:`YAMLLimitError`); Python's decoder would otherwise raise ``RecursionError``."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value, deep = None, True
+    else:
+        deep = too_deep(value)
+    if deep:
+        raise YAMLLimitError(problem=f"nested deeper than {MAX_DEPTH} levels")
+    return value

@@ -98,18 +98,13 @@ def load_file(path: Path, rel: str) -> Any:
 
 def _json_docs(text: str, file: str) -> list[tuple[Any, int]]:
     try:
-        data = json.loads(text)
-        deep = yamlbounds.too_deep(data)
+        data = yamlbounds.load_json(text)
     except json.JSONDecodeError as exc:
         raise ManifestParseError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}", file, exc.lineno) from exc
-    except RecursionError:  # deeper than the interpreter's own limit
-        deep = True
-    if deep:
+    except yamlbounds.YAMLLimitError as exc:
         raise ManifestParseError(
-            f"{file}: refused: nested deeper than {yamlbounds.MAX_DEPTH} levels "
-            "(a limit that keeps rendering bounded in CPU and memory)",
-            file,
-        )
+            f"{file}: refused: {exc.problem} (a limit that keeps rendering bounded in CPU and memory)", file
+        ) from exc
     items = data if isinstance(data, list) else [data]
     return [(item, 1) for item in items]
 

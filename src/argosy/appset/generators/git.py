@@ -138,8 +138,8 @@ def _flatten_file(value: Any, prefix: str, out: Params) -> None:
 def _parse(text: str) -> Any:
     """JSON first (it allows tabs, YAML does not), else YAML, as Argo CD reads both."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return yamlbounds.load_json(text)
+    except json.JSONDecodeError:
         return yamlbounds.load(text)
 
 

@@ -110,8 +110,12 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-class GoLoader(yamlbounds.DepthLimitedComposer, yaml.SafeLoader):
-    """SafeLoader with yaml.v3's scalar resolution (see the module docstring)."""
+class GoLoader(yamlbounds.DepthLimitedComposer, _BaseLoader):  # type: ignore[misc]
+    """The safe loader with yaml.v3's scalar resolution (see the module docstring).
+
+    libyaml's parser when available: PyYAML's pure-Python scanner is quadratic in
+    flow nesting (10,000 ``[`` cost seconds before any limit could apply).
+    """
 
     def construct_scalar_go(self, node: yaml.ScalarNode) -> Any:
         value = str(node.value)
@@ -122,7 +126,7 @@ class GoLoader(yamlbounds.DepthLimitedComposer, yaml.SafeLoader):
 
 def _plain_str(loader: GoLoader, node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        if node.tag == "tag:yaml.org,2002:str" and node.style is None:
+        if node.tag == "tag:yaml.org,2002:str" and not node.style:
             return loader.construct_scalar_go(node)
         return loader.construct_scalar(node)
     raise yaml.constructor.ConstructorError(None, None, "expected a scalar", node.start_mark)
