@@ -204,6 +204,17 @@ def documents(text: str | bytes, loader: Any = None) -> Iterator[LoadedDocument]
         instance.dispose()
 
 
+def check_all(text: str | bytes, loader: Any = None) -> None:
+    """Compose every document of ``text`` and apply :func:`check`, building no objects: for files
+    another tool will parse (kustomize expands an alias bomb until its timeout kills it)."""
+    instance = (loader or _default())(text)
+    try:
+        while instance.check_node():
+            check(instance.get_node())
+    finally:
+        instance.dispose()
+
+
 def load_all(text: str | bytes, loader: Any = None) -> list[Any]:
     """Every document's value (``yaml.safe_load_all``, bounded)."""
     return [doc.value for doc in documents(text, loader)]
