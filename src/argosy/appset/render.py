@@ -19,6 +19,7 @@ import yaml
 
 from argosy.appset.params import Params
 from argosy.appset.template import Renderer, TemplateError
+from argosy.engine import yamlbounds
 from argosy.engine.mergepatch import merge_patch
 from argosy.model.constants import API_VERSION, KIND_APPLICATION, RESOURCES_FINALIZER
 
@@ -41,7 +42,7 @@ def merge_templates(base: Mapping[str, Any], override: Mapping[str, Any] | None)
 def apply_template_patch(app: dict[str, Any], patch_text: str) -> dict[str, Any]:
     """Apply an already-rendered ``templatePatch`` (YAML or JSON) to a rendered Application."""
     try:
-        patch = yaml.safe_load(patch_text)
+        patch = yamlbounds.load(patch_text)
     except yaml.YAMLError as exc:
         raise RenderError(f"templatePatch is not valid YAML/JSON: {exc}") from None
     if patch is None:

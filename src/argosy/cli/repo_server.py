@@ -14,6 +14,7 @@ import typer
 from argosy.cli.client import cli_errors
 from argosy.cli.commands.backend import CliError
 from argosy.cli.commands.logflags import LOG_FORMAT, LOG_LEVEL, setup_logging
+from argosy.engine.diff.quantity import parse_quantity
 from argosy.engine.durations import parse_seconds
 
 
@@ -60,6 +61,12 @@ def repo_server(
         envvar="ARGOCD_REPO_SERVER_ALLOWED_FILE_ROOTS",
         help="Directories under which file:// repositories may be read (reposerver.allowed.file.roots).",
     ),
+    max_combined_directory_manifests_size: str = typer.Option(
+        "10M",
+        "--max-combined-directory-manifests-size",
+        envvar="ARGOCD_REPO_SERVER_MAX_COMBINED_DIRECTORY_MANIFESTS_SIZE",
+        help="Largest combined size of a directory source's manifest files (a Kubernetes quantity).",
+    ),
     log_level: str = LOG_LEVEL,
     log_format: str = LOG_FORMAT,
 ) -> None:
@@ -80,6 +87,12 @@ def repo_server(
             policy = UrlPolicy.from_settings(allowed_networks, allowed_file_roots)
         except ValueError as exc:
             raise CliError(f"--allowed-networks/--allowed-file-roots: {exc}") from None
+        max_directory = parse_quantity(max_combined_directory_manifests_size)
+        if max_directory is None or max_directory <= 0:
+            raise CliError(
+                f"--max-combined-directory-manifests-size: {max_combined_directory_manifests_size!r} "
+                "is not a positive quantity (e.g. 10M, 50Mi)"
+            )
     service = RepoService(
         cache_dir,
         timeout=exec_timeout,
@@ -87,6 +100,7 @@ def repo_server(
         revision_cache_seconds=revision_cache,
         parallelism_limit=parallelism_limit,
         url_policy=policy,
+        max_combined_directory_bytes=int(max_directory),
     )
     if metrics_port:
         from prometheus_client import start_http_server

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.imageupdater.overrides import Change, apply_to_source, helm_values
 
 Obj = dict[str, Any]
@@ -53,7 +54,7 @@ def _load(text: str | None, name: str) -> Obj:
     if not text:
         return {}
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlbounds.load(text)
     except yaml.YAMLError as exc:
         raise TargetError(f"{name}: not valid YAML: {exc}") from None
     if doc is None:

@@ -3,7 +3,8 @@
 ``targetRevision`` is an exact chart version or a semver constraint
 (``1.2.*``, ``>=1.0 <2``); the highest matching version in the index wins, and
 that version is the source's resolved revision. Archives are downloaded once
-per (repository, chart, version, digest) and unpacked into a private cache;
+per (repository, chart, version, digest) and unpacked into a private cache
+(entries that are links or leave the chart directory are refused, see :func:`unpack`);
 credentials go only to the repository's own host unless ``passCredentials``.
 Every request, redirects included, passes the process's URL policy first.
 """
@@ -12,10 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
+import re
 import shutil
 import tarfile
 import tempfile
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -23,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.repo.credentials import http_auth
 from argosy.repo.errors import HelmRepoError, RevisionNotFoundError, UnreachableError
 from argosy.repo.redact import redact, strip_userinfo
@@ -32,6 +37,7 @@ from argosy.settings.repositories import Repository, RepositoryStore
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 MAX_CHART_BYTES = 64 * 1024 * 1024
+MAX_EXTRACTED_BYTES = 1024 * 1024 * 1024
 
 
 class HelmRepos:
@@ -86,7 +92,7 @@ class HelmRepos:
         url = repo.url.rstrip("/") + "/index.yaml"
         raw = self._get(repo, store, url, MAX_INDEX_BYTES)
         try:
-            data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = yamlbounds.load(raw)
         except yaml.YAMLError as exc:
             raise HelmRepoError(f"{strip_userinfo(url)}: invalid index.yaml: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
@@ -157,9 +163,54 @@ class HelmRepos:
 
 
 def unpack(data: bytes, dest: Path, name: str) -> None:
-    """Extract a chart archive, refusing members that escape ``dest`` or are links/devices."""
+    """Extract a chart archive after checking every member, as Argo CD's ``Untgz`` does.
+
+    A member with an absolute name or a ``..`` component, a link whose target
+    is absolute or outside the archive, a device or a FIFO is refused with an
+    error naming it (Argo CD: "illegal filepath in archive"); links that stay
+    inside the archive are kept, as Argo CD keeps them, and the copied chart
+    is checked again for out-of-bounds symlinks. Nothing is written before the
+    whole archive has passed, so a refused chart leaves no file behind; the ``data`` extraction
+    filter stays as a second guard. The unpacked size is capped at
+    :data:`MAX_EXTRACTED_BYTES` while reading, so a gzip bomb costs at most that
+    much decompression.
+    """
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            tar.extractall(dest, filter="data")
-    except (tarfile.TarError, OSError) as exc:
+            members: list[tarfile.TarInfo] = []
+            total = 0
+            for member in tar:  # headers are checked as the stream is read: a bomb stops early
+                _check_member(member, name)
+                total += member.size
+                if total > MAX_EXTRACTED_BYTES:
+                    raise HelmRepoError(
+                        f"{name}: chart archive unpacks to more than {MAX_EXTRACTED_BYTES} bytes "
+                        "(Argo CD's helm.manifestMaxExtractedSize default); refused"
+                    )
+                members.append(member)
+            tar.extractall(dest, members=members, filter="data")
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise HelmRepoError(f"{name}: cannot unpack chart archive: {exc}") from None
+
+
+def _check_member(member: tarfile.TarInfo, archive: str) -> None:
+    entry = member.name.replace("\\", "/")
+    if _escapes(entry):
+        raise HelmRepoError(
+            f"{archive}: chart archive entry {member.name!r} is an absolute path or climbs out with '..'; "
+            "refused"
+        )
+    if member.issym() or member.islnk():
+        link = member.linkname.replace("\\", "/")
+        target = posixpath.join(posixpath.dirname(entry), link) if member.issym() else link
+        if link.startswith("/") or _escapes(posixpath.normpath(target)):
+            raise HelmRepoError(
+                f"{archive}: chart archive entry {member.name!r} links to {member.linkname!r}, "
+                "outside the archive; refused"
+            )
+    elif not (member.isfile() or member.isdir()):
+        raise HelmRepoError(f"{archive}: chart archive entry {member.name!r} is not a file or directory")
+
+
+def _escapes(path: str) -> bool:
+    return path.startswith("/") or bool(re.match(r"^[A-Za-z]:", path)) or ".." in path.split("/")

@@ -4,20 +4,23 @@ Multi-document YAML, JSON objects and JSON arrays are accepted; ``kind: List``
 is expanded into its items. A document that is not a Kubernetes object (no
 ``apiVersion``/``kind``: a values file, a CI config) is skipped with a warning
 naming file and document rather than failing the whole render. Syntax errors
-fail with file and line.
+fail with file and line, and so does a document whose cost is unbounded (an
+alias bomb, nesting deeper than the engine's limit, a cyclic alias; see
+:mod:`argosy.engine.yamlbounds`). Duplicate keys keep the last value, as in
+Argo CD, with a warning naming file and line.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.repo.errors import ManifestParseError
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -43,13 +46,24 @@ def is_k8s_object(doc: Any) -> bool:
     )
 
 
-def _yaml_docs(text: str, file: str) -> list[tuple[Any, int]]:
-    loader = _Loader(text)
+def _yaml_docs(text: str, file: str, warnings: list[str]) -> list[tuple[Any, int]]:
     docs: list[tuple[Any, int]] = []
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            docs.append((loader.construct_document(node), node.start_mark.line + 1))
+        for doc in yamlbounds.documents(text):
+            docs.append((doc.value, doc.line))
+            for key, key_line in doc.shape.duplicate_keys[:5]:
+                warnings.append(
+                    f"{file}:{key_line}: document {len(docs) - 1} repeats the key {key!r}; "
+                    "the last value is used"
+                )
+    except yamlbounds.YAMLLimitError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        raise ManifestParseError(
+            f"{file}:{line}: document {len(docs)} refused: {exc.problem} "
+            "(a limit that keeps rendering bounded in CPU and memory)",
+            file,
+            line,
+        ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -57,16 +71,40 @@ def _yaml_docs(text: str, file: str) -> list[tuple[Any, int]]:
         raise ManifestParseError(f"{file}:{line}: invalid YAML: {problem}", file, line) from exc
     except yaml.YAMLError as exc:
         raise ManifestParseError(f"{file}: invalid YAML: {exc}", file) from exc
-    finally:
-        loader.dispose()
     return docs
+
+
+def load_file(path: Path, rel: str) -> Any:
+    """The single YAML document of a repository file (Chart.yaml, kustomization.yaml), bounded.
+
+    Errors are :class:`ManifestParseError` naming ``rel`` (and the line), also
+    for a file that is not UTF-8 text.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestParseError(f"{rel}: not UTF-8 text (byte {exc.start})", rel) from exc
+    try:
+        return yamlbounds.load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ManifestParseError(
+            f"{rel}:{line}: invalid YAML: {exc.problem or exc.context}", rel, line
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise ManifestParseError(f"{rel}: invalid YAML: {exc}", rel) from exc
 
 
 def _json_docs(text: str, file: str) -> list[tuple[Any, int]]:
     try:
-        data = json.loads(text)
+        data = yamlbounds.load_json(text)
     except json.JSONDecodeError as exc:
         raise ManifestParseError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}", file, exc.lineno) from exc
+    except yamlbounds.YAMLLimitError as exc:
+        raise ManifestParseError(
+            f"{file}: refused: {exc.problem} (a limit that keeps rendering bounded in CPU and memory)", file
+        ) from exc
     items = data if isinstance(data, list) else [data]
     return [(item, 1) for item in items]
 
@@ -76,7 +114,7 @@ def parse(text: str, file: str, json_file: bool = False) -> Parsed:
     out = Parsed()
     if not text.strip():
         return out
-    docs = _json_docs(text, file) if json_file else _yaml_docs(text, file)
+    docs = _json_docs(text, file) if json_file else _yaml_docs(text, file, out.warnings)
     for index, (doc, line) in enumerate(docs):
         if doc is None:
             continue

@@ -70,5 +70,20 @@ def relative(root: Path, path: Path) -> str:
     """``path`` relative to the repository root, for provenance and messages."""
     try:
         return str(path.resolve().relative_to(root.resolve()))
+    except (RuntimeError, OSError):  # a symlink loop cannot be resolved: name the link itself
+        return os.path.relpath(path, root)
     except ValueError:
         return str(path)
+
+
+def tool_message(text: str, *roots: Path) -> str:
+    """helm/kustomize output with the repo server's working directories cut from its paths.
+
+    Tools name files by absolute path; the Application's owner knows them relative to the
+    repository, and the server's cache layout is none of their business.
+    """
+    out = text.strip()
+    for root in roots:
+        for form in {str(root), str(root.resolve())}:
+            out = out.replace(form.rstrip("/") + "/", "")
+    return out

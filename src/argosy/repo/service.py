@@ -81,11 +81,13 @@ class RepoService:
         parallelism_limit: int = 0,
         url_policy: UrlPolicy | None = None,
         git_request_timeout: float | None = None,
+        max_combined_directory_bytes: int = directory_renderer.MAX_COMBINED_BYTES,
     ) -> None:
         """``timeout``: each git fetch/helm/kustomize process (None: ``ARGOSY_EXEC_TIMEOUT``, 90 s);
         ``git_request_timeout``: each ``git ls-remote`` (None: ``ARGOSY_GIT_REQUEST_TIMEOUT``, 15 s)."""
         self.root = root or default_root()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.max_combined_directory_bytes = max_combined_directory_bytes
         # What may be fetched: given, else reposerver.allowed.* from this process's environment.
         self.url_policy = url_policy if url_policy is not None else UrlPolicy.from_env()
         self.git = GitRepos(
@@ -417,7 +419,7 @@ class RepoService:
                     entry.update(certFile=auth.cert[0], keyFile=auth.cert[1])
                 dep_repos.append(entry)
             return helm_renderer.render(inp, env, self.helm_home, dep_repos)
-        rendered = directory_renderer.render(inp)
+        rendered = directory_renderer.render(inp, self.max_combined_directory_bytes)
         if req.image_overrides:  # argosy.io/image-overrides: Kustomize-style images for a plain directory
             imageoverrides.apply([o.object for o in rendered.objects], req.image_overrides)
         return rendered

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.repo.errors import InvalidSourceError
 from argosy.repo.source import RenderSource, parse_source
 
@@ -64,7 +65,7 @@ def apply_source_files(
         if path.stat().st_size > MAX_BYTES:
             raise InvalidSourceError(f"{name}: larger than {MAX_BYTES} bytes")
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yamlbounds.load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise InvalidSourceError(f"{name}: not valid YAML: {exc}") from None
         if doc is None:

@@ -24,6 +24,7 @@ from argosy.appset.generators.context import GenerateContext, GeneratorError
 from argosy.appset.gotemplate.execute import go_format
 from argosy.appset.names import normalize
 from argosy.appset.params import Params, with_values
+from argosy.engine import yamlbounds
 from argosy.engine.glob import glob_match
 
 
@@ -137,9 +138,9 @@ def _flatten_file(value: Any, prefix: str, out: Params) -> None:
 def _parse(text: str) -> Any:
     """JSON first (it allows tabs, YAML does not), else YAML, as Argo CD reads both."""
     try:
-        return json.loads(text)
-    except ValueError:
-        return yaml.safe_load(text)
+        return yamlbounds.load_json(text)
+    except json.JSONDecodeError:
+        return yamlbounds.load(text)
 
 
 def _check_project(ctx: GenerateContext) -> None:

@@ -9,6 +9,7 @@ import yaml
 
 from argosy.appset.generators.context import GenerateContext, GeneratorError
 from argosy.appset.params import Params
+from argosy.engine import yamlbounds
 
 
 def generate_list(spec: Mapping[str, Any], ctx: GenerateContext) -> list[Params]:
@@ -43,7 +44,7 @@ def generate_list(spec: Mapping[str, Any], ctx: GenerateContext) -> list[Params]
     text = spec.get("elementsYaml") or ""
     if text:
         try:
-            extra = yaml.safe_load(text)
+            extra = yamlbounds.load(text)
         except yaml.YAMLError as exc:
             raise GeneratorError(f"list generator: elementsYaml is not valid YAML: {exc}") from None
         if extra is not None and (

@@ -22,6 +22,7 @@ import yaml
 
 from argosy.appset.gotemplate.execute import MISSING, go_format, is_nil, truth
 from argosy.appset.names import normalize, slugify
+from argosy.engine import yamlbounds
 from argosy.engine.regex import compile_go
 from argosy.engine.regex import search as regex_search
 
@@ -166,7 +167,7 @@ def _to_yaml(v: Any) -> str:
 
 def _from_yaml(text: str) -> Any:
     try:
-        value = yaml.safe_load(text)
+        value = yamlbounds.load(text)
     except yaml.YAMLError as exc:
         return {"Error": str(exc)}
     return value if isinstance(value, dict) else {}
@@ -174,7 +175,7 @@ def _from_yaml(text: str) -> Any:
 
 def _from_yaml_array(text: str) -> list[Any]:
     try:
-        value = yaml.safe_load(text)
+        value = yamlbounds.load(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"error unmarshaling YAML: {exc}") from exc
     if not isinstance(value, list):

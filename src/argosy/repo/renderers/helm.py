@@ -24,7 +24,7 @@ import yaml
 
 from argosy.repo import execute, manifests, tools
 from argosy.repo.errors import ManifestParseError, PathNotFoundError, RemoteValueFileError, RenderError
-from argosy.repo.paths import relative, resolve_in_root
+from argosy.repo.paths import relative, resolve_in_root, tool_message
 from argosy.repo.renderers import Rendered, RenderInput
 from argosy.repo.result import Provenance, RenderedObject
 from argosy.repo.sops.hooks import helm_value_file
@@ -69,17 +69,13 @@ def _chart_meta(chart_dir: Path, root: Path) -> dict[str, Any]:
     path = chart_dir / "Chart.yaml"
     if not path.is_file():
         raise PathNotFoundError(f"{relative(root, chart_dir)}: no Chart.yaml")
-    try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        rel = relative(root, path)
-        raise ManifestParseError(f"{rel}:{line}: invalid YAML: {exc.problem}", rel, line) from exc
+    meta = manifests.load_file(path, relative(root, path)) or {}
     if not isinstance(meta, dict):
         raise ManifestParseError(f"{relative(root, path)}: Chart.yaml must be a YAML object")
     req = chart_dir / "requirements.yaml"
     if not meta.get("dependencies") and req.is_file():
-        meta["dependencies"] = (yaml.safe_load(req.read_text(encoding="utf-8")) or {}).get("dependencies")
+        requirements = manifests.load_file(req, relative(root, req))
+        meta["dependencies"] = requirements.get("dependencies") if isinstance(requirements, dict) else None
     return meta
 
 
@@ -235,11 +231,13 @@ def render(
         build = [tools.find("helm"), "dependency", "build", "."]
         result = execute.run(build, cwd=chart_dir, env=penv, timeout=inp.exec_timeout)
         if result.returncode != 0:
-            raise RenderError(f"helm dependency build {chart_rel} failed: {result.stderr.strip()}")
+            raise RenderError(
+                f"helm dependency build {chart_rel} failed: {tool_message(result.stderr, inp.root)}"
+            )
     args, warnings = template_args(inp, chart_dir, env, inp.work_dir)
     result = execute.run(args, cwd=chart_dir, env=penv, timeout=inp.exec_timeout)
     if result.returncode != 0:
-        raise RenderError(f"helm template {chart_rel} failed: {result.stderr.strip()}")
+        raise RenderError(f"helm template {chart_rel} failed: {tool_message(result.stderr, inp.root)}")
     out = split_output(result.text, str(meta.get("name") or chart_dir.name), chart_rel, inp.source_index)
     out.warnings = warnings + out.warnings
     return out

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.repo.sops import goyaml
 from argosy.repo.sops.tree import SopsFormatError
 
@@ -131,7 +132,7 @@ def load(data: bytes, fmt: str) -> Loaded:
             meta = docs[0].get("sops")
             return Loaded(fmt, [{k: v for k, v in d.items() if k != "sops"} for d in docs], meta)
         if fmt in ("json", "binary"):
-            doc = json.loads(text)
+            doc = yamlbounds.load_json(text)
             if not isinstance(doc, dict):
                 raise SopsFormatError("a SOPS JSON file must be an object")
             meta = doc.pop("sops", None)

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
+
 _INT = re.compile(r"^[-+]?(0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {
@@ -108,8 +110,12 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-class GoLoader(yaml.SafeLoader):
-    """SafeLoader with yaml.v3's scalar resolution (see the module docstring)."""
+class GoLoader(yamlbounds.DepthLimitedComposer, _BaseLoader):  # type: ignore[misc]
+    """The safe loader with yaml.v3's scalar resolution (see the module docstring).
+
+    libyaml's parser when available: PyYAML's pure-Python scanner is quadratic in
+    flow nesting (10,000 ``[`` cost seconds before any limit could apply).
+    """
 
     def construct_scalar_go(self, node: yaml.ScalarNode) -> Any:
         value = str(node.value)
@@ -120,7 +126,7 @@ class GoLoader(yaml.SafeLoader):
 
 def _plain_str(loader: GoLoader, node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        if node.tag == "tag:yaml.org,2002:str" and node.style is None:
+        if node.tag == "tag:yaml.org,2002:str" and not node.style:
             return loader.construct_scalar_go(node)
         return loader.construct_scalar(node)
     raise yaml.constructor.ConstructorError(None, None, "expected a scalar", node.start_mark)
@@ -134,16 +140,9 @@ GoLoader.add_constructor("tag:yaml.org,2002:str", _plain_str)
 
 
 def load_all(text: str) -> list[Any]:
-    """Every document of ``text`` with Go's typing (raises ``yaml.YAMLError``)."""
-    loader = GoLoader(text)
-    try:
-        docs = []
-        while loader.check_node():
-            node = loader.get_node()
-            docs.append(loader.construct_document(node))
-        return docs
-    finally:
-        loader.dispose()
+    """Every document of ``text`` with Go's typing (raises ``yaml.YAMLError``), bounded like all
+    repository YAML (:mod:`argosy.engine.yamlbounds`)."""
+    return yamlbounds.load_all(text, GoLoader)
 
 
 _OLD_BOOLS = frozenset(

@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.repo import tools
 from argosy.repo.errors import DecryptionError, ToolNotFoundError
 from argosy.repo.paths import relative, resolve_in_root
@@ -69,7 +70,7 @@ class Plan:
 
 def _ksops_docs(text: str) -> list[dict[str, Any]]:
     try:
-        return [d for d in yaml.safe_load_all(text) if ksops.is_ksops(d)]
+        return [d for d in yamlbounds.load_all(text) if ksops.is_ksops(d)]
     except yaml.YAMLError:
         return []
 
@@ -142,15 +143,15 @@ def _route_to_plugin(found: Scan, old_root: Path, root: Path) -> None:
         target = root / path.resolve().relative_to(old_root.resolve())
         docs = [
             _strip_function_annotation(d) if ksops.is_ksops(d) else d
-            for d in yaml.safe_load_all(target.read_text())
+            for d in yamlbounds.load_all(target.read_text())
         ]
         target.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
     for kfile in found.inline:
         target = root / kfile.resolve().relative_to(old_root.resolve())
-        k = yaml.safe_load(target.read_text()) or {}
+        k = yamlbounds.load(target.read_text()) or {}
         k["generators"] = [
             yaml.safe_dump_all(
-                [_strip_function_annotation(d) if ksops.is_ksops(d) else d for d in yaml.safe_load_all(g)]
+                [_strip_function_annotation(d) if ksops.is_ksops(d) else d for d in yamlbounds.load_all(g)]
             )
             if isinstance(g, str) and "\n" in g
             else g

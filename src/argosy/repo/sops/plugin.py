@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from argosy.engine import yamlbounds
 from argosy.repo.errors import RepoError
 from argosy.repo.sops import goyaml, ksops
 from argosy.repo.sops.decrypt import Decryptor
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
     root = Path(os.environ.get("ARGOSY_SOPS_ROOT") or Path.cwd())
     try:
         material = KeyMaterial.from_dict(json.loads(Path(os.environ["ARGOSY_SOPS_KEYS"]).read_text()))
-        config = yaml.safe_load(Path(argv[1]).read_text(encoding="utf-8")) or {}
+        config = yamlbounds.load(Path(argv[1]).read_text(encoding="utf-8")) or {}
         with Decryptor(material) as dec:
             objects = ksops.generate(config, Path.cwd(), root, dec)
     except (RepoError, OSError, KeyError, ValueError, yaml.YAMLError) as exc:
