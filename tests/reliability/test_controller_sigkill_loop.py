@@ -24,7 +24,7 @@ After each operation:
   ran twice.
 
 ``ARGOSY_KILL_SEED`` repeats a run's kill schedule (the seed is printed and in
-every failure message); ``ARGOSY_SUITE_MODE=long`` kills 50 times instead of 3.
+every failure message); ``ARGOSY_SUITE_MODE=long`` kills 50 times instead of 2.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def test_sigkilled_controller_finishes_every_sync_as_if_never_killed(
 ) -> None:
     seed = int(os.environ.get("ARGOSY_KILL_SEED") or random.SystemRandom().randrange(1 << 32))
     rng = random.Random(seed)
-    target_kills = scaled(3, 50)
+    target_kills = scaled(2, 50)
     print(f"kill loop: ARGOSY_KILL_SEED={seed}, {target_kills} kills")
     began = time.monotonic()
     shas = [harness.repo.commit(revision_files(i), f"revision {i}") for i in range(REVISIONS)]
