@@ -284,13 +284,15 @@ class ClusterOps:
         dry_run: bool = False,
         grace_period_seconds: int | None = None,
         uid: str | None = None,
+        resource_version: str | None = None,
     ) -> bool:
         """Ask for deletion; False when the object was already gone. Returns once the
         API server accepted the request (foreground deletion then proceeds in the cluster).
 
         ``uid``: delete only that incarnation (a precondition; the API server answers
         409 when the object was re-created meanwhile), so a decision made on one object
-        never deletes its successor."""
+        never deletes its successor. ``resource_version``: only that version (409 when
+        anything changed it since it was read, e.g. another app's sync took it over)."""
         key = ResourceKey(api_version.rpartition("/")[0], kind, namespace, name)
         res = self.resource_for(api_version, kind, key)
         ns = namespace if res.namespaced else ""
@@ -303,8 +305,9 @@ class ClusterOps:
             body["dryRun"] = ["All"]
         if grace_period_seconds is not None:
             body["gracePeriodSeconds"] = grace_period_seconds
-        if uid:
-            body["preconditions"] = {"uid": uid}
+        preconditions = {k: v for k, v in (("uid", uid), ("resourceVersion", resource_version)) if v}
+        if preconditions:
+            body["preconditions"] = preconditions
         try:
             self.client.request(
                 "DELETE",

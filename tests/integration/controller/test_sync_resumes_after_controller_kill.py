@@ -12,11 +12,6 @@ same start time, the same hook Job (one uid throughout) and one
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,49 +23,16 @@ import yaml
 from argosy.controller.bootstrap import bootstrap
 from support.cluster import ClusterHandle
 from support.controller import RunningController, operation_state
+from support.controller_process import Processes
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
 
 
-class Processes:
-    """``argosy controller`` subprocesses of one test; every one is killed at the end."""
-
-    def __init__(self, cluster: ClusterHandle, logs: Path) -> None:
-        self.cluster = cluster
-        self.logs = logs
-        self.started: list[subprocess.Popen[bytes]] = []
-
-    def start(self, namespace: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"controller-{len(self.started)}.log").open("wb")
-        env = {**os.environ, "ARGOCD_SYNC_WAVE_DELAY": "0.5"}
-        cmd = [sys.executable, "-m", "argosy", "controller", "--namespace", namespace]
-        cmd += ["--kubeconfig", str(self.cluster.kubeconfig)]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        self.started.append(proc)
-        return proc
-
-    def wait_ready(self, proc: subprocess.Popen[bytes], timeout: float) -> None:
-        """Until the process logs that its workers run (it then picks up the Running operation)."""
-        log = self.logs / f"controller-{self.started.index(proc)}.log"
-        deadline = time.monotonic() + timeout
-        while "controller running in namespace" not in log.read_text(errors="replace"):
-            assert proc.poll() is None, f"the controller exited: {log.read_text(errors='replace')}"
-            assert time.monotonic() < deadline, f"the controller did not start: {log.read_text()}"
-            time.sleep(0.1)
-
-    def kill_all(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
 @pytest.fixture
 def processes(cluster: ClusterHandle, tmp_path: Path) -> Iterator[Processes]:
-    procs = Processes(cluster, tmp_path)
-    yield procs
-    procs.kill_all()
+    with Processes(cluster, tmp_path) as procs:
+        yield procs
 
 
 def gated_job(name: str, gate: str) -> Obj:
@@ -156,8 +118,7 @@ def test_sigkill_during_a_wave_wait_then_restart_finishes_the_operation(
         assert hook["metadata"]["name"] == "gate"
         assert first.poll() is None, "the first controller is still running"
 
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=10) == -signal.SIGKILL
+        processes.kill(first)
         assert operation_state(ctl.app("resume"))["phase"] == "Running"
 
         second = processes.start(ctl.namespace)

@@ -328,12 +328,17 @@ class RecordingClusterPort(KubeClusterPort):
         self.calls: list[tuple[str, str, str]] = []
 
     def delete(
-        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+        self,
+        obj: Mapping[str, Any],
+        *,
+        propagation: PropagationPolicy,
+        uid: str | None = None,
+        resource_version: str | None = None,
     ) -> None:
         found = self.get(obj)
         live_uid = str((found or {}).get("metadata", {}).get("uid") or "")
         self.calls.append(("delete", str(obj["metadata"]["name"]), live_uid))
-        super().delete(obj, propagation=propagation, uid=uid)
+        super().delete(obj, propagation=propagation, uid=uid, resource_version=resource_version)
 
 
 class TerminatingAppPort(KubeAppPort):

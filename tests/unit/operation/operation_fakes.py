@@ -72,6 +72,7 @@ class FakeCluster:
     job_polls: int = 1
     reads: dict[Key, int] = field(default_factory=dict)
     uid: int = 0
+    version: int = 0
 
     def _write(self, verb: str, obj: Mapping[str, Any], dry_run: bool) -> str:
         self.clock.tick()
@@ -99,6 +100,8 @@ class FakeCluster:
             meta["uid"] = old["metadata"]["uid"]
             meta["creationTimestamp"] = old["metadata"]["creationTimestamp"]
         meta["generation"] = 1
+        self.version += 1
+        meta["resourceVersion"] = str(self.version)
         self.objects[key] = stored
         self.reads.pop(key, None)
         return f"{key[1].lower()}/{name} {'created' if old is None else 'configured'}"
@@ -122,13 +125,21 @@ class FakeCluster:
         return self._write("replace", obj, dry_run)
 
     def delete(
-        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+        self,
+        obj: Mapping[str, Any],
+        *,
+        propagation: PropagationPolicy,
+        uid: str | None = None,
+        resource_version: str | None = None,
     ) -> None:
         self.clock.tick()
         key = key_of(obj)
         live = self.objects.get(key)
         if uid and live is not None and live["metadata"].get("uid") != uid:
             raise FakeError(409, f"{key[1]} {key[3]!r}: precondition failed: UID in object meta: {uid}")
+        version = (live or {}).get("metadata", {}).get("resourceVersion")
+        if resource_version and live is not None and version != resource_version:
+            raise FakeError(409, f"{key[1]} {key[3]!r}: precondition failed: resourceVersion {version}")
         self.log.append((f"delete:{propagation}", key, False))
         self.objects.pop(key, None)
 

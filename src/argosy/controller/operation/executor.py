@@ -33,6 +33,7 @@ from argosy.engine.sync import DesiredObject
 from argosy.engine.sync.options import app_options
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
+from argosy.kube.errors import KubeApiError
 from argosy.kube.livecache import ClusterCache
 from argosy.logs import fields
 from argosy.model.constants import (
@@ -166,10 +167,39 @@ class OperationExecutor:
         self.on_state(app, state)
         app_port.emit_event("OperationCompleted", f"Sync operation failed: {message}", "Warning")
 
+    def _fresh(self, app: Obj, app_port: KubeAppPort) -> Obj | None:
+        """The Application as the API server has it now, when it still has an operation to run.
+
+        The watch copy the worker was handed can lag the controller's own writes: right
+        after an operation completed it may still say ``Running``. Resuming from it ran
+        the finished operation again from an older record (hooks it recorded as not yet
+        created were deleted and created anew) and its final write cleared an operation
+        requested meanwhile. Argo CD reads the app fresh before an operation for the
+        same reason.
+        """
+        try:
+            fresh = app_port.read()
+        except KubeApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        if not (fresh.get("operation") or _already_running(fresh)):
+            meta = app.get("metadata") or {}
+            log.info(
+                "operation already finished; nothing to run",
+                extra=fields(application=f"{meta.get('namespace')}/{meta.get('name')}"),
+            )
+            return None
+        return fresh
+
     def run(self, app: Obj) -> None:
         settings: ControllerSettings = self.settings()
-        meta = app.get("metadata") or {}
         app_port = self._app_port(app)
+        fresh = self._fresh(app, app_port)
+        if fresh is None:
+            return
+        app = fresh
+        meta = app.get("metadata") or {}
         operation = requested_operation(app)
         if operation is None:
             return

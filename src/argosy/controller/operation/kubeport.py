@@ -155,11 +155,24 @@ class KubeClusterPort:
         return _short(obj, "replaced" + (" (server dry run)" if dry_run else ""))
 
     def delete(
-        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+        self,
+        obj: Mapping[str, Any],
+        *,
+        propagation: PropagationPolicy,
+        uid: str | None = None,
+        resource_version: str | None = None,
     ) -> None:
         self.guard()
         api_version, kind, namespace, name = _coords(obj)
-        self.ops.delete(api_version, kind, namespace, name, propagation=_PROPAGATION[propagation], uid=uid)
+        self.ops.delete(
+            api_version,
+            kind,
+            namespace,
+            name,
+            propagation=_PROPAGATION[propagation],
+            uid=uid,
+            resource_version=resource_version,
+        )
 
     def get(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         api_version, kind, namespace, name = _coords(obj)

@@ -10,7 +10,9 @@ other object. Each of them calls :func:`delete_owned`, which
 2. asks :func:`argosy.engine.tracking.may_delete` whether this app's tracking
    metadata (label or annotation, and the installation ID) is on it — an
    object tracked by another app, or by nobody, is **kept**;
-3. deletes exactly that incarnation (a UID precondition), and
+3. deletes exactly what it read (UID and resourceVersion preconditions): when
+   the object changed in between — another app's sync took it over, say —
+   the API server refuses, and the decision is made again on a fresh read;
 4. says so: one log line per deletion or skip (app, object, reason) and an
    Event on the Application (``ResourceDeleted`` / ``DeletionSkipped``).
 
@@ -26,13 +28,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from argosy.controller.operation.ports import AppPort, ClusterPort, RunnerConfig, is_not_found
+from argosy.controller.operation.ports import (
+    AppPort,
+    ClusterPort,
+    RunnerConfig,
+    is_conflict,
+    is_not_found,
+)
 from argosy.engine.sync import PropagationPolicy, ResourceKey
 from argosy.engine.tracking import DeletionVerdict, TrackingSettings, instance_name, may_delete
 
 log = logging.getLogger(__name__)
 
 DELETION_SKIPPED = "DeletionSkipped"
+DECISION_ATTEMPTS = 5
+"""Fresh reads and decisions per delete when the object keeps changing under it."""
 RESOURCE_DELETED = "ResourceDeleted"
 
 
@@ -97,23 +107,40 @@ def delete_owned(
     object is read fresh. Errors from the cluster other than "not found"
     propagate (the caller records or retries them).
     """
-    live = cluster.get(obj)
-    key = str(ResourceKey.of(dict(live if live is not None else obj)))
-    if live is None:
-        return DeleteOutcome(Deleted.GONE, key)
-    verdict = ownership.verdict(live, desired)
-    if not verdict.allowed:
-        message = f"Kept {key}: {verdict.reason} ({why} of application {ownership.instance!r} skipped it)"
-        log.warning("application %s: %s", ownership.instance, message)
-        app_port.emit_event(DELETION_SKIPPED, message, "Warning")
-        return DeleteOutcome(Deleted.SKIPPED, key, verdict.reason)
-    uid = (live.get("metadata") or {}).get("uid")
-    try:
-        cluster.delete(obj, propagation=propagation, uid=str(uid) if uid else None)
-    except Exception as exc:
-        if is_not_found(exc):
+    for attempt in range(DECISION_ATTEMPTS):
+        live = cluster.get(obj)
+        key = str(ResourceKey.of(dict(live if live is not None else obj)))
+        if live is None:
             return DeleteOutcome(Deleted.GONE, key)
-        raise
-    log.info("application %s: deleted %s (%s)", ownership.instance, key, why)
-    app_port.emit_event(RESOURCE_DELETED, f"Deleted {key} ({why})", "Normal")
-    return DeleteOutcome(Deleted.DELETED, key)
+        verdict = ownership.verdict(live, desired)
+        if not verdict.allowed:
+            message = f"Kept {key}: {verdict.reason} ({why} of application {ownership.instance!r} skipped it)"
+            log.warning("application %s: %s", ownership.instance, message)
+            app_port.emit_event(DELETION_SKIPPED, message, "Warning")
+            return DeleteOutcome(Deleted.SKIPPED, key, verdict.reason)
+        meta = live.get("metadata") or {}
+        uid, version = meta.get("uid"), meta.get("resourceVersion")
+        try:
+            cluster.delete(
+                obj,
+                propagation=propagation,
+                uid=str(uid) if uid else None,
+                resource_version=str(version) if version else None,
+            )
+        except Exception as exc:
+            if is_not_found(exc):
+                return DeleteOutcome(Deleted.GONE, key)
+            if is_conflict(exc) and attempt + 1 < DECISION_ATTEMPTS and _same_incarnation(cluster, obj, uid):
+                continue  # changed since it was read: decide again on what is there now
+            raise
+        log.info("application %s: deleted %s (%s)", ownership.instance, key, why)
+        app_port.emit_event(RESOURCE_DELETED, f"Deleted {key} ({why})", "Normal")
+        return DeleteOutcome(Deleted.DELETED, key)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _same_incarnation(cluster: ClusterPort, obj: Mapping[str, Any], uid: Any) -> bool:
+    """Whether the object at ``obj``'s name is still the one with ``uid`` (a successor is
+    never deleted on a decision made about its predecessor; a gone one needs no retry)."""
+    live = cluster.get(obj)
+    return live is not None and (live.get("metadata") or {}).get("uid") == uid

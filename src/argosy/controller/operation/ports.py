@@ -71,11 +71,17 @@ class ClusterPort(Protocol):
         ...
 
     def delete(
-        self, obj: Mapping[str, Any], *, propagation: PropagationPolicy, uid: str | None = None
+        self,
+        obj: Mapping[str, Any],
+        *,
+        propagation: PropagationPolicy,
+        uid: str | None = None,
+        resource_version: str | None = None,
     ) -> None:
         """Delete the object with the propagation policy; an object already gone is not an error.
 
-        ``uid``: only that incarnation (a 409 when the object was re-created meanwhile).
+        ``uid``: only that incarnation (a 409 when the object was re-created meanwhile);
+        ``resource_version``: only that version (a 409 when it changed since it was read).
         The runner never calls this directly: :func:`~.ownership.delete_owned` checks first
         that the application owns the object."""
         ...
@@ -189,4 +195,9 @@ def is_not_found(exc: BaseException) -> bool:
 
 
 def is_already_exists(exc: BaseException) -> bool:
+    return error_status(exc) == 409
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A precondition (UID, resourceVersion) did not hold: the object changed meanwhile."""
     return error_status(exc) == 409
