@@ -66,7 +66,6 @@ def revision_metadata(
     caller: Auth,
     ctx: Ctx,
     appNamespace: str = "",
-    project: str = "",
     sourceIndex: int | None = None,
     versionId: int | None = None,
 ) -> dict[str, Any]:
