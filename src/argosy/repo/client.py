@@ -9,18 +9,28 @@ come back as the same typed exceptions.
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from argosy.repo.commitmeta import RevisionMetadata
 from argosy.repo.errors import RepoError, UnreachableError, error_from_code
 from argosy.repo.request import RenderRequest
 from argosy.repo.result import RenderResult
-from argosy.settings.repositories import normalize_git_url
+from argosy.settings.repositories import RepositoryStore, normalize_git_url
 
 
 class RepoClient(Protocol):
     def render(self, req: RenderRequest) -> RenderResult: ...
+
+
+@runtime_checkable
+class RevisionReader(Protocol):
+    """What the API server's ``/revisions/{revision}/metadata`` asks of a repo service."""
+
+    def revision_metadata(
+        self, repo_url: str, revision: str, store: RepositoryStore, project: str = ""
+    ) -> RevisionMetadata: ...
 
 
 class HttpRepoClient:
@@ -61,15 +71,40 @@ class HttpRepoClient:
             return self._result(url, resp)
         raise UnreachableError("; ".join(failures))
 
+    def revision_metadata(
+        self, repo_url: str, revision: str, store: RepositoryStore, project: str = ""
+    ) -> RevisionMetadata:
+        """The repo server's ``POST /api/v1/revision-metadata``, on the replica that holds the repository."""
+        body = {
+            "repoURL": repo_url,
+            "revision": revision,
+            "project": project,
+            "repositories": store.to_dict(),
+        }
+        failures = []
+        for url in self.order(repo_url):
+            try:
+                resp = self._clients[url].post("/api/v1/revision-metadata", json=body)
+            except httpx.HTTPError as exc:
+                failures.append(f"repo server {url}: {exc}")
+                continue
+            return RevisionMetadata.from_dict(self._answer(url, resp))
+        raise UnreachableError("; ".join(failures))
+
     @staticmethod
-    def _result(url: str, resp: httpx.Response) -> RenderResult:
+    def _answer(url: str, resp: httpx.Response) -> dict[str, Any]:
+        """The JSON of a 200 answer; the typed error the server named otherwise."""
         if resp.status_code == 200:
-            return RenderResult.from_dict(resp.json())
+            return dict(resp.json())
         try:
             body = resp.json()
         except ValueError:
             raise RepoError(f"repo server {url}: HTTP {resp.status_code}: {resp.text[:500]}") from None
         raise error_from_code(str(body.get("code", "")), str(body.get("message", resp.text[:500])))
+
+    @staticmethod
+    def _result(url: str, resp: httpx.Response) -> RenderResult:
+        return RenderResult.from_dict(HttpRepoClient._answer(url, resp))
 
     def close(self) -> None:
         for client in self._clients.values():

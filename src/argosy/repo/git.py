@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from argosy.repo import execute, tools
+from argosy.repo.commitmeta import LOG_FORMAT, RevisionMetadata, parse_commit
 from argosy.repo.credentials import git_auth
 from argosy.repo.errors import (
     AuthenticationError,
@@ -311,6 +312,13 @@ class GitRepos:
         if result.returncode != 0:
             raise GitError(f"{path} at {sha[:8]}: {result.stderr.strip()}")
         return result.stdout
+
+    def commit_metadata(self, wd: Path, sha: str) -> RevisionMetadata:
+        """Author, date, message and tags of commit ``sha``, already in the working copy
+        (:meth:`fetch_commit`); read from the object store, not the checked-out files."""
+        log_output = self._local(["log", "-1", LOG_FORMAT, sha, "--"], wd).text
+        tags = self._local(["tag", "--points-at", sha], wd).text
+        return parse_commit(log_output, tags)
 
     def fetch_commit(self, repo: Repository, store: RepositoryStore, resolved: Resolved) -> tuple[Path, str]:
         """Make sure the working copy's object store has ``resolved`` (fetching only if missing);

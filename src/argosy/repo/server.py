@@ -3,7 +3,8 @@
 ``POST /api/v1/render`` takes a :class:`RenderRequest` as JSON and returns a
 :class:`RenderResult`; a failure is HTTP 422 with ``{"code", "message"}``,
 where ``code`` is the typed error's name so the client re-raises the same
-class. ``GET /healthz`` answers when the server can serve. The server holds
+class. ``POST /api/v1/revision-metadata`` answers a commit's author, date, tags and
+message (Argo CD's ``RevisionMetadata``). ``GET /healthz`` answers when the server can serve. The server holds
 no cluster credentials: repository credentials arrive with each request.
 """
 
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from argosy.repo.errors import RepoError
 from argosy.repo.request import RenderRequest
 from argosy.repo.service import RepoService
-from argosy.settings.repositories import RepositorySecretError
+from argosy.settings.repositories import RepositorySecretError, RepositoryStore
 
 
 def create_app(service: RepoService) -> FastAPI:
@@ -46,6 +47,32 @@ def create_app(service: RepoService) -> FastAPI:
         except RepositorySecretError as exc:
             return JSONResponse({"code": "InvalidSource", "message": str(exc)}, status_code=422)
         return JSONResponse(result.to_dict())
+
+    @app.post("/api/v1/revision-metadata")
+    async def revision_metadata(request: Request) -> JSONResponse:
+        """``{"repoURL", "revision", "project", "repositories"}`` -> Argo CD's RevisionMetadata."""
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            return JSONResponse({"code": "InvalidRequest", "message": "body is not JSON"}, status_code=400)
+        if not isinstance(body, dict) or not body.get("repoURL"):
+            return JSONResponse(
+                {"code": "InvalidRequest", "message": "body must be an object with repoURL"}, status_code=400
+            )
+        try:
+            store = RepositoryStore.from_dict(body.get("repositories") or {})
+            meta = await run_in_threadpool(
+                service.revision_metadata,
+                str(body["repoURL"]),
+                str(body.get("revision") or ""),
+                store,
+                str(body.get("project") or ""),
+            )
+        except RepoError as exc:
+            return JSONResponse({"code": exc.code, "message": str(exc)}, status_code=422)
+        except RepositorySecretError as exc:
+            return JSONResponse({"code": "InvalidSource", "message": str(exc)}, status_code=422)
+        return JSONResponse(meta.to_dict())
 
     @app.get("/api/v1/stats")
     def stats() -> dict[str, int]:

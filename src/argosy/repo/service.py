@@ -31,6 +31,7 @@ from typing import Any
 from argosy.dirs import user_cache_dir
 from argosy.repo import generatepaths, imageoverrides, tools
 from argosy.repo.cache import RenderCache, make_key
+from argosy.repo.commitmeta import RevisionMetadata
 from argosy.repo.credentials import http_auth
 from argosy.repo.errors import InvalidSourceError, RepoError
 from argosy.repo.git import GitRepos
@@ -149,6 +150,21 @@ class RepoService:
         repo = store.lookup(repo_url, project)
         with self.git.lock(repo.url):
             return self.git.read_blob(self.git.workdir(repo.url), sha, path)
+
+    # -- commit metadata (Argo CD's RevisionMetadata) -----------------------------
+    def revision_metadata(
+        self, repo_url: str, revision: str, store: RepositoryStore, project: str = ""
+    ) -> RevisionMetadata:
+        """Author, date, tags and message of ``revision`` (a SHA, branch or tag) of a Git repository.
+
+        Uses the same working copy as rendering (fetching only when the commit is missing);
+        RevisionNotFoundError names the revision and repository when it does not exist."""
+        repo = store.lookup(repo_url, project)
+        self.url_policy.check(repo.url)
+        with self.git.lock(repo.url):
+            resolved = self.git.resolve(repo, store, revision or "HEAD")
+            wd, sha = self.git.fetch_commit(repo, store, resolved)
+            return self.git.commit_metadata(wd, sha)
 
     # -- rendering ------------------------------------------------------------
     def render(self, req: RenderRequest) -> RenderResult:

@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from argosy.appset.names import invalid_name_reason
+from argosy.appstate.inputs import resolve_destination
 from argosy.engine.diff import IgnoreRuleError, rules_from_application
 from argosy.engine.project import check_application
+from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeError, http_status
 from argosy.model.application import ApplicationSpec
 from argosy.server.auth.sessions import Caller
@@ -22,6 +24,7 @@ from argosy.server.errors import (
     ABORTED,
     INVALID_ARGUMENT,
     PERMISSION_DENIED,
+    UNAVAILABLE,
     APIError,
     from_kube,
     namespace_not_permitted,
@@ -33,6 +36,22 @@ from argosy.settings.clusters import cluster_list, is_cluster_secret
 PLURAL = "applications"
 PROJECTS = "appprojects"
 CLUSTER_SELECTOR = "argocd.argoproj.io/secret-type=cluster"
+
+
+def destination_client(ctx: ServerContext, app: Mapping[str, Any]) -> tuple[KubeClient, bool]:
+    """A client of the app's destination cluster and whether it was opened for this request
+    (then the caller closes it); the server's own client for the in-cluster destination."""
+    dest = (app.get("spec") or {}).get("destination") or {}
+    try:
+        cluster = resolve_destination(ctx, dest, ctx.kube.client.cluster)
+    except LookupError as exc:
+        raise APIError(INVALID_ARGUMENT, f"spec.destination: {exc}") from None
+    if cluster.server == ctx.kube.client.cluster.server:
+        return ctx.kube.client, False
+    try:
+        return KubeClient(cluster), True
+    except KubeError as exc:
+        raise APIError(UNAVAILABLE, f"cluster {cluster.describe()}: {exc}") from None
 
 
 def project_of(app: Mapping[str, Any]) -> str:

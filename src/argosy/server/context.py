@@ -14,12 +14,13 @@ from typing import Any
 
 from argosy.logs import fields
 from argosy.repo import RepoClient
+from argosy.repo.client import RevisionReader
 from argosy.server.appcache import ApplicationCaches
 from argosy.server.auth.oidc.service import SSOService
 from argosy.server.auth.sessions import Caller, SessionManager
 from argosy.server.clusterinfo import ClusterInfoCache
 from argosy.server.config import ServerConfig
-from argosy.server.errors import hidden, not_found, permission_denied
+from argosy.server.errors import UNAVAILABLE, APIError, hidden, not_found, permission_denied
 from argosy.server.kubeapi import KubeAPI
 from argosy.server.rbac import enforce_claims
 from argosy.server.settings import Settings
@@ -75,6 +76,14 @@ class ServerContext:
                 repo_server = self.config.repo_server
                 self._renderer = HttpRepoClient(repo_server) if repo_server else RepoService()
             return self._renderer
+
+    @property
+    def revisions(self) -> RevisionReader:
+        """The same repo service, for commit metadata (``/revisions/{revision}/metadata``)."""
+        renderer = self.renderer
+        if not isinstance(renderer, RevisionReader):
+            raise APIError(UNAVAILABLE, "the repo service in use cannot read commit metadata")
+        return renderer
 
     def secrets(self, secret_type: str) -> list[dict[str, Any]]:
         """Secrets labelled ``argocd.argoproj.io/secret-type: <type>`` in the control-plane namespace."""

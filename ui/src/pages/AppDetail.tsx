@@ -4,13 +4,15 @@ import YAML from "yaml";
 import { api, canI, openStream, StreamState } from "../api";
 import { ErrorBox, StatusBadge, StreamBanner } from "./common";
 import { ResourceTree, TreeNode } from "./ResourceTree";
+import { NetworkView } from "./NetworkView";
+import { CommitSummary } from "./revisions";
 // The diff viewer is the heaviest library: loaded when a resource is first opened.
 const ResourcePanel = lazy(() => import("./ResourcePanel").then((m) => ({ default: m.ResourcePanel })));
 import { SyncPanel } from "./SyncPanel";
 
 export type FullApp = {
   metadata: { name: string; namespace: string; resourceVersion?: string; deletionTimestamp?: string };
-  spec: Record<string, unknown> & { project?: string; source?: { repoURL?: string; targetRevision?: string } };
+  spec: Record<string, unknown> & { project?: string; source?: { repoURL?: string; targetRevision?: string; chart?: string } };
   operation?: unknown;
   status?: {
     sync?: { status?: string; revision?: string };
@@ -23,12 +25,20 @@ export type FullApp = {
       finishedAt?: string;
       syncResult?: { resources?: { kind: string; name: string; namespace?: string; status?: string; message?: string; hookPhase?: string }[] };
     };
-    history?: { id: number; revision?: string; deployedAt?: string; source?: { repoURL?: string; targetRevision?: string } }[];
+    history?: { id: number; revision?: string; deployedAt?: string; source?: { repoURL?: string; targetRevision?: string; chart?: string } }[];
     resources?: TreeNode[];
   };
 };
 
-type Tab = "tree" | "list" | "history" | "spec" | "events";
+type Tab = "tree" | "list" | "network" | "history" | "spec" | "events";
+const TAB_LABELS: Record<Tab, string> = {
+  tree: "Tree",
+  list: "List",
+  network: "Network",
+  history: "History and rollback",
+  spec: "Edit spec",
+  events: "Events",
+};
 
 export function AppDetail() {
   const { name = "" } = useParams();
@@ -109,6 +119,8 @@ export function AppDetail() {
           <div>Sync status</div>
           <StatusBadge status={app.status?.sync?.status || "Unknown"} />
           <small>to {app.spec.source?.targetRevision || "HEAD"} ({(app.status?.sync?.revision || "").slice(0, 7)})</small>
+          {/* a Helm chart version has no commit to describe; multi-source apps: the first source's */}
+          {!app.spec.source?.chart && <CommitSummary app={name} revision={app.status?.sync?.revision} testId="revision-metadata" />}
         </div>
         <div className="status-box" data-testid="operation-state">
           <div>Last sync</div>
@@ -165,14 +177,15 @@ export function AppDetail() {
         </details>
       )}
       <div className="tabs">
-        {(["tree", "list", "history", "spec", "events"] as Tab[]).map((t) => (
+        {(Object.keys(TAB_LABELS) as Tab[]).map((t) => (
           <button key={t} className={t === tab ? "active" : ""} onClick={() => setTab(t)}>
-            {t === "tree" ? "Tree" : t === "list" ? "List" : t === "history" ? "History and rollback" : t === "spec" ? "Edit spec" : "Events"}
+            {TAB_LABELS[t]}
           </button>
         ))}
       </div>
       {tab === "tree" && <ResourceTree appName={name} nodes={nodes} onSelect={setSelected} />}
       {tab === "list" && <ResourceList nodes={nodes} onSelect={setSelected} />}
+      {tab === "network" && <NetworkView appName={name} version={app.metadata.resourceVersion} onSelect={setSelected} />}
       {tab === "history" && <History app={app} maySync={may.sync} onDone={setNotice} onError={setError} />}
       {tab === "spec" && <SpecEditor app={app} mayUpdate={may.update} onDone={setNotice} />}
       {tab === "events" && <Events name={name} />}
@@ -243,6 +256,7 @@ function History({ app, maySync, onDone, onError }: { app: FullApp; maySync: boo
         <tr>
           <th>ID</th>
           <th>Revision</th>
+          <th>Commit</th>
           <th>Deployed at</th>
           <th />
         </tr>
@@ -252,6 +266,7 @@ function History({ app, maySync, onDone, onError }: { app: FullApp; maySync: boo
           <tr key={h.id}>
             <td>{h.id}</td>
             <td>{h.revision}</td>
+            <td>{!h.source?.chart && <CommitSummary app={app.metadata.name} revision={h.revision} versionId={h.id} />}</td>
             <td>{h.deployedAt}</td>
             <td>{maySync && <button onClick={() => rollback(h.id)}>Rollback</button>}</td>
           </tr>

@@ -1,6 +1,5 @@
 import { useMemo, useState } from "react";
-import dagre from "@dagrejs/dagre";
-import { StatusBadge } from "./common";
+import { Box, GraphSvg, layoutGraph } from "./graph";
 
 export type TreeNode = {
   group?: string;
@@ -10,17 +9,20 @@ export type TreeNode = {
   name: string;
   status?: string;
   health?: { status?: string; message?: string };
+  /** Argo CD's networkingInfo (resource-tree only): what the Network view connects. */
+  networkingInfo?: {
+    targetLabels?: Record<string, string>;
+    targetRefs?: { group?: string; kind: string; namespace?: string; name: string }[];
+    labels?: Record<string, string>;
+    ingress?: { ip?: string; hostname?: string }[];
+    externalURLs?: string[];
+  };
   parentRefs?: { group?: string; kind: string; namespace?: string; name: string }[];
 };
 
 /** More nodes than this of one kind under one parent are shown as one group node (click to open). */
 export const GROUP_OVER = 10;
-const W = 280;
-const H = 54;
-
-type Drawn = { id: string; label: string; sub: string; node?: TreeNode; groupKey?: string; sync?: string; health?: string };
-
-const keyOf = (n: { group?: string; kind: string; namespace?: string; name: string }) =>
+export const keyOf = (n: { group?: string; kind: string; namespace?: string; name: string }) =>
   `${n.group ?? ""}/${n.kind}/${n.namespace ?? ""}/${n.name}`;
 
 /**
@@ -51,7 +53,7 @@ export function ResourceTree({
     );
     const known = new Set(shown.map(keyOf));
     const root = "app";
-    const drawn = new Map<string, Drawn>([[root, { id: root, label: appName, sub: "Application" }]]);
+    const drawn = new Map<string, Box>([[root, { id: root, label: appName, sub: "Application" }]]);
     const edges: [string, string][] = [];
     // children per (parent, kind): group the crowded ones
     const byParentKind = new Map<string, TreeNode[]>();
@@ -75,19 +77,7 @@ export function ResourceTree({
         edges.push([parent, id]);
       }
     }
-    const g = new dagre.graphlib.Graph();
-    g.setGraph({ rankdir: "LR", nodesep: 12, ranksep: 60 });
-    g.setDefaultEdgeLabel(() => ({}));
-    for (const d of drawn.values()) g.setNode(d.id, { width: W, height: H });
-    for (const [a, b] of edges) if (drawn.has(a)) g.setEdge(a, b);
-    dagre.layout(g);
-    const graph = g.graph();
-    return {
-      width: (graph.width ?? 0) + 20,
-      height: (graph.height ?? 0) + 20,
-      boxes: [...drawn.values()].map((d) => ({ ...d, x: g.node(d.id).x, y: g.node(d.id).y })),
-      lines: edges.filter(([a]) => drawn.has(a)).map(([a, b]) => [g.node(a), g.node(b)] as const),
-    };
+    return layoutGraph(drawn.values(), edges);
   }, [nodes, open, appName, kindFilter, syncFilter, healthFilter]);
 
   const kinds = [...new Set(nodes.map((n) => n.kind))].sort();
@@ -113,39 +103,14 @@ export function ResourceTree({
         </select>
         <span className="muted">{nodes.length} resources</span>
       </div>
-      <div className="tree-scroll" data-testid="resource-tree">
-        <svg width={layout.width} height={layout.height}>
-          {layout.lines.map(([a, b], i) => (
-            <path
-              key={i}
-              d={`M${a.x + W / 2},${a.y} C${a.x + W / 2 + 30},${a.y} ${b.x - W / 2 - 30},${b.y} ${b.x - W / 2},${b.y}`}
-              stroke="#aab"
-              fill="none"
-            />
-          ))}
-          {layout.boxes.map((b) => (
-            <foreignObject key={b.id} x={b.x - W / 2} y={b.y - H / 2} width={W} height={H}>
-              <div
-                className={"tree-node" + (b.groupKey ? " group" : "")}
-                data-testid="tree-node"
-                data-kind={b.sub}
-                data-name={b.label}
-                onClick={() => {
-                  if (b.groupKey) setOpen(new Set([...open, b.groupKey]));
-                  else if (b.node) onSelect(b.node);
-                }}
-              >
-                <div className="ellipsis" title={b.label}>
-                  <b>{b.label}</b>
-                </div>
-                <div className="muted">
-                  {b.sub} {b.health && <StatusBadge status={b.health} />} {b.sync && <StatusBadge status={b.sync} />}
-                </div>
-              </div>
-            </foreignObject>
-          ))}
-        </svg>
-      </div>
+      <GraphSvg
+        layout={layout}
+        testId="resource-tree"
+        onClick={(b) => {
+          if (b.groupKey) setOpen(new Set([...open, b.groupKey]));
+          else if (b.node) onSelect(b.node);
+        }}
+      />
     </div>
   );
 }

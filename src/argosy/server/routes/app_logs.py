@@ -24,14 +24,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from argosy.appstate.inputs import resolve_destination
 from argosy.kube.clients import KubeClient, LineStream
 from argosy.kube.discovery import ApiResources, discover
 from argosy.kube.errors import KubeError, http_status
-from argosy.server.apps import get_authorized_app, rbac_object
-from argosy.server.context import ServerContext
+from argosy.server.apps import destination_client, get_authorized_app, rbac_object
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE, APIError, from_kube
+from argosy.server.errors import INVALID_ARGUMENT, NOT_FOUND, APIError, from_kube
 from argosy.server.podlogs import (
     MAX_PODS,
     ObjKey,
@@ -57,20 +55,6 @@ class _Target:
     client: KubeClient
     owned: bool  # the client was opened for this request and must be closed
     pods: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _destination_client(ctx: ServerContext, app: dict[str, Any]) -> tuple[KubeClient, bool]:
-    dest = (app.get("spec") or {}).get("destination") or {}
-    try:
-        cluster = resolve_destination(ctx, dest, ctx.kube.client.cluster)
-    except LookupError as exc:
-        raise APIError(INVALID_ARGUMENT, f"spec.destination: {exc}") from None
-    if cluster.server == ctx.kube.client.cluster.server:
-        return ctx.kube.client, False
-    try:
-        return KubeClient(cluster), True
-    except KubeError as exc:
-        raise APIError(UNAVAILABLE, f"cluster {cluster.describe()}: {exc}") from None
 
 
 def _get(client: KubeClient, resources: ApiResources, group: str, kind: str, ns: str, name: str) -> Any:
@@ -163,7 +147,7 @@ async def pod_logs(
     def prepare() -> _Target:
         app = get_authorized_app(ctx, caller, name, "get", appNamespace)
         ctx.enforce(caller, "logs", "get", rbac_object(ctx, app))
-        client, owned = _destination_client(ctx, app)
+        client, owned = destination_client(ctx, app)
         pod = podName or (resourceName if kind == "Pod" and not group else "")
         q = {
             "namespace": namespace,

@@ -7,7 +7,8 @@ own comparison (:mod:`argosy.server.appstate`, :mod:`argosy.server.managed`),
 so ``argosy app diff`` through the server shows what the controller sees.
 Both answer in Argo CD's shapes (objects as JSON text). Secret values never
 leave the server: rendered Secrets and Secret states are masked, as Argo CD
-masks them. The resource tree still answers from ``status.resources``.
+masks them. The resource tree is ``status.resources`` plus the live children and
+networking information of :mod:`argosy.server.resourcetree`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from argosy.server.appstate import managed_resources as compare_resources
 from argosy.server.appstate import manifests as render_manifests
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAVAILABLE, APIError, from_kube
+from argosy.server.resourcetree import tree_nodes
 
 router = APIRouter(tags=["ApplicationService"])
 
@@ -33,10 +35,6 @@ _STATE_FIELDS = ("targetState", "liveState", "normalizedLiveState", "predictedLi
 
 def _api_error(exc: ComparisonFailed) -> APIError:
     return APIError(UNAVAILABLE if exc.unavailable else FAILED_PRECONDITION, exc.message)
-
-
-def _resources(app: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for r in ((app.get("status") or {}).get("resources") or []) if isinstance(r, dict)]
 
 
 def _source_revisions(positions: list[int], revisions: list[str]) -> dict[int, str]:
@@ -122,20 +120,10 @@ def deletion_preview(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") 
 
 @router.get("/api/v1/applications/{name}/resource-tree")
 def resource_tree(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> dict[str, Any]:
+    """Argo CD's ApplicationTree: managed resources, the ReplicaSets/Jobs/Pods they own (with
+    ``parentRefs``) and ``networkingInfo`` of Services, Ingresses and Pods (the Network view)."""
     app = get_authorized_app(ctx, caller, name, "get", appNamespace)
-    nodes = []
-    for res in _resources(app):
-        node: dict[str, Any] = {
-            "group": res.get("group", ""),
-            "version": res.get("version", ""),
-            "kind": res.get("kind", ""),
-            "namespace": res.get("namespace", ""),
-            "name": res.get("name", ""),
-        }
-        if isinstance(res.get("health"), dict):
-            node["health"] = res["health"]
-        nodes.append(node)
-    return {"nodes": nodes}
+    return {"nodes": tree_nodes(ctx, app)}
 
 
 @router.get("/api/v1/applications/{name}/events")
