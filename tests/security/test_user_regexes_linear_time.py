@@ -80,3 +80,18 @@ def test_image_updater_allow_tags_match_in_linear_time() -> None:
     took = _timed(lambda: allowed(HOSTILE_VALUE))
     assert not allowed(HOSTILE_VALUE) and allowed("aaaa")
     assert took < LIMIT_SECONDS, f"{took:.3f} s"
+
+
+@pytest.mark.parametrize("separators", ["", "/"])
+def test_a_glob_of_many_stars_answers_at_once(separators: str) -> None:
+    """Found by the glob fuzz target: globs (project sourceRepos, destinations, RBAC glob mode)
+    were translated to Python ``re``, and forty ``*`` against a value that does not match ran for
+    minutes. They run on RE2 now, and still mean what they meant."""
+    from argosy.engine.glob import glob_match
+
+    pattern, value = "*" * 40 + "x", "a" * 60
+    took = _timed(lambda: glob_match(pattern, value, separators=separators))
+    assert not glob_match(pattern, value, separators=separators)
+    assert glob_match(pattern, value + "x", separators=separators)
+    assert glob_match("team a/*", "team a/web") and not glob_match("team a/*", "team b/web")
+    assert took < LIMIT_SECONDS, f"{took:.2f} s"
