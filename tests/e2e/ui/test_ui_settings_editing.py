@@ -1,4 +1,5 @@
-"""Settings edits in headless Chromium against a real server: a credential template, a cluster's
+"""Settings edits in headless Chromium against a real server: a credential template, a repository's
+connection test, a cluster's
 labels, a project whose invalid sync window the server refuses (its message shown) before a valid
 one, a role token shown once then deleted, and the effective settings without any secret."""
 
@@ -36,7 +37,7 @@ def _shot(page: Any, env: UiEnv, name: str) -> None:
     page.screenshot(path=str(env.screenshots / f"{name}.png"), full_page=True)
 
 
-def test_credential_template_and_cluster_labels(ui_env: UiEnv, page: Any) -> None:
+def test_credential_template_test_connection_and_cluster_labels(ui_env: UiEnv, page: Any) -> None:
     prefix = f"https://git.example.com/{uuid.uuid4().hex[:6]}/"
     form = page.get_by_test_id("repocreds-form")
     form.get_by_label("URL prefix").fill(prefix)
@@ -47,6 +48,12 @@ def test_credential_template_and_cluster_labels(ui_env: UiEnv, page: Any) -> Non
     row.wait_for()
     assert "password" in row.inner_text() and "bot" in row.inner_text()
     assert form.get_by_label("Password or token").input_value() == ""
+
+    page.get_by_label("Repository URL").fill(ui_env.repo_url)  # test connection reaches the real Git server
+    page.get_by_role("button", name="Connect repository").click()
+    repo_row = page.get_by_test_id("repositories").locator("tr", has_text=ui_env.repo_url)
+    repo_row.get_by_role("button", name="Test connection").click()
+    repo_row.get_by_test_id("repo-connection").get_by_text("Successful").wait_for()
 
     page.locator("[data-testid=clusters] tr[data-server='https://kubernetes.default.svc']").get_by_role(
         "button", name="Edit"

@@ -1,16 +1,21 @@
 """What the Settings page edits through the API: credential templates (``/api/v1/repocreds``) are
 added, listed without their secrets, refused as Argo CD refuses (401 without a session, 403 without
 ``repositories`` rights) and deleted; a project's sync windows are validated at create/update; the
-public ``/api/v1/settings`` counts resource overrides and exclusions."""
+public ``/api/v1/settings`` counts resource overrides and exclusions; "test connection"
+(``POST /api/v1/repositories/{repo}/validate``) reaches a real Git server through the repo server."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from urllib.parse import quote
 
 import httpx
 
-from support.api_server import ControlPlane, assert_error, bearer, configmap
+from support.api_server import ControlPlane, assert_error, bearer
+from support.git_server import GitHttpServer
+from support.naming import GIT_USER
 
 PREFIX = "https://git.example.com/team-creds/"
 PASSWORD = "creds-pa55-never-shown"
@@ -73,6 +78,8 @@ def test_rbac_as_argo_cd(
         assert_error(
             api.delete(f"/api/v1/repocreds/{quote(url, safe='')}", headers=guest), 403, 7, "permission denied"
         )
+    validate = f"/api/v1/repositories/{quote('https://git.example.com/x.git', safe='')}/validate"
+    assert_error(api.post(validate, headers=guest, json={}), 403, 7, "permission denied")
     assert api.delete(f"/api/v1/repocreds/{quote(PREFIX, safe='')}", headers=admin).status_code == 200
 
 
@@ -96,17 +103,44 @@ def test_sync_windows_are_validated_at_create_and_update(api: httpx.Client, admi
 
 def test_settings_count_overrides_and_exclusions(api: httpx.Client, control_plane: ControlPlane) -> None:
     before = api.get("/api/v1/settings").json()
-    control_plane.apply(
-        configmap(
-            "argocd-cm",
-            {
-                "resource.customizations.health.apps_Deployment": "hs = {}\nhs.status = 'Healthy'\nreturn hs",
-                "resource.exclusions": "- apiGroups: ['']\n  kinds: [Event]\n  clusters: ['*']\n",
-                "kustomize.buildOptions": "--enable-helm",
-            },
-        )
-    )
+    data = {
+        "resource.customizations.health.apps_Deployment": "hs = {}\nhs.status = 'Healthy'\nreturn hs",
+        "resource.exclusions": "- apiGroups: ['']\n  kinds: [Event]\n  clusters: ['*']\n",
+        "kustomize.buildOptions": "--enable-helm",
+    }
+    # A merge patch: the accounts and other keys of argocd-cm stay as they are.
+    control_plane.cluster.kubectl(
+        "patch", "configmap", "argocd-cm", "-n", control_plane.namespace, "--type", "merge",
+        "-p", json.dumps({"data": data}),
+    )  # fmt: skip
     after = api.get("/api/v1/settings").json()
     assert after["resourceOverridesCount"] == before["resourceOverridesCount"] + 1
     assert after["resourceExclusionsCount"] == 1
     assert after["kustomizeOptions"] == {"buildOptions": "--enable-helm"}
+
+
+def test_test_connection_uses_given_then_stored_credentials(
+    api: httpx.Client, admin: dict[str, str], git_server: GitHttpServer
+) -> None:
+    name = f"validate-{uuid.uuid4().hex[:6]}"
+    git_server.create_repo(name, private=True).commit({"README": "hi"})
+    url = git_server.url(name)
+    path = f"/api/v1/repositories/{quote(url, safe='')}/validate"
+    refused = api.post(path, headers=admin, json={})
+    assert_error(refused, 400, 9, f"unable to connect to repository {url}")
+    user, password = GIT_USER
+    wrong = api.post(path, headers=admin, json={"username": user, "password": "wrong"})
+    assert_error(wrong, 400, 9, "unable to connect")
+    assert "wrong" not in wrong.text
+    given = api.post(path, headers=admin, json={"username": user, "password": password})
+    assert given.status_code == 200 and given.json() == {}, given.text
+    # No credentials in the request: the stored template whose URL prefixes the repository's is used.
+    prefix = url.rsplit("/", 1)[0] + "/"
+    body = {"url": prefix, "username": user, "password": password}
+    assert api.post("/api/v1/repocreds?upsert=true", headers=admin, json=body).status_code == 200
+    try:
+        stored = api.post(path, headers=admin, json={})
+        assert stored.status_code == 200, stored.text
+    finally:
+        api.delete(f"/api/v1/repocreds/{quote(prefix, safe='')}", headers=admin)
+    assert_error(api.post(path, json={}), 401, 16, "no session information")

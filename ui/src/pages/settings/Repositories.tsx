@@ -14,6 +14,17 @@ export function Repositories() {
   const mayDelete = useCan("repositories", "delete");
   const [newRepo, setNewRepo] = useState("");
   const [error, setError] = useState("");
+  const [tested, setTested] = useState<Record<string, string>>({});
+  // Argo CD's ValidateAccess: the repo server reaches the repository with its stored (or template) credentials.
+  const testRepo = async (url: string) => {
+    setTested((t) => ({ ...t, [url]: "testing…" }));
+    try {
+      await api("POST", `api/v1/repositories/${encodeURIComponent(url)}/validate`, { body: {} });
+      setTested((t) => ({ ...t, [url]: "Successful" }));
+    } catch (err) {
+      setTested((t) => ({ ...t, [url]: `Failed: ${(err as Error).message}` }));
+    }
+  };
   const [tmpl, setTmpl] = useState({ url: "", username: "", password: "", sshPrivateKey: "" });
 
   const addRepo = () =>
@@ -61,8 +72,13 @@ export function Repositories() {
               <td>{r.name}</td>
               <td>{r.repo}</td>
               <td>{r.project}</td>
-              <td title={r.connectionState?.message}>{r.connectionState?.status}</td>
-              <td>{mayDelete && <button onClick={() => removeRepo(r.repo)}>Remove</button>}</td>
+              <td title={r.connectionState?.message} data-testid="repo-connection">
+                {tested[r.repo] ?? r.connectionState?.status}
+              </td>
+              <td>
+                {mayCreate && <button onClick={() => testRepo(r.repo)}>Test connection</button>}{" "}
+                {mayDelete && <button onClick={() => removeRepo(r.repo)}>Remove</button>}
+              </td>
             </tr>
           ))}
         </tbody>
