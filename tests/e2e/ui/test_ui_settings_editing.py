@@ -1,7 +1,7 @@
 """Settings edits in headless Chromium against a real server: a credential template, a repository's
-connection test, a cluster's
-labels, a project whose invalid sync window the server refuses (its message shown) before a valid
-one, a role token shown once then deleted, and the effective settings without any secret."""
+connection test, a cluster's labels, a project whose invalid sync window the server refuses (its
+message shown) before a valid one, a role token shown once then deleted, the effective settings
+without any secret, and no edit offered to a read-only user."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from ui_support import UiEnv
 
@@ -111,3 +112,36 @@ def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEn
     # The template password of the first test, and the token, are nowhere in the page.
     assert TEMPLATE_PASSWORD not in page.content() and token not in page.content()
     _shot(page, ui_env, "settings-effective")
+
+
+def test_a_read_only_user_sees_no_settings_edits(ui_env: UiEnv, browser: Any) -> None:
+    with httpx.Client(base_url=ui_env.server.url, timeout=30) as api:
+        login = {"username": "admin", "password": ui_env.admin_password}
+        token = api.post("/api/v1/session", json=login).json()["token"]
+        change = {"name": "alice", "currentPassword": ui_env.admin_password, "newPassword": "alice-Passw0rd"}
+        api.put(
+            "/api/v1/account/password", json=change, headers={"Authorization": f"Bearer {token}"}
+        ).raise_for_status()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(ui_env.server.url + "/settings")
+        page.wait_for_url(re.compile(r"/login"))
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password]", "alice-Passw0rd")
+        page.click("button[type=submit]")
+        page.get_by_role("link", name="Settings").click()
+        page.get_by_test_id("effective-settings").wait_for()
+        page.get_by_test_id("clusters").wait_for()
+        page.wait_for_load_state("networkidle")  # every can-i has answered
+        for label in (
+            "Edit",
+            "New project",
+            "Add credential template",
+            "Test connection",
+            "Connect repository",
+        ):
+            assert page.get_by_role("button", name=label).count() == 0, label
+        _shot(page, ui_env, "settings-read-only")
+    finally:
+        context.close()

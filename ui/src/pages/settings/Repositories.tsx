@@ -16,10 +16,10 @@ export function Repositories() {
   const [error, setError] = useState("");
   const [tested, setTested] = useState<Record<string, string>>({});
   // Argo CD's ValidateAccess: the repo server reaches the repository with its stored (or template) credentials.
-  const testRepo = async (url: string) => {
+  const testRepo = async (url: string, project?: string) => {
     setTested((t) => ({ ...t, [url]: "testing…" }));
     try {
-      await api("POST", `api/v1/repositories/${encodeURIComponent(url)}/validate`, { body: {} });
+      await api("POST", `api/v1/repositories/${encodeURIComponent(url)}/validate`, { body: { project: project ?? "" } });
       setTested((t) => ({ ...t, [url]: "Successful" }));
     } catch (err) {
       setTested((t) => ({ ...t, [url]: `Failed: ${(err as Error).message}` }));
@@ -76,7 +76,7 @@ export function Repositories() {
                 {tested[r.repo] ?? r.connectionState?.status}
               </td>
               <td>
-                {mayCreate && <button onClick={() => testRepo(r.repo)}>Test connection</button>}{" "}
+                {mayCreate && <button onClick={() => testRepo(r.repo, r.project)}>Test connection</button>}{" "}
                 {mayDelete && <button onClick={() => removeRepo(r.repo)}>Remove</button>}
               </td>
             </tr>
