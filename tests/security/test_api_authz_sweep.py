@@ -58,6 +58,7 @@ SELF_OR_FILTERED = {
     ("GET", "/api/v1/projects"),
     ("GET", "/api/v1/clusters"),
     ("GET", "/api/v1/repositories"),
+    ("GET", "/api/v1/repocreds"),
 }
 ACTION_QUERY = {"namespace": "guestbook", "resourceName": "web", "group": "apps", "kind": "Deployment"}
 
@@ -215,6 +216,7 @@ def _body(route: Route, name: str) -> Any:
         ("POST", "/api/v1/clusters"): {"server": "https://10.66.0.9:6443", "name": "x", "project": "blue"},
         ("PUT", "/api/v1/clusters/{server}"): {"name": "renamed"},
         ("POST", "/api/v1/repositories"): {"repo": "https://git.example.com/evil.git", "project": "blue"},
+        ("POST", "/api/v1/repocreds"): {"url": "https://git.example.com/evil/", "password": "x"},
         ("PUT", "/api/v1/account/password"): {
             "name": "admin",
             "currentPassword": "not-it",

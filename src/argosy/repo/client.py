@@ -33,6 +33,13 @@ class RevisionReader(Protocol):
     ) -> RevisionMetadata: ...
 
 
+@runtime_checkable
+class RepositoryTester(Protocol):
+    """What the API server's "test connection" (``/repositories/{repo}/validate``) asks of a repo service."""
+
+    def test_repository(self, repo_url: str, store: RepositoryStore, project: str = "") -> None: ...
+
+
 class HttpRepoClient:
     """Client of ``argosy repo-server`` (``http://127.0.0.1:8081`` by default).
 
@@ -89,6 +96,20 @@ class HttpRepoClient:
                 failures.append(f"repo server {url}: {exc}")
                 continue
             return RevisionMetadata.from_dict(self._answer(url, resp))
+        raise UnreachableError("; ".join(failures))
+
+    def test_repository(self, repo_url: str, store: RepositoryStore, project: str = "") -> None:
+        """Reach ``repo_url`` from the replica that serves it (the API server's "test connection")."""
+        body = {"repoURL": repo_url, "project": project, "repositories": store.to_dict()}
+        failures = []
+        for url in self.order(repo_url):
+            try:
+                resp = self._clients[url].post("/api/v1/test-repository", json=body)
+            except httpx.HTTPError as exc:
+                failures.append(f"repo server {url}: {exc}")
+                continue
+            self._answer(url, resp)  # raises the typed error unless 200
+            return
         raise UnreachableError("; ".join(failures))
 
     @staticmethod

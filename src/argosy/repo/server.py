@@ -4,8 +4,9 @@
 :class:`RenderResult`; a failure is HTTP 422 with ``{"code", "message"}``,
 where ``code`` is the typed error's name so the client re-raises the same
 class. ``POST /api/v1/revision-metadata`` answers a commit's author, date, tags and
-message (Argo CD's ``RevisionMetadata``). ``GET /healthz`` answers when the server can serve. The server holds
-no cluster credentials: repository credentials arrive with each request.
+message (Argo CD's ``RevisionMetadata``). ``POST /api/v1/test-repository`` reaches one
+repository (``{}`` or the same error shape). ``GET /healthz`` answers when the server can
+serve. The server holds no cluster credentials: repository credentials arrive with each request.
 """
 
 from __future__ import annotations
@@ -73,6 +74,28 @@ def create_app(service: RepoService) -> FastAPI:
         except RepositorySecretError as exc:
             return JSONResponse({"code": "InvalidSource", "message": str(exc)}, status_code=422)
         return JSONResponse(meta.to_dict())
+
+    @app.post("/api/v1/test-repository")
+    async def test_repository(request: Request) -> JSONResponse:
+        """Argo CD's TestRepository: ``{"repoURL", "project", "repositories"}``; ``{}`` when reachable."""
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not body.get("repoURL"):
+            return JSONResponse(
+                {"code": "InvalidRequest", "message": "body must be an object with repoURL"}, status_code=400
+            )
+        try:
+            store = RepositoryStore.from_dict(body.get("repositories") or {})
+            await run_in_threadpool(
+                service.test_repository, str(body["repoURL"]), store, str(body.get("project") or "")
+            )
+        except RepoError as exc:
+            return JSONResponse({"code": exc.code, "message": str(exc)}, status_code=422)
+        except (RepositorySecretError, TypeError) as exc:
+            return JSONResponse({"code": "InvalidSource", "message": str(exc)}, status_code=422)
+        return JSONResponse({})
 
     @app.get("/api/v1/stats")
     def stats() -> dict[str, int]:

@@ -131,6 +131,23 @@ class RepoService:
         resolved = self.git.resolve(repo, store, source.target_revision, max_age)
         return _Resolved(source, repo, resolved.sha, None, resolved.truncated)
 
+    # -- connection test (Argo CD's TestRepository) ---------------------------------
+    def test_repository(self, repo_url: str, store: RepositoryStore, project: str = "") -> None:
+        """Reach the repository with the credentials ``store`` gives it (its own, else a template's):
+        one fresh ``git ls-remote``, or the Helm index; raises the typed RepoError on failure."""
+        repo = store.lookup(repo_url, project)
+        if repo.type == "helm" and not (repo.enable_oci or repo_url.startswith("oci://")):
+            self.url_policy.check(repo.url, "Helm repository")
+            self.helm_repos.index(repo, store)
+            return
+        if repo.type in ("helm", "oci") or repo_url.startswith("oci://"):
+            raise InvalidSourceError(
+                f"repository {repo_url}: testing OCI repositories is not supported yet; "
+                "an application using it reports the registry's answer"
+            )
+        self.url_policy.check(repo.url)
+        self.git.ls_remote(repo, store)
+
     # -- listings (ApplicationSet git generator) ---------------------------------
     def git_listing(
         self, repo_url: str, revision: str, store: RepositoryStore, project: str = ""

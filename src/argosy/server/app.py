@@ -28,6 +28,7 @@ from argosy.server.routes import (
     applicationsets,
     clusters,
     projects,
+    repocreds,
     repositories,
     session,
     settings,
@@ -52,6 +53,7 @@ ROUTERS = (
     projects.router,
     clusters.router,
     repositories.router,
+    repocreds.router,
     settings.router,
     webhook.router,
 )

@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from argosy.engine.project import validate_project
+from argosy.engine.syncwindows import SyncWindows
 from argosy.kube.errors import KubeError, http_status
 from argosy.server.apps import PLURAL as APPS
 from argosy.server.apps import PROJECTS, project_of
@@ -42,7 +43,10 @@ def _get(ctx: ServerContext, name: str) -> dict[str, Any]:
 
 
 def _validate(project: dict[str, Any]) -> None:
+    """Refuse what Argo CD refuses at create/update, sync windows included (an unparsable schedule
+    stored would only surface later as a condition on every app of the project)."""
     problems = [str(v) for v in validate_project(project)]
+    problems += [str(v) for v in SyncWindows.from_project(project).violations()]
     problems += [str(p) for p in project_policy_problems(project)]
     if problems:
         name = (project.get("metadata") or {}).get("name", "")

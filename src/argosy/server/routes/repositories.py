@@ -11,10 +11,20 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from argosy.appstate.inputs import repository_store
 from argosy.kube.errors import KubeError
+from argosy.repo.client import RepositoryTester
+from argosy.repo.errors import RepoError
 from argosy.server.context import ServerContext
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import INVALID_ARGUMENT, APIError, from_kube, not_found
+from argosy.server.errors import (
+    FAILED_PRECONDITION,
+    INVALID_ARGUMENT,
+    UNAVAILABLE,
+    APIError,
+    from_kube,
+    not_found,
+)
 from argosy.settings.repositories import (
     SECRET_TYPE_LABEL,
     Repository,
@@ -180,4 +190,49 @@ def delete_repository(repo: str, caller: Auth, ctx: Ctx, appProject: str = "") -
         ctx.kube.delete(ctx.namespace, "secrets", name)
     except KubeError as err:
         raise from_kube(err, f"repository {repo}") from None
+    return {}
+
+
+class RepositoryAccess(RepositoryCreate):
+    """Argo CD's RepoAccessQuery: the repository to reach, with credentials to try (optional)."""
+
+    repo: str = ""
+
+
+@router.post(
+    "/api/v1/repositories/{repo:path}/validate",
+    summary="Test the connection to a repository (Argo CD's ValidateAccess)",
+)
+def validate_access(repo: str, body: RepositoryAccess, caller: Auth, ctx: Ctx) -> dict[str, Any]:
+    """Reach the repository through the repo server: with the credentials in the body when it
+    has any (before connecting it), else with the stored ones (its own, then a template's).
+    RBAC as Argo CD: ``repositories, create``. ``{}`` when reachable, else the reason."""
+    obj = f"{body.project}/{repo}" if body.project else repo
+    ctx.enforce(caller, "repositories", "create", obj)
+    store = repository_store(ctx)
+    if body.username or body.password or body.sshPrivateKey or body.tlsClientCertKey:
+        given = Repository(
+            url=repo,
+            username=body.username,
+            password=body.password,
+            ssh_private_key=body.sshPrivateKey,
+            tls_client_cert_data=body.tlsClientCertData,
+            tls_client_cert_key=body.tlsClientCertKey,
+            type=body.type,
+            project=body.project,
+            insecure=body.insecure,
+            insecure_ignore_host_key=body.insecureIgnoreHostKey,
+            enable_oci=body.enableOCI,
+            force_http_basic_auth=body.forceHttpBasicAuth,
+            proxy=body.proxy,
+            no_proxy=body.noProxy,
+        )
+        store.repositories.insert(0, given)
+    tester = ctx.renderer
+    if not isinstance(tester, RepositoryTester):
+        raise APIError(UNAVAILABLE, "the repo service in use cannot test repository connections")
+    try:
+        tester.test_repository(repo, store, body.project)
+    except (RepoError, RepositorySecretError) as err:
+        raise APIError(FAILED_PRECONDITION, f"unable to connect to repository {repo}: {err}") from None
     return {}

@@ -16,9 +16,11 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from argosy import __version__
+from argosy.kube.exclusions import ResourceFilter
 from argosy.server.context import ServerContext
 from argosy.server.deps import Ctx, MaybeAuth
 from argosy.server.errors import APIError
+from argosy.settings import resource_customizations
 
 router = APIRouter(tags=["SettingsService"])
 log = logging.getLogger(__name__)
@@ -42,6 +44,24 @@ def get_settings(ctx: Ctx) -> dict[str, Any]:
         "uiBannerContent": cm.get("ui.bannercontent", ""),
         "oidcConfig": _oidc_config(ctx),
         "dexConfig": None,
+        "kustomizeOptions": {"buildOptions": cm.get("kustomize.buildOptions", "")},
+        "helmOptions": {"valuesFileSchemes": cm.get("helm.valuesFileSchemes", "")},
+        **_resource_settings(cm),
+    }
+
+
+def _resource_settings(cm: dict[str, str]) -> dict[str, Any]:
+    """How many resource overrides, exclusions and inclusions are in force (counts, for the UI's
+    effective-settings view); a key that does not parse is named instead of failing the page."""
+    try:
+        overrides = len(resource_customizations.parse(cm))
+        rules = ResourceFilter.from_argocd_cm(cm)
+    except ValueError as err:
+        return {"resourceSettingsError": f"argocd-cm: {err}; fix the key it names"}
+    return {
+        "resourceOverridesCount": overrides,
+        "resourceExclusionsCount": len(rules.exclusions),
+        "resourceInclusionsCount": len(rules.inclusions),
     }
 
 

@@ -1,0 +1,147 @@
+"""Settings edits in headless Chromium against a real server: a credential template, a repository's
+connection test, a cluster's labels, a project whose invalid sync window the server refuses (its
+message shown) before a valid one, a role token shown once then deleted, the effective settings
+without any secret, and no edit offered to a read-only user."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from ui_support import UiEnv
+
+TEMPLATE_PASSWORD = "tmpl-pa55-not-for-browsers"
+
+
+@pytest.fixture(scope="module")
+def page(ui_env: UiEnv, browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirm() of each delete
+    page.goto(ui_env.server.url + "/applications")
+    page.wait_for_url(re.compile(r"/login"))
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ui_env.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/applications$"))
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_test_id("clusters").get_by_text("https://kubernetes.default.svc").wait_for()
+    yield page
+    context.close()
+
+
+def _shot(page: Any, env: UiEnv, name: str) -> None:
+    page.screenshot(path=str(env.screenshots / f"{name}.png"), full_page=True)
+
+
+def test_credential_template_test_connection_and_cluster_labels(ui_env: UiEnv, page: Any) -> None:
+    prefix = f"https://git.example.com/{uuid.uuid4().hex[:6]}/"
+    form = page.get_by_test_id("repocreds-form")
+    form.get_by_label("URL prefix").fill(prefix)
+    form.get_by_label("Username").fill("bot")
+    form.get_by_label("Password or token").fill(TEMPLATE_PASSWORD)
+    form.get_by_role("button", name="Add credential template").click()
+    row = page.get_by_test_id("repocreds").locator("tr", has_text=prefix)
+    row.wait_for()
+    assert "password" in row.inner_text() and "bot" in row.inner_text()
+    assert form.get_by_label("Password or token").input_value() == ""
+
+    page.get_by_label("Repository URL").fill(ui_env.repo_url)  # test connection reaches the real Git server
+    page.get_by_role("button", name="Connect repository").click()
+    repo_row = page.get_by_test_id("repositories").locator("tr", has_text=ui_env.repo_url)
+    repo_row.get_by_role("button", name="Test connection").click()
+    repo_row.get_by_test_id("repo-connection").get_by_text("Successful").wait_for()
+
+    page.locator("[data-testid=clusters] tr[data-server='https://kubernetes.default.svc']").get_by_role(
+        "button", name="Edit"
+    ).click()
+    editor = page.get_by_test_id("cluster-editor")
+    editor.get_by_label("Labels").fill("env=ui-edited")
+    editor.get_by_role("button", name="Save cluster").click()
+    editor.wait_for(state="detached")
+    page.get_by_test_id("clusters").get_by_text("env=ui-edited").wait_for()
+    _shot(page, ui_env, "settings-repocreds-cluster")
+
+
+def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEnv, page: Any) -> None:
+    name = f"team-{uuid.uuid4().hex[:5]}"
+    page.get_by_role("button", name="New project").click()
+    editor = page.get_by_test_id("project-editor")
+    editor.get_by_label("Project name").fill(name)
+    editor.get_by_label("Source repositories").fill("*")
+    editor.get_by_label("Destinations").fill(f"https://kubernetes.default.svc {name}")
+    editor.get_by_role("button", name="Add sync window").click()
+    editor.get_by_label("Window schedule").fill("61 * * * *")
+    editor.get_by_role("button", name="Add role").click()
+    editor.get_by_label("Role name").fill("ci")
+    editor.get_by_label("Role policies").fill(f"p, proj:{name}:ci, applications, get, {name}/*, allow")
+    editor.get_by_role("button", name="Create project").click()
+    alert = editor.get_by_role("alert")
+    alert.wait_for()
+    assert "61" in alert.inner_text() and "schedule" in alert.inner_text()  # the server's own message
+    _shot(page, ui_env, "settings-project-invalid-window")
+    editor.get_by_label("Window schedule").fill("0 22 * * *")
+    editor.get_by_role("button", name="Create project").click()
+    editor.wait_for(state="detached")
+    row = page.locator(f"[data-testid=projects] tr[data-project='{name}']")
+    assert "allow 0 22 * * * 1h" in row.inner_text()
+
+    row.get_by_role("button", name="Role tokens").click()
+    tokens = page.get_by_test_id("project-tokens")
+    tokens.get_by_role("button", name="Create token").click()
+    shown = tokens.get_by_test_id("new-token").locator("pre")
+    shown.wait_for()
+    token = shown.inner_text().strip()
+    assert token.count(".") == 2  # a JWT
+    listed = tokens.locator("[data-role=ci] tr[data-iat]")
+    listed.wait_for()
+    tokens.get_by_role("button", name="I have copied it").click()
+    assert token not in page.content()  # shown once
+    listed.get_by_role("button", name="Delete token").click()
+    listed.wait_for(state="detached")
+    _shot(page, ui_env, "settings-project-tokens")
+
+    settings = page.get_by_test_id("effective-settings")
+    settings.wait_for()
+    text = settings.inner_text()
+    assert "Status badge" in text and "Resource overrides" in text and "Kustomize" in text
+    # The template password of the first test, and the token, are nowhere in the page.
+    assert TEMPLATE_PASSWORD not in page.content() and token not in page.content()
+    _shot(page, ui_env, "settings-effective")
+
+
+def test_a_read_only_user_sees_no_settings_edits(ui_env: UiEnv, browser: Any) -> None:
+    with httpx.Client(base_url=ui_env.server.url, timeout=30) as api:
+        login = {"username": "admin", "password": ui_env.admin_password}
+        token = api.post("/api/v1/session", json=login).json()["token"]
+        change = {"name": "alice", "currentPassword": ui_env.admin_password, "newPassword": "alice-Passw0rd"}
+        api.put(
+            "/api/v1/account/password", json=change, headers={"Authorization": f"Bearer {token}"}
+        ).raise_for_status()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(ui_env.server.url + "/settings")
+        page.wait_for_url(re.compile(r"/login"))
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password]", "alice-Passw0rd")
+        page.click("button[type=submit]")
+        page.get_by_role("link", name="Settings").click()
+        page.get_by_test_id("effective-settings").wait_for()
+        page.get_by_test_id("clusters").wait_for()
+        page.wait_for_load_state("networkidle")  # every can-i has answered
+        for label in (
+            "Edit",
+            "New project",
+            "Add credential template",
+            "Test connection",
+            "Connect repository",
+        ):
+            assert page.get_by_role("button", name=label).count() == 0, label
+        _shot(page, ui_env, "settings-read-only")
+    finally:
+        context.close()

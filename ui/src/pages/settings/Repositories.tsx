@@ -1,0 +1,144 @@
+import { useState } from "react";
+import { api } from "../../api";
+import { ErrorBox } from "../common";
+import { attempt, useCan, useList } from "./shared";
+
+type Repo = { repo: string; type?: string; name?: string; project?: string; connectionState?: { status?: string; message?: string } };
+type RepoCreds = { url: string; username?: string; type?: string; hasPassword?: boolean; hasSSHPrivateKey?: boolean; hasTLSClientCert?: boolean };
+
+/** Repositories and credential templates (repo-creds): the server returns neither passwords nor keys. */
+export function Repositories() {
+  const [repos, repoError, reloadRepos] = useList<Repo>("api/v1/repositories");
+  const [creds, credsError, reloadCreds] = useList<RepoCreds>("api/v1/repocreds");
+  const mayCreate = useCan("repositories", "create");
+  const mayDelete = useCan("repositories", "delete");
+  const [newRepo, setNewRepo] = useState("");
+  const [error, setError] = useState("");
+  const [tested, setTested] = useState<Record<string, string>>({});
+  // Argo CD's ValidateAccess: the repo server reaches the repository with its stored (or template) credentials.
+  const testRepo = async (url: string, project?: string) => {
+    setTested((t) => ({ ...t, [url]: "testing…" }));
+    try {
+      await api("POST", `api/v1/repositories/${encodeURIComponent(url)}/validate`, { body: { project: project ?? "" } });
+      setTested((t) => ({ ...t, [url]: "Successful" }));
+    } catch (err) {
+      setTested((t) => ({ ...t, [url]: `Failed: ${(err as Error).message}` }));
+    }
+  };
+  const [tmpl, setTmpl] = useState({ url: "", username: "", password: "", sshPrivateKey: "" });
+
+  const addRepo = () =>
+    attempt(setError, () => api("POST", "api/v1/repositories", { body: { repo: newRepo, type: "git" } })).then(
+      (ok) => ok && (setNewRepo(""), reloadRepos()),
+    );
+  const removeRepo = (url: string) =>
+    window.confirm(`Remove repository ${url}?`) &&
+    attempt(setError, () => api("DELETE", `api/v1/repositories/${encodeURIComponent(url)}`)).then(reloadRepos);
+  const addTemplate = () =>
+    attempt(setError, () => api("POST", "api/v1/repocreds", { body: tmpl })).then(
+      (ok) => ok && (setTmpl({ url: "", username: "", password: "", sshPrivateKey: "" }), reloadCreds()),
+    );
+  const removeTemplate = (url: string) =>
+    window.confirm(`Delete the credential template ${url}?`) &&
+    attempt(setError, () => api("DELETE", `api/v1/repocreds/${encodeURIComponent(url)}`)).then(reloadCreds);
+  // Forms validate before they submit: a template needs a URL prefix and one kind of credential.
+  const templateProblem = !tmpl.url
+    ? "the URL prefix is required"
+    : tmpl.password && tmpl.sshPrivateKey
+      ? "give a username/password or an SSH private key, not both"
+      : !tmpl.password && !tmpl.sshPrivateKey
+        ? "give a password or an SSH private key"
+        : "";
+
+  return (
+    <section>
+      <h2>Repositories</h2>
+      <ErrorBox error={repoError || credsError || error} />
+      <table className="table" data-testid="repositories">
+        <thead>
+          <tr>
+            <th>Type</th>
+            <th>Name</th>
+            <th>Repository</th>
+            <th>Project</th>
+            <th>Connection</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {repos.map((r) => (
+            <tr key={r.repo}>
+              <td>{r.type || "git"}</td>
+              <td>{r.name}</td>
+              <td>{r.repo}</td>
+              <td>{r.project}</td>
+              <td title={r.connectionState?.message} data-testid="repo-connection">
+                {tested[r.repo] ?? r.connectionState?.status}
+              </td>
+              <td>
+                {mayCreate && <button onClick={() => testRepo(r.repo, r.project)}>Test connection</button>}{" "}
+                {mayDelete && <button onClick={() => removeRepo(r.repo)}>Remove</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {mayCreate && (
+        <div className="toolbar">
+          <input placeholder="https://git.example.com/repo.git" value={newRepo} onChange={(e) => setNewRepo(e.target.value)} aria-label="Repository URL" />
+          <button onClick={addRepo} disabled={!newRepo}>
+            Connect repository
+          </button>
+        </div>
+      )}
+      <h3>Credential templates</h3>
+      <p className="muted">A repository without credentials of its own uses the template whose URL is the longest prefix of its URL.</p>
+      <table className="table" data-testid="repocreds">
+        <thead>
+          <tr>
+            <th>URL prefix</th>
+            <th>Username</th>
+            <th>Credential</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {creds.map((c) => (
+            <tr key={c.url}>
+              <td>{c.url}</td>
+              <td>{c.username}</td>
+              <td>{[c.hasPassword && "password", c.hasSSHPrivateKey && "SSH key", c.hasTLSClientCert && "TLS client certificate"].filter(Boolean).join(", ")}</td>
+              <td>{mayDelete && <button onClick={() => removeTemplate(c.url)}>Delete</button>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {mayCreate && (
+        <div className="form" data-testid="repocreds-form">
+          <label>
+            URL prefix
+            <input value={tmpl.url} placeholder="https://git.example.com/team/" onChange={(e) => setTmpl({ ...tmpl, url: e.target.value })} />
+          </label>
+          <label>
+            Username
+            <input value={tmpl.username} onChange={(e) => setTmpl({ ...tmpl, username: e.target.value })} />
+          </label>
+          <label>
+            Password or token
+            <input type="password" value={tmpl.password} autoComplete="off" onChange={(e) => setTmpl({ ...tmpl, password: e.target.value })} />
+          </label>
+          <label>
+            SSH private key
+            <textarea rows={3} value={tmpl.sshPrivateKey} onChange={(e) => setTmpl({ ...tmpl, sshPrivateKey: e.target.value })} />
+          </label>
+          <div className="toolbar">
+            <button className="primary" onClick={addTemplate} disabled={!!templateProblem} title={templateProblem}>
+              Add credential template
+            </button>
+            <span className="muted">{templateProblem}</span>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
