@@ -199,7 +199,9 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
         page.get_by_role("button", name="Hard refresh").wait_for()
         answer = page.evaluate(
             """async (name) => {
-                const r = await fetch(`api/v1/applications/${name}/sync`, {method: "POST", body: "{}"});
+                const r = await fetch(`api/v1/applications/${name}/sync`, {
+                    method: "POST", body: "{}", headers: {"Content-Type": "application/json"},
+                });
                 return [r.status, (await r.json()).message];
             }""",
             name,

@@ -127,7 +127,9 @@ def test_sso_user_logs_in_at_the_provider_and_gets_its_groups_role(
         assert page.get_by_role("button", name="Sync", exact=True).count() == 0
         forced = page.evaluate(
             """async (name) => {
-                const r = await fetch(`api/v1/applications/${name}/sync`, {method: "POST", body: "{}"});
+                const r = await fetch(`api/v1/applications/${name}/sync`, {
+                    method: "POST", body: "{}", headers: {"Content-Type": "application/json"},
+                });
                 return r.status;
             }""",
             sso_app,
