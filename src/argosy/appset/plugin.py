@@ -41,9 +41,9 @@ class HttpPlugins:
         if not key:
             name, key = ARGOCD_SECRET, name
         try:
-            return secret_key(self._secret(name), name, key, field="token")
+            return secret_key(self._secret(name), name, key)
         except SecretDataError as exc:
-            raise GeneratorError(f"{where}: {exc}") from None
+            raise GeneratorError(f"{where}: token {ref!r}: {exc}") from None
 
     def call(self, configmap: str, parameters: Mapping[str, Any], appset_name: str) -> list[dict[str, Any]]:
         where = f"plugin generator (ConfigMap {configmap!r})"

@@ -55,10 +55,9 @@ def secret_key(secret: Mapping[str, Any] | None, name: str, key: str, *, field: 
     :class:`SecretDataError` naming the Secret, the key and, when given, the spec ``field`` to fix —
     never the value — so each caller only adds where the reference was found.
     """
-    via = f" ({field})" if field else ""
     if secret is None:
-        raise SecretDataError(f"Secret {name!r}{via} does not exist")
+        raise SecretDataError(f"Secret {name!r}{f' ({field})' if field else ''} does not exist")
     data = secret_text(secret, what=f"Secret {name!r}")
     if key not in data:
-        raise SecretDataError(f"Secret {name!r} has no key {key!r}{via}")
+        raise SecretDataError(f"Secret {name!r} has no key {key!r}{f' ({field}.key)' if field else ''}")
     return data[key]

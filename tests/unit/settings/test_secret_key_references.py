@@ -20,7 +20,7 @@ def test_the_value_of_the_key_is_returned_as_text() -> None:
     ("secret", "key", "expected"),
     [
         (None, "token", "Secret 'scm' (tokenRef) does not exist"),
-        (SECRET, "missing", "Secret 'scm' has no key 'missing' (tokenRef)"),
+        (SECRET, "missing", "Secret 'scm' has no key 'missing' (tokenRef.key)"),
         ({"data": {"token": "%%%"}}, "token", "Secret 'scm' key 'token': not valid base64"),
     ],
 )
