@@ -215,6 +215,10 @@ def _body(route: Route, name: str) -> Any:
         ("POST", "/api/v1/clusters"): {"server": "https://10.66.0.9:6443", "name": "x", "project": "blue"},
         ("PUT", "/api/v1/clusters/{server}"): {"name": "renamed"},
         ("POST", "/api/v1/repositories"): {"repo": "https://git.example.com/evil.git", "project": "blue"},
+        ("POST", "/api/v1/repositories/{repo}/appdetails"): {
+            "source": {"repoURL": BLUE_REPO, "path": "."},
+            "appName": name,
+        },
         ("PUT", "/api/v1/account/password"): {
             "name": "admin",
             "currentPassword": "not-it",

@@ -1,9 +1,10 @@
 """The Parameters tab, the live stream's reconnect and HTTPS, in headless Chromium against a real
 server, controller, repo server and Git server.
 
-* a multi-source app (a Helm chart and a Kustomize base from Git): a Helm parameter and a
-  Kustomize image changed in the Parameters tab land in the Application's spec, the page shows it
-  OutOfSync without a reload, and a sync renders them into the live objects;
+* a multi-source app (a Helm chart and a Kustomize base from Git): the chart's defaults and
+  values files come from the repository; a Helm parameter, a values file and a Kustomize image
+  changed in the Parameters tab land in the Application's spec, the page shows it OutOfSync
+  without a reload, and a sync renders them into the live objects;
 * the server over HTTPS (its self-signed certificate) behind a loopback TCP proxy the test cuts:
   the session cookie is ``Secure``, the list says the live updates are interrupted, then resumes
   and shows an app created meanwhile, with no page reload.
@@ -31,7 +32,8 @@ LIVE = 30_000  # ms a live update may take (controller reconcile + watch + SSE)
 
 CHART = {
     "params-chart/Chart.yaml": "apiVersion: v2\nname: params-chart\nversion: 0.1.0\n",
-    "params-chart/values.yaml": "replicaCount: 1\n",
+    "params-chart/values.yaml": "replicaCount: 1\nimage: {tag: '1'}\n",
+    "params-chart/values-prod.yaml": "extra: prod\n",
     "params-chart/templates/deployment.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: chart-web}\nspec:\n"
         "  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: chart-web}}\n"
@@ -104,11 +106,24 @@ def test_helm_parameter_and_kustomize_image_edited_in_the_parameters_tab(ui_env:
         assert (helm.get_attribute("data-type"), kust.get_attribute("data-type")) == ("Helm", "Kustomize")
         row = helm.locator("[data-testid=param-row][data-name=replicaCount]")
         assert row.get_by_label("Parameter value").input_value() == "1"
+        # the chart's defaults (from .../appdetails, through the repo server) beside the override
+        row.get_by_test_id("chart-default").get_by_text("chart default: 1").wait_for(timeout=LIVE)
+        defaults = helm.get_by_test_id("chart-defaults")
+        defaults.locator("summary").click()
+        defaults.locator("tr[data-name='image.tag']").get_by_text("1", exact=True).wait_for()
+        helm.get_by_test_id("chart-value-files").get_by_label("values-prod.yaml").check()
         row.get_by_label("Parameter value").fill("3")
         kust.get_by_label("Images (one per line: name=newName:tag or name:tag)").fill(
             "registry.local/kust=registry.local/kust:2"
         )
         page.screenshot(path=str(ui_env.screenshots / "parameters.png"), full_page=True)
+        # values that are YAML but not an object: the server's validation message, as it words it
+        helm.get_by_label("Values (YAML)").fill("- a\n- b\n")
+        page.get_by_role("button", name="Save parameters").click()
+        refusal = page.get_by_test_id("parameters").get_by_role("alert")
+        refusal.wait_for(timeout=LIVE)
+        assert "spec.sources[0].helm.valuesObject: expected object" in refusal.inner_text()
+        helm.get_by_label("Values (YAML)").fill("")
         page.get_by_role("button", name="Save parameters").click()
         page.get_by_text("Parameters saved").wait_for(timeout=LIVE)
         page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
@@ -117,7 +132,10 @@ def test_helm_parameter_and_kustomize_image_edited_in_the_parameters_tab(ui_env:
         context.close()
 
     sources = ui_env.controller.app(name)["spec"]["sources"]
-    assert sources[0]["helm"]["parameters"] == [{"name": "replicaCount", "value": "3"}]
+    assert sources[0]["helm"] == {
+        "parameters": [{"name": "replicaCount", "value": "3"}],
+        "valueFiles": ["values-prod.yaml"],
+    }
     assert sources[1]["kustomize"] == {"images": ["registry.local/kust=registry.local/kust:2"]}
     admin.post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
     ui_env.controller.wait_app(

@@ -2,7 +2,7 @@
 // Directory options. It only edits the Application's spec and saves it through the one write path
 // the Edit spec tab uses (PUT .../spec), so every rule stays the server's: its validation message
 // is shown as is.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import YAML from "yaml";
 import { api } from "../api";
 import { ErrorBox } from "./common";
@@ -36,6 +36,13 @@ type Draft = {
   recurse: boolean;
   include: string;
   exclude: string;
+};
+
+/** Argo CD's RepoAppDetailsResponse: what the source's repository offers (server: argosy.repo.appdetails). */
+type Details = {
+  type?: string;
+  helm?: { valueFiles?: string[]; values?: string; parameters?: { name: string; value: string }[] };
+  kustomize?: { images?: string[] };
 };
 
 /** Helm, Kustomize or Directory: the controller's finding (status.sourceTypes) first, then the spec's fields. */
@@ -153,6 +160,28 @@ export function Parameters({ app, mayUpdate, onDone }: { app: FullApp; mayUpdate
   const [drafts, setDrafts] = useState<Draft[]>(() => sources.map((s, i) => draftOf(app, s, i)));
   const [error, setError] = useState("");
   const [saving, setSaving] = useState(false);
+  const [details, setDetails] = useState<(Details | string)[]>([]);
+  useEffect(() => {
+    // Asked once per opening, for the saved sources (the server only answers for the app's own repositories).
+    Promise.all(
+      sources.map((s) =>
+        api<Details>("POST", `api/v1/repositories/${encodeURIComponent(s.repoURL ?? "")}/appdetails`, {
+          body: { source: s, appName: app.metadata.name, appNamespace: app.metadata.namespace },
+        }).catch((err: Error) => err.message),
+      ),
+    ).then((answers) => {
+      setDetails(answers);
+      // the repository's own answer decides the form when the spec and status do not say
+      setDrafts((current) =>
+        current.map((d, i) => {
+          const found = answers[i];
+          const type = typeof found === "string" ? "" : found.type;
+          const declared = sources[i].chart || sources[i].helm || sources[i].kustomize || sources[i].directory;
+          return type && !declared && type !== d.type ? { ...d, type } : d;
+        }),
+      );
+    });
+  }, [app.metadata.name]);
   const edit = (i: number, patch: Partial<Draft>) => setDrafts(drafts.map((d, j) => (j === i ? { ...d, ...patch } : d)));
 
   const save = async () => {
@@ -185,8 +214,9 @@ export function Parameters({ app, mayUpdate, onDone }: { app: FullApp; mayUpdate
             {multi ? `Source ${i + 1}: ` : ""}
             {drafts[i].type} — {s.repoURL} {s.chart ? `chart ${s.chart}` : s.path || "."} @ {s.targetRevision || "HEAD"}
           </legend>
-          {drafts[i].type === "Helm" && <HelmForm d={drafts[i]} set={(p) => edit(i, p)} />}
-          {drafts[i].type === "Kustomize" && <KustomizeForm d={drafts[i]} set={(p) => edit(i, p)} />}
+          {typeof details[i] === "string" && <div className="muted">The repository's details are not available: {details[i] as string}</div>}
+          {drafts[i].type === "Helm" && <HelmForm d={drafts[i]} set={(p) => edit(i, p)} details={details[i]} />}
+          {drafts[i].type === "Kustomize" && <KustomizeForm d={drafts[i]} set={(p) => edit(i, p)} details={details[i]} />}
           {drafts[i].type === "Directory" && <DirectoryForm d={drafts[i]} set={(p) => edit(i, p)} />}
         </fieldset>
       ))}
@@ -200,7 +230,8 @@ export function Parameters({ app, mayUpdate, onDone }: { app: FullApp; mayUpdate
   );
 }
 
-type FormProps = { d: Draft; set: (patch: Partial<Draft>) => void };
+type FormProps = { d: Draft; set: (patch: Partial<Draft>) => void; details?: Details | string };
+const known = (details: Details | string | undefined): Details => (typeof details === "object" ? details : {});
 
 function Text({ label, value, onChange, rows }: { label: string; value: string; onChange: (v: string) => void; rows?: number }) {
   return (
@@ -215,7 +246,7 @@ function Text({ label, value, onChange, rows }: { label: string; value: string; 
   );
 }
 
-function Rows({ title, rows, set }: { title: string; rows: Row[]; set: (rows: Row[]) => void }) {
+function Rows({ title, rows, set, defaults }: { title: string; rows: Row[]; set: (rows: Row[]) => void; defaults: Map<string, string> }) {
   const change = (i: number, patch: Partial<Row>) => set(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
     <div className="param-rows">
@@ -228,6 +259,7 @@ function Rows({ title, rows, set }: { title: string; rows: Row[]; set: (rows: Ro
             <input type="checkbox" checked={r.flag} onChange={(e) => change(i, { flag: e.target.checked })} /> forceString
           </label>
           <button onClick={() => set(rows.filter((_, j) => j !== i))}>Remove</button>
+          {defaults.has(r.name) && <span className="muted" data-testid="chart-default">chart default: {defaults.get(r.name)}</span>}
         </div>
       ))}
       <button onClick={() => set([...rows, { name: "", value: "", flag: false }])}>Add {title.toLowerCase()}</button>
@@ -235,20 +267,68 @@ function Rows({ title, rows, set }: { title: string; rows: Row[]; set: (rows: Ro
   );
 }
 
-function HelmForm({ d, set }: FormProps) {
+function HelmForm({ d, set, details }: FormProps) {
+  const helm = known(details).helm ?? {};
+  const defaults = new Map((helm.parameters ?? []).map((p) => [p.name, p.value]));
+  const chosen = split(d.valueFiles);
+  const toggle = (file: string) =>
+    set({ valueFiles: (chosen.includes(file) ? chosen.filter((f) => f !== file) : [...chosen, file]).join("\n") });
+  const overridden = new Set(d.parameters.map((p) => p.name));
   return (
     <>
       <Text label="Release name" value={d.releaseName} onChange={(v) => set({ releaseName: v })} />
+      {(helm.valueFiles ?? []).length > 0 && (
+        <div className="param-rows" data-testid="chart-value-files">
+          <b>Values files in the chart</b>
+          {(helm.valueFiles ?? []).map((f) => (
+            <label className="inline" key={f}>
+              <input type="checkbox" checked={chosen.includes(f)} onChange={() => toggle(f)} /> {f}
+            </label>
+          ))}
+        </div>
+      )}
       <Text label="Values files (one per line, relative to the chart)" rows={3} value={d.valueFiles} onChange={(v) => set({ valueFiles: v })} />
-      <Rows title="Parameter" rows={d.parameters} set={(parameters) => set({ parameters })} />
+      <Rows title="Parameter" rows={d.parameters} set={(parameters) => set({ parameters })} defaults={defaults} />
+      {defaults.size > 0 && (
+        <details data-testid="chart-defaults">
+          <summary>Chart defaults ({defaults.size})</summary>
+          <table className="table">
+            <tbody>
+              {[...defaults].map(([name, value]) => (
+                <tr key={name} data-name={name}>
+                  <td>{name}</td>
+                  <td>{value}</td>
+                  <td>
+                    {!overridden.has(name) && (
+                      <button onClick={() => set({ parameters: [...d.parameters, { name, value, flag: false }] })}>Override</button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
       <Text label="Values (YAML)" rows={8} value={d.values} onChange={(v) => set({ values: v })} />
+      {helm.values && (
+        <details>
+          <summary>The chart's values.yaml</summary>
+          <pre className="yaml">{helm.values}</pre>
+        </details>
+      )}
     </>
   );
 }
 
-function KustomizeForm({ d, set }: FormProps) {
+function KustomizeForm({ d, set, details }: FormProps) {
+  const images = known(details).kustomize?.images ?? [];
   return (
     <>
+      {images.length > 0 && (
+        <div className="muted" data-testid="base-images">
+          Images in the kustomization: {images.join(", ")}
+        </div>
+      )}
       <Text label="Images (one per line: name=newName:tag or name:tag)" rows={3} value={d.images} onChange={(v) => set({ images: v })} />
       <Text label="Name prefix" value={d.namePrefix} onChange={(v) => set({ namePrefix: v })} />
       <Text label="Name suffix" value={d.nameSuffix} onChange={(v) => set({ nameSuffix: v })} />
