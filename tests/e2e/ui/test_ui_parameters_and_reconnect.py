@@ -58,11 +58,11 @@ def _admin_api(env: UiEnv, base: str = "") -> Any:
     return client
 
 
-def _login(page: Any, base: str, env: UiEnv) -> None:
+def _login(page: Any, base: str, env: UiEnv, user: str = "admin", password: str = "") -> None:
     page.goto(base + "/applications")
     page.wait_for_url(re.compile(r"/login"))
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", env.admin_password)
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password or env.admin_password)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/applications$"))
 
@@ -128,6 +128,25 @@ def test_helm_parameter_and_kustomize_image_edited_in_the_parameters_tab(ui_env:
         page.get_by_text("Parameters saved").wait_for(timeout=LIVE)
         page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
         assert page.evaluate("window.__notReloaded") is True
+    finally:
+        context.close()
+
+    # alice, the read-only guest: the same form, disabled, and no Save button
+    admin.put(
+        "/api/v1/account/password",
+        json={"name": "alice", "currentPassword": ui_env.admin_password, "newPassword": "alice-Passw0rd"},
+    ).raise_for_status()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _login(page, ui_env.server.url, ui_env, "alice", "alice-Passw0rd")
+        page.goto(f"{ui_env.server.url}/applications/{name}")
+        page.get_by_role("button", name="Parameters", exact=True).click()
+        section = page.get_by_test_id("source-parameters").first
+        section.get_by_test_id("chart-default").wait_for(timeout=LIVE)  # appdetails answered alice
+        page.wait_for_timeout(1000)  # and so have the can-i questions asked on load
+        assert section.get_by_label("Parameter value").first.is_disabled()
+        assert page.get_by_role("button", name="Save parameters").count() == 0
     finally:
         context.close()
 
