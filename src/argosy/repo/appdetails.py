@@ -12,8 +12,10 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from argosy.engine import yamlbounds
-from argosy.repo.errors import InvalidSourceError
+from argosy.repo.errors import InvalidSourceError, ManifestParseError, PathNotFoundError
 from argosy.repo.request import RenderRequest
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ def flatten(values: Any, prefix: str = "") -> list[dict[str, str]]:
     elif prefix:
         text = "" if values is None else str(values).lower() if isinstance(values, bool) else str(values)
         out.append({"name": prefix, "value": text})
-    return out[:MAX_PARAMETERS]
+    return out
 
 
 def app_details(service: RepoService, req: RenderRequest) -> dict[str, Any]:
@@ -53,15 +55,25 @@ def app_details(service: RepoService, req: RenderRequest) -> dict[str, Any]:
     base = posixpath.normpath(source.path or ".").strip("/")
     base = "" if base == "." else base
     inside = [f[len(base) + 1 :] if base else f for f in files if not base or f.startswith(base + "/")]
+    if not inside:
+        raise PathNotFoundError(f"path {source.path!r}: no such directory in {source.repo_url} at {sha}")
 
-    def read(rel: str) -> str:
+    def text(rel: str) -> str:
         path = f"{base}/{rel}" if base else rel
         return service.git_file(source.repo_url, sha, path, req.repositories, req.project).decode(
             "utf-8", "replace"
         )
 
+    def parse(rel: str, body: str) -> Any:
+        """The YAML document of one file of the source (errors name the file)."""
+        try:
+            return yamlbounds.load(body)
+        except yaml.YAMLError as exc:
+            where = f"{base}/{rel}" if base else rel
+            raise ManifestParseError(f"{where}: not valid YAML: {exc}", file=where) from None
+
     if "Chart.yaml" in inside:
-        values = read("values.yaml") if "values.yaml" in inside else ""
+        values = text("values.yaml") if "values.yaml" in inside else ""
         value_files = sorted(
             f for f in inside if f.endswith((".yaml", ".yml")) and "values" in posixpath.basename(f)
         )
@@ -69,12 +81,14 @@ def app_details(service: RepoService, req: RenderRequest) -> dict[str, Any]:
             "name": req.app_name,
             "valueFiles": value_files,
             "values": values,
-            "parameters": flatten(yamlbounds.load(values) if values else {}),
+            "parameters": flatten(parse("values.yaml", values) if values else {})[:MAX_PARAMETERS],
         }
         return {"type": "Helm", "helm": helm}
     found = next((k for k in _KUSTOMIZATIONS if k in inside), "")
     if found:
-        kustomization = yamlbounds.load(read(found)) or {}
+        kustomization = parse(found, text(found))
+        if not isinstance(kustomization, dict):
+            raise ManifestParseError(f"{found}: expected a Kustomization object", file=found)
         images = [_image(i) for i in (kustomization.get("images") or []) if isinstance(i, dict)]
         return {"type": "Kustomize", "kustomize": {"images": [i for i in images if i]}}
     return {"type": "Directory", "directory": {}}

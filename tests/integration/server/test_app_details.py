@@ -25,6 +25,8 @@ FILES = {
     ),
     "base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base}\n",
     "plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n",
+    "broken/Chart.yaml": "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
+    "broken/values.yaml": "a: [unclosed\n",
 }
 
 
@@ -92,6 +94,12 @@ def test_rbac_and_a_source_that_is_not_the_apps(
     assert_error(other, 403, 7, "permission denied", "not a source of application")
     missing = _ask(api, admin, "", source)
     assert_error(missing, 400, 3, "appName")
-    wrong_path = _ask(api, admin, name, {"repoURL": url, "path": "chart", "targetRevision": "no-such-branch"})
-    assert wrong_path.status_code in (400, 412), wrong_path.text
-    assert "no-such-branch" in wrong_path.json()["message"]
+    # the repository's own problems: 400 naming what is wrong (never a server error)
+    for path, revision, words in (
+        ("chart", "no-such-branch", "no-such-branch"),
+        ("no-such-dir", "main", "no-such-dir"),
+        ("broken", "main", "broken/values.yaml: not valid YAML"),
+    ):
+        answer = _ask(api, admin, name, {"repoURL": url, "path": path, "targetRevision": revision})
+        assert answer.status_code == 400, answer.text
+        assert words in answer.json()["message"], answer.text
