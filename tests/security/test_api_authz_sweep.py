@@ -217,6 +217,10 @@ def _body(route: Route, name: str) -> Any:
         ("PUT", "/api/v1/clusters/{server}"): {"name": "renamed"},
         ("POST", "/api/v1/repositories"): {"repo": "https://git.example.com/evil.git", "project": "blue"},
         ("POST", "/api/v1/repocreds"): {"url": "https://git.example.com/evil/", "password": "x"},
+        ("POST", "/api/v1/repositories/{repo}/appdetails"): {
+            "source": {"repoURL": BLUE_REPO, "path": "."},
+            "appName": name,
+        },
         ("PUT", "/api/v1/account/password"): {
             "name": "admin",
             "currentPassword": "not-it",

@@ -23,6 +23,8 @@ from argosy.settings.repositories import RepositoryStore, normalize_git_url
 class RepoClient(Protocol):
     def render(self, req: RenderRequest) -> RenderResult: ...
 
+    def app_details(self, req: RenderRequest) -> dict[str, Any]: ...
+
 
 @runtime_checkable
 class RevisionReader(Protocol):
@@ -110,6 +112,19 @@ class HttpRepoClient:
                 continue
             self._answer(url, resp)  # raises the typed error unless 200
             return
+        raise UnreachableError("; ".join(failures))
+
+    def app_details(self, req: RenderRequest) -> dict[str, Any]:
+        """The repo server's :func:`argosy.repo.appdetails.app_details` for ``req``'s source."""
+        first = str((req.sources[0] if req.sources else {}).get("repoURL") or "")
+        failures = []
+        for url in self.order(first):
+            try:
+                resp = self._clients[url].post("/api/v1/appdetails", json=req.to_dict())
+            except httpx.HTTPError as exc:
+                failures.append(f"repo server {url}: {exc}")
+                continue
+            return self._answer(url, resp)
         raise UnreachableError("; ".join(failures))
 
     @staticmethod

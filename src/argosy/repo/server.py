@@ -5,12 +5,15 @@
 where ``code`` is the typed error's name so the client re-raises the same
 class. ``POST /api/v1/revision-metadata`` answers a commit's author, date, tags and
 message (Argo CD's ``RevisionMetadata``). ``POST /api/v1/test-repository`` reaches one
-repository (``{}`` or the same error shape). ``GET /healthz`` answers when the server can
-serve. The server holds no cluster credentials: repository credentials arrive with each request.
+repository (``{}`` or the same error shape). ``POST /api/v1/appdetails`` takes a render request
+(one source) and returns what that source offers to parameterise
+(:mod:`argosy.repo.appdetails`). ``GET /healthz`` answers when the server can serve. The server holds
+no cluster credentials: repository credentials arrive with each request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,8 +33,7 @@ def create_app(service: RepoService) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/api/v1/render")
-    async def render(request: Request) -> JSONResponse:
+    async def answer(request: Request, work: Callable[[RenderRequest], Any]) -> JSONResponse:
         try:
             body: Any = await request.json()
         except ValueError:
@@ -42,12 +44,20 @@ def create_app(service: RepoService) -> FastAPI:
             )
         try:
             req = RenderRequest.from_dict(body)
-            result = await run_in_threadpool(service.render, req)
+            result = await run_in_threadpool(work, req)
         except RepoError as exc:
             return JSONResponse({"code": exc.code, "message": str(exc)}, status_code=422)
         except RepositorySecretError as exc:
             return JSONResponse({"code": "InvalidSource", "message": str(exc)}, status_code=422)
-        return JSONResponse(result.to_dict())
+        return JSONResponse(result)
+
+    @app.post("/api/v1/render")
+    async def render(request: Request) -> JSONResponse:
+        return await answer(request, lambda req: service.render(req).to_dict())
+
+    @app.post("/api/v1/appdetails")
+    async def appdetails(request: Request) -> JSONResponse:
+        return await answer(request, service.app_details)
 
     @app.post("/api/v1/revision-metadata")
     async def revision_metadata(request: Request) -> JSONResponse:

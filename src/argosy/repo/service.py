@@ -183,6 +183,12 @@ class RepoService:
             wd, sha = self.git.fetch_commit(repo, store, resolved)
             return self.git.commit_metadata(wd, sha)
 
+    def app_details(self, req: RenderRequest) -> dict[str, Any]:
+        """What ``req``'s source offers to parameterise (:mod:`argosy.repo.appdetails`)."""
+        from argosy.repo.appdetails import app_details
+
+        return app_details(self, req)
+
     # -- rendering ------------------------------------------------------------
     def render(self, req: RenderRequest) -> RenderResult:
         sources = req.parsed_sources()

@@ -20,6 +20,7 @@ from argosy.server.metrics import install_metrics
 from argosy.server.routes import (
     account,
     app_actions,
+    app_details,
     app_logs,
     app_operations,
     app_resources,
@@ -46,6 +47,7 @@ ROUTERS = (
     app_operations.router,
     app_logs.router,
     app_revisions.router,
+    app_details.router,
     app_resources.router,
     app_actions.router,
     applications.router,

@@ -53,6 +53,29 @@ def test_render_over_http_with_typed_errors(git_server: GitHttpServer, repo_serv
     client.close()
 
 
+def test_app_details_over_http_with_the_requests_credentials(
+    git_server: GitHttpServer, repo_server: str
+) -> None:
+    """The Parameters tab's source details: read from a private repo with the request's credentials."""
+    name = unique("details")
+    chart = {
+        "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+        "chart/values.yaml": "a: {b: 1}\n",
+    }
+    git_server.create_repo(name, private=True).commit(chart)
+    url = git_server.url(name)
+    client = HttpRepoClient(repo_server)
+    store = RepositoryStore.from_objects([repo_secret(url=url, username=GIT_USER[0], password=GIT_USER[1])])
+    app = application({"repoURL": url, "path": "chart"})
+    details = client.app_details(RenderRequest.from_application(app, repositories=store))
+    assert details["type"] == "Helm"
+    assert details["helm"]["parameters"] == [{"name": "a.b", "value": "1"}]
+    assert details["helm"]["valueFiles"] == ["values.yaml"]
+    with pytest.raises(AuthenticationError):
+        client.app_details(RenderRequest.from_application(app))
+    client.close()
+
+
 def test_admin_app_render_cli(git_server: GitHttpServer, tmp_path: Path) -> None:
     name = unique("cli")
     git_server.create_repo(name, private=True).commit(

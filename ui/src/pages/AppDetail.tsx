@@ -9,6 +9,7 @@ import { CommitSummary } from "./revisions";
 // The diff viewer is the heaviest library: loaded when a resource is first opened.
 const ResourcePanel = lazy(() => import("./ResourcePanel").then((m) => ({ default: m.ResourcePanel })));
 import { SyncPanel } from "./SyncPanel";
+import { Parameters } from "./AppParameters";
 
 export type FullApp = {
   metadata: { name: string; namespace: string; resourceVersion?: string; deletionTimestamp?: string };
@@ -30,11 +31,12 @@ export type FullApp = {
   };
 };
 
-type Tab = "tree" | "list" | "network" | "history" | "spec" | "events";
+type Tab = "tree" | "list" | "network" | "parameters" | "history" | "spec" | "events";
 const TAB_LABELS: Record<Tab, string> = {
   tree: "Tree",
   list: "List",
   network: "Network",
+  parameters: "Parameters",
   history: "History and rollback",
   spec: "Edit spec",
   events: "Events",
@@ -186,6 +188,7 @@ export function AppDetail() {
       {tab === "tree" && <ResourceTree appName={name} nodes={nodes} onSelect={setSelected} />}
       {tab === "list" && <ResourceList nodes={nodes} onSelect={setSelected} />}
       {tab === "network" && <NetworkView appName={name} version={app.metadata.resourceVersion} onSelect={setSelected} />}
+      {tab === "parameters" && <Parameters app={app} mayUpdate={may.update} onDone={setNotice} />}
       {tab === "history" && <History app={app} maySync={may.sync} onDone={setNotice} onError={setError} />}
       {tab === "spec" && <SpecEditor app={app} mayUpdate={may.update} onDone={setNotice} />}
       {tab === "events" && <Events name={name} />}
