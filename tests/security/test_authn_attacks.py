@@ -284,7 +284,7 @@ def test_cookie_authenticated_writes_must_be_json_so_a_form_cannot_forge_them(
     assert api.get(f"/api/v1/applications/{name}", headers=admin).status_code == 404
     login_csrf = api.post(
         "/api/v1/session",
-        headers={"Content-Type": "text/plain"},
+        headers={"Content-Type": "text/plain", "Origin": "https://evil.example.com"},
         content=json.dumps({"username": "cookie", "password": "cookie-password-1"}),
     )
     assert login_csrf.status_code == 415, login_csrf.text

@@ -11,8 +11,8 @@ Argo CD's advisory GHSA-92mw-q256-5vwg. Such a form can only send the
 server first (a CORS preflight), which Argosy never grants.
 
 So, as Argo CD does since 2.10, a state-changing request (any method but GET,
-HEAD and OPTIONS) under ``/api/`` that carries the session cookie, and the
-login itself, must declare one of the allowed content types
+HEAD and OPTIONS) under ``/api/`` that carries the session cookie, and a
+login sent by a browser, must declare one of the allowed content types
 (``server.api.content.types`` in ``argocd-cmd-params-cm``, ``;``-separated,
 default ``application/json``; an empty value turns the check off), else it
 is answered 415 before any route runs. Requests that carry an
@@ -61,13 +61,21 @@ def has_cookie(headers: Mapping[bytes, bytes], name: str) -> bool:
     return any(part.split("=", 1)[0].strip() == name for part in cookies.split(";"))
 
 
+def from_a_browser(headers: Mapping[bytes, bytes]) -> bool:
+    """Did a browser send this? Browsers add ``Origin`` to form POSTs and ``Sec-Fetch-*`` to every
+    request (page scripts cannot remove them); command-line clients add neither."""
+    return any(name in headers for name in (b"origin", b"sec-fetch-site", b"sec-fetch-mode"))
+
+
 def refused(method: str, path: str, headers: Mapping[bytes, bytes], allowed: tuple[str, ...]) -> bool:
     """Could this be a forged browser request? (True: answer 415.)
 
     Only requests that a browser would authenticate on its own count: they carry the
-    session cookie and no ``Authorization`` header. The login itself counts too (a forged
-    login would sign the victim's browser in as the attacker). A request without any
-    credentials is left to the route, which answers 401.
+    session cookie and no ``Authorization`` header. A login sent by a browser counts too (a
+    forged login would sign the victim's browser in as the attacker); browsers mark every
+    request with ``Origin`` (form POSTs) or ``Sec-Fetch-Site``, while ``curl -d`` and scripts
+    send neither, so their logins keep the lenient "any body is JSON" reading Argo CD's gateway
+    had. A request without any credentials is left to the route, which answers 401.
     """
     if not allowed or method.upper() in SAFE_METHODS:
         return False
@@ -75,10 +83,12 @@ def refused(method: str, path: str, headers: Mapping[bytes, bytes], allowed: tup
         return False
     if headers.get(b"authorization", b"").strip():
         return False
-    login = method.upper() == "POST" and path == LOGIN_PATH
-    if not has_cookie(headers, AUTH_COOKIE) and not login:
-        return False
-    return media_type(headers.get(b"content-type", b"")) not in allowed
+    if method.upper() == "POST" and path == LOGIN_PATH:
+        # A login is judged by who sends it, not by a cookie it may carry from an earlier login.
+        forgeable = from_a_browser(headers)
+    else:
+        forgeable = has_cookie(headers, AUTH_COOKIE)
+    return forgeable and media_type(headers.get(b"content-type", b"")) not in allowed
 
 
 class BrowserContentTypes:

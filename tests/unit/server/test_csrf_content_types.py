@@ -39,7 +39,13 @@ COOKIE = {b"cookie": b"theme=dark; argocd.token=a-session"}
         ),
         ("POST", "/api/v1/applications/a/sync", COOKIE, True),
         ("DELETE", "/api/v1/applications/a", COOKIE, True),
-        ("POST", "/api/v1/session", {b"content-type": b"text/plain"}, True),  # login CSRF
+        # login CSRF: a browser's form (it always sends Origin / Sec-Fetch-*) must declare JSON ...
+        ("POST", "/api/v1/session", {b"content-type": b"text/plain", b"origin": b"https://evil"}, True),
+        ("POST", "/api/v1/session", {b"sec-fetch-site": b"same-site"}, True),
+        # ... while curl -d (no content type, or its form type) logs in as with Argo CD's gateway
+        ("POST", "/api/v1/session", {}, False),
+        ("POST", "/api/v1/session", {b"content-type": b"application/x-www-form-urlencoded"}, False),
+        ("POST", "/api/v1/session", {**COOKIE, b"content-type": b"text/plain"}, False),  # curl, again
         # what the UI sends (a JSON body needs a CORS preflight a foreign page never gets)
         ("POST", "/api/v1/applications", {**COOKIE, b"content-type": b"application/json"}, False),
         (
