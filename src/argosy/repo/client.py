@@ -68,17 +68,22 @@ class HttpRepoClient:
 
         return sorted(self.urls, key=score, reverse=True)
 
-    def render(self, req: RenderRequest) -> RenderResult:
-        first = str((req.sources[0] if req.sources else {}).get("repoURL") or "")
+    def _post(self, repo_url: str, path: str, body: dict[str, Any]) -> tuple[str, httpx.Response]:
+        """POST ``body`` to the first replica that answers, in ``repo_url``'s preference order."""
         failures = []
-        for url in self.order(first):
+        for url in self.order(repo_url):
             try:
-                resp = self._clients[url].post("/api/v1/render", json=req.to_dict())
+                return url, self._clients[url].post(path, json=body)
             except httpx.HTTPError as exc:
                 failures.append(f"repo server {url}: {exc}")
-                continue
-            return self._result(url, resp)
         raise UnreachableError("; ".join(failures))
+
+    @staticmethod
+    def _first_repo(req: RenderRequest) -> str:
+        return str((req.sources[0] if req.sources else {}).get("repoURL") or "")
+
+    def render(self, req: RenderRequest) -> RenderResult:
+        return self._result(*self._post(self._first_repo(req), "/api/v1/render", req.to_dict()))
 
     def revision_metadata(
         self, repo_url: str, revision: str, store: RepositoryStore, project: str = ""
@@ -90,42 +95,17 @@ class HttpRepoClient:
             "project": project,
             "repositories": store.to_dict(),
         }
-        failures = []
-        for url in self.order(repo_url):
-            try:
-                resp = self._clients[url].post("/api/v1/revision-metadata", json=body)
-            except httpx.HTTPError as exc:
-                failures.append(f"repo server {url}: {exc}")
-                continue
-            return RevisionMetadata.from_dict(self._answer(url, resp))
-        raise UnreachableError("; ".join(failures))
+        answer = self._answer(*self._post(repo_url, "/api/v1/revision-metadata", body))
+        return RevisionMetadata.from_dict(answer)
 
     def test_repository(self, repo_url: str, store: RepositoryStore, project: str = "") -> None:
         """Reach ``repo_url`` from the replica that serves it (the API server's "test connection")."""
         body = {"repoURL": repo_url, "project": project, "repositories": store.to_dict()}
-        failures = []
-        for url in self.order(repo_url):
-            try:
-                resp = self._clients[url].post("/api/v1/test-repository", json=body)
-            except httpx.HTTPError as exc:
-                failures.append(f"repo server {url}: {exc}")
-                continue
-            self._answer(url, resp)  # raises the typed error unless 200
-            return
-        raise UnreachableError("; ".join(failures))
+        self._answer(*self._post(repo_url, "/api/v1/test-repository", body))  # raises unless 200
 
     def app_details(self, req: RenderRequest) -> dict[str, Any]:
         """The repo server's :func:`argosy.repo.appdetails.app_details` for ``req``'s source."""
-        first = str((req.sources[0] if req.sources else {}).get("repoURL") or "")
-        failures = []
-        for url in self.order(first):
-            try:
-                resp = self._clients[url].post("/api/v1/appdetails", json=req.to_dict())
-            except httpx.HTTPError as exc:
-                failures.append(f"repo server {url}: {exc}")
-                continue
-            return self._answer(url, resp)
-        raise UnreachableError("; ".join(failures))
+        return self._answer(*self._post(self._first_repo(req), "/api/v1/appdetails", req.to_dict()))
 
     @staticmethod
     def _answer(url: str, resp: httpx.Response) -> dict[str, Any]:

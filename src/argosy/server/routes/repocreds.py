@@ -11,7 +11,6 @@ Argo CD.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from fastapi import APIRouter
@@ -19,6 +18,7 @@ from pydantic import BaseModel
 
 from argosy.kube.errors import KubeError
 from argosy.server.context import ServerContext
+from argosy.server.credsecrets import refuse_existing, secret_name_for, write_credential_secret
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import INVALID_ARGUMENT, APIError, from_kube, not_found
 from argosy.settings.repositories import (
@@ -97,10 +97,6 @@ _TEXT_KEYS = (
 _BOOL_KEYS = ("enableOCI", "forceHttpBasicAuth")
 
 
-def secret_name_for(url: str) -> str:
-    return "creds-" + str(int(hashlib.sha256(url.encode()).hexdigest()[:8], 16))
-
-
 @router.post("/api/v1/repocreds", summary="Add a credential template (upsert=true replaces one)")
 def create_repocreds(body: RepoCredsCreate, caller: Auth, ctx: Ctx, upsert: bool = False) -> dict[str, Any]:
     if not body.url:
@@ -113,37 +109,22 @@ def create_repocreds(body: RepoCredsCreate, caller: Auth, ctx: Ctx, upsert: bool
             INVALID_ARGUMENT,
             f"credential template {body.url}: give a username/password or an SSH private key, not both",
         )
-    fields = body.model_dump()
-    string_data = {"url": body.url}
-    string_data.update({k: str(fields[k]) for k in _TEXT_KEYS if fields[k]})
-    string_data.update({k: "true" for k in _BOOL_KEYS if fields[k]})
     existing = next((n for n, c in _templates(ctx) if same_url(c.url, body.url)), None)
-    secret: dict[str, Any] = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "Opaque",
-        "metadata": {
-            "name": existing or secret_name_for(body.url),
-            "namespace": ctx.namespace,
-            "labels": {SECRET_TYPE_LABEL: "repo-creds"},
-            "annotations": {"managed-by": "argocd.argoproj.io"},
-        },
-        "stringData": string_data,
-    }
-    try:
-        if existing is not None:
-            if not upsert:
-                raise APIError(
-                    INVALID_ARGUMENT,
-                    f"credential template {body.url} already exists (Secret {existing}): "
-                    "use upsert to replace it",
-                )
-            ctx.enforce(caller, "repositories", "update", body.url)
-            ctx.kube.replace(ctx.namespace, "secrets", secret)
-        else:
-            ctx.kube.create(ctx.namespace, "secrets", secret)
-    except KubeError as err:
-        raise from_kube(err, f"credential template {body.url}") from None
+    what = f"credential template {body.url}"
+    if existing is not None and not upsert:
+        raise refuse_existing(what, existing)
+    secret = write_credential_secret(
+        ctx,
+        secret_type="repo-creds",
+        name=existing or secret_name_for(body.url, "creds"),
+        url=body.url,
+        fields=body.model_dump(),
+        text_keys=_TEXT_KEYS,
+        bool_keys=_BOOL_KEYS,
+        replace=existing is not None,
+        may_update=lambda: ctx.enforce(caller, "repositories", "update", body.url),
+        what=what,
+    )
     return to_api(repository_from_secret(secret))
 
 

@@ -5,7 +5,6 @@ RBAC object: ``<project>/<url>`` for a project-scoped repository, else the URL.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from fastapi import APIRouter
@@ -16,6 +15,7 @@ from argosy.kube.errors import KubeError
 from argosy.repo.client import RepositoryTester
 from argosy.repo.errors import RepoError
 from argosy.server.context import ServerContext
+from argosy.server.credsecrets import refuse_existing, secret_name_for, write_credential_secret
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import (
     FAILED_PRECONDITION,
@@ -113,10 +113,6 @@ class RepositoryCreate(BaseModel):
     noProxy: str = ""
 
 
-def secret_name_for(url: str) -> str:
-    return "repo-" + str(int(hashlib.sha256(url.encode()).hexdigest()[:8], 16))
-
-
 _BOOL_KEYS = ("insecure", "insecureIgnoreHostKey", "enableLfs", "enableOCI", "forceHttpBasicAuth")
 _TEXT_KEYS = (
     "type", "name", "project", "username", "password", "sshPrivateKey",
@@ -130,38 +126,24 @@ def create_repository(body: RepositoryCreate, caller: Auth, ctx: Ctx, upsert: bo
         raise APIError(INVALID_ARGUMENT, "repository 'repo' (its URL) is required")
     obj = f"{body.project}/{body.repo}" if body.project else body.repo
     ctx.enforce(caller, "repositories", "create", obj)
-    fields = body.model_dump()
-    string_data = {"url": body.repo}
-    string_data.update({k: str(fields[k]) for k in _TEXT_KEYS if fields[k]})
-    string_data.update({k: "true" for k in _BOOL_KEYS if fields[k]})
     existing = next(
         (n for n, r in _repos(ctx) if same_url(r.url, body.repo) and r.project == body.project), None
     )
-    secret: dict[str, Any] = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "Opaque",
-        "metadata": {
-            "name": existing or secret_name_for(body.repo),
-            "namespace": ctx.namespace,
-            "labels": {SECRET_TYPE_LABEL: "repository"},
-            "annotations": {"managed-by": "argocd.argoproj.io"},
-        },
-        "stringData": string_data,
-    }
-    try:
-        if existing is not None:
-            if not upsert:
-                raise APIError(
-                    INVALID_ARGUMENT,
-                    f"repository {body.repo} already exists (Secret {existing}): use upsert to replace it",
-                )
-            ctx.enforce(caller, "repositories", "update", obj)
-            ctx.kube.replace(ctx.namespace, "secrets", secret)
-        else:
-            ctx.kube.create(ctx.namespace, "secrets", secret)
-    except KubeError as err:
-        raise from_kube(err, f"repository {body.repo}") from None
+    what = f"repository {body.repo}"
+    if existing is not None and not upsert:
+        raise refuse_existing(what, existing)
+    secret = write_credential_secret(
+        ctx,
+        secret_type="repository",
+        name=existing or secret_name_for(body.repo, "repo"),
+        url=body.repo,
+        fields=body.model_dump(),
+        text_keys=_TEXT_KEYS,
+        bool_keys=_BOOL_KEYS,
+        replace=existing is not None,
+        may_update=lambda: ctx.enforce(caller, "repositories", "update", obj),
+        what=what,
+    )
     return to_api(repository_from_secret(secret))
 
 
