@@ -27,6 +27,7 @@ from support.git_server import GitHttpServer
 from support.helm_repo import HelmRepoServer
 from support.local_repos import allow_local_repositories
 from support.naming import GIT_TOKEN, GIT_USER, HELM_USER
+from support.node_watch import NodeWatch
 from support.peer_data import peer_data_dir
 from support.ssh_server import SshServer
 
@@ -50,6 +51,9 @@ _MARK_BY_DIR = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by directory, and move ``session_end`` tests after all others (they assert on
+    what a watcher saw during the whole session)."""
+    items.sort(key=lambda item: item.get_closest_marker("session_end") is not None)
     root = Path(__file__).parent
     for item in items:
         try:
@@ -91,10 +95,25 @@ def _cluster_name(role: str) -> str:
     return f"test-{role}-{os.getpid()}"
 
 
+_NODE_WATCHES: dict[str, NodeWatch] = {}
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[ClusterHandle]:
-    """The session's main local cluster (started on first use)."""
-    yield from _start(_cluster_name("main"))
+    """The session's main local cluster (started on first use). A :class:`NodeWatch` starts
+    with it and samples its nodes for the rest of the session (see ``node_watch``)."""
+    for handle in _start(_cluster_name("main")):
+        watch = _NODE_WATCHES[handle.name] = NodeWatch(handle).start()
+        try:
+            yield handle
+        finally:
+            watch.stop()
+
+
+@pytest.fixture(scope="session")
+def node_watch(cluster: ClusterHandle) -> NodeWatch:
+    """The watch started with the main cluster (tests/support/node_watch.py)."""
+    return _NODE_WATCHES[cluster.name]
 
 
 @pytest.fixture(scope="session")

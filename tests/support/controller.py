@@ -65,18 +65,22 @@ class RunningController:
         }
         self.cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(app))
 
-    def refresh(self, name: str, *, wait: bool = True) -> Obj | None:
-        """Set ``argocd.argoproj.io/refresh=normal``; with ``wait``, return the app once the
-        controller has handled it (it removes the annotation)."""
+    def request_refresh(self, *names: str) -> None:
+        """Set ``argocd.argoproj.io/refresh=normal`` on the Applications, in one ``kubectl``."""
         self.cluster.kubectl(
             "annotate",
             "application",
-            name,
+            *names,
             "-n",
             self.namespace,
             "argocd.argoproj.io/refresh=normal",
             "--overwrite",
         )
+
+    def refresh(self, name: str, *, wait: bool = True) -> Obj | None:
+        """Set ``argocd.argoproj.io/refresh=normal``; with ``wait``, return the app once the
+        controller has handled it (it removes the annotation)."""
+        self.request_refresh(name)
         if not wait:
             return None
         return self.wait_app(

@@ -57,6 +57,10 @@ class Prepared:
         return "http" if self.ctx.insecure else "https"
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 2.0
+"""How long a stopping server lets requests in flight finish before cancelling them."""
+
+
 def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
     """Everything up to (not including) listening: bootstrap, TLS files, the app."""
     kube = KubeAPI(KubeClient(in_cluster_config(config.kubeconfig, config.context or "")))
@@ -95,6 +99,9 @@ def prepare(config: ServerConfig, **uvicorn_kwargs: Any) -> Prepared:
         # loopback (a sidecar, a `kubectl port-forward`), and a client could pick its own
         # address per request to escape the webhook's per-address rate limit.
         proxy_headers=uvicorn_kwargs.pop("proxy_headers", False),
+        # Live streams (the UI's application list, resource trees, pod logs) never complete on
+        # their own: without a bound, SIGTERM would wait for every open browser tab forever.
+        timeout_graceful_shutdown=uvicorn_kwargs.pop("timeout_graceful_shutdown", GRACEFUL_SHUTDOWN_SECONDS),
         **ssl,
         **uvicorn_kwargs,
     )

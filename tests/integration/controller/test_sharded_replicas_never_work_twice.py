@@ -170,11 +170,7 @@ def test_replicas_share_apps_take_over_a_killed_one_and_never_sync_twice(
         replicas.kill(victim)
         killed_at = time.monotonic()
         second = _commit(git_repo, "two")
-        for k in orphaned:
-            cluster.kubectl(
-                "annotate", "application", k.split("/")[1], "-n", ctl.namespace,
-                "argocd.argoproj.io/refresh=normal", "--overwrite",
-            )  # fmt: skip
+        ctl.request_refresh(*(k.split("/")[1] for k in orphaned))
 
         def taken_over() -> bool:
             by_name = {a["metadata"]["name"]: a for a in _apps(ctl)}
@@ -198,11 +194,7 @@ def test_replicas_share_apps_take_over_a_killed_one_and_never_sync_twice(
         print(f"takeover of {len(orphaned)} apps: {takeover:.1f} s (reconciled {reconciled:.1f} s)")
         assert takeover <= 15.0, takeover
         # The others' apps notice the commit at their refresh; ask for it so the test is quick.
-        for i in range(N):
-            cluster.kubectl(
-                "annotate", "application", f"app-{i}", "-n", ctl.namespace,
-                "argocd.argoproj.io/refresh=normal", "--overwrite",
-            )  # fmt: skip
+        ctl.request_refresh(*(f"app-{i}" for i in range(N)))
         _wait("all apps synced to the second commit", lambda: _all_synced_at(ctl, second), 120)
         time.sleep(3)  # a duplicate sync, if any, would show by now
     finally:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support.api_server import ControlPlane, application, assert_error, bearer, project
+from support.api_server import ControlPlane, application, assert_error, bearer, project, start_server
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -293,3 +293,21 @@ def test_stream_sends_changes_the_caller_may_see(
         stop.set()
     names = {e["application"]["metadata"]["name"] for e in received}
     assert visible in names and hidden not in names
+
+
+def test_a_stopping_server_does_not_wait_for_open_streams(
+    control_plane: ControlPlane, admin: dict[str, str]
+) -> None:
+    """A browser tab keeps ``/api/v1/stream/applications`` open for ever: stopping the server
+    (SIGTERM in a Deployment) must still end it within the graceful-shutdown bound, not hang."""
+    srv = start_server(control_plane)
+    try:
+        with (
+            httpx.Client(base_url=srv.url, timeout=30) as client,
+            client.stream("GET", "/api/v1/stream/applications", headers=admin) as resp,
+        ):
+            assert resp.status_code == 200
+            srv.stop()  # joins the server's thread for at most 10 s
+            assert not srv.thread.is_alive(), "the server still waits for the open stream"
+    finally:
+        srv.stop()
