@@ -26,11 +26,13 @@ import importlib.util
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -128,14 +130,19 @@ def argocd_system(binary: Path, redis_port: int, repo_port: int) -> dict[str, An
     }
 
 
-def api_requests(cluster: LocalCluster) -> int:
-    """Non-watch requests the API server has served so far."""
+def api_requests(cluster: LocalCluster) -> Counter[str]:
+    """Non-watch requests the API server has served so far, by ``VERB resource[/subresource]``."""
     text = cluster.request("/metrics", timeout=30.0)
-    total = 0.0
+    counts: Counter[str] = Counter()
     for line in str(text).splitlines():
-        if line.startswith("apiserver_request_total{") and 'verb="WATCH"' not in line:
-            total += float(line.rsplit(" ", 1)[1])
-    return int(total)
+        if not line.startswith("apiserver_request_total{") or 'verb="WATCH"' in line:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}", 1)[0]))
+        what = labels.get("resource", "") + (f"/{labels['subresource']}" if labels.get("subresource") else "")
+        counts[f"{labels.get('verb', '?')} {what or labels.get('component', '-')}"] += int(
+            float(line.rsplit(" ", 1)[1])
+        )
+    return counts
 
 
 def main() -> int:
@@ -178,7 +185,7 @@ def main() -> int:
         config = args.workdir / "config.json"
         config.write_text(json.dumps({"systems": systems}, indent=2))
         results = args.workdir / "results.jsonl"
-        requests: dict[str, int] = {}
+        requests: dict[str, Counter[str]] = {}
         for n in sizes:
             for name in systems:
                 before = api_requests(cluster)
@@ -201,13 +208,15 @@ def main() -> int:
                     env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
                 )
                 requests[f"{name}:{n}"] = api_requests(cluster) - before
+                spent = requests[f"{name}:{n}"]
                 print(
-                    f"{name} N={n}: {requests[f'{name}:{n}']} API requests (non-watch) in "
-                    f"{time.monotonic() - started:.0f} s, including the driver's polling"
+                    f"{name} N={n}: {spent.total()} API requests (non-watch) in "
+                    f"{time.monotonic() - started:.0f} s, including the driver's polling; per app: "
+                    + ", ".join(f"{what} {count / n:.1f}" for what, count in spent.most_common(12))
                 )
         print(driver.report(results))
         for run, count in requests.items():
-            print(f"API requests {run}: {count}")
+            print(f"API requests {run}: {count.total()}")
     finally:
         if not args.keep_cluster:
             cluster.down()

@@ -34,6 +34,7 @@ import yaml
 from support.budget import long_mode
 from support.cluster import ClusterHandle
 from support.controller import RunningController, health_status, operation_state, sync_status
+from support.gate import close_gates, gated_hook, new_gate, open_gate
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -80,21 +81,7 @@ def _files(gate: str) -> dict[str, str | None]:
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"v": "1"}}
         )
 
-    hook = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": "busy-hook", "annotations": {"argocd.argoproj.io/hook": "PreSync"}},
-        "spec": {
-            "backoffLimit": 0,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "nodeSelector": {gate: "open"},
-                    "containers": [{"name": "run", "image": "busybox:1.36", "command": ["true"]}],
-                }
-            },
-        },
-    }
+    hook = gated_hook("busy-hook", gate)
     return {
         "steady/a.yaml": cm("steady-a"),
         "steady/b.yaml": cm("steady-b"),
@@ -125,8 +112,7 @@ def test_apiserver_and_etcd_restarts_and_410_gone_resync_without_spurious_change
     ctl = controller.start()
     target = f"t-{uuid.uuid4().hex[:10]}"
     handle.kubectl("create", "namespace", target)
-    gate = f"argosy.test/gate-{uuid.uuid4().hex[:8]}"
-    node = handle.kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout.strip()
+    gate = new_gate()
     repo = GitRepo(tmp_path / "apps.git")
     repo.commit(_files(gate))
     destination = {"server": "https://kubernetes.default.svc", "namespace": target}
@@ -162,7 +148,7 @@ def test_apiserver_and_etcd_restarts_and_410_gone_resync_without_spurious_change
             if long_mode():  # long: etcd restarts under the running API server as well
                 ctl.wait_app("steady", lambda a: True, "control plane answering", 60)
                 etcd_s = local.restart_component("etcd")
-            handle.kubectl("label", "node", node, f"{gate}=open", "--overwrite")
+            open_gate(handle, gate)
             done = operation_state(
                 ctl.wait_app(
                     "busy", lambda a: operation_state(a).get("phase") == "Succeeded", "busy synced", 90
@@ -175,7 +161,7 @@ def test_apiserver_and_etcd_restarts_and_410_gone_resync_without_spurious_change
         for component in ("etcd", "kube-apiserver"):  # the tests after this one need the cluster
             if not local.component_status().get(component):
                 local.start_component(component)
-        handle.kubectl("label", "node", node, f"{gate}-", check=False)
+        close_gates(handle, gate)
 
     relisted = _relists(ctl) - relists_before
     assert relisted >= 1, "resuming the watches after the compaction answered 410 Gone: they listed again"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import yaml
 
 from support.cluster import ClusterHandle
 from support.controller import RunningController, operation_state, sync_status
+from support.gate import close_gates, gated_hook, new_gate, open_gate
 from support.gitrepo import GitRepo
 from support.job_watch import JobWatch
 
@@ -57,37 +57,9 @@ def ctl(cluster: ClusterHandle, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture
 def gate(cluster: ClusterHandle) -> Iterator[str]:
     """A node label key; a hook Job selecting it runs only once :func:`open_gate` set it."""
-    key = f"argosy.test/gate-{uuid.uuid4().hex[:8]}"
+    key = new_gate()
     yield key
-    node = _node(cluster)
-    cluster.kubectl("label", "node", node, f"{key}-", f"{key}-2-", check=False)
-
-
-def _node(cluster: ClusterHandle) -> str:
-    node = cluster.kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout.strip()
-    assert node, "the local cluster has a node"
-    return node
-
-
-def open_gate(cluster: ClusterHandle, key: str) -> None:
-    cluster.kubectl("label", "node", _node(cluster), f"{key}=open", "--overwrite")
-
-
-def gated_hook(gate: str, policy: str = "") -> Obj:
-    notes = {"argocd.argoproj.io/hook": "PreSync"}
-    if policy:
-        notes["argocd.argoproj.io/hook-delete-policy"] = policy
-    pod = {
-        "restartPolicy": "Never",
-        "nodeSelector": {gate: "open"},
-        "containers": [{"name": "run", "image": "busybox:1.36"}],
-    }
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": "gate", "annotations": notes},
-        "spec": {"backoffLimit": 0, "template": {"spec": pod}},
-    }
+    close_gates(cluster, key, f"{key}-2")
 
 
 def configmap(name: str, value: str = "v") -> Obj:
@@ -157,12 +129,14 @@ def wait_gone(ctl: RunningController, name: str, timeout: float = 60) -> None:
 def test_a_sync_racing_a_new_commit_finishes_on_its_revision_then_autosync_moves_on(
     cluster: ClusterHandle, git_repo: GitRepo, ctl: RunningController, namespace: str, gate: str
 ) -> None:
-    first = git_repo.commit(files(gated_hook(gate), configmap("shared", "1"), configmap("old-only")))
+    first = git_repo.commit(files(gated_hook("gate", gate), configmap("shared", "1"), configmap("old-only")))
     ctl.apply_app("racing", spec(git_repo, namespace, automated=True))
     ctl.wait_app("racing", waiting_on_gate, "the first sync waiting on its PreSync hook", 60)
 
     second_gate = f"{gate}-2"
-    second = git_repo.commit(files(gated_hook(second_gate), configmap("shared", "2"), configmap("new-only")))
+    second = git_repo.commit(
+        files(gated_hook("gate", second_gate), configmap("shared", "2"), configmap("new-only"))
+    )
     ctl.refresh("racing", wait=False)  # the controller sees the new commit while the sync runs
     time.sleep(1.0)
     assert operation_state(ctl.app("racing"))["syncResult"]["revision"] == first
@@ -206,7 +180,7 @@ def test_a_sync_racing_a_new_commit_finishes_on_its_revision_then_autosync_moves
 def test_app_deleted_while_its_hook_job_runs_waits_then_cascades_and_recreates_nothing(
     cluster: ClusterHandle, git_repo: GitRepo, ctl: RunningController, namespace: str, gate: str
 ) -> None:
-    git_repo.commit(files(gated_hook(gate, "HookSucceeded"), configmap("web-config")))
+    git_repo.commit(files(gated_hook("gate", gate, policy="HookSucceeded"), configmap("web-config")))
     ctl.apply_app("doomed", spec(git_repo, namespace), finalizers=[FINALIZER])
     with JobWatch(cluster, namespace) as jobs:
         request_sync(ctl, "doomed")

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ import yaml
 from argosy.controller.bootstrap import bootstrap
 from support.cluster import ClusterHandle
 from support.controller import RunningController, operation_state
+from support.gate import close_gates, gated_hook, new_gate, open_gate
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -81,21 +81,7 @@ def control_plane(cluster: ClusterHandle, tmp_path: Path) -> Iterator[RunningCon
 
 
 def _app_files(i: int, gate: str) -> dict[str, str | None]:
-    hook = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": f"hook-{i}", "annotations": {"argocd.argoproj.io/hook": "PreSync"}},
-        "spec": {
-            "backoffLimit": 0,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "nodeSelector": {gate: "open"},  # waits until the test opens the gate
-                    "containers": [{"name": "run", "image": "busybox:1.36", "command": ["true"]}],
-                }
-            },
-        },
-    }
+    hook = gated_hook(f"hook-{i}", gate)  # waits until the test opens the gate
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}, "data": {"v": "1"}}
     return {f"apps/app-{i}/hook.yaml": yaml.safe_dump(hook), f"apps/app-{i}/cm.yaml": yaml.safe_dump(cm)}
 
@@ -128,13 +114,12 @@ def test_second_default_controller_stands_by_and_takes_over_after_sigkill(
     cluster: ClusterHandle, control_plane: RunningController, namespace: str, tmp_path: Path
 ) -> None:
     ctl = control_plane
-    gate = f"argosy.test/gate-{uuid.uuid4().hex[:8]}"
+    gate = new_gate()
     repo = GitRepo(tmp_path / "apps.git")
     files: dict[str, str | None] = {}
     for i in range(APPS):
         files.update(_app_files(i, gate))
     repo.commit(files)
-    node = cluster.kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout.strip()
     procs = Controllers(cluster, ctl.namespace, tmp_path)
     try:
         both = [procs.start(), procs.start()]  # at once, as two Pods of a rollout would
@@ -165,7 +150,7 @@ def test_second_default_controller_stands_by_and_takes_over_after_sigkill(
         procs.procs[active].send_signal(signal.SIGKILL)
         assert procs.procs[active].wait(timeout=10) == -signal.SIGKILL
         killed = time.monotonic()
-        cluster.kubectl("label", "node", node, f"{gate}=open", "--overwrite")
+        open_gate(cluster, gate)
         done = {
             name: operation_state(
                 ctl.wait_app(name, lambda a: operation_state(a).get("phase") == "Succeeded", "Succeeded", 60)
@@ -174,7 +159,7 @@ def test_second_default_controller_stands_by_and_takes_over_after_sigkill(
         }
         finished = time.monotonic() - killed
     finally:
-        cluster.kubectl("label", "node", node, f"{gate}-", check=False)
+        close_gates(cluster, gate)
         procs.kill_all()
 
     print(f"{APPS} interrupted operations finished by the standby {finished:.1f} s after the SIGKILL")

@@ -121,7 +121,12 @@ def configuration_for(cluster: ClusterConfig, pool_size: int = 16) -> Any:
     cfg.connection_pool_maxsize = pool_size
     # One transport retry (a pooled connection the server closed); every caller has its
     # own backoff, and urllib3's default three retries only multiply the waiting and the logs.
-    cfg.retries = urllib3.Retry(total=1, redirect=0, status=0)
+    # Statuses are never urllib3's business: with a Retry-After header it would retry a 429
+    # itself and, its budget spent, raise "too many 429 error responses" (seen as an
+    # unreachable cluster) before the client's own THROTTLED_RETRIES loop saw the answer.
+    cfg.retries = urllib3.Retry(
+        total=1, redirect=0, status=0, respect_retry_after_header=False, raise_on_status=False
+    )
     return cfg
 
 

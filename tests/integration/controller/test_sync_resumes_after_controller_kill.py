@@ -12,7 +12,6 @@ same start time, the same hook Job (one uid throughout) and one
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from argosy.controller.bootstrap import bootstrap
 from support.cluster import ClusterHandle
 from support.controller import RunningController, operation_state
 from support.controller_process import Processes
+from support.gate import close_gates, gated_hook, new_gate, open_gate
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
@@ -33,24 +33,6 @@ Obj = dict[str, Any]
 def processes(cluster: ClusterHandle, tmp_path: Path) -> Iterator[Processes]:
     with Processes(cluster, tmp_path) as procs:
         yield procs
-
-
-def gated_job(name: str, gate: str) -> Obj:
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "annotations": {"argocd.argoproj.io/hook": "PreSync"}},
-        "spec": {
-            "backoffLimit": 0,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "nodeSelector": {gate: "open"},
-                    "containers": [{"name": "run", "image": "busybox:1.36", "command": ["true"]}],
-                }
-            },
-        },
-    }
 
 
 def manifests(gate: str) -> dict[str, str | None]:
@@ -69,7 +51,7 @@ def manifests(gate: str) -> dict[str, str | None]:
         },
     }
     return {
-        "app/gate.yaml": yaml.safe_dump(gated_job("gate", gate)),
+        "app/gate.yaml": yaml.safe_dump(gated_hook("gate", gate)),
         "app/cm.yaml": yaml.safe_dump(cm),
         "app/deploy.yaml": yaml.safe_dump(deploy),
     }
@@ -93,12 +75,10 @@ def test_sigkill_during_a_wave_wait_then_restart_finishes_the_operation(
     processes: Processes,
     tmp_path: Path,
 ) -> None:
-    gate = f"argosy.test/gate-{uuid.uuid4().hex[:8]}"
+    gate = new_gate()
     git_repo.commit(manifests(gate))
     ctl = RunningController(cluster, tmp_path / "unused-cache")  # only its kubectl helpers
     bootstrap(ctl.client, ctl.namespace)
-    node = cluster.kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout.strip()
-    assert node, "the local cluster has a node"
     try:
         first = processes.start(ctl.namespace)
         ctl.apply_app(
@@ -123,7 +103,7 @@ def test_sigkill_during_a_wave_wait_then_restart_finishes_the_operation(
 
         second = processes.start(ctl.namespace)
         processes.wait_ready(second, 30)
-        cluster.kubectl("label", "node", node, f"{gate}=open", "--overwrite")
+        open_gate(cluster, gate)
         app = ctl.wait_app(
             "resume",
             lambda a: operation_state(a).get("phase") in ("Succeeded", "Failed", "Error"),
@@ -131,7 +111,7 @@ def test_sigkill_during_a_wave_wait_then_restart_finishes_the_operation(
             45,
         )
     finally:
-        cluster.kubectl("label", "node", node, f"{gate}-", check=False)
+        close_gates(cluster, gate)
         ctl.cluster.kubectl("delete", "namespace", ctl.namespace, "--wait=false", check=False)
 
     state = operation_state(app)

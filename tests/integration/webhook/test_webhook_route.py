@@ -51,7 +51,7 @@ def no_refresh_pending(plane: Plane) -> None:
 
 
 def refreshed(plane: Plane) -> set[str]:
-    return {name for name in APPS if plane.refresh_annotation(name) is not None}
+    return {name for name, value in plane.refresh_annotations().items() if name in APPS and value is not None}
 
 
 def github_headers(event: str, signature: str | None) -> dict[str, str]:

@@ -60,12 +60,21 @@ class Plane:
         value = annotations.get(REFRESH)
         return None if value is None else str(value)
 
+    def refresh_annotations(self) -> dict[str, str | None]:
+        """Every app's refresh annotation (None: not set), from one list."""
+        out = self.kubectl("get", "applications.argoproj.io", "-n", self.namespace, "-o", "json")
+        return {
+            item["metadata"]["name"]: (item["metadata"].get("annotations") or {}).get(REFRESH)
+            for item in json.loads(out)["items"]
+        }
+
     def clear_refresh(self, *names: str) -> None:
-        for name in names:
+        """Remove the refresh annotation of the apps, in one ``kubectl``."""
+        if names:
             self.kubectl(
                 "annotate",
                 "applications.argoproj.io",
-                name,
+                *names,
                 "-n",
                 self.namespace,
                 f"{REFRESH}-",
