@@ -212,7 +212,7 @@ def main() -> int:
                 print(
                     f"{name} N={n}: {spent.total()} API requests (non-watch) in "
                     f"{time.monotonic() - started:.0f} s, including the driver's polling; per app: "
-                    + ", ".join(f"{what} {count / n:.1f}" for what, count in spent.most_common(12))
+                    + ", ".join(f"{what} {count / n:.1f}" for what, count in spent.most_common(40))
                 )
         print(driver.report(results))
         for run, count in requests.items():

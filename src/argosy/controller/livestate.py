@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from argosy.engine.diff import server_side_cache_key
+from argosy.engine.diff import prediction_key, with_live_status
 from argosy.engine.diff.redact import hash_secret_values
 from argosy.engine.keys import ResourceKey
 from argosy.kube.apply import ClusterOps
@@ -20,11 +20,13 @@ Obj = dict[str, Any]
 
 
 class Predictions:
-    """Server-side-apply dry-run results, keyed by (desired, live resourceVersion).
+    """Server-side-apply dry-run results, keyed by Git's object and what of the live object
+    the dry run depends on (:func:`~argosy.engine.diff.prediction_key`).
 
-    A dry run is one API call; caching by the live object's resourceVersion
-    means it is repeated only when Git's object or the live object changed.
-    Secret values are hashed before an entry is kept.
+    A dry run is one API call; it is repeated only when Git's object or the live object changed
+    (not for status-only changes). A sync's own writes teach it (:meth:`learn`): right after a
+    write of the desired object, live *is* what a dry run of it would predict, so the compare
+    that follows every sync costs no dry run. Secret values are hashed before an entry is kept.
     """
 
     def __init__(self, ops: ClusterOps, size: int = 20000) -> None:
@@ -33,14 +35,15 @@ class Predictions:
         self._entries: OrderedDict[str, Obj | None] = OrderedDict()
         self._lock = threading.Lock()
         self.calls = 0
+        self.learned = 0
 
     def predict(self, desired: Obj, live: Obj) -> Obj | None:
-        version = str((live.get("metadata") or {}).get("resourceVersion") or "")
-        key = server_side_cache_key(desired, version)
+        key = prediction_key(desired, live)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
-                return self._entries[key]
+                cached = self._entries[key]
+                return None if cached is None else with_live_status(cached, live)
         self.calls += 1
         try:
             predicted: Obj | None = hash_secret_values(
@@ -50,11 +53,20 @@ class Predictions:
             # The structural diff takes over; the sync's own dry run reports the error to the user.
             log.debug("server-side dry run of %s failed: %s", ResourceKey.of(desired), exc)
             predicted = None
+        self._keep(key, predicted)
+        return predicted
+
+    def learn(self, desired: Obj, applied: Obj) -> None:
+        """``applied`` is what the API server answered to a write of ``desired``."""
+        self._keep(prediction_key(desired, applied), hash_secret_values(applied))
+        self.learned += 1
+
+    def _keep(self, key: str, predicted: Obj | None) -> None:
         with self._lock:
             self._entries[key] = predicted
+            self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
-        return predicted
 
 
 class CacheLiveState:

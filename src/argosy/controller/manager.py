@@ -219,6 +219,7 @@ class Controller:
         self.metrics = ControllerMetrics(self.apps.store.items, self.cluster_statuses)
         self.executor.on_state = self.metrics.operation_state
         self.executor.watched = self.apps.store.get
+        self.executor.learn = self._learn_write
         self._status_workers = status_workers
         self._operation_workers = operation_workers
         self._working: dict[str, int] = {}  # app keys a worker is on (sharding waits for them)
@@ -373,12 +374,19 @@ class Controller:
 
     def live_for(self, cluster: ClusterConfig) -> CacheLiveState:
         cache = self.cache_for(cluster)
+        return CacheLiveState(cache, self._predictions_for(cache))
+
+    def _predictions_for(self, cache: ClusterCache) -> Predictions:
         with self._caches_lock:
-            predictions = self._predictions.get(cluster.server)
+            predictions = self._predictions.get(cache.cluster.server)
             if predictions is None or predictions.ops.client is not cache.client:
                 predictions = Predictions(ClusterOps(cache.client, lambda: cache.resources))
-                self._predictions[cluster.server] = predictions
-        return CacheLiveState(cache, predictions)
+                self._predictions[cache.cluster.server] = predictions
+            return predictions
+
+    def _learn_write(self, cache: ClusterCache, desired: Obj, applied: Obj) -> None:
+        """A sync wrote ``desired`` and the server answered ``applied`` (see Predictions.learn)."""
+        self._predictions_for(cache).learn(desired, applied)
 
     def _live_changed(self, server: str, key: ResourceKey, old: Obj | None, new: Obj | None) -> None:
         tracking = self.settings().tracking

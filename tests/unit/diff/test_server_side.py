@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from argosy.engine.diff import FIELD_MANAGER, DiffConfig, server_side_cache_key, server_side_diff
+from argosy.engine.diff import (
+    FIELD_MANAGER,
+    DiffConfig,
+    prediction_key,
+    server_side_cache_key,
+    server_side_diff,
+    with_live_status,
+)
 
 
 def desired() -> dict[str, Any]:
@@ -99,3 +106,56 @@ def test_cache_key_changes_with_desired_or_live_version() -> None:
     changed = desired()
     changed["data"]["a"] = "2"
     assert key != server_side_cache_key(changed, "10")
+
+
+def _deployment(rv: str, ready: int, *, replicas: int = 3, status_time: str = "t1") -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "web",
+            "namespace": "prod",
+            "resourceVersion": rv,
+            "generation": 1 if replicas == 3 else 2,
+            "managedFields": [
+                {"manager": FIELD_MANAGER, "operation": "Apply", "time": "t0", "fieldsV1": {"f:spec": {}}},
+                {
+                    "manager": "kube-controller-manager",
+                    "operation": "Update",
+                    "subresource": "status",
+                    "time": status_time,
+                    "fieldsV1": {"f:status": {}},
+                },
+            ],
+        },
+        "spec": {"replicas": replicas},
+        "status": {"readyReplicas": ready},
+    }
+
+
+def test_a_status_only_change_keeps_the_prediction_key_and_the_status_comes_from_live() -> None:
+    want = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 3},
+    }
+    rolling, rolled = _deployment("10", 1), _deployment("14", 3, status_time="t2")
+    assert prediction_key(want, rolling) == prediction_key(want, rolled)
+    reused = with_live_status(rolling, rolled)
+    assert reused["status"] == {"readyReplicas": 3} and reused["metadata"]["resourceVersion"] == "14"
+    assert not server_side_diff(want, rolled, reused).modified
+    # A change of spec (or metadata) is a new key: the dry run is asked again.
+    assert prediction_key(want, rolling) != prediction_key(want, _deployment("15", 3, replicas=5))
+    relabelled = _deployment("16", 3)
+    relabelled["metadata"]["labels"] = {"team": "b"}
+    assert prediction_key(want, rolling) != prediction_key(want, relabelled)
+
+
+def test_objects_without_status_or_desired_with_status_are_keyed_by_resource_version() -> None:
+    assert prediction_key(desired(), with_server_fields(desired(), "10")) == server_side_cache_key(
+        desired(), "10"
+    )
+    want = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "status": {"x": 1}}
+    live = {**want, "metadata": {"name": "g", "resourceVersion": "7"}, "status": {"x": 2}}
+    assert prediction_key(want, live) == server_side_cache_key(want, "7")

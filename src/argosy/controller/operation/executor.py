@@ -120,14 +120,21 @@ class OperationExecutor:
         self.guard: Callable[[str], None] = lambda key: None
         #: The Application as the controller's watch last saw it (None: not known, ask the API).
         self.watched: Callable[[str], Obj | None] = lambda key: None
+        #: Told (cluster cache, desired, server's answer) after each write of a sync: the
+        #: reconciler's dry-run predictions learn from it.
+        self.learn: Callable[[ClusterCache, Obj, Obj], None] | None = None
 
     def _ports(
         self, app: Obj, cache: ClusterCache, settings: ControllerSettings
     ) -> tuple[KubeClusterPort, KubeAppPort, RunnerConfig]:
         meta = app.get("metadata") or {}
         key = f"{meta.get('namespace')}/{meta.get('name')}"
+        learn = self.learn
         cluster_port = KubeClusterPort(
-            cache.client, ops=ClusterOps(cache.client, lambda: cache.resources), guard=lambda: self.guard(key)
+            cache.client,
+            ops=ClusterOps(cache.client, lambda: cache.resources),
+            guard=lambda: self.guard(key),
+            learn=None if learn is None else lambda desired, applied: learn(cache, desired, applied),
         )
         app_port = self._app_port(app)
         config = RunnerConfig(

@@ -73,11 +73,24 @@ class KubeClusterPort:
         ops: ClusterOps | None = None,
         kubectl: KubectlApplier | None = None,
         guard: Callable[[], None] = lambda: None,
+        learn: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
     ):
         self.client = client
         self.ops = ops or ClusterOps(client)
         self.kubectl = kubectl or KubectlApplier(client)
         self.guard = guard  # raises when this replica may no longer write for the app
+        # Told (desired, what the server answered) after each write: the reconciler's dry-run
+        # predictions learn from it, so the compare after a sync costs no dry run.
+        self._learn = learn
+
+    def _wrote(self, desired: Mapping[str, Any], applied: Mapping[str, Any] | None) -> None:
+        if self._learn is not None and applied:
+            try:
+                self._learn(dict(desired), dict(applied))
+            except Exception:  # an optimisation only: never fails a write that succeeded
+                log.debug(
+                    "could not remember the result of writing %s", ResourceKey.of(desired), exc_info=True
+                )
 
     def apply(
         self,
@@ -93,24 +106,28 @@ class KubeClusterPort:
         if not dry_run:
             self.guard()
         if dry_run or mode is ApplyMode.SERVER_SIDE:
-            self.ops.server_side_apply(body, force=force or dry_run, dry_run=dry_run)
+            applied = self.ops.server_side_apply(body, force=force or dry_run, dry_run=dry_run)
+            if not dry_run:
+                self._wrote(obj, applied)
             return _short(obj, "serverside-applied" + (" (server dry run)" if dry_run else ""))
         if live is None and not force and self._create_natively(body, validate):
             return _short(obj, "created")
         result = self.kubectl.apply([body], validate=validate, force=force)[0]
         if result.error is not None:
             raise result.error
+        self._wrote(obj, result.object)
         return _short(obj, _verb(live, result.object))
 
     def _create_natively(self, body: dict[str, Any], validate: bool) -> bool:
         """Create an object the cache says is absent, as kubectl would (False: it exists after
         all, or the create was refused in a way kubectl should report, so kubectl applies it)."""
         try:
-            self.ops.create_client_side(body, validate=validate)
+            created = self.ops.create_client_side(body, validate=validate)
         except KubeApiError as exc:
             if exc.conflict or exc.status in (400, 422):
                 return False
             raise
+        self._wrote(body, created)
         return True
 
     def apply_many(
@@ -139,19 +156,25 @@ class KubeClusterPort:
             rest.append(i)
         results = self.kubectl.apply([dict(objs[i]) for i in rest], validate=validate, force=force)
         for i, r in zip(rest, results, strict=True):
+            if r.error is None:
+                self._wrote(objs[i], r.object)
             outcomes[i] = r.error if r.error is not None else _short(objs[i], _verb(befores[i], r.object))
         return [o if o is not None else RuntimeError("no outcome") for o in outcomes]
 
     def create(self, obj: Mapping[str, Any], *, dry_run: bool, validate: bool) -> str:
         if not dry_run:
             self.guard()
-        self.ops.create(dict(obj), dry_run=dry_run)
+        created = self.ops.create(dict(obj), dry_run=dry_run)
+        if not dry_run:
+            self._wrote(obj, created)
         return _short(obj, "created" + (" (server dry run)" if dry_run else ""))
 
     def replace(self, obj: Mapping[str, Any], *, dry_run: bool, force: bool, update_in_place: bool) -> str:
         if not dry_run:
             self.guard()
-        self.ops.replace(dict(obj), force=force and not update_in_place, dry_run=dry_run)
+        replaced = self.ops.replace(dict(obj), force=force and not update_in_place, dry_run=dry_run)
+        if not dry_run:
+            self._wrote(obj, replaced)
         return _short(obj, "replaced" + (" (server dry run)" if dry_run else ""))
 
     def delete(

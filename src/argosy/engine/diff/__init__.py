@@ -8,7 +8,8 @@ the API server filled in defaults, so the comparison is careful:
   server-side-apply dry run of the desired object; ``server_side_diff`` compares
   that prediction with live, ignoring server-written metadata and (unless
   ``IncludeMutationWebhook=true``) fields Argosy's field manager does not own.
-  ``server_side_cache_key`` tells when a cached dry run is still valid.
+  ``prediction_key`` tells when a cached dry run is still valid (a status-only change of live
+  keeps it; ``with_live_status`` puts the current status back).
 * **Structural three-way diff** (``diff``): without the server, predict the
   live object from desired, live and the ``kubectl.kubernetes.io/last-applied-configuration``
   annotation. Fields only the server set are not drift; fields removed from Git
@@ -30,8 +31,10 @@ from argosy.engine.diff.compare import (
     FIELD_MANAGER,
     DiffConfig,
     diff,
+    prediction_key,
     server_side_cache_key,
     server_side_diff,
+    with_live_status,
 )
 from argosy.engine.diff.ignore import (
     IgnoreRule,
@@ -74,9 +77,11 @@ __all__ = [
     "ignores_extraneous",
     "matching",
     "object_compare_options",
+    "prediction_key",
     "rules_from_application",
     "rules_from_overrides",
     "server_side_cache_key",
     "server_side_diff",
     "use_server_side_diff",
+    "with_live_status",
 ]

@@ -219,3 +219,43 @@ def server_side_cache_key(
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def prediction_key(desired: dict[str, Any], live: dict[str, Any], manager: str = FIELD_MANAGER) -> str:
+    """Key under which to cache the dry run of ``desired`` over ``live``.
+
+    A server-side apply of an object that sets no ``status`` never touches status, so a live
+    object whose status alone changed (a Deployment rolling out: five or more status writes by
+    kube-controller-manager) predicts the same result: keyed by the live object without its
+    status, status field managers and write times, one dry run serves them all (with the
+    current status put back by :func:`with_live_status`). Otherwise, by resourceVersion.
+    """
+    meta = live.get("metadata") or {}
+    if "status" in desired or "status" not in live:
+        return server_side_cache_key(desired, str(meta.get("resourceVersion") or ""), manager)
+    managed = [
+        {k: v for k, v in entry.items() if k != "time"}
+        for entry in meta.get("managedFields") or []
+        if isinstance(entry, dict) and entry.get("subresource") != "status"
+    ]
+    basis = {
+        **{k: v for k, v in live.items() if k != "status"},
+        "metadata": {
+            **{k: v for k, v in meta.items() if k not in ("resourceVersion", "managedFields")},
+            "managedFields": managed,
+        },
+    }
+    body = json.dumps(basis, sort_keys=True, separators=(",", ":"), default=str)
+    return server_side_cache_key(desired, "content:" + hashlib.sha256(body.encode()).hexdigest(), manager)
+
+
+def with_live_status(predicted: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """A cached prediction as the dry run would answer now: live's current status (see
+    :func:`prediction_key`) and resourceVersion."""
+    out = {k: v for k, v in predicted.items() if k != "status"}
+    if "status" in live:
+        out["status"] = live["status"]
+    version = (live.get("metadata") or {}).get("resourceVersion")
+    if version is not None and isinstance(out.get("metadata"), dict):
+        out["metadata"] = {**out["metadata"], "resourceVersion": version}
+    return out
