@@ -108,12 +108,12 @@ export function openStream(
   };
 }
 
+/** The server's can-i for one object (forms: permissions.ts); each path segment is escaped, so a
+ * repository URL with `?` or `#` stays one object. */
 export async function canI(resource: string, action: string, object: string): Promise<boolean> {
+  const escaped = object.split("/").map(encodeURIComponent).join("/");
   try {
-    const answer = await api<{ value: string }>(
-      "GET",
-      `api/v1/account/can-i/${resource}/${action}/${object}`,
-    );
+    const answer = await api<{ value: string }>("GET", `api/v1/account/can-i/${resource}/${action}/${escaped}`);
     return answer.value === "yes";
   } catch {
     return false;

@@ -1,22 +1,28 @@
 """What a source offers to parameterise: Argo CD's ``RepoAppDetailsResponse``.
 
 The UI's Parameters tab shows a Helm chart's values files to choose from and its default
-values beside the app's overrides, and a Kustomize base's images. It reads them from the
-source's commit without a checkout or a render (``git ls-tree`` and blobs, as the
-ApplicationSet git generator does), so asking costs no helm or kustomize process.
-Charts from Helm repositories are not downloaded for this: their answer says only ``Helm``.
+values beside the app's overrides, and a Kustomize base's images. A Git source is read from
+its commit without a checkout or a render (``git ls-tree`` and blobs, as the ApplicationSet
+git generator does), so asking costs no helm or kustomize process. A chart from a Helm
+repository (or OCI registry) is read from the unpacked chart the render uses
+(:meth:`RepoService.chart_files`: one download per chart version, credentials from the
+repository Secrets). Both kinds of chart are answered by one rule (:func:`_helm`).
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from argosy.engine import yamlbounds
 from argosy.repo.errors import InvalidSourceError, ManifestParseError, PathNotFoundError
+from argosy.repo.paths import check_symlinks
+from argosy.repo.redact import strip_userinfo
 from argosy.repo.request import RenderRequest
+from argosy.repo.source import RenderSource
 
 if TYPE_CHECKING:
     from argosy.repo.service import RepoService
@@ -48,7 +54,7 @@ def app_details(service: RepoService, req: RenderRequest) -> dict[str, Any]:
         raise InvalidSourceError("source: required")
     source = sources[0]
     if source.is_helm_repo:
-        return {"type": "Helm", "helm": {"name": source.chart, "valueFiles": [], "parameters": []}}
+        return _chart_from_repository(service, req, source)
     sha, _dirs, files = service.git_listing(
         source.repo_url, source.target_revision, req.repositories, req.project
     )
@@ -65,25 +71,10 @@ def app_details(service: RepoService, req: RenderRequest) -> dict[str, Any]:
         )
 
     def parse(rel: str, body: str) -> Any:
-        """The YAML document of one file of the source (errors name the file)."""
-        try:
-            return yamlbounds.load(body)
-        except yaml.YAMLError as exc:
-            where = f"{base}/{rel}" if base else rel
-            raise ManifestParseError(f"{where}: not valid YAML: {exc}", file=where) from None
+        return _parse(f"{base}/{rel}" if base else rel, body)
 
     if "Chart.yaml" in inside:
-        values = text("values.yaml") if "values.yaml" in inside else ""
-        value_files = sorted(
-            f for f in inside if f.endswith((".yaml", ".yml")) and "values" in posixpath.basename(f)
-        )
-        helm = {
-            "name": req.app_name,
-            "valueFiles": value_files,
-            "values": values,
-            "parameters": flatten(parse("values.yaml", values) if values else {})[:MAX_PARAMETERS],
-        }
-        return {"type": "Helm", "helm": helm}
+        return _helm(req.app_name, [f for f in inside if "/" not in f], text, parse)
     found = next((k for k in _KUSTOMIZATIONS if k in inside), "")
     if found:
         kustomization = parse(found, text(found))
@@ -92,6 +83,45 @@ def app_details(service: RepoService, req: RenderRequest) -> dict[str, Any]:
         images = [_image(i) for i in (kustomization.get("images") or []) if isinstance(i, dict)]
         return {"type": "Kustomize", "kustomize": {"images": [i for i in images if i]}}
     return {"type": "Directory", "directory": {}}
+
+
+def _chart_from_repository(service: RepoService, req: RenderRequest, source: RenderSource) -> dict[str, Any]:
+    """A Helm-repository chart's details, read from the chart the render downloads and caches.
+
+    Errors of the download name the chart, the version and the repository (see
+    :meth:`HelmRepos.resolve`); a symlink leaving the chart is refused as for a render."""
+    version, chart = service.chart_files(source, req.repositories, req.project)
+    check_symlinks(chart)
+    top = [p.name for p in chart.iterdir() if p.is_file()]
+    where = f"chart {source.chart!r} {version} from {strip_userinfo(source.repo_url)}"
+
+    def text(name: str) -> str:
+        return (chart / name).read_text(encoding="utf-8", errors="replace")
+
+    return _helm(source.chart, top, text, lambda name, body: _parse(f"{where}: {name}", body))
+
+
+def _helm(
+    name: str, top: list[str], text: Callable[[str], str], parse: Callable[[str, str], Any]
+) -> dict[str, Any]:
+    """Argo CD's ``HelmAppSpec`` of a chart whose top-level files are ``top``: the values files
+    beside Chart.yaml (Argo CD's ``findHelmValueFilesInPath``: ``*values*.yaml|yml``, not those of
+    subcharts), values.yaml's text and its leaves as ``--set`` parameters."""
+    values = text("values.yaml") if "values.yaml" in top else ""
+    value_files = sorted(f for f in top if "values" in f and f.lower().endswith((".yaml", ".yml")))
+    parameters = flatten(parse("values.yaml", values) if values else {})[:MAX_PARAMETERS]
+    return {
+        "type": "Helm",
+        "helm": {"name": name, "valueFiles": value_files, "values": values, "parameters": parameters},
+    }
+
+
+def _parse(where: str, body: str) -> Any:
+    """The YAML document of one file (errors name the file)."""
+    try:
+        return yamlbounds.load(body)
+    except yaml.YAMLError as exc:
+        raise ManifestParseError(f"{where}: not valid YAML: {exc}", file=where) from None
 
 
 def _image(entry: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ import yaml
 
 from argosy.engine import yamlbounds
 from argosy.repo.credentials import http_auth
-from argosy.repo.errors import HelmRepoError, RevisionNotFoundError, UnreachableError
+from argosy.repo.errors import HelmRepoError, RepoError, RevisionNotFoundError, UnreachableError
 from argosy.repo.redact import redact, strip_userinfo
 from argosy.repo.semverrange import best_match, is_constraint, parse_version
 from argosy.repo.urlpolicy import UrlPolicy
@@ -100,10 +100,22 @@ class HelmRepos:
         return data
 
     def resolve(self, repo: Repository, store: RepositoryStore, chart: str, revision: str) -> dict[str, Any]:
-        """The index entry of the chart version ``revision`` selects."""
-        entries = self.index(repo, store)["entries"].get(chart)
+        """The index entry of the chart version ``revision`` selects.
+
+        Every error names the chart, the version asked for and the repository, so an
+        Application condition or the Parameters tab says which chart could not be had."""
+        shown = strip_userinfo(repo.url)
+        try:
+            index = self.index(repo, store)
+        except RepoError as exc:
+            exc.args = (f"chart {chart!r} version {revision!r} from {shown}: {exc}",)
+            raise
+        entries = index["entries"].get(chart)
         if not entries:
-            raise RevisionNotFoundError(f"chart {chart!r} not found in {strip_userinfo(repo.url)}")
+            raise RevisionNotFoundError(
+                f"chart {chart!r} (version {revision!r}) not found in {shown}: "
+                "its index.yaml has no such chart"
+            )
         versions = {str(e.get("version")): e for e in entries if isinstance(e, dict)}
         wanted = revision.strip()
         if wanted in versions:
@@ -113,12 +125,12 @@ class HelmRepos:
         constraint = wanted if wanted and wanted not in ("*", "latest") else ">=0.0.0"
         if wanted and not is_constraint(constraint) and parse_version(constraint) is None:
             raise RevisionNotFoundError(
-                f"chart {chart!r}: {revision!r} is neither a version nor a semver range"
+                f"chart {chart!r} from {shown}: {revision!r} is neither a version nor a semver range"
             )
         best = best_match(constraint, list(versions))
         if best is None:
             raise RevisionNotFoundError(
-                f"chart {chart!r}: no version matches {revision!r} in {strip_userinfo(repo.url)} "
+                f"chart {chart!r}: no version matches {revision!r} in {shown} "
                 f"(available: {', '.join(sorted(versions)[:20])})"
             )
         return versions[best]
@@ -145,7 +157,11 @@ class HelmRepos:
             if (target / chart / "Chart.yaml").is_file():
                 return target / chart
             same_host = urlsplit(url).netloc == urlsplit(repo.url).netloc
-            data = self._get(repo, store, url, MAX_CHART_BYTES, creds=same_host or pass_credentials)
+            try:
+                data = self._get(repo, store, url, MAX_CHART_BYTES, creds=same_host or pass_credentials)
+            except RepoError as exc:
+                exc.args = (f"chart {chart!r} version {version} from {strip_userinfo(repo.url)}: {exc}",)
+                raise
             digest = entry.get("digest")
             if digest and hashlib.sha256(data).hexdigest() != digest:
                 raise HelmRepoError(f"chart {chart!r} {version}: digest mismatch for {strip_userinfo(url)}")

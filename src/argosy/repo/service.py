@@ -413,12 +413,31 @@ class RepoService:
             self._symlinks_checked.clear()
         self._symlinks_checked.add((key, sha))
 
+    def chart_files(
+        self, source: RenderSource, store: RepositoryStore, project: str = ""
+    ) -> tuple[str, Path]:
+        """``(version, directory)`` of a chart from a Helm repository or OCI registry: the version
+        ``targetRevision`` resolves to and the unpacked chart the render copies from (downloaded
+        once, with the repository Secret's credentials). For reading only (app details): a render
+        works on its own copy."""
+        if not source.is_helm_repo:
+            raise InvalidSourceError(f"source {source.repo_url}: no chart: set, not a Helm repository chart")
+        r = self.resolve_revision(source, store, project)
+        return r.revision, self._cached_chart(r, store)
+
     def _chart_copy(self, r: _Resolved, store: RepositoryStore, work: Path) -> Path:
+        target = work / "chart" / r.source.chart
+        shutil.copytree(self._cached_chart(r, store), target, symlinks=True)
+        check_symlinks(target)
+        return target
+
+    def _cached_chart(self, r: _Resolved, store: RepositoryStore) -> Path:
+        """The shared, unpacked chart of a resolved chart source (pulled or downloaded on first use)."""
         pass_creds = bool(r.source.helm and r.source.helm.pass_credentials)
         if r.chart_entry and r.chart_entry.get("oci"):
             from argosy.repo import oci
 
-            cached = oci.pull(
+            return oci.pull(
                 r.repo,
                 store,
                 r.source.chart,
@@ -428,13 +447,8 @@ class RepoService:
                 self.url_policy,
                 self.git.timeout,
             )
-        else:
-            assert r.chart_entry is not None
-            cached = self.helm_repos.chart_dir(r.repo, store, r.source.chart, r.chart_entry, pass_creds)
-        target = work / "chart" / r.source.chart
-        shutil.copytree(cached, target, symlinks=True)
-        check_symlinks(target)
-        return target
+        assert r.chart_entry is not None
+        return self.helm_repos.chart_dir(r.repo, store, r.source.chart, r.chart_entry, pass_creds)
 
     def _run_renderer(
         self, inp: RenderInput, r: _Resolved, req: RenderRequest, store: RepositoryStore, stack: ExitStack

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from ui_support import ARGOCD_CM, GUEST_POLICY, SECRET_VALUE, UiEnv
+from ui_support import ARGOCD_CM, GUEST_POLICY, SECRET_VALUE, TEAM_POLICY, UiEnv
 
 from argosy.repo import HttpRepoClient, RepoService
 from argosy.repo.server import create_app as create_repo_server
@@ -89,7 +89,7 @@ def ui_env(
     ctl.repo = HttpRepoClient(repo_server)  # type: ignore[assignment]
     ctl.start(argocd_cm=dict(ARGOCD_CM))
     rbac = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-rbac-cm"}}
-    rbac["data"] = {"policy.csv": GUEST_POLICY}
+    rbac["data"] = {"policy.csv": GUEST_POLICY + TEAM_POLICY}
     cluster.kubectl("apply", "-n", ctl.namespace, "-f", "-", stdin=json.dumps(rbac))
     config = ServerConfig(
         namespace=ctl.namespace,

@@ -5,6 +5,9 @@ server, controller, repo server and Git server.
   values files come from the repository; a Helm parameter, a values file and a Kustomize image
   changed in the Parameters tab land in the Application's spec, the page shows it OutOfSync
   without a reload, and a sync renders them into the live objects;
+* a chart from a Helm repository: its values files and defaults in the Parameters tab; a user
+  who may sync one project's apps only is offered Sync for those (can-i per app), and a
+  selection's refused apps are reported with the server's message;
 * the server over HTTPS (its self-signed certificate) behind a loopback TCP proxy the test cuts:
   the session cookie is ``Secure``, the list says the live updates are interrupted, then resumes
   and shows an app created meanwhile, with no page reload.
@@ -18,14 +21,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_support import UiEnv
+from ui_support import TEAM_PROJECT, UiEnv
 
 from argosy.server.deps import AUTH_COOKIE
 from argosy.server.run import BackgroundServer
 from support.controller import operation_phase, sync_status
+from support.helm_repo import HelmRepoServer, make_chart
 from support.tcp_proxy import TcpProxy
 
 LIVE = 30_000  # ms a live update may take (controller reconcile + watch + SSE)
@@ -163,6 +168,77 @@ def test_helm_parameter_and_kustomize_image_edited_in_the_parameters_tab(ui_env:
     assert _deployment(ui_env, "chart-web", dest)["spec"]["replicas"] == 3
     containers = _deployment(ui_env, "kust-web", dest)["spec"]["template"]["spec"]["containers"]
     assert containers[0]["image"] == "registry.local/kust:2"
+
+
+def test_a_helm_repository_charts_defaults_and_sync_offered_per_app(
+    ui_env: UiEnv, browser: Any, helm_repo: HelmRepoServer, tmp_path: Path
+) -> None:
+    helm_repo.add_chart(
+        make_chart(
+            tmp_path,
+            "ui-params-chart",
+            "1.4.0",
+            {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ui-params}\n"},
+            {"image": {"repository": "registry.local/web", "tag": "1.4"}, "replicaCount": 2},
+            extra_files={"values-prod.yaml": "replicaCount: 5\n"},
+        )
+    )
+    admin = _admin_api(ui_env)
+    team = {"sourceRepos": ["*"], "destinations": [{"server": "*", "namespace": "*"}]}
+    project = {"metadata": {"name": TEAM_PROJECT}, "spec": team}
+    admin.post("/api/v1/projects", json={"project": project, "upsert": True}).raise_for_status()
+    ours, theirs = (f"{who}-{uuid.uuid4().hex[:5]}" for who in ("team", "other"))
+    ui_env.controller.apply_app(ours, {
+        "project": TEAM_PROJECT,
+        "source": {"repoURL": helm_repo.url, "chart": "ui-params-chart", "targetRevision": "1.4.0"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-team"},
+        "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
+    })  # fmt: skip
+    ui_env.controller.apply_app(theirs, {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "web", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-other"},
+    })  # fmt: skip
+    admin.put(
+        "/api/v1/account/password",
+        json={"name": "bob", "currentPassword": ui_env.admin_password, "newPassword": "bob-Passw0rd"},
+    ).raise_for_status()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        _login(page, ui_env.server.url, ui_env, "bob", "bob-Passw0rd")
+        # the list: Sync is offered for a selection holding an app bob may sync, not for one without
+        sync = page.get_by_role("button", name="Sync", exact=True)
+        page.locator(f"[data-testid=app-card][data-app='{theirs}']").wait_for(timeout=LIVE)
+        with page.expect_response(lambda r: f"/can-i/applications/sync/default/{theirs}" in r.url):
+            page.get_by_label(f"select {theirs}").check()
+        page.get_by_role("button", name="Hard refresh").wait_for()
+        page.wait_for_timeout(300)  # the answer rendered
+        assert sync.count() == 0
+        page.get_by_label(f"select {ours}").check()
+        sync.wait_for(timeout=LIVE)
+        sync.click()  # both are asked; the server's refusal of the other one is reported with its words
+        notice = page.get_by_test_id("list-notice")
+        notice.get_by_text("Sync requested for 1 of 2 app(s)").wait_for(timeout=LIVE)
+        assert f"{theirs}: permission denied" in notice.inner_text()
+        page.screenshot(path=str(ui_env.screenshots / "list-sync-one-project.png"), full_page=True)
+
+        # the Parameters tab of the Helm-repository app: the chart's values files and defaults
+        page.goto(f"{ui_env.server.url}/applications/{ours}")
+        page.get_by_role("button", name="Sync", exact=True).wait_for(timeout=LIVE)  # can-i for this app
+        page.get_by_role("button", name="Parameters", exact=True).click()
+        section = page.get_by_test_id("source-parameters").first
+        assert section.get_attribute("data-type") == "Helm"
+        section.get_by_test_id("chart-value-files").get_by_label("values-prod.yaml").wait_for(timeout=LIVE)
+        defaults = section.get_by_test_id("chart-defaults")
+        defaults.locator("summary").get_by_text("Chart defaults (3)").click()
+        chart_defaults = {"image.repository": "registry.local/web", "image.tag": "1.4", "replicaCount": "2"}
+        for param, value in chart_defaults.items():
+            defaults.locator(f"tr[data-name='{param}']").get_by_text(value, exact=True).wait_for()
+        page.screenshot(path=str(ui_env.screenshots / "parameters-helm-repository.png"), full_page=True)
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,13 @@
-"""``POST /api/v1/repositories/{repo}/appdetails`` reads a real Git repo through the repo service:
-a chart's values files and default parameters, a Kustomize base's images; RBAC as Argo CD's."""
+"""``POST /api/v1/repositories/{repo}/appdetails`` reads a real Git repo and real Helm chart
+repositories through the repo service: a chart's values files and default parameters (in Git or
+downloaded from a Helm repository, with a repository Secret's credentials), a Kustomize base's
+images; errors that name what is missing; RBAC as Argo CD's."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -12,6 +15,9 @@ import pytest
 
 from support.api_server import PASSWORD, ControlPlane, application, assert_error, bearer
 from support.gitrepo import GitRepo
+from support.helm_repo import HelmRepoServer, make_chart
+from support.naming import HELM_USER
+from support.secrets import repo_secret
 
 FILES = {
     "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
@@ -103,3 +109,77 @@ def test_rbac_and_a_source_that_is_not_the_apps(
         answer = _ask(api, admin, name, {"repoURL": url, "path": path, "targetRevision": revision})
         assert answer.status_code == 400, answer.text
         assert words in answer.json()["message"], answer.text
+
+
+def test_a_chart_from_a_helm_repository(
+    api: httpx.Client,
+    admin: dict[str, str],
+    control_plane: ControlPlane,
+    helm_repo: HelmRepoServer,
+    tmp_path: Path,
+) -> None:
+    helm_repo.add_chart(
+        make_chart(
+            tmp_path,
+            "details-chart",
+            "0.3.0",
+            {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: details}\n"},
+            {"replicaCount": 2, "image": {"repository": "nginx", "tag": "1.27"}},
+            extra_files={"values-staging.yaml": "replicaCount: 1\n", "ci/values-ci.yaml": "debug: true\n"},
+        )
+    )
+    name, url = f"details-{uuid.uuid4().hex[:6]}", helm_repo.url
+    source = {"repoURL": url, "chart": "details-chart", "targetRevision": "0.3.0"}
+    app = application(name, repo=url)
+    app["spec"]["source"] = source
+    control_plane.apply(app)
+
+    answer = _ask(api, admin, name, source)
+    assert answer.status_code == 200, answer.text
+    helm = answer.json()["helm"]
+    assert answer.json()["type"] == "Helm" and helm["name"] == "details-chart"
+    # the values files beside Chart.yaml, as Argo CD lists them (not ci/values-ci.yaml)
+    assert helm["valueFiles"] == ["values-staging.yaml", "values.yaml"]
+    assert "repository: nginx" in helm["values"]
+    assert helm["parameters"] == [
+        {"name": "image.repository", "value": "nginx"},
+        {"name": "image.tag", "value": "1.27"},
+        {"name": "replicaCount", "value": "2"},
+    ]
+    # a range resolves to the version the render would use
+    ranged = _ask(api, admin, name, {**source, "targetRevision": "0.3.*"})
+    assert ranged.status_code == 200 and ranged.json()["helm"]["parameters"] == helm["parameters"]
+
+    for chart, version in (("details-chart", "9.9.9"), ("no-such-chart", "0.3.0")):
+        missing = _ask(api, admin, name, {**source, "chart": chart, "targetRevision": version})
+        assert_error(missing, 400, 9, chart, version, url)
+
+
+def test_a_private_helm_repository_answers_with_its_secrets_credentials(
+    api: httpx.Client,
+    admin: dict[str, str],
+    control_plane: ControlPlane,
+    private_helm_repo: HelmRepoServer,
+    tmp_path: Path,
+) -> None:
+    private_helm_repo.add_chart(make_chart(tmp_path, "details-private", "0.1.0", {}, {"secretive": "no"}))
+    name, url = f"details-{uuid.uuid4().hex[:6]}", private_helm_repo.url
+    source = {"repoURL": url, "chart": "details-private", "targetRevision": "0.1.0"}
+    app = application(name, repo=url)
+    app["spec"]["source"] = source
+    control_plane.apply(app)
+
+    refused = _ask(api, admin, name, source)
+    assert_error(refused, 400, 9, "details-private", "0.1.0", url, "401", "check the repository credentials")
+    secret = repo_secret(url=url, type="helm", username=HELM_USER[0], password=HELM_USER[1])
+    secret["metadata"]["namespace"] = control_plane.namespace
+    control_plane.apply(secret)
+    try:
+        answer = _ask(api, admin, name, source)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["helm"]["parameters"] == [{"name": "secretive", "value": "no"}]
+        assert HELM_USER[1] not in refused.text + answer.text
+    finally:
+        control_plane.cluster.kubectl(
+            "delete", "secret", secret["metadata"]["name"], "-n", control_plane.namespace
+        )

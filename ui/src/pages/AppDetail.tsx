@@ -2,6 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react
 import { useNavigate, useParams } from "react-router-dom";
 import YAML from "yaml";
 import { api, canI, openStream, StreamState } from "../api";
+import { appObject, useControllerNamespace } from "../permissions";
 import { ErrorBox, StatusBadge, StreamBanner } from "./common";
 import { ResourceTree, TreeNode } from "./ResourceTree";
 import { NetworkView } from "./NetworkView";
@@ -54,14 +55,15 @@ export function AppDetail() {
   const [notice, setNotice] = useState("");
   const [may, setMay] = useState({ sync: false, update: false, delete: false });
 
-  const project = app?.spec.project || "default";
+  // can-i for this application's own RBAC object (permissions.ts), so project-scoped policies count
+  const controllerNs = useControllerNamespace();
+  const object = app && controllerNs !== null ? appObject(app, controllerNs) : "";
   useEffect(() => {
-    if (!app) return;
-    const object = `${project}/${name}`;
+    if (!object) return;
     Promise.all(["sync", "update", "delete"].map((a) => canI("applications", a, object))).then(([sync, update, del]) =>
       setMay({ sync, update, delete: del }),
     );
-  }, [project, name, Boolean(app)]);
+  }, [object]);
 
   useEffect(() => {
     setApp(null);

@@ -1,8 +1,9 @@
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { api, canI } from "../api";
+import { api } from "../api";
 import { App, clusterOf, HEALTH_STATES, repoOf, SYNC_STATES, useLiveApps } from "../apps";
+import { appObject, useCanEach, useControllerNamespace } from "../permissions";
 import { StatusBadge, StreamBanner } from "./common";
 
 type Facet = "project" | "sync" | "health" | "cluster" | "namespace" | "repo" | "autosync";
@@ -51,16 +52,25 @@ export function AppsList() {
   const [favourites, setFavourites] = useState(loadFavourites);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState("");
-  const [maySync, setMaySync] = useState(false);
   const filters: Record<Facet, Set<string>> = useMemo(() => {
     const out = {} as Record<Facet, Set<string>>;
     for (const f of FACETS) out[f.key] = new Set(params.getAll(f.key));
     return out;
   }, [params]);
 
-  useEffect(() => {
-    canI("applications", "sync", "*/*").then(setMaySync);
-  }, []);
+  // Sync is offered for a selection when the user may sync at least one of its apps (can-i per app: a
+  // policy such as `applications, sync, team/*` says no to `*/*`). As Argo CD's "Sync apps", every
+  // selected app is then asked and each app the server refuses is reported with its message.
+  const controllerNs = useControllerNamespace();
+  const selectedObjects =
+    controllerNs === null
+      ? []
+      : [...selected].flatMap((n) => {
+          const app = apps.get(n);
+          return app ? [appObject(app, controllerNs)] : [];
+        });
+  const maySyncApp = useCanEach("applications", "sync", selectedObjects);
+  const maySync = selectedObjects.some(maySyncApp);
 
   // Per data version (not per keystroke): each app's facet values and lower-cased name, sorted.
   const rows = useMemo(() => {
@@ -144,9 +154,8 @@ export function AppsList() {
         ).catch((err: Error) => failures.push(`${name}: ${err.message}`)),
       ),
     );
-    setMessage(
-      failures.length ? failures.join("\n") : `${what === "sync" ? "Sync" : "Refresh"} requested for ${names.length} app(s)`,
-    );
+    const done = `${what === "sync" ? "Sync" : "Refresh"} requested for ${names.length - failures.length} of ${names.length} app(s)`;
+    setMessage([done, ...failures.sort()].join("\n"));
   };
 
   const summary = useMemo(() => {
@@ -238,7 +247,7 @@ export function AppsList() {
           ))}
         </div>
         {message && (
-          <pre className="notice" onClick={() => setMessage("")}>
+          <pre className="notice" data-testid="list-notice" onClick={() => setMessage("")}>
             {message}
           </pre>
         )}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, canI } from "../api";
+import { appObject, controllerNamespace } from "../permissions";
 import { ErrorBox } from "./common";
 import type { TreeNode } from "./ResourceTree";
 
@@ -24,8 +25,11 @@ export function ResourceActions({ appName, node }: { appName: string; node: Tree
 
   const load = useCallback(async () => {
     // `resource` is rebuilt each render; `key` is its stable identity.
-    const app = await api<{ spec: { project?: string } }>("GET", `api/v1/applications/${appName}`);
-    const object = `${app.spec.project || "default"}/${appName}`;
+    const app = await api<{ metadata: { name: string; namespace?: string }; spec: { project?: string } }>(
+      "GET",
+      `api/v1/applications/${appName}`,
+    );
+    const object = appObject(app, await controllerNamespace());
     const listed = await api<{ actions?: ResourceAction[] }>("GET", `api/v1/applications/${appName}/resource/actions`, {
       query: resource,
     });

@@ -1,9 +1,9 @@
 """``POST /api/v1/repositories/{repo}/appdetails``: what an application's source offers to set.
 
 Argo CD's ``RepositoryService.GetAppDetails``, for the UI's Parameters tab: a Helm chart's
-values files and default values (as ``--set`` parameters), a Kustomize base's images, or
-``Directory``. The repo service answers (:mod:`argosy.repo.appdetails`) with the
-credentials of the repository Secrets, as for a render.
+values files and default values (as ``--set`` parameters) - in Git or downloaded from a Helm
+repository - a Kustomize base's images, or ``Directory``. The repo service answers
+(:mod:`argosy.repo.appdetails`) with the credentials of the repository Secrets, as for a render.
 
 RBAC: ``applications, get`` on the application named in the request, and the source must be
 one of that application's own sources (spec or history) - so ``get`` on one app cannot be used
@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from argosy.appstate.inputs import render_request
 from argosy.repo.errors import InvalidSourceError, RepoError, UnreachableError
+from argosy.repo.redact import strip_userinfo
 from argosy.server.apps import get_authorized_app
 from argosy.server.deps import Auth, Ctx
 from argosy.server.errors import (
@@ -78,5 +79,7 @@ def get_app_details(repo: str, body: AppDetailsQuery, caller: Auth, ctx: Ctx) ->
         raise APIError(INVALID_ARGUMENT, f"source: {exc}") from None
     except UnreachableError as exc:
         raise APIError(UNAVAILABLE, str(exc)) from None
-    except RepoError as exc:
-        raise APIError(FAILED_PRECONDITION, f"{url}: {exc}") from None
+    except RepoError as exc:  # named for the repository once (chart errors already name it)
+        shown = strip_userinfo(url)
+        message = str(exc) if shown in str(exc) else f"{shown}: {exc}"
+        raise APIError(FAILED_PRECONDITION, message) from None

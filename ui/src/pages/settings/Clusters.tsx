@@ -1,12 +1,14 @@
 import { useState } from "react";
 import { api } from "../../api";
 import { ErrorBox } from "../common";
-import { attempt, lines, pairs, unpairs, useCan, useList } from "./shared";
+import { scopedObject, useCanEach } from "../../permissions";
+import { attempt, lines, pairs, unpairs, useList } from "./shared";
 
 type Cluster = {
   server: string;
   name?: string;
   namespaces?: string[];
+  project?: string;
   labels?: Record<string, string>;
   connectionState?: { status?: string; message?: string };
   serverVersion?: string;
@@ -17,7 +19,8 @@ type Cluster = {
  * `PUT /api/v1/clusters/{server}?updatedFields=...` (credentials stay with `argosy cluster add --upsert`). */
 export function Clusters() {
   const [clusters, listError, reload] = useList<Cluster>("api/v1/clusters");
-  const mayUpdate = useCan("clusters", "update");
+  // asked per cluster: a policy may allow editing only one project's clusters
+  const mayUpdate = useCanEach("clusters", "update", clusters.map((c) => scopedObject(c.server, c.project)));
   const [editing, setEditing] = useState<Cluster | null>(null);
   return (
     <section>
@@ -48,7 +51,7 @@ export function Clusters() {
                 <td>{c.info?.applicationsCount ?? ""}</td>
                 <td>{unpairs(c.labels).split("\n").join(", ")}</td>
                 <td>{(c.namespaces ?? []).join(", ") || <span className="muted">all</span>}</td>
-                <td>{mayUpdate && <button onClick={() => setEditing(c)}>Edit</button>}</td>
+                <td>{mayUpdate(scopedObject(c.server, c.project)) && <button onClick={() => setEditing(c)}>Edit</button>}</td>
               </tr>
             );
           })}

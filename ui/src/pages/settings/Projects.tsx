@@ -2,7 +2,8 @@ import { useState } from "react";
 import { ErrorBox } from "../common";
 import { ProjectEditor } from "./ProjectEditor";
 import { ProjectTokens } from "./ProjectTokens";
-import { useCan, useList } from "./shared";
+import { useCan, useCanEach } from "../../permissions";
+import { useList } from "./shared";
 
 export type GroupKind = { group?: string; kind: string };
 export type SyncWindow = {
@@ -34,7 +35,7 @@ export type Project = { metadata: { name: string }; spec: ProjectSpec };
 export function Projects() {
   const [projects, listError, reload] = useList<Project>("api/v1/projects");
   const mayCreate = useCan("projects", "create");
-  const mayUpdate = useCan("projects", "update");
+  const mayUpdate = useCanEach("projects", "update", projects.map((p) => p.metadata.name)); // a project's object is its name
   const [editing, setEditing] = useState<Project | "new" | null>(null);
   const [tokensOf, setTokensOf] = useState("");
   const done = () => (setEditing(null), reload());
@@ -63,7 +64,7 @@ export function Projects() {
               <td>{(p.spec.syncWindows ?? []).map((w) => `${w.kind} ${w.schedule} ${w.duration}`).join("; ")}</td>
               <td>{(p.spec.roles ?? []).map((r) => r.name).join(", ")}</td>
               <td>
-                {mayUpdate && <button onClick={() => setEditing(p)}>Edit</button>}{" "}
+                {mayUpdate(p.metadata.name) && <button onClick={() => setEditing(p)}>Edit</button>}{" "}
                 {(p.spec.roles ?? []).length > 0 && <button onClick={() => setTokensOf(p.metadata.name)}>Role tokens</button>}
               </td>
             </tr>
@@ -78,7 +79,7 @@ export function Projects() {
       {editing !== null && (
         <ProjectEditor key={editing === "new" ? "" : editing.metadata.name} project={editing === "new" ? null : editing} onDone={done} />
       )}
-      {shown && <ProjectTokens project={shown} mayUpdate={mayUpdate} onChange={reload} onClose={() => setTokensOf("")} />}
+      {shown && <ProjectTokens project={shown} mayUpdate={mayUpdate(shown.metadata.name)} onChange={reload} onClose={() => setTokensOf("")} />}
     </section>
   );
 }

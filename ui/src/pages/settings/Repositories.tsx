@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { api } from "../../api";
 import { ErrorBox } from "../common";
-import { attempt, useCan, useList } from "./shared";
+import { scopedObject, useCan, useCanEach } from "../../permissions";
+import { attempt, useList } from "./shared";
 
 type Repo = { repo: string; type?: string; name?: string; project?: string; connectionState?: { status?: string; message?: string } };
 type RepoCreds = { url: string; username?: string; type?: string; hasPassword?: boolean; hasSSHPrivateKey?: boolean; hasTLSClientCert?: boolean };
@@ -10,8 +11,12 @@ type RepoCreds = { url: string; username?: string; type?: string; hasPassword?: 
 export function Repositories() {
   const [repos, repoError, reloadRepos] = useList<Repo>("api/v1/repositories");
   const [creds, credsError, reloadCreds] = useList<RepoCreds>("api/v1/repocreds");
+  // Connecting a new repository or template: its object is not known yet ("*"). Testing and removing one:
+  // asked for that repository (a policy may allow only one project's repositories); a template is its URL.
   const mayCreate = useCan("repositories", "create");
-  const mayDelete = useCan("repositories", "delete");
+  const objects = repos.map((r) => scopedObject(r.repo, r.project));
+  const mayTest = useCanEach("repositories", "create", objects);
+  const mayDelete = useCanEach("repositories", "delete", [...objects, ...creds.map((c) => c.url)]);
   const [newRepo, setNewRepo] = useState("");
   const [error, setError] = useState("");
   const [tested, setTested] = useState<Record<string, string>>({});
@@ -76,8 +81,8 @@ export function Repositories() {
                 {tested[r.repo] ?? r.connectionState?.status}
               </td>
               <td>
-                {mayCreate && <button onClick={() => testRepo(r.repo, r.project)}>Test connection</button>}{" "}
-                {mayDelete && <button onClick={() => removeRepo(r.repo)}>Remove</button>}
+                {mayTest(scopedObject(r.repo, r.project)) && <button onClick={() => testRepo(r.repo, r.project)}>Test connection</button>}{" "}
+                {mayDelete(scopedObject(r.repo, r.project)) && <button onClick={() => removeRepo(r.repo)}>Remove</button>}
               </td>
             </tr>
           ))}
@@ -108,7 +113,7 @@ export function Repositories() {
               <td>{c.url}</td>
               <td>{c.username}</td>
               <td>{[c.hasPassword && "password", c.hasSSHPrivateKey && "SSH key", c.hasTLSClientCert && "TLS client certificate"].filter(Boolean).join(", ")}</td>
-              <td>{mayDelete && <button onClick={() => removeTemplate(c.url)}>Delete</button>}</td>
+              <td>{mayDelete(c.url) && <button onClick={() => removeTemplate(c.url)}>Delete</button>}</td>
             </tr>
           ))}
         </tbody>

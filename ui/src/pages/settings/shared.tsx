@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api, canI } from "../../api";
+import { api } from "../../api";
 
 /** A list route's items, with its error and a reload (every edit reloads from the server, which is the truth). */
 export function useList<T>(path: string): [T[], string, () => void] {
@@ -13,15 +13,6 @@ export function useList<T>(path: string): [T[], string, () => void] {
     load();
   }, [path]);
   return [items, error, load];
-}
-
-/** Whether the user may do `action` on `resource` (object `object`), per the server's can-i; false until it answers. */
-export function useCan(resource: string, action: string, object = "*"): boolean {
-  const [ok, setOk] = useState(false);
-  useEffect(() => {
-    canI(resource, action, object).then(setOk);
-  }, [resource, action, object]);
-  return ok;
 }
 
 /** Runs a server call and shows its error message (never swallowed); true when it succeeded. */
