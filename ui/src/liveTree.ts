@@ -62,7 +62,7 @@ export function useResourceTree(appName: string): { nodes: TreeNode[] | null; er
  * which the app's own stream keeps current.
  */
 export function withSyncStatus(nodes: TreeNode[], resources: TreeNode[]): TreeNode[] {
-  const sync = new Map(resources.map((r) => [keyOf(r), r.status]));
+  const sync = new Map(resources.map((r): [string, string | undefined] => [keyOf(r), r.status]));
   return nodes.map((n) => {
     const status = sync.get(keyOf(n));
     return status && status !== n.status ? { ...n, status } : n;

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0
 """A comment line is sent after this long without events, so proxies keep the connection open."""
-SYNC_SECONDS = 30.0
+_SYNC_SECONDS = 30.0
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """No caching, and no buffering by nginx-style proxies (events must reach the browser at once)."""
 _BATCH = 500
@@ -91,7 +91,7 @@ async def stream_applications(
                 with contextlib.suppress(RuntimeError):  # the server shut down meanwhile
                     loop.call_soon_threadsafe(queue.put_nowait, (event_type, app))
 
-        await asyncio.to_thread(cache.wait_synced, SYNC_SECONDS)
+        await asyncio.to_thread(cache.wait_synced, _SYNC_SECONDS)
         unsubscribe = await asyncio.to_thread(cache.subscribe, listener, resourceVersion)
         try:
             while True:
