@@ -187,7 +187,7 @@ def _value(route: Route, param: str, existing: bool) -> str:
         return quote(BLUE_SERVER if existing else MISSING_SERVER, safe="")
     if param == "repo":
         return quote(BLUE_REPO if existing else MISSING_REPO, safe="")
-    if param == "name" and t.startswith("/api/v1/applications/"):
+    if param == "name" and t.startswith(("/api/v1/applications/", "/api/v1/stream/applications/")):
         return "blue-app" if existing else "no-such-app"
     if param == "name" and t.startswith("/api/v1/applicationsets/"):
         return "blue-set" if existing else "no-such-set"

@@ -35,6 +35,7 @@ from argosy.server.routes import (
     settings,
     sso,
     stream,
+    tree_stream,
     webhook,
 )
 from argosy.server.webui import install_ui
@@ -44,6 +45,7 @@ ROUTERS = (
     sso.router,
     account.router,
     stream.router,
+    tree_stream.router,
     app_operations.router,
     app_logs.router,
     app_revisions.router,

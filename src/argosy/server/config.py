@@ -37,6 +37,9 @@ class ServerConfig:
     repo_server: str = ""
     #: Seconds a cluster's probed connection state and version are reused by /clusters.
     cluster_info_ttl: float = 10.0
+    #: Seconds between re-reads of the children (ReplicaSets, Pods) of a streamed resource tree:
+    #: they change without the Application changing. The streams of one app share each read.
+    tree_refresh: float = 5.0
     #: ``--core``: the CLI runs this server in its own process on loopback, as ``argocd --core``
     #: runs Argo CD's. Argosy's accounts and RBAC are off (the kubeconfig's Kubernetes RBAC
     #: decides), nothing is bootstrapped, and only a caller presenting ``core_token`` (a random

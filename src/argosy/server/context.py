@@ -24,6 +24,7 @@ from argosy.server.errors import UNAVAILABLE, APIError, hidden, not_found, permi
 from argosy.server.kubeapi import KubeAPI
 from argosy.server.rbac import enforce_claims
 from argosy.server.settings import Settings
+from argosy.server.treecache import SharedTrees
 from argosy.settings.clusters import ClusterConfig
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class ServerContext:
         #: Applications per namespace from one watch each: lists and streams read from here.
         self.apps = ApplicationCaches(kube.client, config.watch_timeout)
         kube.written.append(self._app_written)
+        #: The last resource tree per application, shared by its streams (each serialized event).
+        self.trees: SharedTrees[str] = SharedTrees(max_age=config.tree_refresh / 2)
         self._renderer_lock = threading.Lock()
 
     def _app_written(self, namespace: str, plural: str, name: str, obj: dict[str, Any] | None) -> None:

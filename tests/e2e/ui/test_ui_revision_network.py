@@ -1,6 +1,8 @@
 """The application page in Chromium: the header shows the synced commit's message and author
-(from ``/revisions/{rev}/metadata``), and the Network view connects a Service to its Pods
-(from the resource tree's ``networkingInfo``), for an app with a Deployment and a Service."""
+(from ``/revisions/{rev}/metadata``), the Network view connects a Service to its Pods (from the
+resource tree's ``networkingInfo``), and the Tree draws the Deployment's Pods under its ReplicaSet,
+adding the Pods of a ``kubectl scale`` without a reload (the resource-tree stream), for an app with
+a Deployment and a Service."""
 
 from __future__ import annotations
 
@@ -105,3 +107,33 @@ def test_the_network_view_connects_the_service_to_its_pods(
     )
     assert sorted(t.rsplit("/", 1)[1] for t in targets) == sorted(names), targets
     page.screenshot(path=str(ui_env.screenshots / "network-view.png"), full_page=True)
+
+
+def test_the_tree_shows_pods_under_their_replicaset_and_a_scale_up_without_reload(
+    ui_env: UiEnv, net_app: tuple[str, str], page: Any
+) -> None:
+    """Last in the module: it leaves the Deployment at 3 replicas."""
+    name, _ = net_app
+    target_ns = f"{ui_env.namespace}-{name}"
+    page.goto(f"{ui_env.server.url}/applications/{name}")
+    tree = page.get_by_test_id("resource-tree")
+    pods = tree.locator("[data-testid=tree-node][data-kind=Pod]")
+    tree.locator("[data-testid=tree-node][data-kind=Pod] [data-status=Healthy]").nth(1).wait_for(timeout=LIVE)
+    rs_name = tree.locator("[data-testid=tree-node][data-kind=ReplicaSet]").get_attribute("data-name")
+    rs_id = f"apps/ReplicaSet/{target_ns}/{rs_name}"
+
+    def pods_under_the_replicaset() -> list[str]:
+        targets = tree.locator(f"path[data-from='{rs_id}']").evaluate_all("els => els.map(e => e.dataset.to)")
+        return sorted(t.rsplit("/", 1)[1] for t in targets)
+
+    names = sorted(pods.evaluate_all("els => els.map(e => e.dataset.name)"))
+    assert len(names) == 2 and pods_under_the_replicaset() == names, names
+    deployment_id = f"apps/Deployment/{target_ns}/net-web"
+    assert tree.locator(f"path[data-from='{deployment_id}'][data-to='{rs_id}']").count() == 1
+    page.evaluate("window.sameDocument = true")  # a reload would forget it
+    ui_env.cluster.kubectl("scale", "deployment", "net-web", "-n", target_ns, "--replicas=3")
+    pods.nth(2).wait_for(timeout=LIVE)
+    assert page.evaluate("window.sameDocument === true")
+    grown = sorted(pods.evaluate_all("els => els.map(e => e.dataset.name)"))
+    assert set(names) < set(grown) and pods_under_the_replicaset() == grown, grown
+    page.screenshot(path=str(ui_env.screenshots / "resource-tree-pods.png"), full_page=True)

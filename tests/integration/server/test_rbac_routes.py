@@ -99,6 +99,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/api/v1/applications/simple-app/resource/actions/v2", {**ACTION_REF, "action": "restart"}),
     ("GET", "/api/v1/applications/simple-app/logs", None),
     ("GET", "/api/v1/stream/applications", None),
+    ("GET", "/api/v1/stream/applications/simple-app/resource-tree", None),
     ("GET", "/api/v1/projects", None),
     ("POST", "/api/v1/projects", {"project": project("new-proj")}),
     ("GET", "/api/v1/projects/time-coffee", None),

@@ -1,16 +1,20 @@
 """``/resource-tree`` on the real cluster: a managed Deployment's ReplicaSet and Pods appear with
-``parentRefs``, and Service, Ingress and Pods carry ``networkingInfo`` (the Network view's edges)."""
+``parentRefs``, and Service, Ingress and Pods carry ``networkingInfo`` (the Network view's edges);
+its stream (``/stream/applications/{name}/resource-tree``) sends the Pods a scale-up adds on the
+same connection, and refuses whom the GET route refuses."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 
-from support.api_server import ControlPlane, application
+from argosy.server.run import BackgroundServer
+from support.api_server import ControlPlane, application, bearer
 
 LABELS = {"app": "net-web"}
 
@@ -113,3 +117,78 @@ def test_the_tree_carries_children_and_networking_info(
         assert "stray" not in {n["name"] for n in _tree(api, admin, name)}
     finally:
         kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+def _tree_events(resp: httpx.Response) -> Iterator[list[dict[str, Any]]]:
+    """The trees a resource-tree stream sends, as they arrive."""
+    assert resp.status_code == 200, resp.read()
+    assert resp.headers["content-type"].startswith("text/event-stream")
+    for line in resp.iter_lines():
+        if line.startswith("data: "):
+            yield list(json.loads(line[6:])["result"]["nodes"])
+
+
+def _next_tree(
+    events: Iterator[list[dict[str, Any]]], wanted: Callable[[list[dict[str, Any]]], bool], what: str
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 60
+    for nodes in events:
+        if wanted(nodes):
+            return nodes
+        assert time.monotonic() < deadline, f"{what} never came; the last tree: {nodes}"
+    raise AssertionError(f"the stream ended before {what}")
+
+
+def _running_pods(nodes: list[dict[str, Any]]) -> set[str]:
+    pods = (n for n in nodes if n["kind"] == "Pod")
+    return {p["name"] for p in pods if (p.get("health") or {}).get("status") == "Healthy"}
+
+
+def test_the_tree_stream_sends_the_pods_of_a_scale_up_on_the_same_connection(
+    admin: dict[str, str], control_plane: ControlPlane, server: BackgroundServer
+) -> None:
+    name = f"live-{uuid.uuid4().hex[:6]}"
+    ns = f"{control_plane.namespace}-{name}"
+    kubectl = control_plane.cluster.kubectl
+    kubectl("create", "namespace", ns)
+    try:
+        deploy = _objects(ns)[0]
+        deploy["spec"]["replicas"] = 1
+        kubectl("apply", "-f", "-", stdin=json.dumps(deploy))
+        control_plane.apply(application(name))
+        managed = {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": ns, "name": "web"}
+        control_plane.patch_app(name, {"status": {"resources": [managed]}})
+        with (
+            httpx.Client(base_url=server.url, timeout=httpx.Timeout(10, read=30)) as client,
+            client.stream("GET", f"/api/v1/stream/applications/{name}/resource-tree", headers=admin) as resp,
+        ):
+            events = _tree_events(resp)
+            first = _next_tree(events, lambda t: len(_running_pods(t)) == 1, "the Deployment's running Pod")
+            assert first[0]["kind"] == "Deployment" and first[0]["name"] == "web"
+            kubectl("scale", "deployment", "web", "-n", ns, "--replicas=3")
+            nodes = _next_tree(events, lambda t: len(_running_pods(t)) == 3, "the Pods of the scale-up")
+        assert _running_pods(first) < _running_pods(nodes)
+        (rs,) = [n for n in nodes if n["kind"] == "ReplicaSet"]
+        assert rs["parentRefs"] == [{"group": "apps", "kind": "Deployment", "namespace": ns, "name": "web"}]
+        owner = {"group": "apps", "kind": "ReplicaSet", "namespace": ns, "name": rs["name"]}
+        assert all(n["parentRefs"] == [owner] for n in nodes if n["kind"] == "Pod"), nodes
+    finally:
+        kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+def test_the_tree_stream_refuses_whom_the_get_route_refuses(
+    api: httpx.Client,
+    control_plane: ControlPlane,
+    set_password: Callable[[str, str], None],
+    login: Callable[[str, str], str],
+) -> None:
+    name = f"hidden-{uuid.uuid4().hex[:6]}"
+    control_plane.apply(application(name))
+    set_password("nobody", "nobody-password")
+    nobody = bearer(login("nobody", "nobody-password"))
+    for app in (name, "no-such-app"):  # a missing app is refused alike: names cannot be probed
+        got = api.get(f"/api/v1/applications/{app}/resource-tree", headers=nobody)
+        with api.stream("GET", f"/api/v1/stream/applications/{app}/resource-tree", headers=nobody) as resp:
+            resp.read()
+        assert resp.status_code == got.status_code == 403, resp.text
+        assert resp.json() == got.json() and "permission denied" in resp.json()["message"]

@@ -6,6 +6,7 @@ import { appObject, useControllerNamespace } from "../permissions";
 import { ErrorBox, StatusBadge, StreamBanner } from "./common";
 import { ResourceTree, TreeNode } from "./ResourceTree";
 import { NetworkView } from "./NetworkView";
+import { useResourceTree, withSyncStatus } from "../liveTree";
 import { CommitSummary } from "./revisions";
 // The diff viewer is the heaviest library: loaded when a resource is first opened.
 const ResourcePanel = lazy(() => import("./ResourcePanel").then((m) => ({ default: m.ResourcePanel })));
@@ -54,6 +55,8 @@ export function AppDetail() {
   const [syncOpen, setSyncOpen] = useState(false);
   const [notice, setNotice] = useState("");
   const [may, setMay] = useState({ sync: false, update: false, delete: false });
+  // One source for the Tree, List and Network views, open while the page is: tab switches keep it.
+  const tree = useResourceTree(name);
 
   // can-i for this application's own RBAC object (permissions.ts), so project-scoped policies count
   const controllerNs = useControllerNamespace();
@@ -99,7 +102,11 @@ export function AppDetail() {
     [],
   );
 
-  const nodes = useMemo(() => app?.status?.resources ?? [], [app]);
+  // Until the first tree arrives, the managed resources the app itself lists (no children yet).
+  const nodes = useMemo(() => {
+    const resources = app?.status?.resources ?? [];
+    return withSyncStatus(tree.nodes ?? resources, resources);
+  }, [app, tree.nodes]);
   if (!app)
     return (
       <div className="page">
@@ -111,7 +118,8 @@ export function AppDetail() {
   const running = Boolean(app.operation) || op?.phase === "Running";
   return (
     <div className="page detail">
-      <StreamBanner state={stream} />
+      {/* the app's stream or, when that one is fine, the tree's */}
+      <StreamBanner state={!stream.connected && stream.error ? stream : tree.stream} />
       <header className="app-header">
         <h2 data-testid="app-title">{name}</h2>
         <div className="status-box">
@@ -187,9 +195,10 @@ export function AppDetail() {
           </button>
         ))}
       </div>
+      {["tree", "list", "network"].includes(tab) && <ErrorBox error={tree.error} />}
       {tab === "tree" && <ResourceTree appName={name} nodes={nodes} onSelect={setSelected} />}
       {tab === "list" && <ResourceList nodes={nodes} onSelect={setSelected} />}
-      {tab === "network" && <NetworkView appName={name} version={app.metadata.resourceVersion} onSelect={setSelected} />}
+      {tab === "network" && <NetworkView nodes={tree.nodes && nodes} onSelect={setSelected} />}
       {tab === "parameters" && <Parameters app={app} mayUpdate={may.update} onDone={setNotice} />}
       {tab === "history" && <History app={app} maySync={may.sync} onDone={setNotice} onError={setError} />}
       {tab === "spec" && <SpecEditor app={app} mayUpdate={may.update} onDone={setNotice} />}

@@ -1,6 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
-import { api } from "../api";
-import { ErrorBox } from "./common";
+import { useMemo, useState } from "react";
 import { Box, GraphSvg, layoutGraph } from "./graph";
 import { GROUP_OVER, keyOf, TreeNode } from "./ResourceTree";
 
@@ -9,28 +7,13 @@ const selects = (selector: Record<string, string>, labels: Record<string, string
 
 /**
  * Argo CD's Network view: traffic from Ingress → Service → Pods, from the server's resource tree
- * (GET .../resource-tree), whose nodes carry networkingInfo: an Ingress's targetRefs name Services,
- * a Service's targetLabels select Pods by their labels (same namespace). Reloaded when the
- * application changes; more than GROUP_OVER Pods behind one Service are one box until opened.
+ * (the page's live tree, see liveTree.ts), whose nodes carry networkingInfo: an Ingress's
+ * targetRefs name Services, a Service's targetLabels select Pods by their labels (same namespace).
+ * More than GROUP_OVER Pods behind one Service are one box until opened. `nodes` is null until
+ * the tree has arrived.
  */
-export function NetworkView({ appName, version, onSelect }: { appName: string; version?: string; onSelect: (n: TreeNode) => void }) {
-  const [nodes, setNodes] = useState<TreeNode[] | null>(null);
-  const [error, setError] = useState("");
+export function NetworkView({ nodes, onSelect }: { nodes: TreeNode[] | null; onSelect: (n: TreeNode) => void }) {
   const [open, setOpen] = useState<Set<string>>(new Set());
-
-  useEffect(() => {
-    let live = true;
-    api<{ nodes?: TreeNode[] }>("GET", `api/v1/applications/${appName}/resource-tree`)
-      .then((r) => {
-        if (!live) return;
-        setNodes(r.nodes ?? []);
-        setError("");
-      })
-      .catch((err: Error) => live && setError(err.message));
-    return () => {
-      live = false;
-    };
-  }, [appName, version]);
 
   const { layout, shown, unconnected } = useMemo(() => {
     const all = nodes ?? [];
@@ -70,10 +53,9 @@ export function NetworkView({ appName, version, onSelect }: { appName: string; v
     return { layout: layoutGraph(boxes.values(), edges), shown: boxes.size, unconnected: pods.length - connected.size };
   }, [nodes, open]);
 
-  if (!nodes) return error ? <ErrorBox error={error} /> : <div className="muted">Loading…</div>;
+  if (!nodes) return <div className="muted">Loading…</div>;
   return (
     <div>
-      <ErrorBox error={error} />
       <div className="toolbar">
         <span className="muted">
           Ingress → Service → Pods{unconnected > 0 && `; ${unconnected} Pod(s) behind no Service are not shown`}

@@ -40,8 +40,11 @@ from argosy.server.listing import (
 router = APIRouter(tags=["ApplicationService"])
 log = logging.getLogger(__name__)
 
-_KEEPALIVE_SECONDS = 15.0
+KEEPALIVE_SECONDS = 15.0
+"""A comment line is sent after this long without events, so proxies keep the connection open."""
 _SYNC_SECONDS = 30.0
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+"""No caching, and no buffering by nginx-style proxies (events must reach the browser at once)."""
 _BATCH = 500
 """Events sent in one write (and RBAC-checked together) when many arrive at once."""
 
@@ -95,7 +98,7 @@ async def stream_applications(
                 if await request.is_disconnected():
                     return
                 try:
-                    event_type, app = await asyncio.wait_for(queue.get(), timeout=_KEEPALIVE_SECONDS)
+                    event_type, app = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
                 except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
@@ -116,7 +119,7 @@ async def stream_applications(
     return StreamingResponse(
         events(),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers=SSE_HEADERS,
     )
 
 
