@@ -12,12 +12,13 @@ repository Secrets). Both kinds of chart are answered by one rule (:func:`_helm`
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from argosy.engine import yamlbounds
+from argosy.engine.mergepatch import merge_patch
 from argosy.repo.errors import InvalidSourceError, ManifestParseError, PathNotFoundError
 from argosy.repo.paths import check_symlinks
 from argosy.repo.redact import strip_userinfo
@@ -74,7 +75,8 @@ def app_details(service: RepoService, req: RenderRequest) -> dict[str, Any]:
         return _parse(f"{base}/{rel}" if base else rel, body)
 
     if "Chart.yaml" in inside:
-        return _helm(req.app_name, [f for f in inside if "/" not in f], text, parse)
+        chosen = [f for f in _selected(source) if f in inside]
+        return _helm(req.app_name, [f for f in inside if "/" not in f], text, parse, chosen)
     found = next((k for k in _KUSTOMIZATIONS if k in inside), "")
     if found:
         kustomization = parse(found, text(found))
@@ -98,18 +100,45 @@ def _chart_from_repository(service: RepoService, req: RenderRequest, source: Ren
     def text(name: str) -> str:
         return (chart / name).read_text(encoding="utf-8", errors="replace")
 
-    return _helm(source.chart, top, text, lambda name, body: _parse(f"{where}: {name}", body))
+    chosen = [f for f in _selected(source) if (chart / f).is_file()]
+
+    return _helm(source.chart, top, text, lambda name, body: _parse(f"{where}: {name}", body), chosen)
+
+
+def _selected(source: RenderSource) -> list[str]:
+    """The app's own ``helm.valueFiles`` that name a file of the chart (relative, inside it;
+    URLs and ``$ref`` files of other sources are the render's business, not the defaults')."""
+    out = []
+    for spec in source.helm.value_files if source.helm else []:
+        rel = posixpath.normpath(spec.strip())
+        if rel and not rel.startswith(("/", "..", "$")) and "://" not in spec:
+            out.append(rel)
+    return out
 
 
 def _helm(
-    name: str, top: list[str], text: Callable[[str], str], parse: Callable[[str, str], Any]
+    name: str,
+    top: list[str],
+    text: Callable[[str], str],
+    parse: Callable[[str, str], Any],
+    chosen: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Argo CD's ``HelmAppSpec`` of a chart whose top-level files are ``top``: the values files
     beside Chart.yaml (Argo CD's ``findHelmValueFilesInPath``: ``*values*.yaml|yml``, not those of
-    subcharts), values.yaml's text and its leaves as ``--set`` parameters."""
+    subcharts), values.yaml's text, and as ``--set`` parameters the leaves of values.yaml with
+    the app's ``chosen`` values files laid over it in order (as ``helm --values`` does: maps
+    merge, ``null`` removes, lists are replaced), so the tab shows the defaults the app renders
+    with, as Argo CD's GetAppDetails does."""
     values = text("values.yaml") if "values.yaml" in top else ""
     value_files = sorted(f for f in top if "values" in f and f.lower().endswith((".yaml", ".yml")))
-    parameters = flatten(parse("values.yaml", values) if values else {})[:MAX_PARAMETERS]
+    merged = parse("values.yaml", values) if values else {}
+    for rel in chosen:
+        if rel == "values.yaml":
+            continue
+        layer = parse(rel, text(rel))
+        if isinstance(merged, dict) and isinstance(layer, dict):
+            merged = merge_patch(merged, layer)
+    parameters = flatten(merged or {})[:MAX_PARAMETERS]
     return {
         "type": "Helm",
         "helm": {"name": name, "valueFiles": value_files, "values": values, "parameters": parameters},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -43,7 +44,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     return git
 
 
-def _ask(api: httpx.Client, headers: dict[str, str], app: str, source: dict[str, str]) -> httpx.Response:
+def _ask(api: httpx.Client, headers: dict[str, str], app: str, source: dict[str, Any]) -> httpx.Response:
     url = quote(source["repoURL"], safe="")
     body = {"source": source, "appName": app}
     return api.post(f"/api/v1/repositories/{url}/appdetails", json=body, headers=headers)
@@ -71,6 +72,13 @@ def test_a_chart_a_kustomize_base_and_a_directory(
         {"name": "args[1]", "value": "b"},
         {"name": "debug", "value": "false"},
     ]
+    # The app's chosen values files are laid over values.yaml, as its render does (Argo CD's
+    # GetAppDetails): the defaults shown are the ones it renders with.
+    chosen = {"repoURL": url, "path": "chart", "targetRevision": "main"}
+    chosen_body = {**chosen, "helm": {"valueFiles": ["values-prod.yaml", "https://example.com/x.yaml"]}}
+    prod = _ask(api, admin, name, chosen_body).json()
+    assert {"name": "replicaCount", "value": "3"} in prod["helm"]["parameters"]
+    assert {"name": "image.tag", "value": "1.25"} in prod["helm"]["parameters"]
     # any path of the app's own repository (the form may be editing another path)
     kust = _ask(api, admin, name, {"repoURL": url, "path": "base", "targetRevision": "main"}).json()
     assert kust == {"type": "Kustomize", "kustomize": {"images": ["nginx=registry.local/nginx:2"]}}
