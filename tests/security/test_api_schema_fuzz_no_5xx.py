@@ -24,7 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from argosy.server.run import BackgroundServer
 from support.budget import scaled
 
-EXAMPLES = scaled(4, 100)
+EXAMPLES = scaled(2, 100)
 SKIPPED = {("DELETE", "/api/v1/session"), ("GET", "/auth/logout"), ("PUT", "/api/v1/account/password")}
 
 
