@@ -1,7 +1,8 @@
 """The web UI in headless Chromium against a real server, controller, repo server and Git server:
 log in, list and filter live, create an app from the form, sync it with options and watch it
 converge, see kubectl drift as OutOfSync with the field in the diff, roll back, delete, and a
-read-only user who sees no Sync button; a workload's Pod logs stream in its resource panel."""
+read-only user who sees no Sync button; a workload's Pod logs stream in its resource panel, whose
+Pod node shows its live manifest and events."""
 
 from __future__ import annotations
 
@@ -324,3 +325,26 @@ def test_pod_logs_stream_in_the_resource_panel(ui_env: UiEnv, admin_page: Any) -
     pod.select_option(options[0])
     logs.get_by_text(f"{marker} followed").wait_for(timeout=LIVE)
     _shot(admin_page, ui_env, "pod-logs")
+    # the Pod node itself, a child in no Git manifest: its live manifest and its events
+    pod_name = options[0]
+    get_uid = ("get", "pod", pod_name, "-n", target_ns, "-o", "jsonpath={.metadata.uid}")
+    uid = ui_env.cluster.kubectl(*get_uid).stdout.strip()
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"probe-{marker}", "namespace": target_ns},
+        "involvedObject": {"kind": "Pod", "name": pod_name, "namespace": target_ns, "uid": uid},
+        "reason": "Probed",
+        "message": f"{marker} probed",
+        "type": "Normal",
+    }
+    ui_env.cluster.kubectl("apply", "-f", "-", stdin=json.dumps(event))
+    panel.get_by_role("button", name="Close").click()
+    admin_page.locator(f"[data-testid=tree-node][data-name='{pod_name}']").click()
+    panel.get_by_role("button", name="Live manifest").click()
+    panel.locator("pre.manifest").get_by_text(f"uid: {uid}").wait_for(timeout=LIVE)
+    panel.get_by_role("button", name="Desired manifest").click()
+    panel.get_by_text("(not in Git: created by ReplicaSet web-logs-").wait_for()
+    panel.get_by_role("button", name="Events").click()
+    panel.get_by_test_id("events").get_by_text(f"{marker} probed").wait_for(timeout=LIVE)
+    _shot(admin_page, ui_env, "pod-events")

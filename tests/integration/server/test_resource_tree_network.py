@@ -1,7 +1,9 @@
 """``/resource-tree`` on the real cluster: a managed Deployment's ReplicaSet and Pods appear with
 ``parentRefs``, and Service, Ingress and Pods carry ``networkingInfo`` (the Network view's edges);
 its stream (``/stream/applications/{name}/resource-tree``) sends the Pods a scale-up adds on the
-same connection, and refuses whom the GET route refuses."""
+same connection, and refuses whom the GET route refuses. ``/resource`` and ``/events`` with
+``resourceName`` read one object of that tree (a child Pod, a managed ConfigMap or Secret), and
+nothing outside it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 import httpx
 
 from argosy.server.run import BackgroundServer
-from support.api_server import ControlPlane, application, bearer
+from support.api_server import ControlPlane, application, assert_error, bearer
 
 LABELS = {"app": "net-web"}
 
@@ -176,6 +178,93 @@ def test_the_tree_stream_sends_the_pods_of_a_scale_up_on_the_same_connection(
         kubectl("delete", "namespace", ns, "--wait=false", check=False)
 
 
+def _event(ns: str, name: str, involved: dict[str, str], reason: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": name, "namespace": ns},
+        "involvedObject": {"namespace": ns, **involved},
+        "reason": reason,
+        "message": f"{reason} happened",
+        "type": "Normal",
+        "firstTimestamp": "2026-01-01T00:00:00Z",
+        "lastTimestamp": "2026-01-01T00:00:00Z",
+    }
+
+
+def test_one_object_of_the_tree_answers_its_live_manifest_and_events_and_no_other_object_does(
+    api: httpx.Client, admin: dict[str, str], control_plane: ControlPlane
+) -> None:
+    name = f"obj-{uuid.uuid4().hex[:6]}"
+    ns = f"{control_plane.namespace}-{name}"
+    kubectl = control_plane.cluster.kubectl
+    kubectl("create", "namespace", ns)
+    try:
+        deploy = _objects(ns)[0]
+        deploy["spec"]["replicas"] = 1
+        config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": ns}}
+        stray = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stray", "namespace": ns}}
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "creds", "namespace": ns},
+            "stringData": {"password": "hunter2-secret-value"},
+        }
+        items = [deploy, config, stray, secret]
+        kubectl("apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+        control_plane.apply(application(name))
+        managed = [
+            {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": ns, "name": "web"},
+            {"group": "", "version": "v1", "kind": "ConfigMap", "namespace": ns, "name": "cfg"},
+            {"group": "", "version": "v1", "kind": "Secret", "namespace": ns, "name": "creds"},
+        ]
+        control_plane.patch_app(name, {"status": {"resources": managed}})
+        deadline = time.monotonic() + 60
+        while not (pods := [n for n in _tree(api, admin, name) if n["kind"] == "Pod"]):
+            assert time.monotonic() < deadline, "the Deployment's Pod never appeared in the tree"
+            time.sleep(0.5)
+        pod = pods[0]
+        events = [
+            _event(ns, "pod-ev", {"kind": "Pod", "name": pod["name"], "uid": pod["uid"]}, "PodThing"),
+            _event(ns, "cfg-ev", {"kind": "ConfigMap", "name": "cfg"}, "CfgThing"),
+            _event(ns, "stray-ev", {"kind": "ConfigMap", "name": "stray"}, "StrayThing"),
+        ]
+        kubectl("apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": events}))
+        url = f"/api/v1/applications/{name}"
+
+        def reasons(resource: str, uid: str = "") -> set[str]:
+            query = {"resourceNamespace": ns, "resourceName": resource, "resourceUID": uid}
+            resp = api.get(f"{url}/events", params=query, headers=admin)
+            assert resp.status_code == 200, resp.text
+            assert {e["involvedObject"]["name"] for e in resp.json()["items"]} == {resource}, resp.json()
+            return {e["reason"] for e in resp.json()["items"]}
+
+        assert "PodThing" in reasons(pod["name"], pod["uid"])
+        assert reasons("cfg") == {"CfgThing"}
+        query = {"resourceNamespace": ns, "resourceName": "stray"}
+        assert_error(api.get(f"{url}/events", params=query, headers=admin), 404, 5, "'stray'", name)
+
+        got = api.get(
+            f"{url}/resource",
+            params={"namespace": ns, "resourceName": pod["name"], "kind": "Pod", "version": "v1"},
+            headers=admin,
+        )
+        assert got.status_code == 200, got.text
+        live = json.loads(got.json()["manifest"])
+        assert live["metadata"]["uid"] == pod["uid"]
+        assert live["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
+        secret_query = {"namespace": ns, "resourceName": "creds", "kind": "Secret"}
+        got = api.get(f"{url}/resource", params=secret_query, headers=admin)
+        assert got.status_code == 200, got.text
+        assert json.loads(got.json()["manifest"])["data"] == {"password": "++++++++"}
+        assert "hunter2" not in got.text and "aHVudGVyMi" not in got.text  # nor its base64
+        stray_query = {"namespace": ns, "resourceName": "stray", "kind": "ConfigMap"}
+        stray_resp = api.get(f"{url}/resource", params=stray_query, headers=admin)
+        assert_error(stray_resp, 404, 5, "ConfigMap 'stray'", name)
+    finally:
+        kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
 def test_the_tree_stream_refuses_whom_the_get_route_refuses(
     api: httpx.Client,
     control_plane: ControlPlane,
@@ -192,3 +281,8 @@ def test_the_tree_stream_refuses_whom_the_get_route_refuses(
             resp.read()
         assert resp.status_code == got.status_code == 403, resp.text
         assert resp.json() == got.json() and "permission denied" in resp.json()["message"]
+        # so do the routes reading one object of the tree: no probing which objects exist
+        one = {"namespace": "default", "resourceName": "kubernetes", "kind": "Service"}
+        assert_error(api.get(f"/api/v1/applications/{app}/resource", params=one, headers=nobody), 403, 7)
+        events = api.get(f"/api/v1/applications/{app}/events", params={"resourceName": "x"}, headers=nobody)
+        assert_error(events, 403, 7, "permission denied")

@@ -3,8 +3,8 @@ import { useNavigate, useParams } from "react-router-dom";
 import YAML from "yaml";
 import { api, canI, openStream, StreamState } from "../api";
 import { appObject, useControllerNamespace } from "../permissions";
-import { ErrorBox, StatusBadge, StreamBanner } from "./common";
-import { ResourceTree, TreeNode } from "./ResourceTree";
+import { ErrorBox, Events, StatusBadge, StreamBanner } from "./common";
+import { keyOf, ResourceTree, TreeNode } from "./ResourceTree";
 import { NetworkView } from "./NetworkView";
 import { useResourceTree, withSyncStatus } from "../liveTree";
 import { CommitSummary } from "./revisions";
@@ -19,6 +19,7 @@ export type FullApp = {
   operation?: unknown;
   status?: {
     sync?: { status?: string; revision?: string };
+    reconciledAt?: string;
     health?: { status?: string; message?: string };
     conditions?: { type: string; message: string }[];
     operationState?: {
@@ -114,6 +115,10 @@ export function AppDetail() {
         {!error && "Loading…"}
       </div>
     );
+  // the selected node as the tree now shows it, and what tells the panel to re-read its manifests:
+  // the node itself (sync, health) and each reconciliation (a live change that keeps the status)
+  const current = selected && (nodes.find((n) => keyOf(n) === keyOf(selected)) ?? selected);
+  const panelVersion = current ? `${JSON.stringify(current)} ${app.status?.reconciledAt ?? ""}` : "";
   const op = app.status?.operationState;
   const running = Boolean(app.operation) || op?.phase === "Running";
   return (
@@ -203,9 +208,9 @@ export function AppDetail() {
       {tab === "history" && <History app={app} maySync={may.sync} onDone={setNotice} onError={setError} />}
       {tab === "spec" && <SpecEditor app={app} mayUpdate={may.update} onDone={setNotice} />}
       {tab === "events" && <Events name={name} />}
-      {selected && (
+      {current && (
         <Suspense fallback={<div className="side-panel">Loading…</div>}>
-          <ResourcePanel appName={name} node={selected} onClose={() => setSelected(null)} />
+          <ResourcePanel key={keyOf(current)} appName={name} node={current} version={panelVersion} onClose={() => setSelected(null)} />
         </Suspense>
       )}
       {syncOpen && <SyncPanel app={app} onClose={() => setSyncOpen(false)} onStarted={() => setNotice("Sync started")} />}
@@ -318,33 +323,6 @@ function SpecEditor({ app, mayUpdate, onDone }: { app: FullApp; mayUpdate: boole
           Save
         </button>
       )}
-    </div>
-  );
-}
-
-function Events({ name }: { name: string }) {
-  const [items, setItems] = useState<{ reason?: string; message?: string; type?: string; lastTimestamp?: string }[]>([]);
-  const [error, setError] = useState("");
-  useEffect(() => {
-    api<{ items: typeof items }>("GET", `api/v1/applications/${name}/events`)
-      .then((r) => setItems(r.items ?? []))
-      .catch((err: Error) => setError(err.message));
-  }, [name]);
-  return (
-    <div>
-      <ErrorBox error={error} />
-      <table className="table">
-        <tbody>
-          {items.map((e, i) => (
-            <tr key={i}>
-              <td>{e.type}</td>
-              <td>{e.reason}</td>
-              <td>{e.message}</td>
-              <td>{e.lastTimestamp}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
     </div>
   );
 }

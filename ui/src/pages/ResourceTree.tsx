@@ -7,6 +7,8 @@ export type TreeNode = {
   kind: string;
   namespace?: string;
   name: string;
+  /** children only (the live object's metadata.uid): narrows their Events to this object */
+  uid?: string;
   status?: string;
   health?: { status?: string; message?: string };
   /** Argo CD's networkingInfo (resource-tree only): what the Network view connects. */

@@ -1,3 +1,5 @@
+import { useEffect, useState } from "react";
+import { api } from "../api";
 import type { StreamState } from "../api";
 
 const COLOURS: Record<string, string> = {
@@ -40,6 +42,59 @@ export function ErrorBox({ error }: { error: string }) {
   return (
     <div className="error" role="alert">
       {error}
+    </div>
+  );
+}
+
+type KubeEvent = {
+  reason?: string;
+  message?: string;
+  type?: string;
+  count?: number;
+  lastTimestamp?: string;
+  involvedObject?: { kind?: string };
+};
+
+/** Kubernetes Events of the application or, with `resource`, of one object of its tree (read by
+ * the server in the destination cluster). Events name no group: `kind` keeps those of namesakes
+ * (a Service and a Deployment both called web) apart. `version` changes re-read them. */
+export function Events({
+  name,
+  resource,
+  version,
+}: {
+  name: string;
+  resource?: { namespace?: string; name: string; uid?: string; kind: string };
+  version?: string;
+}) {
+  const [items, setItems] = useState<KubeEvent[] | null>(null);
+  const [error, setError] = useState("");
+  const query = resource ? { resourceNamespace: resource.namespace, resourceName: resource.name, resourceUID: resource.uid } : {};
+  const queryKey = JSON.stringify(query);
+  useEffect(() => {
+    setError("");
+    api<{ items: KubeEvent[] }>("GET", `api/v1/applications/${name}/events`, { query: JSON.parse(queryKey) })
+      .then((r) => setItems((r.items ?? []).filter((e) => !resource || !e.involvedObject?.kind || e.involvedObject.kind === resource.kind)))
+      .catch((err: Error) => setError(err.message));
+  }, [name, queryKey, resource?.kind, version]);
+  return (
+    <div data-testid="events">
+      <ErrorBox error={error} />
+      {items === null && !error && "Loading…"}
+      {items?.length === 0 && <p className="muted">No events.</p>}
+      <table className="table">
+        <tbody>
+          {(items ?? []).map((e, i) => (
+            <tr key={i}>
+              <td>{e.type}</td>
+              <td>{e.reason}</td>
+              <td>{e.message}</td>
+              <td>{e.count && e.count > 1 ? `×${e.count}` : ""}</td>
+              <td>{e.lastTimestamp}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -8,24 +8,35 @@ so ``argosy app diff`` through the server shows what the controller sees.
 Both answer in Argo CD's shapes (objects as JSON text). Secret values never
 leave the server: rendered Secrets and Secret states are masked, as Argo CD
 masks them. The resource tree is ``status.resources`` plus the live children and
-networking information of :mod:`argosy.server.resourcetree`.
+networking information of :mod:`argosy.server.resourcetree`; ``/resource`` (one live object)
+and ``/events`` with ``resourceName`` read only objects of that tree, in the destination cluster.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 
+from argosy.engine.diff.redact import mask_secret
+from argosy.kube.discovery import discover
 from argosy.kube.errors import KubeError
-from argosy.server.apps import get_authorized_app
+from argosy.server.apps import destination_client, get_authorized_app
 from argosy.server.appstate import ComparisonFailed
 from argosy.server.appstate import deletion_preview as preview_deletion
 from argosy.server.appstate import managed_resources as compare_resources
 from argosy.server.appstate import manifests as render_manifests
 from argosy.server.deps import Auth, Ctx
-from argosy.server.errors import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAVAILABLE, APIError, from_kube
+from argosy.server.errors import (
+    FAILED_PRECONDITION,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    UNAVAILABLE,
+    APIError,
+    from_kube,
+)
 from argosy.server.resourcetree import tree_nodes
 
 router = APIRouter(tags=["ApplicationService"])
@@ -126,10 +137,102 @@ def resource_tree(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> 
     return {"nodes": tree_nodes(ctx, app)}
 
 
-@router.get("/api/v1/applications/{name}/events")
-def events(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> dict[str, Any]:
-    """Kubernetes Events about the Application object itself."""
+def _tree_node(ctx: Ctx, app: dict[str, Any], wanted: dict[str, str], what: str, uid: str = "") -> None:
+    """404 unless a node of the app's resource tree has ``wanted``'s values (and ``uid``, when both
+    the request and the node have one): Argo CD serves a resource's manifest and events only for
+    the objects of the app's tree, so ``applications, get`` never reads other objects of the cluster."""
+    for node in tree_nodes(ctx, app):
+        if all(str(node.get(key) or "") == value for key, value in wanted.items()) and (
+            not uid or not node.get("uid") or node["uid"] == uid
+        ):
+            return
+    app_name = app["metadata"]["name"]
+    raise APIError(
+        NOT_FOUND,
+        f"{what} is not in the resource tree of application '{app_name}' "
+        "(its resource-tree lists the objects whose manifest and events can be read)",
+    )
+
+
+def _where(kind: str, name: str, namespace: str) -> str:
+    return f"{kind} '{name}'" + (f" in namespace '{namespace}'" if namespace else "")
+
+
+@router.get("/api/v1/applications/{name}/resource")
+def resource(
+    name: str,
+    caller: Auth,
+    ctx: Ctx,
+    appNamespace: str = "",
+    namespace: str = "",
+    resourceName: str = "",
+    version: str = "",
+    group: str = "",
+    kind: str = "",
+) -> dict[str, Any]:
+    """Argo CD's ``ApplicationResourceResponse``: one live object of the app's tree (a managed
+    resource or a ReplicaSet/Job/Pod it owns) as JSON text, Secret values masked.
+
+    The UI's Live manifest of child nodes, which ``managed-resources`` does not list."""
     app = get_authorized_app(ctx, caller, name, "get", appNamespace)
+    if not kind or not resourceName:
+        raise APIError(INVALID_ARGUMENT, "kind and resourceName are required to name the resource")
+    what = _where(kind, resourceName, namespace)
+    wanted = {"group": group, "kind": kind, "namespace": namespace, "name": resourceName}
+    _tree_node(ctx, app, wanted, what)
+    client, owned = destination_client(ctx, app)
+    try:
+        api_resource = discover(client).get(group, kind)
+        if api_resource is None:
+            served = f"the destination cluster serves no kind {kind} in group '{group}'"
+            raise APIError(NOT_FOUND, f"{what}: {served}")
+        obj = client.request("GET", api_resource.path(namespace, resourceName))
+    except KubeError as err:
+        raise from_kube(err, what) from None
+    finally:
+        if owned:
+            client.close()
+    return {"manifest": json.dumps(mask_secret(obj), separators=(",", ":"))}
+
+
+def _resource_events(ctx: Ctx, app: dict[str, Any], namespace: str, name: str, uid: str) -> list[Any]:
+    """Kubernetes Events of one object of the app's tree, read in the destination cluster."""
+    if not name:
+        raise APIError(INVALID_ARGUMENT, "resourceName is required with resourceNamespace or resourceUID")
+    what = f"resource '{name}'" + (f" in namespace '{namespace}'" if namespace else "")
+    _tree_node(ctx, app, {"namespace": namespace, "name": name}, what, uid)
+    selector = f"involvedObject.name={name},involvedObject.namespace={namespace}"
+    if uid:
+        selector += f",involvedObject.uid={uid}"
+    # events of a cluster-scoped object are recorded in any namespace (mostly "default")
+    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/events" if namespace else "/api/v1/events"
+    client, owned = destination_client(ctx, app)
+    try:
+        body = client.request("GET", path, query={"fieldSelector": selector}) or {}
+    except KubeError as err:
+        raise from_kube(err, f"events of {what}") from None
+    finally:
+        if owned:
+            client.close()
+    return list(body.get("items") or [])
+
+
+@router.get("/api/v1/applications/{name}/events")
+def events(
+    name: str,
+    caller: Auth,
+    ctx: Ctx,
+    appNamespace: str = "",
+    resourceNamespace: str = "",
+    resourceName: str = "",
+    resourceUID: str = "",
+) -> dict[str, Any]:
+    """Kubernetes Events about the Application object itself or, as Argo CD, with ``resourceName``
+    (+ ``resourceNamespace``, ``resourceUID``) about one object of its tree in the destination."""
+    app = get_authorized_app(ctx, caller, name, "get", appNamespace)
+    if resourceName or resourceNamespace or resourceUID:
+        items = _resource_events(ctx, app, resourceNamespace, resourceName, resourceUID)
+        return {"metadata": {}, "items": items}
     meta = app["metadata"]
     selector = f"involvedObject.name={meta['name']},involvedObject.namespace={meta['namespace']}"
     if meta.get("uid"):
