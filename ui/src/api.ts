@@ -109,13 +109,24 @@ export function openStream(
 }
 
 /** The server's can-i for one object (forms: permissions.ts); each path segment is escaped, so a
- * repository URL with `?` or `#` stays one object. */
+ * repository URL with `?` or `#` stays one object. A can-i that fails answers "no" (the button stays
+ * hidden), and unless it is a refusal (401/403) the failure is reported to the page (onCanIFailure),
+ * so a broken server or a bad question does not silently hide what the user may do. */
 export async function canI(resource: string, action: string, object: string): Promise<boolean> {
   const escaped = object.split("/").map(encodeURIComponent).join("/");
+  const question = `${resource}/${action}/${object}`;
   try {
     const answer = await api<{ value: string }>("GET", `api/v1/account/can-i/${resource}/${action}/${escaped}`);
     return answer.value === "yes";
-  } catch {
+  } catch (err) {
+    const status = err instanceof ApiError ? err.status : 0;
+    if (status !== 401 && status !== 403) canIFailureHandler(question, (err as Error).message);
     return false;
   }
+}
+
+let canIFailureHandler: (question: string, message: string) => void = () => {};
+/** Who hears of a can-i the server could not answer (the page shows it; see main.tsx). */
+export function onCanIFailure(handler: (question: string, message: string) => void): void {
+  canIFailureHandler = handler;
 }

@@ -7,7 +7,8 @@
 //   projects      <name>
 //   repositories  <project>/<url> for a project-scoped repository, else <url> (routes/repositories.rbac_object)
 //   clusters      <project>/<server> for a project-scoped cluster, else <server> (routes/clusters.rbac_object)
-// "*" stands for an object not known yet (creating one).
+// "*" stands for an object not known yet (creating one); a new application is `<project>/*`
+// (newAppObject), the project being known, so `applications, create, team/*` answers yes for team.
 import { useEffect, useState } from "react";
 import { api, canI } from "./api";
 
@@ -20,6 +21,9 @@ export function appObject(app: AppRef, controllerNamespace: string): string {
     ? `${project}/${ns}/${app.metadata.name}`
     : `${project}/${app.metadata.name}`;
 }
+
+/** A not yet named application of `project`: what "+ New app" asks can-i about. */
+export const newAppObject = (project: string): string => `${project}/*`;
 
 /** Repositories and clusters share one form: scoped to a project or not. */
 export const scopedObject = (url: string, project?: string): string => (project ? `${project}/${url}` : url);

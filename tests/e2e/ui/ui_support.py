@@ -12,10 +12,15 @@ from support.gitrepo import GitRepo
 
 #: The value of the app's Secret: the browser must never receive it, plain or base64.
 SECRET_VALUE = "hunter2-ui-only"
-#: alice: the RBAC tutorial's read-only role:guest; bob: reads every app, syncs those of TEAM_PROJECT
-#: only (a project-scoped policy: can-i on ``*/*`` says no to him); admin: everything.
+#: alice: the RBAC tutorial's read-only role:guest (reads apps and projects); bob: reads every app,
+#: syncs those of TEAM_PROJECT only (a project-scoped policy: can-i on ``*/*`` says no to him);
+#: admin: everything.
 ARGOCD_CM = {"accounts.alice": "login", "accounts.bob": "login"}
-GUEST_POLICY = "p, role:guest, applications, get, */*, allow\ng, alice, role:guest\n"
+GUEST_POLICY = (
+    "p, role:guest, applications, get, */*, allow\n"
+    "p, role:guest, projects, get, *, allow\n"  # reads projects: sees none of their edits
+    "g, alice, role:guest\n"
+)
 TEAM_PROJECT = "ui-team"
 TEAM_POLICY = (
     "p, role:team, applications, get, */*, allow\n"

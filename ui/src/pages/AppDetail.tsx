@@ -5,6 +5,7 @@ import { api, canI, openStream, StreamState } from "../api";
 import { appObject, useControllerNamespace } from "../permissions";
 import { ErrorBox, Events, StatusBadge, StreamBanner } from "./common";
 import { keyOf, ResourceTree, TreeNode } from "./ResourceTree";
+import { ResourceFilterBar, useResourceFilter } from "./ResourceFilter";
 import { NetworkView } from "./NetworkView";
 import { useResourceTree, withSyncStatus } from "../liveTree";
 import { CommitSummary } from "./revisions";
@@ -108,6 +109,8 @@ export function AppDetail() {
     const resources = app?.status?.resources ?? [];
     return withSyncStatus(tree.nodes ?? resources, resources);
   }, [app, tree.nodes]);
+  // Tree and List show the same filtered resources; the filter stays when switching between them.
+  const filtered = useResourceFilter(nodes);
   if (!app)
     return (
       <div className="page">
@@ -201,8 +204,11 @@ export function AppDetail() {
         ))}
       </div>
       {["tree", "list", "network"].includes(tab) && <ErrorBox error={tree.error} />}
-      {tab === "tree" && <ResourceTree appName={name} nodes={nodes} onSelect={setSelected} />}
-      {tab === "list" && <ResourceList nodes={nodes} onSelect={setSelected} />}
+      {(tab === "tree" || tab === "list") && (
+        <ResourceFilterBar nodes={nodes} shown={filtered.shown.length} filter={filtered.filter} onChange={filtered.setFilter} />
+      )}
+      {tab === "tree" && <ResourceTree appName={name} nodes={filtered.shown} onSelect={setSelected} />}
+      {tab === "list" && <ResourceList nodes={filtered.shown} onSelect={setSelected} />}
       {tab === "network" && <NetworkView nodes={tree.nodes && nodes} onSelect={setSelected} />}
       {tab === "parameters" && <Parameters app={app} mayUpdate={may.update} onDone={setNotice} />}
       {tab === "history" && <History app={app} maySync={may.sync} onDone={setNotice} onError={setError} />}
@@ -219,41 +225,35 @@ export function AppDetail() {
 }
 
 function ResourceList({ nodes, onSelect }: { nodes: TreeNode[]; onSelect: (n: TreeNode) => void }) {
-  const [kind, setKind] = useState("");
-  const kinds = [...new Set(nodes.map((n) => n.kind))].sort();
   return (
-    <div>
-      <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="Filter by kind">
-        <option value="">All kinds</option>
-        {kinds.map((k) => (
-          <option key={k}>{k}</option>
-        ))}
-      </select>
-      <table className="table">
-        <thead>
-          <tr>
-            <th>Kind</th>
-            <th>Namespace</th>
-            <th>Name</th>
-            <th>Sync</th>
-            <th>Health</th>
+    <table className="table" data-testid="resource-list">
+      <thead>
+        <tr>
+          <th>Kind</th>
+          <th>Namespace</th>
+          <th>Name</th>
+          <th>Sync</th>
+          <th>Health</th>
+        </tr>
+      </thead>
+      <tbody>
+        {nodes.map((n) => (
+          <tr
+            key={`${n.group}/${n.kind}/${n.namespace}/${n.name}`}
+            onClick={() => onSelect(n)}
+            className="clickable"
+            data-kind={n.kind}
+            data-name={n.name}
+          >
+            <td>{n.kind}</td>
+            <td>{n.namespace}</td>
+            <td>{n.name}</td>
+            <td>{n.status && <StatusBadge status={n.status} />}</td>
+            <td>{n.health?.status && <StatusBadge status={n.health.status} />}</td>
           </tr>
-        </thead>
-        <tbody>
-          {nodes
-            .filter((n) => !kind || n.kind === kind)
-            .map((n) => (
-              <tr key={`${n.group}/${n.kind}/${n.namespace}/${n.name}`} onClick={() => onSelect(n)} className="clickable">
-                <td>{n.kind}</td>
-                <td>{n.namespace}</td>
-                <td>{n.name}</td>
-                <td>{n.status && <StatusBadge status={n.status} />}</td>
-                <td>{n.health?.status && <StatusBadge status={n.health.status} />}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

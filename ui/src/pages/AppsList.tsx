@@ -3,7 +3,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { api } from "../api";
 import { App, clusterOf, HEALTH_STATES, repoOf, SYNC_STATES, useLiveApps } from "../apps";
-import { appObject, useCanEach, useControllerNamespace } from "../permissions";
+import { appObject, newAppObject, useCanEach, useControllerNamespace } from "../permissions";
 import { StatusBadge, StreamBanner } from "./common";
 
 type Facet = "project" | "sync" | "health" | "cluster" | "namespace" | "repo" | "autosync";
@@ -27,6 +27,11 @@ function loadFavourites(): Set<string> {
     return new Set();
   }
 }
+
+/** The most frequent labels offered as checkboxes; the others are reached by the free-text selector. */
+const LABELS_OFFERED = 30;
+
+const labelPairs = (app: App): string[] => Object.entries(app.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`);
 
 function labelsMatch(app: App, wanted: string): boolean {
   const labels = app.metadata.labels ?? {};
@@ -52,6 +57,7 @@ export function AppsList() {
   const [favourites, setFavourites] = useState(loadFavourites);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState("");
+  const pickedLabels = useMemo(() => new Set(params.getAll("label")), [params]);
   const filters: Record<Facet, Set<string>> = useMemo(() => {
     const out = {} as Record<Facet, Set<string>>;
     for (const f of FACETS) out[f.key] = new Set(params.getAll(f.key));
@@ -71,6 +77,19 @@ export function AppsList() {
         });
   const maySyncApp = useCanEach("applications", "sync", selectedObjects);
   const maySync = selectedObjects.some(maySyncApp);
+  // + New app when the user may create an app in some project: those of the loaded apps and those
+  // listed (`<project>/*`, permissions.ts), so a policy such as `applications, create, team/*` counts.
+  const [listedProjects, setListedProjects] = useState<string[]>([]);
+  useEffect(() => {
+    api<{ items?: { metadata: { name: string } }[] | null }>("GET", "api/v1/projects").then(
+      (r) => setListedProjects((r.items ?? []).map((p) => p.metadata.name)),
+      () => setListedProjects([]), // not allowed to list projects: the loaded apps' projects are asked
+    );
+  }, []);
+  const projectsOfApps = useMemo(() => [...new Set(Array.from(apps.values(), (a) => a.spec.project || "default"))], [apps, version]);
+  const createObjects = [...new Set(["default", ...listedProjects, ...projectsOfApps])].map(newAppObject);
+  const mayCreateIn = useCanEach("applications", "create", createObjects);
+  const mayCreate = createObjects.some(mayCreateIn);
 
   // Per data version (not per keystroke): each app's facet values and lower-cased name, sorted.
   const rows = useMemo(() => {
@@ -79,6 +98,7 @@ export function AppsList() {
       name: app.metadata.name,
       lower: app.metadata.name.toLowerCase(),
       values: FACETS.map((f) => f.of(app)),
+      labels: labelPairs(app),
     }));
     const key =
       sort === "created"
@@ -96,15 +116,19 @@ export function AppsList() {
   }, [apps, version, sort, favourites]);
   const all = rows;
 
-  // Counts per facet value over the apps that pass every *other* filter, as Argo CD shows them.
-  const { visible, counts } = useMemo(() => {
+  // Counts per facet value over the apps that pass every *other* filter, as Argo CD shows them; the
+  // labels' counts over the apps shown (below).
+  const { visible, counts, labelCounts } = useMemo(() => {
     const needle = deferredSearch.trim().toLowerCase();
     const active = FACETS.map((f) => (filters[f.key].size > 0 ? filters[f.key] : null));
     const counts = FACETS.map(() => new Map<string, number>());
+    const labelCounts = new Map<string, number>();
+    const picked = [...pickedLabels];
     const visible: App[] = [];
     for (const row of rows) {
       if (needle && !row.lower.includes(needle)) continue;
       if (labels && !labelsMatch(row.app, labels)) continue;
+      if (picked.length && !picked.every((l) => row.labels.includes(l))) continue;
       if (favouritesOnly && !favourites.has(row.name)) continue;
       let failing = 0;
       let failed = -1;
@@ -118,14 +142,27 @@ export function AppsList() {
       for (let i = 0; i < FACETS.length; i++) {
         if (failing === 0 || failed === i) counts[i].set(row.values[i], (counts[i].get(row.values[i]) ?? 0) + 1);
       }
-      if (failing === 0) visible.push(row.app);
+      if (failing === 0) {
+        visible.push(row.app);
+        for (const l of row.labels) labelCounts.set(l, (labelCounts.get(l) ?? 0) + 1);
+      }
     }
     const byFacet = {} as Record<Facet, Map<string, number>>;
     FACETS.forEach((f, i) => (byFacet[f.key] = counts[i]));
-    return { visible, counts: byFacet };
-  }, [rows, deferredSearch, labels, favouritesOnly, favourites, filters]);
+    return { visible, counts: byFacet, labelCounts };
+  }, [rows, deferredSearch, labels, pickedLabels, favouritesOnly, favourites, filters]);
 
-  const toggleFilter = (facet: Facet, value: string) => {
+  // Labels narrow (an app must carry every picked label, as Argo CD's label filter), so a label's
+  // count is how many of the shown apps carry it: what picking it leaves. Picked ones stay listed.
+  const offeredLabels = useMemo(() => {
+    const top = [...labelCounts]
+      .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, LABELS_OFFERED)
+      .map(([l]) => l);
+    return [...new Set([...pickedLabels, ...top])].sort();
+  }, [labelCounts, pickedLabels]);
+
+  const toggleFilter = (facet: Facet | "label", value: string) => {
     const next = new URLSearchParams(params);
     const values = new Set(next.getAll(facet));
     if (values.has(value)) values.delete(value);
@@ -174,7 +211,7 @@ export function AppsList() {
           <input type="checkbox" checked={favouritesOnly} onChange={(e) => setFavouritesOnly(e.target.checked)} />{" "}
           Favourites only
         </label>
-        <div className="facet">
+        <div className="facet" data-testid="facet-labels">
           <div className="facet-title">Labels</div>
           <input
             placeholder="key=value,key2"
@@ -182,6 +219,17 @@ export function AppsList() {
             aria-label="Filter by labels"
             onChange={(e) => setLabels(e.target.value)}
           />
+          {offeredLabels.map((l) => (
+            <label key={l} title={l}>
+              <input type="checkbox" checked={pickedLabels.has(l)} onChange={() => toggleFilter("label", l)} /> {l}{" "}
+              <span className="count">{labelCounts.get(l) ?? 0}</span>
+            </label>
+          ))}
+          {labelCounts.size > offeredLabels.filter((l) => labelCounts.has(l)).length && (
+            <small className="muted">
+              {labelCounts.size - offeredLabels.filter((l) => labelCounts.has(l)).length} more: type them above
+            </small>
+          )}
         </div>
         {FACETS.map((f) => {
           const values = new Set<string>([
@@ -220,9 +268,11 @@ export function AppsList() {
           <button onClick={() => setView(view === "tiles" ? "list" : "tiles")}>
             {view === "tiles" ? "List view" : "Tiles view"}
           </button>
-          <Link to="/applications/new" className="button primary">
-            + New app
-          </Link>
+          {mayCreate && (
+            <Link to="/applications/new" className="button primary">
+              + New app
+            </Link>
+          )}
           {selected.size > 0 && (
             <>
               <span>{selected.size} selected</span>

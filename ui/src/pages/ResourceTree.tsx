@@ -28,7 +28,8 @@ export const keyOf = (n: { group?: string; kind: string; namespace?: string; nam
   `${n.group ?? ""}/${n.kind}/${n.namespace ?? ""}/${n.name}`;
 
 /**
- * The application's resources as a left-to-right graph (Application → Deployment → ReplicaSet → Pod).
+ * The application's resources (those the details page's filter lets through, ResourceFilter.tsx)
+ * as a left-to-right graph (Application → Deployment → ReplicaSet → Pod).
  * Layout by dagre; many siblings of one kind collapse into a group node, so an app with 2,000
  * resources lays out a few dozen boxes until the user opens a group.
  */
@@ -42,24 +43,15 @@ export function ResourceTree({
   onSelect: (n: TreeNode) => void;
 }) {
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const [kindFilter, setKindFilter] = useState("");
-  const [syncFilter, setSyncFilter] = useState("");
-  const [healthFilter, setHealthFilter] = useState("");
 
   const layout = useMemo(() => {
-    const shown = nodes.filter(
-      (n) =>
-        (!kindFilter || n.kind === kindFilter) &&
-        (!syncFilter || n.status === syncFilter) &&
-        (!healthFilter || (n.health?.status ?? "") === healthFilter),
-    );
-    const known = new Set(shown.map(keyOf));
+    const known = new Set(nodes.map(keyOf));
     const root = "app";
     const drawn = new Map<string, Box>([[root, { id: root, label: appName, sub: "Application" }]]);
     const edges: [string, string][] = [];
     // children per (parent, kind): group the crowded ones
     const byParentKind = new Map<string, TreeNode[]>();
-    for (const n of shown) {
+    for (const n of nodes) {
       const parent = n.parentRefs?.map(keyOf).find((p) => known.has(p)) ?? root;
       const k = `${parent}|${n.kind}`;
       byParentKind.set(k, [...(byParentKind.get(k) ?? []), n]);
@@ -80,31 +72,10 @@ export function ResourceTree({
       }
     }
     return layoutGraph(drawn.values(), edges);
-  }, [nodes, open, appName, kindFilter, syncFilter, healthFilter]);
+  }, [nodes, open, appName]);
 
-  const kinds = [...new Set(nodes.map((n) => n.kind))].sort();
   return (
     <div>
-      <div className="toolbar">
-        <select value={kindFilter} onChange={(e) => setKindFilter(e.target.value)} aria-label="Filter tree by kind">
-          <option value="">All kinds</option>
-          {kinds.map((k) => (
-            <option key={k}>{k}</option>
-          ))}
-        </select>
-        <select value={syncFilter} onChange={(e) => setSyncFilter(e.target.value)} aria-label="Filter tree by sync">
-          <option value="">Any sync status</option>
-          <option>Synced</option>
-          <option>OutOfSync</option>
-        </select>
-        <select value={healthFilter} onChange={(e) => setHealthFilter(e.target.value)} aria-label="Filter tree by health">
-          <option value="">Any health</option>
-          {["Healthy", "Progressing", "Degraded", "Suspended", "Missing"].map((h) => (
-            <option key={h}>{h}</option>
-          ))}
-        </select>
-        <span className="muted">{nodes.length} resources</span>
-      </div>
       <GraphSvg
         layout={layout}
         testId="resource-tree"

@@ -65,7 +65,8 @@ export function Projects() {
               <td>{(p.spec.roles ?? []).map((r) => r.name).join(", ")}</td>
               <td>
                 {mayUpdate(p.metadata.name) && <button onClick={() => setEditing(p)}>Edit</button>}{" "}
-                {(p.spec.roles ?? []).length > 0 && <button onClick={() => setTokensOf(p.metadata.name)}>Role tokens</button>}
+                {/* creating or deleting a role's token is `projects, update` on the project, as the server enforces */}
+                {mayUpdate(p.metadata.name) && (p.spec.roles ?? []).length > 0 && <button onClick={() => setTokensOf(p.metadata.name)}>Role tokens</button>}
               </td>
             </tr>
           ))}
