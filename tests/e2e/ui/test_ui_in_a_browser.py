@@ -107,6 +107,12 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     panel.get_by_label("Prune", exact=True).check()
     assert panel.get_by_role("button", name="Synchronize").is_disabled()  # prune asks for the name
     panel.get_by_label("Confirm sync").fill(name)
+    # Retry backoff durations are checked before the request is sent.
+    panel.get_by_label("Retry", exact=True).check()
+    panel.get_by_label("Backoff duration").fill("5 sec")
+    assert "'5 sec' is not a duration" in panel.get_by_test_id("retry-problem").inner_text()
+    assert panel.get_by_role("button", name="Synchronize").is_disabled()
+    panel.get_by_label("Retry", exact=True).uncheck()
     _shot(admin_page, ui_env, "sync-panel")
     panel.get_by_role("button", name="Synchronize").click()
     admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)
