@@ -13,8 +13,9 @@ from support.gitrepo import GitRepo
 #: The value of the app's Secret: the browser must never receive it, plain or base64.
 SECRET_VALUE = "hunter2-ui-only"
 #: alice: the RBAC tutorial's read-only role:guest; bob: reads every app, syncs those of TEAM_PROJECT
-#: only (a project-scoped policy: can-i on ``*/*`` says no to him); admin: everything.
-ARGOCD_CM = {"accounts.alice": "login", "accounts.bob": "login"}
+#: only (a project-scoped policy: can-i on ``*/*`` says no to him); admin: everything. ci-bot: an
+#: API-key-only account whose tokens the settings page creates and deletes.
+ARGOCD_CM = {"accounts.alice": "login", "accounts.bob": "login", "accounts.ci-bot": "apiKey"}
 GUEST_POLICY = "p, role:guest, applications, get, */*, allow\ng, alice, role:guest\n"
 TEAM_PROJECT = "ui-team"
 TEAM_POLICY = (
