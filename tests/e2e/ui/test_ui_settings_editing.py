@@ -117,7 +117,7 @@ def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEn
 
 
 def test_helm_repository_with_credentials_and_account_token_shown_once(ui_env: UiEnv, page: Any) -> None:
-    url = f"https://charts-{uuid.uuid4().hex[:6]}.invalid/stable"
+    url = f"https://127.0.0.1:9/charts-{uuid.uuid4().hex[:6]}"  # nothing listens: refused at once
     form = page.get_by_test_id("repository-form")
     form.get_by_label("Repository type").select_option("helm")
     form.get_by_label("Repository URL").fill(url)
