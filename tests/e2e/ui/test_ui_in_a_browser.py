@@ -1,7 +1,9 @@
 """The web UI in headless Chromium against a real server, controller, repo server and Git server:
 log in, list and filter live, create an app from the form, sync it with options and watch it
 converge, see kubectl drift as OutOfSync with the field in the diff, roll back, delete, and a
-read-only user who sees no Sync button; a workload's Pod logs stream in its resource panel."""
+read-only user who sees no Sync, New app or Role tokens button and is told when can-i or logout
+fails; a workload's Pod logs stream in its resource panel, whose Pod node shows its live manifest
+and events."""
 
 from __future__ import annotations
 
@@ -78,7 +80,15 @@ def test_the_list_filters_and_shows_new_apps_without_reload(ui_env: UiEnv, admin
     admin_page.get_by_label("Filter by labels").fill("team=other")
     admin_page.wait_for_selector("[data-testid=app-card]", state="detached")
     admin_page.get_by_label("Filter by labels").fill("")
+    # the loaded apps' labels are facet entries too, each with how many shown apps carry it
+    picked = admin_page.get_by_test_id("facet-labels").locator("label", has_text="team=ui")
+    assert picked.locator(".count").inner_text() == "1"  # the search leaves this one app
+    picked.locator("input").check()
+    admin_page.wait_for_url(re.compile(r"label=team%3Dui"))  # kept in the address, as the other facets
+    assert _card(admin_page, name).count() == 1
+    picked.locator("input").uncheck()
     admin_page.get_by_label("Search applications").fill("")
+    admin_page.get_by_role("link", name="+ New app").wait_for()  # admin may create
     _shot(admin_page, ui_env, "applications-list")
     admin_page.click("text=List view")
     _card(admin_page, name).wait_for()
@@ -107,12 +117,6 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     panel.get_by_label("Prune", exact=True).check()
     assert panel.get_by_role("button", name="Synchronize").is_disabled()  # prune asks for the name
     panel.get_by_label("Confirm sync").fill(name)
-    # Retry backoff durations are checked before the request is sent.
-    panel.get_by_label("Retry", exact=True).check()
-    panel.get_by_label("Backoff duration").fill("5 sec")
-    assert "'5 sec' is not a duration" in panel.get_by_test_id("retry-problem").inner_text()
-    assert panel.get_by_role("button", name="Synchronize").is_disabled()
-    panel.get_by_label("Retry", exact=True).uncheck()
     _shot(admin_page, ui_env, "sync-panel")
     panel.get_by_role("button", name="Synchronize").click()
     admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)
@@ -131,6 +135,18 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     admin_page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
     node = admin_page.locator("[data-testid=tree-node][data-name=web-config]")
     node.get_by_text("OutOfSync").wait_for(timeout=LIVE)
+    # List and Tree share one filter: OutOfSync leaves the drifted ConfigMap only, in both views
+    admin_page.get_by_role("button", name="List", exact=True).click()
+    admin_page.get_by_label("Filter resources by sync status").select_option("OutOfSync")
+    rows = admin_page.locator("[data-testid=resource-list] tr[data-name]")
+    rows.first.wait_for()
+    assert [r.get_attribute("data-name") for r in rows.all()] == ["web-config"]
+    assert re.fullmatch(r"1 of \d+ resources", admin_page.get_by_test_id("resource-count").inner_text())
+    admin_page.get_by_role("button", name="Tree", exact=True).click()
+    node.wait_for()
+    assert admin_page.locator("[data-testid=tree-node][data-name=web-extra]").count() == 0
+    admin_page.get_by_role("button", name="Clear filters").click()
+    admin_page.locator("[data-testid=tree-node][data-name=web-extra]").wait_for()
     node.click()
     diff = admin_page.get_by_test_id("diff")
     diff.get_by_text("drifted").first.wait_for(timeout=LIVE)
@@ -190,12 +206,24 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
         "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-g"},
     }
     ui_env.controller.apply_app(name, spec)
+    project = f"guest-{uuid.uuid4().hex[:5]}"  # with a role: its tokens need projects, update
+    role = {"name": "ci", "policies": [f"p, proj:{project}:ci, applications, get, {project}/*, allow"]}
+    body = {"metadata": {"name": project}, "spec": {"sourceRepos": ["*"], "roles": [role]}}
+    admin.post("/api/v1/projects", json={"project": body}).raise_for_status()
     context = browser.new_context()
     page = context.new_page()
     try:
-        _login(page, ui_env, "alice", "alice-Passw0rd")
-        page.wait_for_url(re.compile(r"/applications$"))
-        _card(page, name).wait_for(timeout=LIVE)
+        with page.expect_response(lambda r: "/can-i/applications/create/" in r.url, timeout=LIVE):
+            _login(page, ui_env, "alice", "alice-Passw0rd")
+            page.wait_for_url(re.compile(r"/applications$"))
+            _card(page, name).wait_for(timeout=LIVE)
+        page.wait_for_timeout(500)  # the other projects' answers
+        assert page.get_by_role("link", name="+ New app").count() == 0
+        page.get_by_role("link", name="Settings").click()
+        row = page.locator(f"[data-testid=projects] tr[data-project='{project}']")
+        with page.expect_response(lambda r: f"/can-i/projects/update/{project}" in r.url, timeout=LIVE):
+            row.wait_for(timeout=LIVE)
+        assert row.get_by_role("button", name="Role tokens").count() == 0
         page.goto(f"{ui_env.server.url}/applications/{name}")
         page.get_by_test_id("app-title").wait_for()
         page.get_by_role("button", name="Refresh", exact=True).wait_for()
@@ -214,6 +242,24 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
         )
         assert answer[0] == 403 and "permission denied" in answer[1]
         _shot(page, ui_env, "read-only-user")
+
+        # a can-i the server cannot answer counts as "no" and the page says so; a failed logout
+        # shows the server's message and keeps the user logged in
+        def failing(message: str) -> Any:
+            body = json.dumps({"code": 13, "message": message})
+            return lambda route: route.fulfill(status=500, body=body, content_type="application/json")
+
+        page.route("**/api/v1/account/can-i/**", failing("rbac store unavailable"))
+        page.reload()
+        page.get_by_test_id("can-i-failure").get_by_text("rbac store unavailable").wait_for()
+        refuse_logout = failing("session store unavailable")
+        page.route(
+            "**/api/v1/session",
+            lambda route: refuse_logout(route) if route.request.method == "DELETE" else route.continue_(),
+        )
+        page.get_by_role("button", name="Log out").click()
+        page.get_by_test_id("logout-error").get_by_text("session store unavailable").wait_for()
+        assert page.get_by_test_id("username").inner_text() == "alice"
     finally:
         context.close()
 
@@ -330,3 +376,26 @@ def test_pod_logs_stream_in_the_resource_panel(ui_env: UiEnv, admin_page: Any) -
     pod.select_option(options[0])
     logs.get_by_text(f"{marker} followed").wait_for(timeout=LIVE)
     _shot(admin_page, ui_env, "pod-logs")
+    # the Pod node itself, a child in no Git manifest: its live manifest and its events
+    pod_name = options[0]
+    get_uid = ("get", "pod", pod_name, "-n", target_ns, "-o", "jsonpath={.metadata.uid}")
+    uid = ui_env.cluster.kubectl(*get_uid).stdout.strip()
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"probe-{marker}", "namespace": target_ns},
+        "involvedObject": {"kind": "Pod", "name": pod_name, "namespace": target_ns, "uid": uid},
+        "reason": "Probed",
+        "message": f"{marker} probed",
+        "type": "Normal",
+    }
+    ui_env.cluster.kubectl("apply", "-f", "-", stdin=json.dumps(event))
+    panel.get_by_role("button", name="Close").click()
+    admin_page.locator(f"[data-testid=tree-node][data-name='{pod_name}']").click()
+    panel.get_by_role("button", name="Live manifest").click()
+    panel.locator("pre.manifest").get_by_text(f"uid: {uid}").wait_for(timeout=LIVE)
+    panel.get_by_role("button", name="Desired manifest").click()
+    panel.get_by_text("(not in Git: created by ReplicaSet web-logs-").wait_for()
+    panel.get_by_role("button", name="Events").click()
+    panel.get_by_test_id("events").get_by_text(f"{marker} probed").wait_for(timeout=LIVE)
+    _shot(admin_page, ui_env, "pod-events")
