@@ -1,7 +1,8 @@
 """Settings edits in headless Chromium against a real server: a credential template, a repository's
 connection test, a cluster's labels, a project whose invalid sync window the server refuses (its
-message shown) before a valid one, a role token shown once then deleted, the effective settings
-without any secret, and no edit offered to a read-only user."""
+message shown) before a valid one, a role token shown once then deleted, a Helm repository with
+credentials (tested before saving, its password never shown again), an account token shown once then
+deleted, the effective settings without any secret, and no edit offered to a read-only user."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from ui_support import UiEnv
 
 TEMPLATE_PASSWORD = "tmpl-pa55-not-for-browsers"
+HELM_PASSWORD = "helm-pa55-not-for-browsers"
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +116,43 @@ def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEn
     _shot(page, ui_env, "settings-effective")
 
 
+def test_helm_repository_with_credentials_and_account_token_shown_once(ui_env: UiEnv, page: Any) -> None:
+    url = f"https://127.0.0.1:9/charts-{uuid.uuid4().hex[:6]}"  # nothing listens: refused at once
+    form = page.get_by_test_id("repository-form")
+    form.get_by_label("Repository type").select_option("helm")
+    form.get_by_label("Repository URL").fill(url)
+    status = form.get_by_test_id("repository-form-status")
+    assert "needs a name" in status.inner_text()  # checked before anything is sent
+    form.get_by_label("Repository name").fill("stable")
+    form.get_by_label("Repository username").fill("chart-reader")
+    form.get_by_label("Repository password").fill(HELM_PASSWORD)
+    assert form.get_by_label("Repository password").get_attribute("type") == "password"
+    form.get_by_role("button", name="Test connection").click()
+    # The server's reason: the chart index cannot be fetched.
+    status.get_by_text(re.compile(r"^Failed: unable to connect to repository")).wait_for()
+    form.get_by_role("button", name="Connect repository").click()
+    row = page.get_by_test_id("repositories").locator("tr", has_text=url)
+    row.wait_for()
+    assert row.locator("td").first.inner_text() == "helm" and "stable" in row.inner_text()
+    assert form.get_by_label("Repository password").input_value() == ""
+    assert HELM_PASSWORD not in page.content()
+
+    bot = page.locator("[data-testid=accounts] tr[data-account=ci-bot]")
+    bot.get_by_role("button", name="Create token").click()
+    shown = page.get_by_test_id("new-account-token").locator("pre")
+    shown.wait_for()
+    token = shown.inner_text().strip()
+    assert token.count(".") == 2  # a JWT
+    listed = bot.get_by_test_id("account-token")
+    listed.wait_for()
+    assert "expires never" in listed.inner_text()
+    page.get_by_role("button", name="I have copied it").click()
+    assert token not in page.content()  # shown once
+    listed.get_by_role("button", name="Delete token").click()
+    listed.wait_for(state="detached")
+    _shot(page, ui_env, "settings-helm-repo-account-token")
+
+
 def test_a_read_only_user_sees_no_settings_edits(ui_env: UiEnv, browser: Any) -> None:
     with httpx.Client(base_url=ui_env.server.url, timeout=30) as api:
         login = {"username": "admin", "password": ui_env.admin_password}
@@ -140,6 +179,7 @@ def test_a_read_only_user_sees_no_settings_edits(ui_env: UiEnv, browser: Any) ->
             "Add credential template",
             "Test connection",
             "Connect repository",
+            "Create token",
         ):
             assert page.get_by_role("button", name=label).count() == 0, label
         _shot(page, ui_env, "settings-read-only")

@@ -14,8 +14,9 @@ from support.gitrepo import GitRepo
 SECRET_VALUE = "hunter2-ui-only"
 #: alice: the RBAC tutorial's read-only role:guest (reads apps and projects); bob: reads every app,
 #: syncs those of TEAM_PROJECT only (a project-scoped policy: can-i on ``*/*`` says no to him);
-#: admin: everything.
-ARGOCD_CM = {"accounts.alice": "login", "accounts.bob": "login"}
+#: admin: everything. ci-bot: an API-key-only account whose tokens the settings page creates and
+#: deletes.
+ARGOCD_CM = {"accounts.alice": "login", "accounts.bob": "login", "accounts.ci-bot": "apiKey"}
 GUEST_POLICY = (
     "p, role:guest, applications, get, */*, allow\n"
     "p, role:guest, projects, get, *, allow\n"  # reads projects: sees none of their edits

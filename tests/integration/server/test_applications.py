@@ -311,3 +311,34 @@ def test_a_stopping_server_does_not_wait_for_open_streams(
             assert not srv.thread.is_alive(), "the server still waits for the open stream"
     finally:
         srv.stop()
+
+
+def test_syncwindows_reports_an_active_deny_window_and_that_a_sync_would_be_refused(
+    api: httpx.Client, admin: dict[str, str], control_plane: ControlPlane
+) -> None:
+    deny = {"kind": "deny", "schedule": "* * * * *", "duration": "1h", "applications": ["*"]}
+    later = {"kind": "allow", "schedule": "0 3 * * *", "duration": "1m", "namespaces": ["elsewhere"]}
+    control_plane.apply(project("frozen", syncWindows=[deny, later]))
+    name = _name()
+    control_plane.apply(application(name, project="frozen"))
+    resp = api.get(f"/api/v1/applications/{name}/syncwindows", headers=admin)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["canSync"] is False
+    assert body["assignedWindows"] == [deny]  # the allow window targets another namespace
+    assert body["activeWindows"] == [deny]
+    assert "deny window #0" in body["reason"]
+    # The sync route refuses with the same explanation.
+    refused = api.post(f"/api/v1/applications/{name}/sync", headers=admin, json={})
+    assert_error(refused, 403, 7, body["reason"])
+
+
+def test_sync_refuses_an_unreadable_retry_backoff_naming_the_field(
+    api: httpx.Client, admin: dict[str, str], control_plane: ControlPlane
+) -> None:
+    name = _name()
+    control_plane.apply(application(name))
+    retry = {"limit": 2, "backoff": {"duration": "5 sec", "factor": 2, "maxDuration": "3m"}}
+    resp = api.post(f"/api/v1/applications/{name}/sync", headers=admin, json={"retryStrategy": retry})
+    assert_error(resp, 400, 3, "retryStrategy.backoff.duration", "'5 sec' is not a duration")
+    assert "operation" not in api.get(f"/api/v1/applications/{name}", headers=admin).json()

@@ -94,6 +94,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/applications/simple-app/managed-resources", None),
     ("GET", "/api/v1/applications/simple-app/resource-tree", None),
     ("GET", "/api/v1/applications/simple-app/events", None),
+    ("GET", "/api/v1/applications/simple-app/syncwindows", None),
     ("GET", f"/api/v1/applications/simple-app/resource/actions?{ACTION_QUERY}", None),
     ("POST", f"/api/v1/applications/simple-app/resource/actions?{ACTION_QUERY}", "restart"),
     ("POST", "/api/v1/applications/simple-app/resource/actions/v2", {**ACTION_REF, "action": "restart"}),

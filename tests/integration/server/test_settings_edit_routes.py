@@ -141,6 +141,9 @@ def test_test_connection_uses_given_then_stored_credentials(
     try:
         stored = api.post(path, headers=admin, json={})
         assert stored.status_code == 200, stored.text
+        # Not connected yet: tested as it would be saved, so as a Helm repository it has no index.
+        as_helm = api.post(path, headers=admin, json={"type": "helm"})
+        assert_error(as_helm, 400, 9, f"unable to connect to repository {url}")
     finally:
         api.delete(f"/api/v1/repocreds/{quote(prefix, safe='')}", headers=admin)
     assert_error(api.post(path, json={}), 401, 16, "no session information")

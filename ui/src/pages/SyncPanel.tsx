@@ -14,7 +14,14 @@ const OPTIONS: [string, string][] = [
   ["Replace=true", "Replace"],
 ];
 
-type Window = { kind?: string; schedule?: string; duration?: string; manualSync?: boolean };
+type Window = { kind?: string; schedule?: string; duration?: string; manualSync?: boolean; timeZone?: string };
+/** Argo CD's GetApplicationSyncWindows, plus ``reason``: the explanation a refused sync would give. */
+type SyncWindowsState = { assignedWindows?: Window[]; activeWindows?: Window[]; canSync?: boolean; reason?: string };
+
+/** A Go duration (``5s``, ``1m30s``, ``1.5h``) or a bare number of seconds, as the server's retry reader accepts. */
+const DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$|^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+const describe = (w: Window) => `${w.kind} ${w.schedule} for ${w.duration}${w.timeZone ? ` (${w.timeZone})` : ""}`;
 
 export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: () => void; onStarted: () => void }) {
   const name = app.metadata.name;
@@ -28,15 +35,29 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
   const [propagation, setPropagation] = useState("foreground");
   const [retry, setRetry] = useState(false);
   const [retryLimit, setRetryLimit] = useState(2);
+  const [backoff, setBackoff] = useState({ duration: "5s", factor: 2, maxDuration: "3m" });
   const [picked, setPicked] = useState<Set<number>>(new Set(resources.map((_, i) => i)));
   const [confirm, setConfirm] = useState("");
   const [error, setError] = useState("");
-  const [windows, setWindows] = useState<Window[]>([]);
+  const [windows, setWindows] = useState<SyncWindowsState>({});
+  const [windowsError, setWindowsError] = useState("");
+  // The server decides with the same evaluation a sync meets, so "would be refused" here is what happens.
   useEffect(() => {
-    api<{ spec?: { syncWindows?: Window[] } }>("GET", `api/v1/projects/${app.spec.project || "default"}`)
-      .then((p) => setWindows(p.spec?.syncWindows ?? []))
-      .catch(() => setWindows([]));
-  }, [app.spec.project]);
+    api<SyncWindowsState>("GET", `api/v1/applications/${encodeURIComponent(name)}/syncwindows`)
+      .then((w) => (setWindows(w), setWindowsError("")))
+      .catch((err) => setWindowsError(`Could not read the sync windows of ${name}: ${(err as Error).message}`));
+  }, [name]);
+  const retryProblem = !retry
+    ? ""
+    : !Number.isInteger(retryLimit)
+      ? "the retry limit must be a whole number (-1 retries forever)"
+      : !DURATION.test(backoff.duration.trim())
+        ? `backoff duration '${backoff.duration}' is not a duration; write it like 5s, 2m or 1h30m`
+        : !DURATION.test(backoff.maxDuration.trim())
+          ? `max duration '${backoff.maxDuration}' is not a duration; write it like 3m or 1h`
+          : !(backoff.factor >= 1)
+            ? "the backoff factor must be a number of at least 1"
+            : "";
 
   const dangerous = (prune || options.has("Replace=true")) && !dryRun;
   const toggle = (o: string) => {
@@ -60,13 +81,17 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
       body.resources = resources
         .filter((_, i) => picked.has(i))
         .map((r) => ({ group: r.group ?? "", kind: r.kind, namespace: r.namespace ?? "", name: r.name }));
-    if (retry) body.retryStrategy = { limit: retryLimit, backoff: { duration: "5s", factor: 2, maxDuration: "3m" } };
+    if (retry)
+      body.retryStrategy = {
+        limit: retryLimit,
+        backoff: { duration: backoff.duration.trim(), factor: backoff.factor, maxDuration: backoff.maxDuration.trim() },
+      };
     try {
       await api("POST", `api/v1/applications/${name}/sync`, { body });
       onStarted();
       onClose();
     } catch (err) {
-      setError((err as Error).message); // e.g. "blocked by sync window (...)", "another operation…"
+      setError((err as Error).message); // e.g. "blocked by sync window (...)", "another operation…", a bad retry
     }
   };
   return (
@@ -107,19 +132,50 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
           </select>
         </label>
         <label>
-          <input type="checkbox" checked={retry} onChange={(e) => setRetry(e.target.checked)} /> Retry, limit{" "}
-          <input type="number" min={1} value={retryLimit} onChange={(e) => setRetryLimit(Number(e.target.value))} style={{ width: 50 }} />
+          <input type="checkbox" checked={retry} onChange={(e) => setRetry(e.target.checked)} aria-label="Retry" /> Retry
         </label>
+        {retry && (
+          <div className="toolbar" data-testid="retry-settings">
+            <label>
+              Limit{" "}
+              <input type="number" min={-1} value={retryLimit} onChange={(e) => setRetryLimit(Number(e.target.value))} aria-label="Retry limit" style={{ width: 50 }} />
+            </label>
+            <label>
+              Backoff duration{" "}
+              <input value={backoff.duration} onChange={(e) => setBackoff({ ...backoff, duration: e.target.value })} aria-label="Backoff duration" style={{ width: 60 }} />
+            </label>
+            <label>
+              Factor{" "}
+              <input type="number" min={1} value={backoff.factor} onChange={(e) => setBackoff({ ...backoff, factor: Number(e.target.value) })} aria-label="Backoff factor" style={{ width: 50 }} />
+            </label>
+            <label>
+              Max duration{" "}
+              <input value={backoff.maxDuration} onChange={(e) => setBackoff({ ...backoff, maxDuration: e.target.value })} aria-label="Backoff max duration" style={{ width: 60 }} />
+            </label>
+            {retryProblem && <span className="muted" data-testid="retry-problem">{retryProblem}</span>}
+          </div>
+        )}
       </div>
-      {windows.length > 0 && (
-        <div className="notice">
-          Sync windows of project {app.spec.project || "default"}:{" "}
-          {windows.map((w, i) => (
+      <ErrorBox error={windowsError} />
+      {(windows.assignedWindows ?? []).length > 0 && (
+        <div className="notice" data-testid="sync-windows">
+          Sync windows of project {app.spec.project || "default"} for this application:{" "}
+          {(windows.assignedWindows ?? []).map((w, i) => (
             <span key={i}>
-              {w.kind} {w.schedule} for {w.duration}
+              {describe(w)}
               {w.manualSync ? " (manual sync allowed)" : ""};{" "}
             </span>
           ))}
+          {(windows.activeWindows ?? []).length > 0 && (
+            <div>
+              Active now: {(windows.activeWindows ?? []).map(describe).join("; ")}
+            </div>
+          )}
+          {windows.canSync === false && (
+            <div className="error" data-testid="sync-window-blocked">
+              This sync would be refused: {windows.reason}
+            </div>
+          )}
         </div>
       )}
       <details>
@@ -149,7 +205,7 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
         </label>
       )}
       <ErrorBox error={error} />
-      <button className="primary" disabled={dangerous && confirm !== name} onClick={submit}>
+      <button className="primary" disabled={(dangerous && confirm !== name) || !!retryProblem} title={retryProblem} onClick={submit}>
         Synchronize
       </button>
     </div>

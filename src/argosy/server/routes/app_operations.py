@@ -16,7 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from argosy.engine.syncwindows import SyncWindows
+from argosy.engine.sync.retry import parse_retry
+from argosy.engine.syncwindows import SyncWindowError, SyncWindows
 from argosy.server.apps import get_authorized_app, project_of, rbac_object, update_app
 from argosy.server.auth.sessions import Caller
 from argosy.server.deps import Auth, Ctx
@@ -81,16 +82,43 @@ def _source(app: dict[str, Any]) -> dict[str, Any]:
     return dict(sources[0]) if sources and isinstance(sources[0], dict) else {}
 
 
-def _check_windows(ctx: Ctx, app: dict[str, Any]) -> None:
+def _app_windows(ctx: Ctx, app: dict[str, Any]) -> SyncWindows:
+    """The windows of the app's project that apply to it (the sync route and the syncwindows
+    route read them the same way, so what the panel shows is what a sync meets)."""
     project = ctx.get_project(project_of(app))
     if project is None:
         raise APIError(
             INVALID_ARGUMENT,
             f"application references project {project_of(app)} which does not exist: create it first",
         )
-    decision = SyncWindows.from_project(project).matches(app).decide(datetime.now(UTC), manual=True)
+    return SyncWindows.from_project(project).matches(app)
+
+
+def _check_windows(ctx: Ctx, app: dict[str, Any]) -> None:
+    decision = _app_windows(ctx, app).decide(datetime.now(UTC), manual=True)
     if not decision.allowed:
         raise APIError(PERMISSION_DENIED, f"cannot sync: blocked by sync window ({decision.reason})")
+
+
+@router.get("/api/v1/applications/{name}/syncwindows")
+def application_sync_windows(name: str, caller: Auth, ctx: Ctx, appNamespace: str = "") -> dict[str, Any]:
+    """Argo CD's GetApplicationSyncWindows: the windows assigned to the app, those open now and
+    whether a manual sync would pass now, so the sync panel can warn before a sync is refused.
+    ``reason`` (not in Argo CD) is the same explanation a refused sync gives."""
+    app = get_authorized_app(ctx, caller, name, "get", appNamespace)
+    windows = _app_windows(ctx, app)
+    now = datetime.now(UTC)
+    decision = windows.decide(now, manual=True)
+    try:
+        active = [w.to_dict() for w in windows.active(now)]
+    except SyncWindowError:  # an unreadable window: decision.reason names it
+        active = []
+    return {
+        "assignedWindows": [w.to_dict() for w in windows],
+        "activeWindows": active,
+        "canSync": decision.allowed,
+        "reason": decision.reason,
+    }
 
 
 @router.post("/api/v1/applications/{name}/sync")
@@ -127,6 +155,13 @@ def sync_application(name: str, body: SyncRequest, caller: Auth, ctx: Ctx) -> di
     if body.manifests is not None:
         sync["manifests"] = body.manifests
     operation: dict[str, Any] = {"sync": sync, "initiatedBy": _initiated_by(caller)}
+    if body.retryStrategy is not None:
+        # Refused here rather than silently replaced by defaults when the controller reads it.
+        _, problems = parse_retry(body.retryStrategy, field="retryStrategy")
+        if problems:
+            raise APIError(
+                INVALID_ARGUMENT, f"sync of '{name}' refused: " + "; ".join(str(p) for p in problems)
+            )
     retry = body.retryStrategy or policy.get("retry")
     if retry:
         operation["retry"] = retry

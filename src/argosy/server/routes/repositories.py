@@ -192,7 +192,13 @@ def validate_access(repo: str, body: RepositoryAccess, caller: Auth, ctx: Ctx) -
     obj = f"{body.project}/{repo}" if body.project else repo
     ctx.enforce(caller, "repositories", "create", obj)
     store = repository_store(ctx)
-    if body.username or body.password or body.sshPrivateKey or body.tlsClientCertKey:
+    has_credentials = bool(body.username or body.password or body.sshPrivateKey or body.tlsClientCertKey)
+    # A repository not connected yet is tested as it would be saved (a Helm type, insecure TLS), even
+    # without credentials; a connected one without credentials in the body is tested as stored.
+    unsaved_settings = bool(body.type or body.insecure or body.insecureIgnoreHostKey) and not any(
+        same_url(r.url, repo) for r in store.repositories
+    )
+    if has_credentials or unsaved_settings:
         given = Repository(
             url=repo,
             username=body.username,
