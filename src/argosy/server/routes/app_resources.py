@@ -195,15 +195,19 @@ def resource(
     return {"manifest": json.dumps(mask_secret(obj), separators=(",", ":"))}
 
 
+def _involving(name: str, namespace: str, uid: str = "") -> str:
+    """The field selector of the Events about one object (by uid too when it is known)."""
+    selector = f"involvedObject.name={name},involvedObject.namespace={namespace}"
+    return selector + (f",involvedObject.uid={uid}" if uid else "")
+
+
 def _resource_events(ctx: Ctx, app: dict[str, Any], namespace: str, name: str, uid: str) -> list[Any]:
     """Kubernetes Events of one object of the app's tree, read in the destination cluster."""
     if not name:
         raise APIError(INVALID_ARGUMENT, "resourceName is required with resourceNamespace or resourceUID")
     what = f"resource '{name}'" + (f" in namespace '{namespace}'" if namespace else "")
     _tree_node(ctx, app, {"namespace": namespace, "name": name}, what, uid)
-    selector = f"involvedObject.name={name},involvedObject.namespace={namespace}"
-    if uid:
-        selector += f",involvedObject.uid={uid}"
+    selector = _involving(name, namespace, uid)
     # events of a cluster-scoped object are recorded in any namespace (mostly "default")
     path = f"/api/v1/namespaces/{quote(namespace, safe='')}/events" if namespace else "/api/v1/events"
     client, owned = destination_client(ctx, app)
@@ -234,9 +238,7 @@ def events(
         items = _resource_events(ctx, app, resourceNamespace, resourceName, resourceUID)
         return {"metadata": {}, "items": items}
     meta = app["metadata"]
-    selector = f"involvedObject.name={meta['name']},involvedObject.namespace={meta['namespace']}"
-    if meta.get("uid"):
-        selector += f",involvedObject.uid={meta['uid']}"
+    selector = _involving(meta["name"], meta["namespace"], meta.get("uid") or "")
     try:
         items = ctx.kube.list(meta["namespace"], "events", fieldSelector=selector)
     except KubeError as err:
