@@ -216,7 +216,7 @@ class Controller:
         self.state = AppState(self.cp, renderer, self._in_cluster, self.live_for)
         self.reconciler = Reconciler(self.cp, self.state, self.settings, clock)
         self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for, clock)
-        self.metrics = ControllerMetrics(self.apps.store.items, self.cluster_statuses)
+        self.metrics = ControllerMetrics(self.managed_apps, self.cluster_statuses)
         self.executor.on_state = self.metrics.operation_state
         self.executor.watched = self.apps.store.get
         self.executor.learn = self._learn_write
@@ -230,7 +230,7 @@ class Controller:
             self.sharding = ShardCoordinator(
                 LeaseStore(client, namespace),
                 replica,
-                lambda: [app_key(a) for a in self.apps.store.items()],
+                lambda: [app_key(a) for a in self.managed_apps()],
                 busy=self._busy,
                 on_gain=self._gained,
             )
@@ -241,6 +241,15 @@ class Controller:
     def settings(self) -> ControllerSettings:
         with self._settings_lock:
             return self._settings
+
+    def managed_apps(self) -> list[Obj]:
+        """The Applications this installation reconciles: those of its managed namespaces.
+
+        Every namespace is watched (see ``self.apps``), so another installation's apps in the same
+        cluster are in the store too; counting them would skew metrics and the replicas' balance.
+        """
+        settings = self.settings()
+        return [a for a in self.apps.store.items() if settings.manages_namespace(app_key(a).split("/", 1)[0])]
 
     # ------------------------------------------------------------- sharding
     def _mine(self, key: str, app: Obj) -> bool:
