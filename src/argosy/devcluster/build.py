@@ -86,6 +86,20 @@ KUBERNETES = Component(
     module_dir="k8s",
     ldflags=_k8s_ldflags(),
 )
+# A real node's agents, from the same wrapper module (same pins) as the control plane; a separate
+# entry so clusters without real nodes never pay for them, while the Go build cache it shares
+# with KUBERNETES makes the build mostly a link step.
+KUBERNETES_NODE = Component(
+    name="kubernetes-node",
+    version=KUBERNETES_VERSION,
+    binaries=("kubelet", "kube-proxy"),
+    packages=(
+        ("kubelet", "k8s.io/kubernetes/cmd/kubelet"),
+        ("kube-proxy", "k8s.io/kubernetes/cmd/kube-proxy"),
+    ),
+    module_dir="k8s",
+    ldflags=_k8s_ldflags(),
+)
 KWOK = Component(
     "kwok",
     "v0.8.0",
