@@ -74,10 +74,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(line)
 
 
-def _start(name: str) -> Iterator[ClusterHandle]:
+def _start(name: str, real_nodes: int = 0) -> Iterator[ClusterHandle]:
     cluster = LocalCluster(name)
     started = time.monotonic()
-    state = cluster.up(progress=lambda m: print(f"[{name}] {m}", flush=True))
+    state = cluster.up(progress=lambda m: print(f"[{name}] {m}", flush=True), real_nodes=real_nodes)
     _STARTS.append(
         f"local cluster {name}: control plane ready in {state.ready_seconds}s, "
         f"up (incl. binary cache check) in {time.monotonic() - started:.1f}s"
@@ -120,6 +120,15 @@ def node_watch(cluster: ClusterHandle) -> NodeWatch:
 def second_cluster() -> Iterator[ClusterHandle]:
     """A second, independent cluster for multi-cluster tests."""
     yield from _start(_cluster_name("second"))
+
+
+@pytest.fixture(scope="session")
+def real_cluster() -> Iterator[ClusterHandle]:
+    """A cluster with one real node (kubelet + containerd) beside a tainted kwok node, for the
+    tests that need containers that really run. Needs root (namespaces, mounts, cgroups)."""
+    if os.geteuid() != 0:
+        pytest.skip("real nodes need root: network namespaces, mounts and cgroups")
+    yield from _start(_cluster_name("real"), real_nodes=1)
 
 
 @pytest.fixture

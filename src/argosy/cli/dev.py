@@ -80,6 +80,14 @@ NAMES_ARG = typer.Argument(None, help=f"Cluster names (default: {DEFAULT_CLUSTER
 def up(
     names: list[str] | None = NAMES_ARG,
     nodes: int = typer.Option(1, "--nodes", min=1, max=50, help="Number of kwok (simulated) nodes."),
+    real_nodes: int = typer.Option(
+        0,
+        "--real-nodes",
+        min=0,
+        max=8,
+        help="Number of real nodes (kubelet + containerd, containers really run; needs root). "
+        "kwok nodes are then tainted: only Pods tolerating kwok.x-k8s.io/node land there.",
+    ),
 ) -> None:
     """Start clusters (building binaries on first use), or reuse those already up."""
     for name in names or [DEFAULT_CLUSTER]:
@@ -87,7 +95,7 @@ def up(
         try:
             cluster = LocalCluster(name)
             with err.status(f"starting cluster {name}") as status:
-                state = cluster.up(progress=_reporter(status), nodes=nodes)
+                state = cluster.up(progress=_reporter(status), nodes=nodes, real_nodes=real_nodes)
         except (ClusterError, build.BuildError, PortInUseError) as exc:
             raise _fail(str(exc)) from exc
         total = time.monotonic() - started

@@ -100,6 +100,8 @@ KUBERNETES_NODE = Component(
     module_dir="k8s",
     ldflags=_k8s_ldflags(),
 )
+# The cluster DNS of real nodes: CoreDNS with its kubernetes plugin, as in every cluster.
+COREDNS = Component("coredns", "v1.14.7", ("coredns",), (("coredns", "github.com/coredns/coredns"),))
 KWOK = Component(
     "kwok",
     "v0.8.0",
@@ -146,8 +148,9 @@ OIDC_PROVIDER = Component(
 )
 
 CONTROL_PLANE = (KUBERNETES, KWOK)
+NODE = (KUBERNETES_NODE, COREDNS)
 TOOLS = (HELM, KUSTOMIZE, SOPS, KSOPS, OIDC_PROVIDER)
-ALL = CONTROL_PLANE + TOOLS
+ALL = CONTROL_PLANE + NODE + TOOLS
 
 Progress = Callable[[str], None]
 

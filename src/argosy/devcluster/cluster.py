@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import os
 import re
@@ -29,7 +30,7 @@ from typing import Any
 import yaml
 
 from argosy import procstat
-from argosy.devcluster import build, pki
+from argosy.devcluster import build, nodenet, pki, realnode
 from argosy.devcluster.paths import state_dir
 from argosy.devcluster.ports import free_ports
 
@@ -62,10 +63,20 @@ class ClusterState:
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
     started_at: float = 0.0
     ready_seconds: float = 0.0
+    #: Real nodes (kubelet + containerd) and their network slot (:mod:`nodenet`); -1: none.
+    real_nodes: int = 0
+    net_index: int = -1
+    #: Where the API server listens: loopback, or the node network's gateway with real nodes
+    #: (kubelets and Pods must reach it; loopback is not reachable from their namespaces).
+    host: str = "127.0.0.1"
 
     @property
     def server(self) -> str:
-        return f"https://127.0.0.1:{self.ports['apiserver']}"
+        return f"https://{self.host}:{self.ports['apiserver']}"
+
+    @property
+    def network(self) -> nodenet.NetworkPlan | None:
+        return nodenet.NetworkPlan(self.name, self.net_index) if self.net_index >= 0 else None
 
 
 def _proc_start_time(pid: int) -> str | None:
@@ -132,15 +143,20 @@ class LocalCluster:
         state = self.load_state()
         if state is None:
             return {}
-        return {c: (c in state.processes and _alive(state.processes[c])) for c in COMPONENTS}
+        names = [*COMPONENTS, *(p for p in state.processes if p not in COMPONENTS)]
+        return {c: (c in state.processes and _alive(state.processes[c])) for c in names}
 
     def is_up(self) -> bool:
         status = self.component_status()
         return bool(status) and all(status.values()) and self._readyz(timeout=2.0)
 
     # -------------------------------------------------------------- lifecycle
-    def up(self, progress: Progress | None = None, nodes: int = 1) -> ClusterState:
-        """Start the cluster, or reuse it when it is already up."""
+    def up(self, progress: Progress | None = None, nodes: int = 1, real_nodes: int = 0) -> ClusterState:
+        """Start the cluster, or reuse it when it is already up.
+
+        ``nodes`` kwok (simulated) nodes, plus ``real_nodes`` nodes that run containers
+        (:mod:`argosy.devcluster.realnode`); with real nodes the kwok nodes are tainted so only
+        Pods that tolerate it are placed there."""
         say = progress or (lambda _m: None)
         existing = self.load_state()
         if existing is not None:
@@ -150,7 +166,9 @@ class LocalCluster:
             say(f"cluster {self.name} was partly up; stopping what is left and starting it again")
             self.down()
 
-        binaries = build.ensure(build.CONTROL_PLANE, progress=say)
+        if real_nodes:
+            realnode.check_packages()
+        binaries = build.ensure(build.CONTROL_PLANE + (build.NODE if real_nodes else ()), progress=say)
         started = time.monotonic()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(exist_ok=True)
@@ -158,8 +176,15 @@ class LocalCluster:
         state = ClusterState(name=self.name, ports=dict(zip(names, free_ports(len(names)), strict=True)))
         state.started_at = time.time()
         self._save_state(state)
-        certs = pki.generate(self.dir / "pki", self.name)
         try:
+            extra_ips: tuple[str, ...] = ()
+            if real_nodes:
+                plan = nodenet.NetworkPlan(self.name, nodenet.free_index())
+                state.net_index, state.real_nodes, state.host = plan.index, real_nodes, plan.gateway
+                self._save_state(state)
+                nodenet.create_bridge(plan)
+                extra_ips = (plan.gateway,)
+            certs = pki.generate(self.dir / "pki", self.name, extra_ips)
             self._start_etcd(state, binaries["etcd"])
             self._wait(lambda: self._etcd_healthy(state), "etcd", state, 60)
             self._start_apiserver(state, binaries["kube-apiserver"], certs)
@@ -169,9 +194,14 @@ class LocalCluster:
             self._start_controller_manager(state, binaries["kube-controller-manager"], certs)
             self._start_scheduler(state, binaries["kube-scheduler"])
             self._start_kwok(state, binaries["kwok"], certs)
-            self._register_nodes(nodes)
+            self._register_nodes(nodes, tainted=bool(real_nodes))
             self._wait(lambda: self._nodes_ready(nodes), "kwok nodes", state, 60)
             self._wait(self._default_service_account, "kube-controller-manager", state, 60)
+            if real_nodes:
+                self._start_real_nodes(state, binaries, certs, say)
+        except (nodenet.NodeNetError, realnode.NodeError) as exc:
+            self.down()
+            raise ClusterError(f"cluster {self.name}: {exc}") from exc
         except BaseException:
             self.down()
             raise
@@ -181,10 +211,14 @@ class LocalCluster:
         return state
 
     def down(self) -> list[str]:
-        """Stop the processes this cluster started and remove its state; no error when down."""
+        """Stop the processes this cluster started and remove its state; no error when down.
+
+        Real nodes first: their agents, then their containers (while containerd still answers),
+        containerd, mounts, cgroups, and finally the network namespaces and the bridge."""
         state = self.load_state()
         stopped: list[str] = []
         if state is not None:
+            stopped += self._stop_real_nodes(state)
             for comp in reversed(COMPONENTS):
                 rec = state.processes.get(comp)
                 if rec is not None and _alive(rec):
@@ -192,6 +226,71 @@ class LocalCluster:
                     stopped.append(comp)
         if self.dir.exists():
             _rmtree(self.dir)
+        return stopped
+
+    # ------------------------------------------------------------ real nodes
+    def _node_files(self, node: nodenet.NodeAddress) -> realnode.NodeFiles:
+        return realnode.NodeFiles(self.dir / "nodes" / node.name)
+
+    def _start_real_nodes(
+        self, state: ClusterState, binaries: dict[str, Path], certs: pki.ClusterPKI, say: Progress
+    ) -> None:
+        plan = state.network
+        assert plan is not None
+        corefile = self.dir / "Corefile"
+        corefile.write_text(realnode.corefile(plan, self.kubeconfig, f"argosy-{self.name}"))
+        self._spawn(state, "coredns", [str(binaries["coredns"]), "-conf", str(corefile)])
+        archives = realnode.node_images(say)
+        for i in range(state.real_nodes):
+            node = nodenet.create_node(plan, i, state.real_nodes)
+            realnode.create_cgroup(realnode.cgroup_name(self.name, node))
+            files = realnode.prepare(self.name, plan, node, self._node_files(node).root, certs, state.server)
+            containerd = f"containerd@{node.name}"
+            self._spawn(state, containerd, realnode.containerd_argv(node, files))
+            self._wait(functools.partial(realnode.runtime_ready, files), containerd, state, 60)
+            realnode.load_images(files, archives)
+            say(f"{node.name}: containerd up, images loaded")
+            self._spawn(
+                state, f"kubelet@{node.name}", realnode.kubelet_argv(binaries["kubelet"], node, files)
+            )
+            self._spawn(
+                state, f"kube-proxy@{node.name}", realnode.proxy_argv(binaries["kube-proxy"], node, files)
+            )
+        for i in range(state.real_nodes):
+            node = plan.node(i)
+            self._wait(functools.partial(self._node_ready, node.name), f"kubelet@{node.name}", state, 120)
+        say(f"{state.real_nodes} real node(s) Ready on {plan.node_network}")
+
+    def _node_ready(self, name: str) -> bool:
+        try:
+            node = self.request(f"/api/v1/nodes/{name}")
+        except (OSError, urllib.error.URLError):
+            return False
+        conds = (node.get("status") or {}).get("conditions") or []
+        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
+
+    def _stop_real_nodes(self, state: ClusterState) -> list[str]:
+        plan = state.network
+        if plan is None:
+            return []
+        stopped: list[str] = []
+
+        def stop(name: str) -> None:
+            rec = state.processes.get(name)
+            if rec is not None and _alive(rec):
+                _terminate(rec)
+                stopped.append(name)
+
+        for i in range(state.real_nodes):
+            node = plan.node(i)
+            files = self._node_files(node)
+            stop(f"kubelet@{node.name}")
+            stop(f"kube-proxy@{node.name}")
+            realnode.kill_containers(files)  # while containerd still answers
+            stop(f"containerd@{node.name}")
+            realnode.teardown(self.name, node, files)
+        stop("coredns")
+        nodenet.remove(plan, state.real_nodes)
         return stopped
 
     def stop_component(self, component: str) -> None:
@@ -256,7 +355,7 @@ class LocalCluster:
         return revision
 
     def log_path(self, component: str) -> Path:
-        if component not in COMPONENTS:
+        if component not in COMPONENTS and not _NODE_COMPONENT_RE.match(component):
             raise ClusterError(f"unknown component {component!r}; one of: {', '.join(COMPONENTS)}")
         return self.logs_dir / f"{component}.log"
 
@@ -312,8 +411,8 @@ class LocalCluster:
         argv = [
             str(binary),
             f"--etcd-servers=http://127.0.0.1:{state.ports['etcd']}",
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
+            f"--bind-address={state.host}",
+            f"--advertise-address={state.host}",
             f"--secure-port={port}",
             f"--cert-dir={self.dir / 'pki'}",
             f"--tls-cert-file={certs.serving_cert}",
@@ -329,12 +428,14 @@ class LocalCluster:
             "DefaultStorageClass,DefaultTolerationSeconds,MutatingAdmissionWebhook,"
             "ValidatingAdmissionWebhook,ResourceQuota,NodeRestriction,PodSecurity,Priority",
             "--allow-privileged=true",
-            # Endpoints for the 'kubernetes' Service would point at 127.0.0.1, which the
-            # endpoint reconciler refuses; nothing in a dev cluster routes to it.
-            "--endpoint-reconciler-type=none",
             "--profiling=false",
             "--v=1",
         ]
+        if state.real_nodes == 0:
+            # Endpoints for the 'kubernetes' Service would point at 127.0.0.1, which the endpoint
+            # reconciler refuses; nothing routes to it without real nodes. With them it is the
+            # gateway, which Pods reach: the usual reconciler keeps it.
+            argv.append("--endpoint-reconciler-type=none")
         self._spawn(state, "kube-apiserver", argv)
 
     def _start_controller_manager(self, state: ClusterState, binary: Path, certs: pki.ClusterPKI) -> None:
@@ -487,8 +588,8 @@ class LocalCluster:
     def _kubectl(self, *args: str, stdin: str | None = None) -> str:
         return kubectl(self.kubeconfig, *args, stdin=stdin)
 
-    def _register_nodes(self, count: int) -> None:
-        nodes = [_kwok_node(f"kwok-node-{i}") for i in range(count)]
+    def _register_nodes(self, count: int, tainted: bool = False) -> None:
+        nodes = [_kwok_node(f"kwok-node-{i}", tainted) for i in range(count)]
         self._kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(nodes))
 
     def _nodes_ready(self, count: int) -> bool:
@@ -527,8 +628,9 @@ class LocalCluster:
         raise ClusterError(f"{what} of cluster {self.name} not ready after {timeout:.0f}s{log}")
 
 
-def _kwok_node(name: str) -> dict[str, Any]:
+def _kwok_node(name: str, tainted: bool = False) -> dict[str, Any]:
     capacity = {"cpu": "32", "memory": "256Gi", "pods": "250"}
+    spec = {"taints": [realnode.KWOK_TAINT]} if tainted else {}
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -542,8 +644,12 @@ def _kwok_node(name: str) -> dict[str, Any]:
                 "type": "kwok",
             },
         },
+        "spec": spec,
         "status": {"capacity": capacity, "allocatable": capacity},
     }
+
+
+_NODE_COMPONENT_RE = re.compile(r"^(containerd|kubelet|kube-proxy)@real-node-\d+$|^coredns$")
 
 
 def _terminate(rec: ProcessRecord, grace: float = 10.0) -> None:

@@ -54,8 +54,11 @@ def _write(path: Path, data: bytes) -> None:
     path.chmod(0o600)
 
 
-def generate(directory: Path, cluster_name: str) -> ClusterPKI:
-    """Create (or reuse) all certificates for ``cluster_name`` in ``directory``."""
+def generate(directory: Path, cluster_name: str, extra_ips: tuple[str, ...] = ()) -> ClusterPKI:
+    """Create (or reuse) all certificates for ``cluster_name`` in ``directory``.
+
+    ``extra_ips``: more addresses the API server is reached at (a cluster with real nodes
+    serves on its node network's gateway, where kubelets and Pods reach it)."""
     directory.mkdir(parents=True, exist_ok=True)
     pki = ClusterPKI(
         ca_cert=directory / "ca.crt",
@@ -130,6 +133,7 @@ def generate(directory: Path, cluster_name: str) -> ClusterPKI:
             x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
             x509.IPAddress(ipaddress.ip_address("::1")),
             x509.IPAddress(ipaddress.ip_address("10.96.0.1")),
+            *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in extra_ips),
         ],
     )
     admin = leaf(_name("argosy-admin", "system:masters"), ExtendedKeyUsageOID.CLIENT_AUTH)
@@ -149,3 +153,33 @@ def generate(directory: Path, cluster_name: str) -> ClusterPKI:
         ),
     )
     return pki
+
+
+def client_cert(pki: ClusterPKI, name: str, cn: str, org: str | None = None) -> tuple[Path, Path]:
+    """A client certificate signed by the cluster's CA (``<name>.crt``/``.key`` beside it), reused
+    when present: a kubelet's ``system:node:<node>`` in ``system:nodes`` (the Node authorizer and
+    NodeRestriction then apply, as on a real cluster), kube-proxy's ``system:kube-proxy``."""
+    cert_path, key_path = pki.ca_cert.parent / f"{name}.crt", pki.ca_cert.parent / f"{name}.key"
+    if cert_path.exists() and key_path.exists():
+        return cert_path, key_path
+    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    ca_key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{pki.ca_key}: expected the EC key this module writes")
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn, org))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    _write(key_path, _key_pem(key))
+    return cert_path, key_path
