@@ -260,4 +260,4 @@ def images_build(
     for ref, digest, path in rows:
         typer.echo(f"{ref}\t{digest}\t{path}")
     for target in pushed:
-        err.print(f"pushed {target}")
+        err.print(f"pushed {target}", soft_wrap=True)
