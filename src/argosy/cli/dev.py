@@ -27,6 +27,11 @@ demo_app = typer.Typer(
     help="The README demo: local cluster, Git repo, Argosy syncing a Helm chart.", no_args_is_help=True
 )
 dev_app.add_typer(demo_app, name="demo")
+images_app = typer.Typer(
+    help="Container images of real nodes (pause, demo-web v1..v4, busybox), built here with crane.",
+    no_args_is_help=True,
+)
+dev_app.add_typer(images_app, name="images")
 
 err = Console(stderr=True)
 out = Console()
@@ -53,7 +58,7 @@ def _fail(message: str) -> typer.Exit:
 @dev_app.command("build")
 def build_cmd(
     tools_only: bool = typer.Option(
-        False, "--tools-only", help="Only the tools (helm, kustomize, sops, ksops, oidc-provider)."
+        False, "--tools-only", help="Only the tools (helm, kustomize, sops, ksops, oidc-provider, crane)."
     ),
 ) -> None:
     """Build (or find in the cache) the control plane binaries and the tools (helm, kustomize, sops...)."""
@@ -239,3 +244,28 @@ def demo_down() -> None:
     from argosy.devcluster import demo
 
     demo.down(lambda m: err.print(m))
+
+
+@images_app.command("build")
+def images_build(
+    push: str = typer.Option(
+        "", "--push", metavar="REGISTRY", help="Also push each image to this loopback registry (host:port)."
+    ),
+) -> None:
+    """Build (or find in the cache) every image and print its ref, digest and archive path."""
+    from argosy.devcluster import image_set, images
+
+    try:
+        if push:
+            images.require_loopback(push)
+        with err.status("building images") as status:
+            progress = _reporter(status)
+            found = image_set.all_images(progress)
+            rows = [(ref, images.image_digest(path), path) for ref, path in found.items()]
+            pushed = [images.push(path, ref, push, progress) for ref, path in found.items()] if push else []
+    except (images.ImageError, build.BuildError) as exc:
+        raise _fail(str(exc)) from exc
+    for ref, digest, path in rows:
+        typer.echo(f"{ref}\t{digest}\t{path}")
+    for target in pushed:
+        err.print(f"pushed {target}", soft_wrap=True)

@@ -147,9 +147,15 @@ OIDC_PROVIDER = Component(
     "oidc-provider", "v3.52.0", ("oidc-provider",), (("oidc-provider", "."),), module_dir="oidc-provider"
 )
 
+# Writes and pushes the local clusters' OCI image archives (argosy.devcluster.images): no
+# container engine or registry is reachable here, and crane needs neither.
+CRANE = Component(
+    "crane", "v0.22.1", ("crane",), (("crane", "github.com/google/go-containerregistry/cmd/crane"),)
+)
+
 CONTROL_PLANE = (KUBERNETES, KWOK)
 NODE = (KUBERNETES_NODE, COREDNS)
-TOOLS = (HELM, KUSTOMIZE, SOPS, KSOPS, OIDC_PROVIDER)
+TOOLS = (HELM, KUSTOMIZE, SOPS, KSOPS, OIDC_PROVIDER, CRANE)
 ALL = CONTROL_PLANE + NODE + TOOLS
 
 Progress = Callable[[str], None]
