@@ -286,9 +286,11 @@ class LocalCluster:
             files = self._node_files(node)
             stop(f"kubelet@{node.name}")
             stop(f"kube-proxy@{node.name}")
-            realnode.kill_containers(files)  # while containerd still answers
+            pod_netns = realnode.pod_netns_paths(files)  # while containerd still answers
+            realnode.kill_containers(files)
             stop(f"containerd@{node.name}")
             realnode.teardown(self.name, node, files)
+            realnode.remove_netns_files(pod_netns)
         stop("coredns")
         nodenet.remove(plan, state.real_nodes)
         return stopped
@@ -408,6 +410,7 @@ class LocalCluster:
 
     def _start_apiserver(self, state: ClusterState, binary: Path, certs: pki.ClusterPKI) -> None:
         port = state.ports["apiserver"]
+        kubelet_client = pki.client_cert(certs, "apiserver-kubelet-client", "kube-apiserver", "system:masters")
         argv = [
             str(binary),
             f"--etcd-servers=http://127.0.0.1:{state.ports['etcd']}",
@@ -428,6 +431,11 @@ class LocalCluster:
             "DefaultStorageClass,DefaultTolerationSeconds,MutatingAdmissionWebhook,"
             "ValidatingAdmissionWebhook,ResourceQuota,NodeRestriction,PodSecurity,Priority",
             "--allow-privileged=true",
+            # Node names do not resolve on this machine; every node (kwok or real) has an InternalIP.
+            "--kubelet-preferred-address-types=InternalIP,Hostname",
+            # Real kubelets authenticate the API server's logs/exec/port-forward calls.
+            f"--kubelet-client-certificate={kubelet_client[0]}",
+            f"--kubelet-client-key={kubelet_client[1]}",
             "--profiling=false",
             "--v=1",
         ]

@@ -16,8 +16,8 @@ two clusters' kubelets never share ``/kubepods``. :func:`teardown` undoes all of
 from __future__ import annotations
 
 import base64
-import json
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -30,10 +30,10 @@ from typing import Any
 
 import yaml
 
-from argosy.devcluster import pki
+from argosy.devcluster import image_set, images, pki
 from argosy.devcluster.nodenet import NetworkPlan, NodeAddress, netns_path
 
-SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"
+SANDBOX_IMAGE = image_set.PAUSE_REF
 CNI_BIN_DIR = "/usr/lib/cni"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 #: Debian packages a real node needs, and the file that shows each is installed.
@@ -102,7 +102,7 @@ def _hierarchies() -> list[Path]:
     """The cgroup v1 hierarchies (one directory per mounted controller set)."""
     if not CGROUP_ROOT.is_dir():
         return []
-    return [p for p in CGROUP_ROOT.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "unified"]
+    return [p for p in CGROUP_ROOT.iterdir() if p.is_dir() and not p.is_symlink()]
 
 
 def create_cgroup(name: str) -> None:
@@ -354,6 +354,30 @@ def runtime_ready(files: NodeFiles) -> bool:
         return False
 
 
+def pod_netns_paths(files: NodeFiles) -> list[Path]:
+    """The network namespaces containerd made for the node's Pods: bind mounts in ``/run/netns``
+    (``cni-<uuid>``, a fixed place in containerd 1.6), read from each sandbox's OCI spec."""
+    paths: set[Path] = set()
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+        for cid in ctr(files, "containers", "list", "-q", timeout=10).stdout.split():
+            info = ctr(files, "containers", "info", cid, timeout=10).stdout
+            try:
+                spec = json.loads(info).get("Spec") or {}
+            except ValueError:
+                continue
+            for ns in (spec.get("linux") or {}).get("namespaces") or ():
+                path = str(ns.get("path") or "")
+                if ns.get("type") == "network" and "/netns/cni-" in path:
+                    paths.add(Path(path))
+    return sorted(paths)
+
+
+def remove_netns_files(paths: list[Path]) -> None:
+    for path in paths:
+        subprocess.run(["umount", str(path)], capture_output=True, check=False)
+        path.unlink(missing_ok=True)
+
+
 def kill_containers(files: NodeFiles) -> None:
     """SIGKILL every task of the node's containerd and the shims it started (they outlive it)."""
     if files.containerd_socket.exists():
@@ -416,13 +440,9 @@ def teardown(cluster: str, node: NodeAddress, files: NodeFiles) -> None:
 def node_images(progress: Callable[[str], None] | None = None) -> list[Path]:
     """The locally built images every real node gets: the sandbox (pause), a shell (busybox) and
     the demo web server's versions — no registry outside is reachable, so nothing is pulled."""
-    from argosy.devcluster import image_set
-
-    return image_set.node_images(progress)
+    return list(image_set.all_images(progress).values())
 
 
 def load_images(files: NodeFiles, archives: list[Path]) -> None:
-    from argosy.devcluster import images
-
     for archive in archives:
         images.load_into_containerd(archive, files.containerd_socket)
