@@ -148,7 +148,7 @@ def status(
             out.print(f"cluster {name} is down")
             raise typer.Exit(3)
         table = Table("COMPONENT", "PID", "RUNNING", "LOG")
-        for comp in COMPONENTS:
+        for comp in comps or COMPONENTS:
             rec = state.processes.get(comp)
             table.add_row(
                 comp,
@@ -159,6 +159,12 @@ def status(
         out.print(
             f"cluster {name}: server {state.server} version {version or '?'} ready={'yes' if ready else 'no'}"
         )
+        if state.network is not None:
+            plan = state.network
+            out.print(
+                f"real nodes: {state.real_nodes} on {plan.node_network} (bridge {plan.bridge}, "
+                f"Pods {plan.pod_network}); node-0 at {plan.node(0).ip}"
+            )
         out.print(table)
     if not ready:
         raise typer.Exit(3)

@@ -410,7 +410,9 @@ class LocalCluster:
 
     def _start_apiserver(self, state: ClusterState, binary: Path, certs: pki.ClusterPKI) -> None:
         port = state.ports["apiserver"]
-        kubelet_client = pki.client_cert(certs, "apiserver-kubelet-client", "kube-apiserver", "system:masters")
+        kubelet_client = pki.client_cert(
+            certs, "apiserver-kubelet-client", "kube-apiserver", "system:masters"
+        )
         argv = [
             str(binary),
             f"--etcd-servers=http://127.0.0.1:{state.ports['etcd']}",
