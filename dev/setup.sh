@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything Argosy's demo and tests need, on a fresh Debian machine.
 # Idempotent: a second run installs nothing and builds nothing.
-#   1. Debian packages used by the demo and tests (git, sshd, age, gnupg, docker-registry, chromium)
+#   1. Debian packages used by the demo and tests (git, sshd, age, gnupg, docker-registry, chromium,
+#      debootstrap for the argosy image's base layer)
 #   2. the Python venv .venv with argosy installed in editable mode (+ dev tools)
 #   3. the web UI (ui/) built with the machine's Node and npm into src/argosy/server/webui/dist
 #   4. the pinned control-plane binaries and helm/kustomize/sops/ksops and the SSO tests' OpenID
@@ -21,6 +22,7 @@ declare -A probe=(
   [gnupg]=/usr/bin/gpg
   [docker-registry]=/usr/bin/docker-registry
   [chromium]=/usr/bin/chromium
+  [debootstrap]=/usr/sbin/debootstrap
 )
 missing=()
 for pkg in "${!probe[@]}"; do
