@@ -92,23 +92,24 @@ def rootfs_dir() -> Path:
 
 
 def argosy_image_config() -> dict[str, Any]:
-    """The image's run settings, in the fields of ``images.ImageSpec``.
+    """The image's run settings, as keyword arguments of ``images.ImageSpec`` (tuples and pairs).
 
     One image serves every component: the command picks the role (``controller``,
     ``repo-server``, ``server``...), as Argo CD's image does. tini is PID 1 so the git, helm
-    and gpg processes Argosy starts are reaped and signals reach Argosy.
+    and gpg processes Argosy starts are reaped and signals reach Argosy. The user is numeric so
+    the kubelet can enforce ``runAsNonRoot``.
     """
     return {
-        "entrypoint": ["/usr/bin/tini", "--", "argosy"],
-        "cmd": ["--help"],
-        "env": {"PATH": PATH_ENV, "HOME": HOME, "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"},
+        "entrypoint": ("/usr/bin/tini", "--", "argosy"),
+        "cmd": ("--help",),
+        "env": (("PATH", PATH_ENV), ("HOME", HOME), ("LANG", "C.UTF-8"), ("PYTHONUNBUFFERED", "1")),
         "user": f"{UID}:{GID}",
         "workdir": HOME,
-        "labels": {
-            "org.opencontainers.image.title": "argosy",
-            "org.opencontainers.image.version": __version__,
-            "org.opencontainers.image.description": "Argosy with git, gpg, ssh, helm, kustomize and sops",
-        },
+        "labels": (
+            ("org.opencontainers.image.title", "argosy"),
+            ("org.opencontainers.image.version", __version__),
+            ("org.opencontainers.image.description", "Argosy with git, gpg, ssh, helm, kustomize and sops"),
+        ),
     }
 
 
@@ -139,9 +140,10 @@ def base_rootfs(progress: Progress | None = None) -> Path:
         _write(root / "etc/apt/sources.list.d/debian.sources", _SOURCES)
         _write(root / "usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", mode=0o755)  # start no daemon
         say(f"apt-get install {' '.join(PACKAGES)} (in the chroot)")
+        apt = "apt-get -y -q -o Dpkg::Use-Pty=0"  # no progress bars in the log
         script = (
-            "apt-get update -q && apt-get upgrade -y -q && "
-            f"apt-get install -y -q --no-install-recommends {' '.join(PACKAGES)} && apt-get clean"
+            f"{apt} update && {apt} upgrade && "
+            f"{apt} install --no-install-recommends {' '.join(PACKAGES)} && {apt} clean"
         )
         _chroot(root, ["sh", "-c", script], "apt-get in chroot", log)
         (root / "usr/sbin/policy-rc.d").unlink()

@@ -51,7 +51,7 @@ def _run(root: Path, userspec: str | None, *args: str) -> subprocess.CompletedPr
     chroot = shutil.which("chroot", path=_SBIN_PATH)
     assert chroot is not None
     user = [f"--userspec={userspec}"] if userspec else []
-    env = rootfs.argosy_image_config()["env"]
+    env = dict(rootfs.argosy_image_config()["env"])
     return subprocess.run(
         [chroot, *user, str(root), *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )

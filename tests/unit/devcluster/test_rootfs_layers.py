@@ -105,8 +105,10 @@ def test_user_entries_are_appended_and_a_taken_uid_is_refused(
 
 def test_image_config_runs_argosy_under_tini_as_the_layers_user() -> None:
     config = rootfs.argosy_image_config()
-    assert config["entrypoint"] == ["/usr/bin/tini", "--", "argosy"]
+    assert config["entrypoint"] == ("/usr/bin/tini", "--", "argosy")
     assert config["user"] == f"{rootfs.UID}:{rootfs.GID}"
-    assert config["env"]["HOME"] == config["workdir"] == rootfs.HOME
-    assert "/usr/local/bin" in config["env"]["PATH"].split(":")
+    env = dict(config["env"])
+    assert env["HOME"] == config["workdir"] == rootfs.HOME
+    assert "/usr/local/bin" in env["PATH"].split(":")
+    hash(tuple(config.values()))  # ImageSpec is frozen: every field must be hashable
     assert set(config) == {"entrypoint", "cmd", "env", "user", "workdir", "labels"}
