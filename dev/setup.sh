@@ -2,7 +2,8 @@
 # Install everything Argosy's demo and tests need, on a fresh Debian machine.
 # Idempotent: a second run installs nothing and builds nothing.
 #   1. Debian packages used by the demo and tests (git, sshd, age, gnupg, docker-registry, chromium,
-#      containerd/runc/CNI plugins for real nodes, gcc for the pause image)
+#      containerd/runc/CNI plugins for real nodes, gcc for the pause image, debootstrap for the
+#      argosy image's base layer)
 #   2. the Python venv .venv with argosy installed in editable mode (+ dev tools)
 #   3. the web UI (ui/) built with the machine's Node and npm into src/argosy/server/webui/dist
 #   4. the pinned control-plane binaries and helm/kustomize/sops/ksops and the SSO tests' OpenID
@@ -30,6 +31,7 @@ declare -A probe=(
   [iproute2]=/usr/sbin/ip
   [gcc]=/usr/bin/gcc
   [libc6-dev]=/usr/lib/x86_64-linux-gnu/libc.a
+  [debootstrap]=/usr/sbin/debootstrap
 )
 missing=()
 for pkg in "${!probe[@]}"; do
