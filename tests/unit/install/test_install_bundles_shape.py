@@ -176,3 +176,10 @@ def test_server_service_answers_on_80_and_443() -> None:
         ("http", 80, "server"),
         ("https", 443, "server"),
     }
+
+
+def test_generator_refuses_unknown_arguments_with_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    from argosy.devcluster.manifests import main
+
+    assert main(["--force"]) == 2
+    assert "usage: python -m argosy.devcluster.manifests [--check]" in capsys.readouterr().err
