@@ -15,15 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from argosy.controller.bootstrap import ensure_crds
-from argosy.devcluster.manifests import BUNDLES, CHART, helm_template
-from argosy.kube.clients import KubeClient
-from argosy.settings.clusters import in_cluster_config
+from argosy.devcluster.manifests import BUNDLES
 from support.cluster import ClusterHandle
+from support.install_bundles import ROOT, apply, chart_objects, ensure_cluster_crds
 
-ROOT = Path(__file__).resolve().parents[3]
 RBAC_KINDS = {"ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
 #: ``Identities.can``'s namespace for cluster-scoped requests.
 CLUSTER = "*"
@@ -84,22 +80,14 @@ class Identities:
 
 def _apply_rbac(cluster: ClusterHandle, namespace: str, values: tuple[str, ...]) -> list[str]:
     """Apply the chart's RBAC objects into ``namespace``; returns the cluster-scoped ones created."""
-    rendered = helm_template(ROOT / CHART, values, namespace=namespace, include_crds=False)
-    objects = [o for o in yaml.safe_load_all(rendered) if o and o["kind"] in RBAC_KINDS]
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump_all(objects))
-    return [
-        f"{o['kind'].lower()}/{o['metadata']['name']}" for o in objects if o["kind"].startswith("Cluster")
-    ]
+    objects = [o for o in chart_objects(namespace, values) if o["kind"] in RBAC_KINDS]
+    return apply(cluster, namespace, objects)
 
 
 @pytest.fixture(scope="module")
 def crds(cluster: ClusterHandle) -> None:
-    """The CRDs, as every component applies them (kubectl resolves argoproj.io resources only then)."""
-    client = KubeClient(in_cluster_config(cluster.kubeconfig))
-    try:
-        ensure_crds(client)
-    finally:
-        client.close()
+    """kubectl resolves argoproj.io resources only once their CRDs exist."""
+    ensure_cluster_crds(cluster)
 
 
 @pytest.fixture
