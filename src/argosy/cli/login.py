@@ -19,14 +19,23 @@ from argosy.cli.commands.config import CORE_SERVER, ClientConfig, ServerEntry, c
 from argosy.cli.output import table
 
 
-def _load(config: str) -> ClientConfig:
+def _config_file(config: str, ctx: typer.Context | None) -> str:
+    """The command's own ``--config``, else the global one given before the command
+    (``argosy --config F login ...``, as ``argocd --config F login`` works)."""
+    if config or ctx is None:
+        return config
+    return str(getattr(ctx.find_root().obj, "config", "") or "")
+
+
+def _load(config: str, ctx: typer.Context | None = None) -> ClientConfig:
     try:
-        return ClientConfig.load(config_path(config or None))
+        return ClientConfig.load(config_path(_config_file(config, ctx) or None))
     except ValueError as exc:
         raise CliError(str(exc)) from None
 
 
 def login(
+    ctx: typer.Context,
     server: str = typer.Argument("", help="Server address (host:port or URL); omit with --core."),
     username: str = typer.Option("", "--username", help="Account to log in as (prompted when omitted)."),
     password: str = typer.Option(
@@ -51,7 +60,7 @@ def login(
 ) -> None:
     """Log in to an Argosy server (or choose --core) and make it the current context."""
     with cli_errors():
-        cfg = _load(config)
+        cfg = _load(config, ctx)
         if core:
             namespace = namespace or kube_namespace(kubeconfig, kube_context)
             core_backend(kubeconfig=kubeconfig, context=kube_context, namespace=namespace).close()
@@ -127,12 +136,13 @@ def _sso_login(
 
 
 def logout(
+    ctx: typer.Context,
     context: str = typer.Argument("", help="Context to log out of (default: the current one)."),
     config: str = typer.Option("", "--config", help="Client config file."),
 ) -> None:
     """Revoke the session on the server and forget its token."""
     with cli_errors():
-        cfg = _load(config)
+        cfg = _load(config, ctx)
         name = context or cfg.current_context
         resolved = cfg.resolve(name)
         if resolved is None:
@@ -155,13 +165,14 @@ def logout(
 
 
 def context(
+    ctx: typer.Context,
     name: str = typer.Argument("", help="Context to switch to (list all when omitted)."),
     delete: bool = typer.Option(False, "--delete", help="Delete the context instead."),
     config: str = typer.Option("", "--config", help="Client config file."),
 ) -> None:
     """List the contexts of the client config, switch to one, or delete one."""
     with cli_errors():
-        cfg = _load(config)
+        cfg = _load(config, ctx)
         if not name:
             rows = [
                 ["*" if n == cfg.current_context else "", n, s] for n, (s, _) in sorted(cfg.contexts.items())
@@ -196,8 +207,8 @@ def version(
     with cli_errors():
         info: dict[str, object] = {"client": {"Version": f"v{__version__}"}}
         if not client:
-            ctx.obj = Connection(config=config)
-            if _load(config).resolve() is not None:
+            ctx.obj = Connection(config=_config_file(config, ctx))
+            if _load(config, ctx).resolve() is not None:
                 backend = open_backend(ctx)
                 try:
                     info["server"] = backend.server_version()

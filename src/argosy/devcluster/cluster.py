@@ -261,6 +261,18 @@ class LocalCluster:
             self._wait(functools.partial(self._node_ready, node.name), f"kubelet@{node.name}", state, 120)
         say(f"{state.real_nodes} real node(s) Ready on {plan.node_network}")
 
+    def load_images(self, archives: list[Path], progress: Progress | None = None) -> None:
+        """Import image archives into every real node's containerd (no registry is reachable)."""
+        state = self._require_state()
+        plan = state.network
+        if plan is None:
+            raise ClusterError(f"cluster {self.name} has no real nodes: start it with --real-nodes N")
+        for i in range(state.real_nodes):
+            node = plan.node(i)
+            if progress:
+                progress(f"{node.name}: importing {len(archives)} image(s)")
+            realnode.load_images(self._node_files(node), archives)
+
     def _node_ready(self, name: str) -> bool:
         try:
             node = self.request(f"/api/v1/nodes/{name}")

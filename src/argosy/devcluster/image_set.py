@@ -286,3 +286,23 @@ def all_images(progress: Progress | None = None, *, root: Path | None = None) ->
     for version, archive in demo_web_images(progress, root=root).items():
         found[f"{DEMO_WEB_REPO}:{version}"] = archive
     return found
+
+
+ARGOSY_REPO = "docker.io/argosy/argosy"
+
+
+def argosy_ref() -> str:
+    """The reference the install bundles and the chart name by default (tag: Argosy's version)."""
+    from argosy import __version__
+
+    return f"{ARGOSY_REPO}:{__version__}"
+
+
+def argosy_image(progress: Progress | None = None, *, root: Path | None = None) -> Path:
+    """Argosy's one image for every component: a Debian minbase layer and Argosy's own layer
+    (:mod:`argosy.devcluster.rootfs`; the first build takes ~2-3 minutes, then it is cached)."""
+    from argosy.devcluster import rootfs
+
+    layers = (rootfs.base_rootfs(progress), rootfs.argosy_layer(progress))
+    spec = ImageSpec(ref=argosy_ref(), layers=layers, **rootfs.argosy_image_config())
+    return build_image(spec, progress, root=root)

@@ -54,3 +54,24 @@ def test_a_broken_file_says_how_to_recover(tmp_path: Path) -> None:
     path.write_text("- just\n- a list\n")
     with pytest.raises(ValueError, match="fix or delete"):
         ClientConfig.load(path)
+
+
+def test_the_global_config_flag_reaches_login_logout_and_context(tmp_path: Path) -> None:
+    """``argosy --config F context`` reads F, as ``argocd --config F ...`` does: the session
+    commands once took only their own ``--config``, so a global one was silently ignored and the
+    login landed in the default file."""
+    from typer.testing import CliRunner
+
+    from argosy.cli.main import app
+
+    path = tmp_path / "elsewhere"
+    cfg = ClientConfig.load(path)
+    cfg.upsert("only-in-this-file:443", ServerEntry("only-in-this-file:443"), "t")
+    cfg.save()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["--config", str(path), "context"], env={"ARGOSY_CONFIG": None})
+    assert "only-in-this-file:443" in listed.output, listed.output
+    own = runner.invoke(app, ["context", "--config", str(path)], env={"ARGOSY_CONFIG": None})
+    assert "only-in-this-file:443" in own.output, own.output
+    other = runner.invoke(app, ["--config", str(tmp_path / "empty"), "context"])
+    assert "only-in-this-file" not in other.output
