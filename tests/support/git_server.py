@@ -47,7 +47,10 @@ class GitHttpServer:
         users: dict[str, str] | None = None,
         tokens: tuple[str, ...] = (),
         tls: bool = False,
+        host: str = "127.0.0.1",
     ) -> None:
+        # ``host``: loopback, or a real-node cluster's gateway so Pods (an in-cluster repo server) reach it.
+        self.host = host
         self.root = root / "git-http"
         self.root.mkdir(parents=True, exist_ok=True)
         self.users = dict(users or {"alice": "alice-secret-pw"})
@@ -72,7 +75,7 @@ class GitHttpServer:
             def do_POST(self) -> None:
                 server._handle(self)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer((self.host, 0), Handler)
         self._httpd.daemon_threads = True
         if self.tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -100,7 +103,7 @@ class GitHttpServer:
 
     def url(self, name: str) -> str:
         scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self.port}/{name}.git"
+        return f"{scheme}://{self.host}:{self.port}/{name}.git"
 
     def create_repo(self, name: str, private: bool = False, branch: str = "main") -> GitRepo:
         if private:
