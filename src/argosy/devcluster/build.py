@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -204,6 +205,15 @@ def _write_asset(go: str, env: dict[str, str], dest: Path, module: str, paths: t
     dest.write_text("\n---\n".join(parts) + "\n")
 
 
+def go_binary_name(package: str) -> str:
+    """The file ``go build -o DIR/`` writes for a main package: its last path element, or the
+    one before a major-version suffix (``go.etcd.io/etcd/server/v3`` -> ``server``)."""
+    parts = [p for p in package.split("/") if p not in ("", ".")]
+    if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]):
+        parts = parts[:-1]
+    return parts[-1] if parts else ""
+
+
 def build(component: Component, progress: Progress | None = None) -> Path:
     """Return the cache entry of ``component``, building it first if needed."""
     entry = entry_dir(component)
@@ -221,22 +231,34 @@ def build(component: Component, progress: Progress | None = None) -> Path:
     ldflags = " ".join(("-s", "-w", *component.ldflags))
     started = time.monotonic()
     try:
-        for binary, package in component.packages:
-            what = f"{package}@{component.version}" if component.module_dir is None else package
-            say(f"building {binary} ({what})")
-            if component.module_dir is None:
+        if component.module_dir is None:
+            for binary, package in component.packages:
+                what = f"{package}@{component.version}"
+                say(f"building {binary} ({what})")
                 env_install = dict(env, GOBIN=str(tmp))
                 _run_go([go, "install", "-trimpath", f"-ldflags={ldflags}", what], None, env_install, what)
-            else:
-                cwd = dev_dir() / component.module_dir
-                _run_go(
-                    [go, "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(tmp / binary), package],
-                    cwd,
-                    env,
-                    f"{what} (wrapper module {cwd / 'go.mod'})",
-                )
+        else:
+            # One `go build` for every binary of the entry: the go command compiles the packages
+            # they share once and schedules all compiles across the CPUs, instead of one binary's
+            # link step at a time (the cold build of the control plane is the newcomer's wait).
+            cwd = dev_dir() / component.module_dir
+            packages = [package for _, package in component.packages]
+            say(f"building {', '.join(b for b, _ in component.packages)} (wrapper module {cwd / 'go.mod'})")
+            single = component.packages[0][0] if len(packages) == 1 else ""
+            out = str(tmp / single) if single else f"{tmp}{os.sep}"  # one binary: name it exactly
+            _run_go(
+                [go, "build", "-trimpath", f"-ldflags={ldflags}", "-o", out, *packages],
+                cwd,
+                env,
+                f"{', '.join(packages)} (wrapper module {cwd / 'go.mod'})",
+            )
+            for binary, package in component.packages:
+                produced = tmp / go_binary_name(package)
+                if produced != tmp / binary and produced.is_file():
+                    produced.rename(tmp / binary)
+        for binary, package in component.packages:
             if not (tmp / binary).is_file():
-                raise BuildError(f"building {what} produced no {binary} binary")
+                raise BuildError(f"building {package} produced no {binary} binary")
         for asset, module, paths in component.assets:
             _write_asset(go, env, tmp / asset, f"{module}@{component.version}", paths)
         (tmp / "BUILD_SECONDS").write_text(f"{time.monotonic() - started:.0f}\n")

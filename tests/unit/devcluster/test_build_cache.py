@@ -63,3 +63,39 @@ def test_successful_build_is_renamed_into_place_and_reused(
     found = build.ensure((BROKEN,))
     assert found["nope"] == entry / "nope"
     assert (cache / "path" / "nope").resolve() == (entry / "nope").resolve()
+
+
+def test_a_wrapper_module_entry_is_one_go_build_for_all_its_binaries(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One invocation compiles shared packages once and uses every CPU; go names a binary after its
+    package, or the element before a /vN suffix (etcd's server/v3 -> server): renamed as declared."""
+    module = cache / "dev" / "wrap"
+    module.mkdir(parents=True)
+    (module / "go.mod").write_text("module example.invalid/wrap\n")
+    (module / "go.sum").write_text("")
+    monkeypatch.setattr(build, "dev_dir", lambda: cache / "dev")
+    calls = cache / "calls"
+    fake_go = cache / "go"
+    # go build ... -o DIR/ pkg...: one file per package, named as the go command names it.
+    fake_go.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {calls}\n'
+        'while [ "$1" != "-o" ]; do shift; done; shift; dir="$1"; shift\n'
+        'for p in "$@"; do n="${p##*/}"; case "$n" in v[0-9]*) p="${p%/*}"; n="${p##*/}";; esac; '
+        'printf "#!/bin/sh\\n" > "$dir$n"; chmod +x "$dir$n"; done\n'
+    )
+    fake_go.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{cache}{os.pathsep}{os.environ['PATH']}")
+    component = build.Component(
+        name="pair",
+        version="v1.0.0",
+        binaries=("api", "etcd"),
+        packages=(("api", "example.invalid/k/cmd/api"), ("etcd", "example.invalid/etcd/server/v3")),
+        module_dir="wrap",
+    )
+    entry = build.build(component)
+    assert (entry / "api").is_file() and (entry / "etcd").is_file()
+    assert calls.read_text().count("build") == 1, calls.read_text()
+    assert build.go_binary_name("go.etcd.io/etcd/server/v3") == "server"
+    assert build.go_binary_name("k8s.io/kubernetes/cmd/kubelet") == "kubelet"
