@@ -202,7 +202,7 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
     name = f"guest-{uuid.uuid4().hex[:5]}"
     spec = {
         "project": "default",
-        "source": {"repoURL": ui_env.repo_url, "path": "web", "targetRevision": "HEAD"},
+        "source": {"repoURL": ui_env.repo_url, "path": "deploy", "targetRevision": "HEAD"},
         "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-g"},
     }
     ui_env.controller.apply_app(name, spec)
@@ -224,11 +224,19 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
         with page.expect_response(lambda r: f"/can-i/projects/update/{project}" in r.url, timeout=LIVE):
             row.wait_for(timeout=LIVE)
         assert row.get_by_role("button", name="Role tokens").count() == 0
-        page.goto(f"{ui_env.server.url}/applications/{name}")
-        page.get_by_test_id("app-title").wait_for()
+        with page.expect_response(lambda r: "/can-i/logs/get/" in r.url, timeout=LIVE):
+            page.goto(f"{ui_env.server.url}/applications/{name}")
+            page.get_by_test_id("app-title").wait_for()
         page.get_by_role("button", name="Refresh", exact=True).wait_for()
         assert page.get_by_role("button", name="Sync", exact=True).count() == 0
         assert page.get_by_role("button", name="Delete", exact=True).count() == 0
+        # role:guest has no `logs, get`: a workload's panel has no Logs tab (the logs test shows
+        # admin's has one)
+        page.locator("[data-testid=tree-node][data-name=web]").click()
+        panel = page.get_by_test_id("resource-panel")
+        panel.get_by_role("button", name="Live manifest").wait_for()
+        assert panel.get_by_role("button", name="Logs").count() == 0
+        panel.get_by_role("button", name="Close").click()
         # forcing it (as a crafted request would) gets the server's refusal, shown as is
         page.get_by_role("button", name="Hard refresh").wait_for()
         answer = page.evaluate(

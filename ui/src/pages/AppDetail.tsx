@@ -56,7 +56,7 @@ export function AppDetail() {
   const [selected, setSelected] = useState<TreeNode | null>(null);
   const [syncOpen, setSyncOpen] = useState(false);
   const [notice, setNotice] = useState("");
-  const [may, setMay] = useState({ sync: false, update: false, delete: false });
+  const [may, setMay] = useState({ sync: false, update: false, delete: false, logs: false });
   // One source for the Tree, List and Network views, open while the page is: tab switches keep it.
   const tree = useResourceTree(name);
 
@@ -65,8 +65,8 @@ export function AppDetail() {
   const object = app && controllerNs !== null ? appObject(app, controllerNs) : "";
   useEffect(() => {
     if (!object) return;
-    Promise.all(["sync", "update", "delete"].map((a) => canI("applications", a, object))).then(([sync, update, del]) =>
-      setMay({ sync, update, delete: del }),
+    Promise.all([...["sync", "update", "delete"].map((a) => canI("applications", a, object)), canI("logs", "get", object)]).then(
+      ([sync, update, del, logs]) => setMay({ sync, update, delete: del, logs }),
     );
   }, [object]);
 
@@ -216,7 +216,14 @@ export function AppDetail() {
       {tab === "events" && <Events name={name} />}
       {current && (
         <Suspense fallback={<div className="side-panel">Loading…</div>}>
-          <ResourcePanel key={keyOf(current)} appName={name} node={current} version={panelVersion} onClose={() => setSelected(null)} />
+          <ResourcePanel
+            key={keyOf(current)}
+            appName={name}
+            node={current}
+            version={panelVersion}
+            canReadLogs={may.logs}
+            onClose={() => setSelected(null)}
+          />
         </Suspense>
       )}
       {syncOpen && <SyncPanel app={app} onClose={() => setSyncOpen(false)} onStarted={() => setNotice("Sync started")} />}

@@ -49,11 +49,14 @@ export function ResourcePanel({
   appName,
   node,
   version,
+  canReadLogs = false,
   onClose,
 }: {
   appName: string;
   node: TreeNode;
   version?: string;
+  /** `logs, get` on the app (Argo CD's RBAC): without it there is no Logs tab, as in Argo CD. */
+  canReadLogs?: boolean;
   onClose: () => void;
 }) {
   const parent = node.parentRefs?.[0];
@@ -87,7 +90,7 @@ export function ResourcePanel({
   }, [appName, nodeKey, Boolean(parent), version]);
   const live = yamlOf(diff?.normalizedLiveState || diff?.liveState);
   const desired = yamlOf(diff?.predictedLiveState || diff?.targetState);
-  const tabs: Tab[] = ["summary", "live", "desired", ...(parent ? [] : ["diff" as Tab]), "events", ...(LOG_KINDS.has(node.kind) ? ["logs" as Tab] : [])];
+  const tabs: Tab[] = ["summary", "live", "desired", ...(parent ? [] : ["diff" as Tab]), "events", ...(canReadLogs && LOG_KINDS.has(node.kind) ? ["logs" as Tab] : [])];
   return (
     <div className="side-panel" data-testid="resource-panel">
       <header>
