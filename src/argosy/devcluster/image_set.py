@@ -305,4 +305,9 @@ def argosy_image(progress: Progress | None = None, *, root: Path | None = None) 
 
     layers = (rootfs.base_rootfs(progress), rootfs.argosy_layer(progress))
     spec = ImageSpec(ref=argosy_ref(), layers=layers, **rootfs.argosy_image_config())
-    return build_image(spec, progress, root=root)
+    archive = build_image(spec, progress, root=root)
+    # Every edit of the checkout makes a new ~185 MB archive: keep the few newest, as for its layer.
+    older = sorted(archive.parent.glob("argosy-*.tar"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in older if p != archive][rootfs.KEEP_ARGOSY_LAYERS :]:
+        old.unlink(missing_ok=True)
+    return archive
