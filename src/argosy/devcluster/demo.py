@@ -268,10 +268,12 @@ def up(say: Say, timeout: float = 300.0) -> DemoResult:
         _kubectl(say, kubeconfig, "patch", "configmap", "argocd-cmd-params-cm", "-n", NAMESPACE, "-p", patch)
         _kubectl(say, kubeconfig, "rollout", "restart", "deployment/argosy-repo-server", "-n", NAMESPACE)
         for workload in WORKLOADS:
-            wait = f"--timeout={timeout:.0f}s"
-            _kubectl(
-                say, kubeconfig, "rollout", "status", workload, "-n", NAMESPACE, wait, timeout=timeout + 30
-            )
+            rollout = ("rollout", "status", workload, "-n", NAMESPACE, f"--timeout={timeout:.0f}s")
+            try:
+                _kubectl(say, kubeconfig, *rollout, timeout=timeout + 30)
+            except (ClusterError, DemoError) as exc:
+                pods = kubectl(kubeconfig, "get", "pods", "-n", NAMESPACE, "-o", "wide")
+                raise DemoError(f"{workload} did not roll out: {exc}\n{pods}") from exc
 
     with _step(say, "log in as admin with the initial password", started):
         secret = ("get", "secret", "argocd-initial-admin-secret", "-n", NAMESPACE)
