@@ -24,7 +24,8 @@ cluster_app = typer.Typer(
 )
 dev_app.add_typer(cluster_app, name="cluster")
 demo_app = typer.Typer(
-    help="The README demo: local cluster, Git repo, Argosy syncing a Helm chart.", no_args_is_help=True
+    help="The README demo: the getting-started tutorial in a local cluster with a real node.",
+    no_args_is_help=True,
 )
 dev_app.add_typer(demo_app, name="demo")
 images_app = typer.Typer(
@@ -46,6 +47,19 @@ def _reporter(status: Status) -> Callable[[str], None]:
     def report(message: str) -> None:
         err.log(message)
         status.update(message)
+
+    return report
+
+
+def _elapsed_reporter(status: Status, started: float) -> Callable[[str], None]:
+    """Print each step with the seconds since ``started``, unwrapped: the commands shown are
+    meant to be copied."""
+
+    def report(message: str) -> None:
+        err.print(
+            f"[{time.monotonic() - started:4.0f}s] {message}", soft_wrap=True, markup=False, highlight=False
+        )
+        status.update(message.splitlines()[0][:100])
 
     return report
 
@@ -211,18 +225,32 @@ def logs(
 
 @demo_app.command("up")
 def demo_up(
-    timeout: float = typer.Option(300, "--timeout", help="Seconds to wait for Synced/Healthy."),
+    timeout: float = typer.Option(300, "--timeout", help="Seconds each wait (rollouts, sync) may take."),
 ) -> None:
-    """Start the demo and wait until its Application is Synced and Healthy."""
-    from argosy.devcluster import demo
+    """Run the getting-started tutorial in a local cluster with a real node (needs root): install
+    Argosy from manifests/install.yaml, log in, create and sync simple-app, open its page."""
+    from argosy.devcluster import demo, images, rootfs
 
     started = time.monotonic()
     try:
+        demo.require_root()
+        demo.install_yaml()
+    except demo.DemoError as exc:
+        raise _fail(str(exc)) from exc
+    errors = (
+        demo.DemoError,
+        ClusterError,
+        build.BuildError,
+        PortInUseError,
+        images.ImageError,
+        rootfs.RootfsError,
+    )
+    try:
         with err.status("starting the demo") as status:
-            app = demo.up(_reporter(status), timeout=timeout)
-    except (RuntimeError, ClusterError, build.BuildError, PortInUseError) as exc:
+            result = demo.up(_elapsed_reporter(status, started), timeout=timeout)
+    except errors as exc:
         raise _fail(f"{exc}\nstop what was started with: argosy dev demo down") from exc
-    status_ = app["status"]
+    status_ = result.app["status"]
     table = Table("KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH")
     for res in status_.get("resources") or []:
         table.add_row(
@@ -234,22 +262,29 @@ def demo_up(
         )
     out.print(table)
     revision = (status_.get("sync") or {}).get("revision", "")[:10]
-    out.print(
-        f"Application {demo.NAMESPACE}/{demo.APP} is Synced and Healthy at revision {revision} "
-        f"({time.monotonic() - started:.0f}s)."
+    # Plain lines (no wrapping, no markup): they are meant to be copied.
+    typer.echo(
+        f"Application {demo.APP} is Synced and Healthy at revision {revision}, "
+        f"in-cluster ({time.monotonic() - started:.0f}s)."
     )
-    out.print(f"  export KUBECONFIG={LocalCluster(demo.CLUSTER).kubeconfig}")
-    out.print(f"  kubectl get applications -n {demo.NAMESPACE}")
-    out.print(f"  logs: {demo.demo_dir() / 'logs'}")
-    out.print("  stop: argosy dev demo down")
+    typer.echo(f"  web page:  {result.app_url}  (title: {result.page_title})")
+    typer.echo(f"  web UI:    {result.ui_url}  (user admin, password {result.password})")
+    typer.echo(f"  login:     {result.login_command}")
+    typer.echo(f"  CLI:       argosy --config {result.config} app get {demo.APP}")
+    typer.echo(f"  kubectl:   export KUBECONFIG={LocalCluster(demo.CLUSTER).kubeconfig}")
+    typer.echo(f"  logs:      kubectl logs -n {demo.NAMESPACE} deployment/argosy-server")
+    typer.echo("  stop:      argosy dev demo down")
 
 
 @demo_app.command("down")
 def demo_down() -> None:
-    """Stop the demo's processes and cluster (no error when it is not running)."""
+    """Stop the demo's git daemon and its cluster, real node included (no error when it is down)."""
     from argosy.devcluster import demo
 
-    demo.down(lambda m: err.print(m))
+    try:
+        demo.down(lambda m: err.print(m))
+    except demo.DemoError as exc:
+        raise _fail(str(exc)) from exc
 
 
 @images_app.command("build")

@@ -31,6 +31,16 @@ def state_dir() -> Path:
     return Path(base) / "argosy"
 
 
+def checkout_dir() -> Path | None:
+    """The source checkout this package runs from (an editable install), or None for a wheel.
+
+    What only a checkout holds is found here: the Go wrapper modules (``dev/``), the install
+    bundles (``manifests/``) and the sources the argosy image is built from.
+    """
+    root = Path(__file__).resolve().parents[3]
+    return root if (root / "pyproject.toml").is_file() else None
+
+
 def dev_dir() -> Path:
     """The repository's ``dev/`` folder, holding the Go wrapper modules.
 

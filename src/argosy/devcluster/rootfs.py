@@ -37,7 +37,7 @@ from typing import Any
 
 from argosy import __version__
 from argosy.devcluster import build
-from argosy.devcluster.paths import cache_dir
+from argosy.devcluster.paths import cache_dir, checkout_dir
 
 FORMAT = 1  # bump when the way a layer is built changes, so cached layers are rebuilt
 SUITE = "bookworm"
@@ -221,9 +221,11 @@ _PIP_PASS_THROUGH = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_DEFAULT_TIMEOU
 
 
 def _checkout() -> Path:
-    root = Path(__file__).resolve().parents[3]
-    if not (root / "pyproject.toml").is_file():
-        raise RootfsError(f"no pyproject.toml at {root}: the argosy layer is built from a checkout")
+    root = checkout_dir()
+    if root is None:
+        raise RootfsError(
+            f"no checkout above {Path(__file__).parent}: the argosy layer is built from a checkout"
+        )
     return root
 
 
