@@ -1,6 +1,11 @@
 """The README's demo runs the getting-started tutorial in-cluster: Argosy installed from
-``manifests/install.yaml`` on a real node, the printed login works, ``simple-app`` is Synced and
-Healthy and its page (demo-web v1) answers on its NodePort; ``demo down`` leaves nothing running."""
+``manifests/install.yaml`` on a real node, the printed login works (a wrong password does not),
+``simple-app`` is Synced and Healthy and its page (demo-web v1) answers on its NodePort, and, as the
+tutorial goes on behind an ingress, ``server.insecure: "true"`` in ``argocd-cmd-params-cm`` plus a
+restart switches the in-cluster server to plain HTTP; ``demo down`` leaves nothing running.
+
+This is the suite's test of ``install.yaml`` on a real node (every component's Pod Ready from the
+locally built image, the in-cluster repo server and controller syncing an app)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +37,23 @@ def _argosy(*args: str, env: dict[str, str], timeout: float) -> subprocess.Compl
         check=False,
         env=env,
     )
+
+
+def _password(login_args: str) -> str:
+    args = shlex.split(login_args)
+    return args[args.index("--password") + 1]
+
+
+def _kubectl(kubeconfig: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["kubectl", f"--kubeconfig={kubeconfig}", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, f"kubectl {' '.join(args)}: {proc.stderr}"
+    return proc.stdout
 
 
 @pytest.fixture
@@ -68,6 +92,40 @@ def test_demo_installs_argosy_in_cluster_logs_in_and_serves_simple_app(state_dir
         assert got.returncode == 0, got.stderr
         status = json.loads(got.stdout)["status"]
         assert (status["sync"]["status"], status["health"]["status"]) == ("Synced", "Healthy")
+        wrong = [
+            a if a != _password(login.group(1)) else "not-the-password" for a in shlex.split(login.group(1))
+        ]
+        wrong[wrong.index("--config") + 1] = str(state_dir / "other-config")
+        assert _argosy(*wrong, env=env, timeout=120).returncode != 0
+
+        # Behind an ingress: plain HTTP once server.insecure is set and the server restarted.
+        kubeconfig = state_dir / "clusters" / "demo" / "kubeconfig"
+        insecure = json.dumps({"data": {"server.insecure": "true"}})
+        _kubectl(kubeconfig, "patch", "configmap", "argocd-cmd-params-cm", "-n", "argocd", "-p", insecure)
+        _kubectl(kubeconfig, "rollout", "restart", "deployment/argosy-server", "-n", "argocd")
+        _kubectl(
+            kubeconfig, "rollout", "status", "deployment/argosy-server", "-n", "argocd", "--timeout=240s"
+        )
+        node_ip = urllib.parse.urlsplit(page.group(1)).hostname
+        http_port = _kubectl(
+            kubeconfig, "get", "service", "argosy-server", "-n", "argocd",
+            "-o", "jsonpath={.spec.ports[?(@.port==80)].nodePort}",
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{node_ip}:{http_port}/api/version", timeout=5) as r:
+                    assert "Version" in r.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server never answered plain HTTP"
+                time.sleep(1)
+        plain = _argosy(
+            "--config", str(state_dir / "plain-config"), "login", f"{node_ip}:{http_port}",
+            "--username", "admin", "--password", _password(login.group(1)), "--plaintext",
+            env=env, timeout=120,
+        )  # fmt: skip
+        assert plain.returncode == 0, plain.stderr
         git_daemon = json.loads((state_dir / "demo" / "state.json").read_text())["git-daemon"]
     finally:
         down = _argosy("dev", "demo", "down", env=env, timeout=300)
