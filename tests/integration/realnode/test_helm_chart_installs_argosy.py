@@ -92,6 +92,6 @@ def test_helm_install_runs_every_component_and_logs_in_over_plain_http(
         listed = argosy_cli(config, "app", "list", "-o", "name")
         assert listed.returncode == 0, listed.stderr
     finally:
-        _helm(c, tmp_path, "uninstall", RELEASE, "-n", ns, "--wait", "--timeout", "2m")
+        _helm(c, tmp_path, "uninstall", RELEASE, "-n", ns)  # deletes; Pods end with the namespace
         c.kubectl("delete", "namespace", ns, "--wait=false")
     assert _cluster_scoped(c, suffix) == [], "helm uninstall left cluster-scoped objects"
