@@ -29,7 +29,7 @@ demo_app = typer.Typer(
 )
 dev_app.add_typer(demo_app, name="demo")
 images_app = typer.Typer(
-    help="Container images of real nodes (pause, demo-web v1..v4, busybox), built here with crane.",
+    help="Images of real nodes (pause, demo-web v1..v4, busybox) and Argosy's, built here with crane.",
     no_args_is_help=True,
 )
 dev_app.add_typer(images_app, name="images")
@@ -292,6 +292,12 @@ def images_build(
     push: str = typer.Option(
         "", "--push", metavar="REGISTRY", help="Also push each image to this loopback registry (host:port)."
     ),
+    load: str = typer.Option(
+        "",
+        "--load",
+        metavar="CLUSTER",
+        help="Also import each image into the real nodes of this local cluster (e.g. for install.yaml).",
+    ),
 ) -> None:
     """Build (or find in the cache) every image and print its ref, digest and archive path."""
     from argosy.devcluster import image_set, images
@@ -299,14 +305,40 @@ def images_build(
     try:
         if push:
             images.require_loopback(push)
+        # Checked before building: a stopped or kwok-only cluster is named before minutes of work.
+        into = _real_node_cluster(load) if load else None
         with err.status("building images") as status:
             progress = _reporter(status)
-            found = image_set.all_images(progress)
+            # The node images and Argosy's own (the install bundles' and the chart's image).
+            found = {
+                **image_set.all_images(progress),
+                image_set.argosy_ref(): image_set.argosy_image(progress),
+            }
             rows = [(ref, images.image_digest(path), path) for ref, path in found.items()]
             pushed = [images.push(path, ref, push, progress) for ref, path in found.items()] if push else []
-    except (images.ImageError, build.BuildError) as exc:
+            if into:
+                into.load_images(list(found.values()), progress)
+    except (images.ImageError, build.BuildError, ClusterError) as exc:
         raise _fail(str(exc)) from exc
     for ref, digest, path in rows:
         typer.echo(f"{ref}\t{digest}\t{path}")
     for target in pushed:
         err.print(f"pushed {target}", soft_wrap=True)
+    if into:
+        err.print(f"loaded {len(rows)} image(s) into the real nodes of cluster {load}")
+
+
+def _real_node_cluster(name: str) -> LocalCluster:
+    """The local cluster ``name``, which must be up with real nodes (only they run images)."""
+    cluster = LocalCluster(name)
+    state = cluster.load_state()
+    if state is None:
+        raise ClusterError(
+            f"cluster {name} is not up: run `argosy dev cluster up {name} --real-nodes 1` first"
+        )
+    if not state.real_nodes:
+        raise ClusterError(
+            f"cluster {name} has no real nodes to load images into: recreate it with "
+            f"`argosy dev cluster down {name} && argosy dev cluster up {name} --real-nodes 1`"
+        )
+    return cluster

@@ -110,3 +110,28 @@ def test_cli_refuses_a_remote_push_target_before_building(
     assert result.exit_code == 1
     assert "not on loopback" in result.output
     assert list(tmp_path.iterdir()) == [], "nothing may be built for a refused push"
+
+
+def test_cli_builds_the_argosy_image_beside_the_node_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node_archive, argosy_archive = tmp_path / "pause.tar", tmp_path / "argosy.tar"
+    monkeypatch.setattr(image_set, "all_images", lambda progress=None: {image_set.PAUSE_REF: node_archive})
+    monkeypatch.setattr(image_set, "argosy_image", lambda progress=None: argosy_archive)
+    monkeypatch.setattr(images, "image_digest", lambda path: f"sha256:{path.stem}")
+    result = CliRunner().invoke(dev_app, ["images", "build"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"{image_set.PAUSE_REF}\tsha256:pause\t{node_archive}" in lines
+    assert f"{image_set.argosy_ref()}\tsha256:argosy\t{argosy_archive}" in lines
+
+
+def test_cli_names_a_cluster_it_cannot_load_into_before_building(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARGOSY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ARGOSY_STATE_DIR", str(tmp_path / "state"))
+    result = CliRunner().invoke(dev_app, ["images", "build", "--load", "nowhere"])
+    assert result.exit_code == 1
+    assert "cluster nowhere is not up" in result.output
+    assert not (tmp_path / "cache").exists(), "nothing may be built for a cluster that is not up"
