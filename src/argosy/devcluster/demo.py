@@ -5,9 +5,7 @@
 1. builds the images (pause, busybox, demo-web v1..v4 and the ``argosy`` image, whose first
    build takes a few minutes) and starts cluster ``demo`` with one real node;
 2. ``kubectl create namespace argocd`` and ``kubectl apply -n argocd --server-side
-   --force-conflicts -f manifests/install.yaml`` from this checkout; lets the repo server fetch
-   from the node network (``reposerver.allowed.networks``, a guard Argo CD lacks) and waits for
-   every rollout;
+   --force-conflicts -f manifests/install.yaml`` from this checkout, and waits for every rollout;
 3. reads the admin password from ``argocd-initial-admin-secret``, exposes ``argosy-server`` as a
    NodePort and runs ``argosy login`` into a demo-only client config (``<state>/demo/config``:
    the user's ``~/.config/argosy/config`` is left alone);
@@ -263,10 +261,6 @@ def up(say: Say, timeout: float = 300.0) -> DemoResult:
         _kubectl(say, kubeconfig, "create", "namespace", NAMESPACE)
         apply = ("apply", "-n", NAMESPACE, "--server-side", "--force-conflicts", "-f", str(bundle))
         _kubectl(say, kubeconfig, *apply, timeout=120)
-        # The repo server fetches only from allowed networks; the demo's Git server is on the node network.
-        patch = json.dumps({"data": {"reposerver.allowed.networks": plan.node_network}})
-        _kubectl(say, kubeconfig, "patch", "configmap", "argocd-cmd-params-cm", "-n", NAMESPACE, "-p", patch)
-        _kubectl(say, kubeconfig, "rollout", "restart", "deployment/argosy-repo-server", "-n", NAMESPACE)
         for workload in WORKLOADS:
             rollout = ("rollout", "status", workload, "-n", NAMESPACE, f"--timeout={timeout:.0f}s")
             try:

@@ -1,8 +1,9 @@
 """``core-install.yaml`` + ``argosy login --core``: the headless install Argo CD documents.
 
-The committed bundle is applied to namespace ``argocd`` of a cluster of its own (its
-ClusterRoleBinding names ``argocd``, which the session's ``real_cluster`` already uses for
-``install.yaml``). Only the application controller and the repo server run — no API server.
+The committed bundle is applied to namespace ``argocd`` of the session's ``real_cluster`` (its
+ClusterRoleBinding names ``argocd``; the full ``install.yaml`` is the demo's test, on the demo's
+own cluster, and the Helm chart installs into another namespace with suffixed cluster objects).
+Only the application controller and the repo server run — no API server.
 The CLI in core mode (the kubeconfig, an API server inside the CLI process) creates an
 Application, lists it and requests a sync; the **in-cluster** controller, rendering through the
 in-cluster repo server, brings it to Synced/Healthy and its web page answers on its NodePort.
@@ -14,13 +15,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from argosy.devcluster import image_set
-from argosy.devcluster.cluster import LocalCluster
 from support.cluster import ClusterHandle
 from support.git_server import GitHttpServer
 from support.in_cluster import argosy_cli, http_get, not_ready, pods, rollout, web_app
@@ -31,21 +30,10 @@ ROOT = Path(__file__).resolve().parents[3]
 NS = "argocd"
 
 
-@pytest.fixture(scope="module")
-def core_cluster() -> Iterator[ClusterHandle]:
-    """A cluster with one real node for this module only (see the module docstring for why)."""
-    cluster = LocalCluster(f"test-core-{os.getpid()}")
-    state = cluster.up(progress=lambda m: print(f"[{cluster.name}] {m}", flush=True), real_nodes=1)
-    try:
-        yield ClusterHandle(cluster=cluster, kubeconfig=cluster.kubeconfig, server=state.server)
-    finally:
-        cluster.down()
-
-
 def test_core_install_runs_controller_and_repo_server_and_the_core_cli_syncs_an_app(
-    core_cluster: ClusterHandle, tmp_path: Path
+    real_cluster: ClusterHandle, tmp_path: Path
 ) -> None:
-    c = core_cluster
+    c = real_cluster
     state = c.cluster.load_state()
     assert state is not None and state.network is not None
     plan = state.network
