@@ -278,8 +278,7 @@ class LocalCluster:
             node = self.request(f"/api/v1/nodes/{name}")
         except (OSError, urllib.error.URLError):
             return False
-        conds = (node.get("status") or {}).get("conditions") or []
-        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
+        return _is_ready(node)
 
     def _stop_real_nodes(self, state: ClusterState) -> list[str]:
         plan = state.network
@@ -545,32 +544,10 @@ class LocalCluster:
     # ------------------------------------------------------------ kubeconfig
     def _write_kubeconfig(self, state: ClusterState, certs: pki.ClusterPKI) -> None:
         ctx = f"argosy-{self.name}"
-
-        def b64(path: Path) -> str:
-            return base64.b64encode(path.read_bytes()).decode()
-
-        config = {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {
-                    "name": ctx,
-                    "cluster": {"server": state.server, "certificate-authority-data": b64(certs.ca_cert)},
-                }
-            ],
-            "users": [
-                {
-                    "name": f"{ctx}-admin",
-                    "user": {
-                        "client-certificate-data": b64(certs.admin_cert),
-                        "client-key-data": b64(certs.admin_key),
-                    },
-                }
-            ],
-            "contexts": [{"name": ctx, "context": {"cluster": ctx, "user": f"{ctx}-admin"}}],
-            "current-context": ctx,
-        }
-        self.kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
+        text = pki.kubeconfig_yaml(
+            state.server, certs.ca_cert, certs.admin_cert, certs.admin_key, context=ctx, user=f"{ctx}-admin"
+        )
+        self.kubeconfig.write_text(text)
         self.kubeconfig.chmod(0o600)
 
     # --------------------------------------------------------------- probing
@@ -619,12 +596,7 @@ class LocalCluster:
             data = self.request("/api/v1/nodes")
         except (OSError, urllib.error.URLError):
             return False
-        ready = 0
-        for node in data.get("items", []):
-            conds = node.get("status", {}).get("conditions", [])
-            if any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds):
-                ready += 1
-        return ready >= count
+        return sum(_is_ready(node) for node in data.get("items", [])) >= count
 
     def _default_service_account(self) -> bool:
         try:
@@ -648,6 +620,11 @@ class LocalCluster:
         rec = state.processes.get(what)
         log = f"; last log lines:\n{_tail(Path(rec.log))}" if rec else ""
         raise ClusterError(f"{what} of cluster {self.name} not ready after {timeout:.0f}s{log}")
+
+
+def _is_ready(node: dict[str, Any]) -> bool:
+    conds = (node.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
 
 
 def _kwok_node(name: str, tainted: bool = False) -> dict[str, Any]:

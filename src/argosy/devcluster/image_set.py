@@ -306,8 +306,6 @@ def argosy_image(progress: Progress | None = None, *, root: Path | None = None) 
     layers = (rootfs.base_rootfs(progress), rootfs.argosy_layer(progress))
     spec = ImageSpec(ref=argosy_ref(), layers=layers, **rootfs.argosy_image_config())
     archive = build_image(spec, progress, root=root)
-    # Every edit of the checkout makes a new ~185 MB archive: keep the few newest, as for its layer.
-    older = sorted(archive.parent.glob("argosy-*.tar"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [p for p in older if p != archive][rootfs.KEEP_ARGOSY_LAYERS :]:
-        old.unlink(missing_ok=True)
+    # ~185 MB per edit of the checkout; one more kept than layers: concurrent runs may be importing.
+    rootfs.prune_argosy_tars(archive, rootfs.KEEP_ARGOSY_LAYERS)
     return archive

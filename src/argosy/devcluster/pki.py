@@ -9,11 +9,13 @@ authentication and admission a normal cluster has.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -52,6 +54,52 @@ def _name(cn: str, org: str | None = None) -> x509.Name:
 def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
     path.chmod(0o600)
+
+
+def _issue(
+    issuer: x509.Name,
+    ca_key: ec.EllipticCurvePrivateKey,
+    subject: x509.Name,
+    usage: x509.ObjectIdentifier,
+    sans: list[x509.GeneralName] | None,
+    now: dt.datetime,
+) -> tuple[bytes, bytes]:
+    """A leaf certificate signed by the cluster's CA and its new key, both PEM."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    )
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+
+
+def kubeconfig_yaml(server: str, ca: Path, cert: Path, key: Path, *, context: str, user: str) -> str:
+    """A kubeconfig with one cluster, one client-certificate user and one context (all inline)."""
+
+    def b64(path: Path) -> str:
+        return base64.b64encode(path.read_bytes()).decode()
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": context, "cluster": {"server": server, "certificate-authority-data": b64(ca)}}],
+        "users": [
+            {"name": user, "user": {"client-certificate-data": b64(cert), "client-key-data": b64(key)}}
+        ],
+        "contexts": [{"name": context, "context": {"cluster": context, "user": user}}],
+        "current-context": context,
+    }
+    return yaml.safe_dump(config, sort_keys=False)
 
 
 def generate(directory: Path, cluster_name: str, extra_ips: tuple[str, ...] = ()) -> ClusterPKI:
@@ -105,22 +153,7 @@ def generate(directory: Path, cluster_name: str, extra_ips: tuple[str, ...] = ()
     def leaf(
         subject: x509.Name, usage: x509.ObjectIdentifier, sans: list[x509.GeneralName] | None = None
     ) -> tuple[bytes, bytes]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(ca_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(now + _VALIDITY)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        )
-        if sans:
-            builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        cert = builder.sign(ca_key, hashes.SHA256())
-        return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+        return _issue(ca_name, ca_key, subject, usage, sans, now)
 
     serving = leaf(
         _name("kube-apiserver"),
@@ -167,19 +200,7 @@ def client_cert(pki: ClusterPKI, name: str, cn: str, org: str | None = None) -> 
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise ValueError(f"{pki.ca_key}: expected the EC key this module writes")
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn, org))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + _VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
-    _write(key_path, _key_pem(key))
+    cert, key = _issue(ca_cert.subject, ca_key, _name(cn, org), ExtendedKeyUsageOID.CLIENT_AUTH, None, now)
+    _write(cert_path, cert)
+    _write(key_path, key)
     return cert_path, key_path

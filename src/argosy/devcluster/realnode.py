@@ -15,7 +15,6 @@ two clusters' kubelets never share ``/kubepods``. :func:`teardown` undoes all of
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -122,23 +121,6 @@ def remove_cgroup(name: str) -> None:
         for d in dirs:
             with contextlib.suppress(OSError):
                 d.rmdir()
-
-
-def _kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str) -> str:
-    def b64(path: Path) -> str:
-        return base64.b64encode(path.read_bytes()).decode()
-
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "local", "cluster": {"server": server, "certificate-authority-data": b64(ca)}}],
-        "users": [
-            {"name": user, "user": {"client-certificate-data": b64(cert), "client-key-data": b64(key)}}
-        ],
-        "contexts": [{"name": "local", "context": {"cluster": "local", "user": user}}],
-        "current-context": "local",
-    }
-    return yaml.safe_dump(config, sort_keys=False)
 
 
 def containerd_config(files: NodeFiles) -> str:
@@ -280,11 +262,15 @@ def prepare(
         certs, f"kubelet-{cluster}-{node.name}", f"system:node:{node.name}", "system:nodes"
     )
     files.kubelet_kubeconfig.write_text(
-        _kubeconfig(server, certs.ca_cert, kubelet_cert, kubelet_key, f"system:node:{node.name}")
+        pki.kubeconfig_yaml(
+            server, certs.ca_cert, kubelet_cert, kubelet_key, context="local", user=f"system:node:{node.name}"
+        )
     )
     files.kubelet_config.write_text(yaml.safe_dump(kubelet_config(cluster, plan, node, files, certs.ca_cert)))
     proxy_cert, proxy_key = pki.client_cert(certs, "kube-proxy", "system:kube-proxy")
-    files.proxy_kubeconfig.write_text(_kubeconfig(server, certs.ca_cert, proxy_cert, proxy_key, "kube-proxy"))
+    files.proxy_kubeconfig.write_text(
+        pki.kubeconfig_yaml(server, certs.ca_cert, proxy_cert, proxy_key, context="local", user="kube-proxy")
+    )
     files.proxy_config.write_text(yaml.safe_dump(proxy_config(plan, node, files)))
     return files
 

@@ -438,8 +438,14 @@ def _publish(tmp: Path, out: Path) -> None:
 
 
 def _prune(keep: Path) -> None:
-    layers = sorted(rootfs_dir().glob("argosy-*.tar"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [p for p in layers if p != keep][KEEP_ARGOSY_LAYERS - 1 :]:
+    prune_argosy_tars(keep, KEEP_ARGOSY_LAYERS - 1)
+
+
+def prune_argosy_tars(keep: Path, others: int) -> None:
+    """Delete ``argosy-*.tar`` beside ``keep`` but ``keep`` and the ``others`` newest: each edit of
+    the checkout makes another layer (and image archive) of a few hundred MB."""
+    older = sorted(keep.parent.glob("argosy-*.tar"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in older if p != keep][others:]:
         old.unlink(missing_ok=True)
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from argosy import procstat
+from argosy.devcluster.cluster import kubectl
 
 
 def _argosy(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -42,18 +43,6 @@ def _argosy(*args: str, env: dict[str, str], timeout: float) -> subprocess.Compl
 def _password(login_args: str) -> str:
     args = shlex.split(login_args)
     return args[args.index("--password") + 1]
-
-
-def _kubectl(kubeconfig: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["kubectl", f"--kubeconfig={kubeconfig}", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, f"kubectl {' '.join(args)}: {proc.stderr}"
-    return proc.stdout
 
 
 @pytest.fixture
@@ -101,13 +90,20 @@ def test_demo_installs_argosy_in_cluster_logs_in_and_serves_simple_app(state_dir
         # Behind an ingress: plain HTTP once server.insecure is set and the server restarted.
         kubeconfig = state_dir / "clusters" / "demo" / "kubeconfig"
         insecure = json.dumps({"data": {"server.insecure": "true"}})
-        _kubectl(kubeconfig, "patch", "configmap", "argocd-cmd-params-cm", "-n", "argocd", "-p", insecure)
-        _kubectl(kubeconfig, "rollout", "restart", "deployment/argosy-server", "-n", "argocd")
-        _kubectl(
-            kubeconfig, "rollout", "status", "deployment/argosy-server", "-n", "argocd", "--timeout=240s"
+        kubectl(kubeconfig, "patch", "configmap", "argocd-cmd-params-cm", "-n", "argocd", "-p", insecure)
+        kubectl(kubeconfig, "rollout", "restart", "deployment/argosy-server", "-n", "argocd")
+        kubectl(
+            kubeconfig,
+            "rollout",
+            "status",
+            "deployment/argosy-server",
+            "-n",
+            "argocd",
+            "--timeout=240s",
+            timeout=300,
         )
         node_ip = urllib.parse.urlsplit(page.group(1)).hostname
-        http_port = _kubectl(
+        http_port = kubectl(
             kubeconfig, "get", "service", "argosy-server", "-n", "argocd",
             "-o", "jsonpath={.spec.ports[?(@.port==80)].nodePort}",
         )  # fmt: skip

@@ -11,25 +11,18 @@ the kwok toleration never land on the simulated node.
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import yaml
 
 from support.cluster import ClusterHandle
+from support.in_cluster import wait_for
 
 WEB_IMAGE = "docker.io/argosy/demo-web:v1"
 SHELL_IMAGE = "docker.io/library/busybox:argosy"
-
-
-def _wait(what: str, check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s: {what}"
-        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -113,7 +106,7 @@ def test_a_deployment_runs_is_probed_and_serves_through_its_services(
         status = _json(c, "get", "deployment", "web", "-n", ns).get("status") or {}
         return isinstance(status, dict) and status.get("readyReplicas") == 2
 
-    _wait("web Pods Ready through their readiness probe", available, 120)
+    wait_for("web Pods Ready through their readiness probe", available, 120)
     c.kubectl("wait", "--for=condition=Ready", "pod/shell", "-n", ns, "--timeout=90s")
 
     pods = _json(c, "get", "pods", "-n", ns)["items"]
