@@ -12,8 +12,6 @@ while iterating locally.
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +19,7 @@ from typing import Any
 
 import pytest
 
-from argosy.devcluster.cluster import LocalCluster
-from support.cluster import ClusterHandle
+from support.cluster import CLUSTER_STARTS, ClusterHandle, cluster_name, start_cluster
 from support.git_server import GitHttpServer
 from support.helm_repo import HelmRepoServer
 from support.local_repos import allow_local_repositories
@@ -50,6 +47,39 @@ _MARK_BY_DIR = {
 }
 
 
+#: Tests that use what there is one of per machine: real nodes (bridges, network namespaces,
+#: iptables chains, the demo's cluster name) and the shared image and binary caches they build.
+#: Under pytest-xdist they run one after another on one worker.
+_MACHINE_WIDE = ("tests/integration/realnode/", "tests/e2e/demo/", "tests/integration/devcluster/")
+_OWN_GROUP = ("tests/integration/devcluster/test_nodes_stay_ready.py",)  # session_end: scheduled last
+
+
+def xdist_group(nodeid: str) -> str:
+    """The unit of work a pytest-xdist worker takes whole: the test's file (its module
+    fixtures are made once), or ``machine`` for the machine-wide tests."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith(_MACHINE_WIDE) and not path.startswith(_OWN_GROUP):
+        return "machine"
+    return path
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # a pytest-xdist hook (the controller side)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Hand out whole groups (:func:`xdist_group`) in collection order, so ``session_end`` tests
+    still come last. (``--dist loadgroup`` would do it with ``xdist_group`` marks, but
+    pytest-xdist 3.8 marks a test's group by rewriting ``item._nodeid``, which pytest 9.2 no
+    longer reads: the marks are silently ignored.)"""
+    if config.getvalue("dist") not in ("load", "loadfile", "loadscope", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark tests by directory, and move ``session_end`` tests after all others (they assert on
     what a watcher saw during the whole session)."""
@@ -65,34 +95,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, mark))
 
 
-_STARTS: list[str] = []
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its cluster start lines to the controller, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["cluster_starts"] = list(CLUSTER_STARTS)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook (the controller side)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    CLUSTER_STARTS.extend(getattr(node, "workeroutput", {}).get("cluster_starts", ()))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say how long the local clusters took to start (the warm-start figure of the setup)."""
-    for line in _STARTS:
+    for line in CLUSTER_STARTS:
         terminalreporter.write_line(line)
-
-
-def _start(name: str, real_nodes: int = 0) -> Iterator[ClusterHandle]:
-    cluster = LocalCluster(name)
-    started = time.monotonic()
-    state = cluster.up(progress=lambda m: print(f"[{name}] {m}", flush=True), real_nodes=real_nodes)
-    _STARTS.append(
-        f"local cluster {name}: control plane ready in {state.ready_seconds}s, "
-        f"up (incl. binary cache check) in {time.monotonic() - started:.1f}s"
-    )
-    try:
-        yield ClusterHandle(cluster=cluster, kubeconfig=cluster.kubeconfig, server=state.server)
-    finally:
-        if os.environ.get("ARGOSY_TEST_REUSE_CLUSTER") != "1":
-            cluster.down()
-
-
-def _cluster_name(role: str) -> str:
-    if os.environ.get("ARGOSY_TEST_REUSE_CLUSTER") == "1":
-        return f"test-{role}"
-    return f"test-{role}-{os.getpid()}"
 
 
 _NODE_WATCHES: dict[str, NodeWatch] = {}
@@ -102,7 +120,7 @@ _NODE_WATCHES: dict[str, NodeWatch] = {}
 def cluster() -> Iterator[ClusterHandle]:
     """The session's main local cluster (started on first use). A :class:`NodeWatch` starts
     with it and samples its nodes for the rest of the session (see ``node_watch``)."""
-    for handle in _start(_cluster_name("main")):
+    for handle in start_cluster(cluster_name("main")):
         watch = _NODE_WATCHES[handle.name] = NodeWatch(handle).start()
         try:
             yield handle
@@ -119,16 +137,7 @@ def node_watch(cluster: ClusterHandle) -> NodeWatch:
 @pytest.fixture(scope="session")
 def second_cluster() -> Iterator[ClusterHandle]:
     """A second, independent cluster for multi-cluster tests."""
-    yield from _start(_cluster_name("second"))
-
-
-@pytest.fixture(scope="session")
-def real_cluster() -> Iterator[ClusterHandle]:
-    """A cluster with one real node (kubelet + containerd) beside a tainted kwok node, for the
-    tests that need containers that really run. Needs root (namespaces, mounts, cgroups)."""
-    if os.geteuid() != 0:
-        pytest.skip("real nodes need root: network namespaces, mounts and cgroups")
-    yield from _start(_cluster_name("real"), real_nodes=1)
+    yield from start_cluster(cluster_name("second"))
 
 
 @pytest.fixture

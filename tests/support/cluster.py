@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,9 @@ from typing import Any
 import yaml
 
 from argosy.devcluster.cluster import LocalCluster
+
+#: How long each cluster of the session took to start (printed at the end by tests/conftest.py).
+CLUSTER_STARTS: list[str] = []
 
 
 @dataclass
@@ -72,3 +78,29 @@ def cluster_secret(namespace: str, target: ClusterHandle, name: str, server: str
         "type": "Opaque",
         "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()},
     }
+
+
+def start_cluster(name: str, real_nodes: int = 0) -> Iterator[ClusterHandle]:
+    """Start cluster ``name`` for a fixture, yield its handle, and stop it afterwards (unless
+    ``ARGOSY_TEST_REUSE_CLUSTER=1`` keeps it for the next run)."""
+    cluster = LocalCluster(name)
+    started = time.monotonic()
+    state = cluster.up(progress=lambda m: print(f"[{name}] {m}", flush=True), real_nodes=real_nodes)
+    CLUSTER_STARTS.append(
+        f"local cluster {name}: control plane ready in {state.ready_seconds}s, "
+        f"up (incl. binary cache check) in {time.monotonic() - started:.1f}s"
+    )
+    try:
+        yield ClusterHandle(cluster=cluster, kubeconfig=cluster.kubeconfig, server=state.server)
+    finally:
+        if os.environ.get("ARGOSY_TEST_REUSE_CLUSTER") != "1":
+            cluster.down()
+
+
+def cluster_name(role: str) -> str:
+    """The session's cluster of ``role`` (``main``, ``second``, ``real``): unique per test
+    process, or fixed per xdist worker when reused between runs."""
+    if os.environ.get("ARGOSY_TEST_REUSE_CLUSTER") == "1":
+        worker = os.environ.get("PYTEST_XDIST_WORKER")  # each xdist worker keeps its own
+        return f"test-{role}-{worker}" if worker else f"test-{role}"
+    return f"test-{role}-{os.getpid()}"

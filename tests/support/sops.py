@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -24,7 +25,9 @@ class SopsKeys:
         self.age_recipient = str(identity.to_public())
         self.age_file = root / "age.key"
         self.age_file.write_text(self.age_identity + "\n")
-        self.gnupg_home = Path(tempfile.mkdtemp(prefix="gpg-", dir=root))
+        # gpg-agent's sockets live in the home directory and a socket path has at most 108 bytes:
+        # under pytest's temp tree (deeper still with xdist workers) it would not fit.
+        self.gnupg_home = Path(tempfile.mkdtemp(prefix="argosy-gpg-", dir="/tmp"))
         os.chmod(self.gnupg_home, 0o700)
         self._gpg(
             "--quick-gen-key",
@@ -52,6 +55,7 @@ class SopsKeys:
 
     def close(self) -> None:
         subprocess.run(["gpgconf", "--homedir", str(self.gnupg_home), "--kill", "gpg-agent"], check=False)
+        shutil.rmtree(self.gnupg_home, ignore_errors=True)
 
     def encrypt(self, name: str, content: str, *flags: str, pgp: bool = False) -> str:
         """``content`` encrypted by ``sops encrypt`` as file ``name`` (its extension picks the format)."""

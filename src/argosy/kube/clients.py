@@ -142,12 +142,17 @@ class ConnectionCheck:
 class LineStream:
     """An open streaming response read line by line (``pods/log``); ``close()`` from any thread ends it."""
 
-    def __init__(self, response: Any) -> None:
+    def __init__(self, response: Any, source: str) -> None:
         self._response = response
+        self._source = source  # the cluster, as errors name it
         self._closed = False
 
     def lines(self) -> Iterator[bytes]:
-        """Each complete line without its newline, then the unterminated rest (if any)."""
+        """Each complete line without its newline, then the unterminated rest (if any).
+
+        A connection that breaks mid-stream (the API server killed or restarted, a reset, a
+        read timeout) raises :class:`ClusterUnreachable` like any other request: readers
+        handle ``KubeError`` and retry, and a raw urllib3 error would end their thread."""
         pending = b""
         try:
             for chunk in self._response.stream(amt=None, decode_content=False):
@@ -157,9 +162,9 @@ class LineStream:
                     yield line
             if pending:
                 yield pending
-        except _NETWORK_ERRORS:
+        except _NETWORK_ERRORS as exc:
             if not self._closed:
-                raise
+                raise ClusterUnreachable(self._source, _short(exc)) from exc
 
     def close(self) -> None:
         self._closed = True
@@ -357,14 +362,16 @@ class KubeClient:
     def watch(self, path: str, query: Mapping[str, Any], *, timeout: float, kind: str = "") -> WatchStream:
         """Open a watch; ``timeout`` bounds the silence between two events (the server
         closes the watch after its ``timeoutSeconds``, so this is only a safety net)."""
-        return WatchStream(self._open_stream(path, {**query, "watch": "true"}, timeout, "watch", kind))
+        return WatchStream(
+            self._open_stream(path, {**query, "watch": "true"}, timeout, "watch", kind), self.name
+        )
 
     def stream(
         self, path: str, query: Mapping[str, Any], *, timeout: float, kind: str = "", namespace: str = ""
     ) -> LineStream:
         """Open a streaming GET (``pods/log`` with ``follow``); ``timeout`` bounds the silence
         between two chunks, so a followed log that stays quiet longer ends with an error."""
-        return LineStream(self._open_stream(path, query, timeout, "get", kind, namespace))
+        return LineStream(self._open_stream(path, query, timeout, "get", kind, namespace), self.name)
 
     def _open_stream(
         self, path: str, query: Mapping[str, Any], timeout: float, verb: str, kind: str, namespace: str = ""

@@ -437,6 +437,16 @@ class ClusterCache(WatchSink):
         return any(resources.get(g, k) is None for g, k in established_crd_kinds(crds))
 
     def _supervise(self) -> None:
+        """Run the supervisor until stopped; an unexpected error is logged and the loop goes on
+        (a dead supervisor would leave the status as it was, Failed or not, for good)."""
+        while not self._stop.is_set():
+            try:
+                self._supervise_loop()
+            except Exception:
+                log.exception("cache of cluster %s: supervisor error; going on", self.cluster.display_name)
+                self._stop.wait(1.0)
+
+    def _supervise_loop(self) -> None:
         attempt = 0
         due = 0.0  # when discovery runs next (monotonic clock)
         while not self._stop.is_set():

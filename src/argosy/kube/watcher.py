@@ -174,6 +174,16 @@ class KindWatcher:
                 self.resource_version = ""
                 self._wait(self.backoff.delay(attempt))
                 attempt += 1
+            except Exception as exc:  # a bug must not end the watch for good: say it, list again
+                if self.stopped:
+                    break
+                log.exception("%s: unexpected error; listing again", self.name)
+                self.sink.failed(
+                    self, KubeError(self.client.name, f"{self.name}: unexpected error ({exc!r})")
+                )
+                self.resource_version = ""
+                self._wait(self.backoff.delay(attempt))
+                attempt += 1
 
     def _failed(self, exc: KubeError, attempt: int) -> None:
         delay = self.backoff.delay(attempt)

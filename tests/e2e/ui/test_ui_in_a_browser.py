@@ -104,6 +104,10 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     name = f"web-{uuid.uuid4().hex[:5]}"
     target_ns = f"{ui_env.namespace}-{name}"
     admin_page.goto(ui_env.server.url + "/applications/new")
+    try:  # a busy machine (the suite runs on two workers) may take long to render the form
+        admin_page.locator("input[name=name]").wait_for(timeout=2 * LIVE)
+    except Exception as exc:
+        raise AssertionError(f"no create form at {admin_page.url}: {admin_page.content()[:2000]}") from exc
     admin_page.fill("input[name=name]", name)
     admin_page.fill("input[name=repoURL]", ui_env.repo_url)
     admin_page.fill("input[name=path]", "web")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import queue
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,13 +29,30 @@ WATCH_LATENCY = 15.0
 Change = tuple[ResourceKey, dict[str, Any] | None, dict[str, Any] | None]
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Wait for a condition (checked every 20 ms) or fail naming it."""
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, what: str, explain: Callable[[], str] = str
+) -> None:
+    """Wait for a condition (checked every 20 ms) or fail naming it (and what ``explain`` says)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{explain()}")
         threading.Event().wait(0.02)
+
+
+def cache_state(cache: ClusterCache) -> str:
+    """The cache's status, what it counts as failing, and where each of its threads is: a
+    recovery that does not come is then explained by the failure itself (which watch or probe
+    still holds the status, and on which call it waits)."""
+    status = cache.status()
+    lines = [f"status {status.status.value}: {status.message}", f"failing: {sorted(cache._failing)}"]
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        if thread.name.startswith("watch ") or "cache" in thread.name.lower():
+            frame = frames.get(thread.ident or -1)
+            where = "".join(traceback.format_stack(frame, limit=6)) if frame else "(no frame)\n"
+            lines.append(f"--- thread {thread.name!r}\n{where}")
+    return "\n".join(lines)
 
 
 class Changes:
@@ -216,7 +235,12 @@ def test_api_server_outage_turns_failed_then_recovers_and_resyncs(
         assert cache.get(before) is not None  # an unreachable cluster never looks empty
     finally:
         handle.cluster.start_component("kube-apiserver")
-    wait_until(lambda: cache.status().status is ConnectionStatus.SUCCESSFUL, 60, "status Successful again")
+    wait_until(
+        lambda: cache.status().status is ConnectionStatus.SUCCESSFUL,
+        60,
+        "status Successful again",
+        lambda: cache_state(cache),
+    )
     handle.kubectl("create", "configmap", "after", "-n", ns)
     handle.kubectl("delete", "configmap", "before", "-n", ns)
     wait_until(lambda: cache.get(ResourceKey("", "ConfigMap", ns, "after")) is not None, 60, "new object")
