@@ -35,7 +35,7 @@ declare -A probe=(
 )
 missing=()
 for pkg in "${!probe[@]}"; do
-  [ -x "${probe[$pkg]}" ] || missing+=("$pkg")
+  [ -e "${probe[$pkg]}" ] || missing+=("$pkg")  # -e: libc.a is not executable
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
