@@ -42,6 +42,12 @@ APP_FILES = {
     "deploy/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 0\n"
     "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
     "    spec: {containers: [{name: web, image: 'registry.local/web:1'}]}\n",
+    # A PreSync hook that never completes on kwok's nodes (their Pods run but never succeed), so a
+    # sync of this path keeps Running until it is terminated.
+    "hook/job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: wait-forever\n  annotations:\n"
+    "    argocd.argoproj.io/hook: PreSync\n    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation\n"
+    "spec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n"
+    "      containers: [{name: wait, image: busybox, command: [sleep, infinity]}]\n",
     # A Deployment whose Pod's logs the logs test reads (kwok's ClusterLogs file).
     "logs/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-logs}\n"
     "spec: {replicas: 1, selector: {matchLabels: {app: web-logs}}, template: {metadata: {labels: "

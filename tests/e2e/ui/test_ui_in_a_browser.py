@@ -100,6 +100,96 @@ def test_the_list_filters_and_shows_new_apps_without_reload(ui_env: UiEnv, admin
     admin_page.get_by_role("link", name="Applications").click()
 
 
+def test_summary_sort_favourites_and_multi_select_refresh(ui_env: UiEnv, admin_page: Any) -> None:
+    """The summary bar counts the shown apps by sync and health; favourites come first, survive a
+    reload (kept in the browser) and filter the list; a multi-select Refresh reaches every app."""
+    prefix = f"fav-{uuid.uuid4().hex[:5]}"
+    names = [f"{prefix}-{letter}" for letter in "abc"]
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "web", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-f"},
+    }
+    for name in names:
+        ui_env.controller.apply_app(name, spec)
+    admin_page.goto(ui_env.server.url + "/applications")
+    admin_page.get_by_label("Search applications").fill(prefix)
+    for name in names:
+        _card(admin_page, name).wait_for(timeout=LIVE)
+    summary = admin_page.get_by_test_id("summary")
+    assert summary.get_by_test_id("app-count").inner_text().startswith("3 of ")
+    # never synced: all three OutOfSync once compared (the summary follows the live stream)
+    summary.locator("[data-status=OutOfSync]", has_text="OutOfSync 3").wait_for(timeout=LIVE)
+    admin_page.get_by_label("Sort").select_option("name")
+    cards = admin_page.get_by_test_id("app-card")
+    assert [cards.nth(i).get_attribute("data-app") for i in range(3)] == names
+
+    admin_page.get_by_label(f"favourite {names[2]}").click()
+    assert cards.first.get_attribute("data-app") == names[2]  # favourites first
+    admin_page.reload()
+    admin_page.get_by_label("Search applications").fill(prefix)
+    _card(admin_page, names[0]).wait_for(timeout=LIVE)
+    assert admin_page.get_by_test_id("app-card").first.get_attribute("data-app") == names[2]
+    admin_page.get_by_label("Favourites only").check()
+    admin_page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=app-card]').length === 1", timeout=LIVE
+    )
+    assert _card(admin_page, names[2]).count() == 1
+    admin_page.get_by_label("Favourites only").uncheck()
+    _card(admin_page, names[0]).wait_for()
+
+    for name in names[:2]:
+        admin_page.get_by_label(f"select {name}").check()
+    admin_page.get_by_role("button", name="Refresh", exact=True).click()
+    notice = admin_page.get_by_test_id("list-notice")
+    notice.wait_for(timeout=LIVE)
+    assert notice.inner_text().startswith("Refresh requested for 2 of 2 app(s)")
+    _shot(admin_page, ui_env, "applications-favourites")
+    admin_page.get_by_role("button", name="Clear", exact=True).click()
+    admin_page.get_by_label("Search applications").fill("")
+
+
+def _open_sync_panel(page: Any) -> Any:
+    page.get_by_role("button", name="Sync", exact=True).click()
+    return page.get_by_test_id("sync-panel")
+
+
+def test_a_dry_run_changes_nothing_and_a_running_sync_can_be_terminated(
+    ui_env: UiEnv, admin_page: Any
+) -> None:
+    target_ns = f"{ui_env.namespace}-dry-{uuid.uuid4().hex[:5]}"
+    ui_env.cluster.kubectl("create", "namespace", target_ns)
+    dry = f"dry-{uuid.uuid4().hex[:5]}"
+    spec = {
+        "project": "default",
+        "source": {"repoURL": ui_env.repo_url, "path": "web", "targetRevision": "HEAD"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": target_ns},
+    }
+    ui_env.controller.apply_app(dry, spec)
+    admin_page.goto(f"{ui_env.server.url}/applications/{dry}")
+    admin_page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
+    panel = _open_sync_panel(admin_page)
+    panel.get_by_label("Dry run").check()
+    panel.get_by_role("button", name="Synchronize").click()
+    admin_page.get_by_test_id("operation-state").locator("[data-status=Succeeded]").wait_for(timeout=LIVE)
+    assert sync_status(ui_env.controller.app(dry)) == "OutOfSync"  # nothing was applied
+    missing = ui_env.cluster.kubectl("get", "configmap", "web-config", "-n", target_ns, check=False)
+    assert missing.returncode != 0 and "NotFound" in missing.stderr
+
+    stuck = f"hook-{dry}"  # a PreSync hook that never completes (APP_FILES in conftest.py)
+    ui_env.controller.apply_app(stuck, {**spec, "source": {**spec["source"], "path": "hook"}})
+    admin_page.goto(f"{ui_env.server.url}/applications/{stuck}")
+    admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)  # hooks only
+    _open_sync_panel(admin_page).get_by_role("button", name="Synchronize").click()
+    state = admin_page.get_by_test_id("operation-state")
+    state.locator("[data-status=Running]").wait_for(timeout=LIVE)  # held by the hook
+    admin_page.get_by_role("button", name="Terminate").click()
+    state.get_by_text("Operation terminated").wait_for(timeout=LIVE)
+    state.locator("[data-status=Failed]").wait_for()
+    _shot(admin_page, ui_env, "operation-terminated")
+    ui_env.cluster.kubectl("delete", "namespace", target_ns, "--wait=false", check=False)
+
+
 def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv, admin_page: Any) -> None:
     name = f"web-{uuid.uuid4().hex[:5]}"
     target_ns = f"{ui_env.namespace}-{name}"
