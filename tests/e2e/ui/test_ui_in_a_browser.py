@@ -263,6 +263,43 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     _card(admin_page, name).wait_for(state="detached", timeout=LIVE)
 
 
+def test_create_from_yaml_names_a_yaml_error_then_creates_what_the_yaml_says(
+    ui_env: UiEnv, admin_page: Any
+) -> None:
+    """ "Edit as YAML" starts from the form's fields; the whole Application (here with a label and an
+    automated sync policy the form has no field for) is what gets created."""
+    name = f"yaml-{uuid.uuid4().hex[:5]}"
+    admin_page.goto(ui_env.server.url + "/applications/new")
+    admin_page.locator("input[name=name]").wait_for(timeout=2 * LIVE)
+    admin_page.fill("input[name=name]", name)
+    admin_page.fill("input[name=repoURL]", ui_env.repo_url)
+    admin_page.get_by_role("button", name="Edit as YAML").click()
+    editor = admin_page.get_by_label("Application YAML")
+    text = editor.input_value()
+    assert f"name: {name}" in text and ui_env.repo_url in text  # carried over from the form
+    editor.fill("metadata: [unclosed")
+    admin_page.click("button[type=submit]")
+    assert admin_page.get_by_role("alert").inner_text().startswith("YAML:")
+    app = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": name, "labels": {"made-from": "yaml"}},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": ui_env.repo_url, "path": "web", "targetRevision": "HEAD"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{ui_env.namespace}-y"},
+            "syncPolicy": {"automated": {"prune": True}, "syncOptions": ["CreateNamespace=true"]},
+        },
+    }
+    editor.fill(json.dumps(app, indent=2))  # JSON is YAML too
+    admin_page.click("button[type=submit]")
+    admin_page.wait_for_url(re.compile(rf"/applications/{name}$"))
+    created = ui_env.controller.app(name)
+    assert created["metadata"]["labels"] == {"made-from": "yaml"}
+    assert created["spec"]["syncPolicy"]["automated"] == {"prune": True}
+    admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)  # automated
+
+
 def test_a_secrets_value_never_reaches_the_browser(ui_env: UiEnv, admin_page: Any) -> None:
     name = f"secret-{uuid.uuid4().hex[:5]}"
     spec = {
