@@ -266,7 +266,7 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
 def test_create_from_yaml_names_a_yaml_error_then_creates_what_the_yaml_says(
     ui_env: UiEnv, admin_page: Any
 ) -> None:
-    """ "Edit as YAML" starts from the form's fields; the whole Application (here with a label and an
+    """The "Edit as YAML" text starts from the form's fields; the whole Application (here with a label and an
     automated sync policy the form has no field for) is what gets created."""
     name = f"yaml-{uuid.uuid4().hex[:5]}"
     admin_page.goto(ui_env.server.url + "/applications/new")
