@@ -324,6 +324,25 @@ def test_a_secrets_value_never_reaches_the_browser(ui_env: UiEnv, admin_page: An
     _shot(admin_page, ui_env, "secret-masked")
 
 
+def _may(page: Any, check: str) -> str:
+    """The User info page's answer ("yes"/"no") for ``check`` (e.g. "applications, sync")."""
+    cell = page.locator("tr", has_text=check).locator("td").nth(1)
+    page.wait_for_function(
+        "(el) => el.textContent === 'yes' || el.textContent === 'no'", arg=cell.element_handle(), timeout=LIVE
+    )
+    return str(cell.inner_text())
+
+
+def test_user_info_shows_the_user_and_what_they_may_do(ui_env: UiEnv, admin_page: Any) -> None:
+    admin_page.goto(ui_env.server.url + "/applications")
+    admin_page.get_by_test_id("username").click()
+    admin_page.wait_for_url(re.compile(r"/user-info$"))
+    assert "Username: admin" in admin_page.locator(".page").inner_text()
+    assert _may(admin_page, "applications, sync") == "yes"
+    assert _may(admin_page, "clusters, get") == "yes"
+    _shot(admin_page, ui_env, "user-info")
+
+
 def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv, browser: Any) -> None:
     admin = _admin_api(ui_env)
     admin.put(
@@ -350,6 +369,10 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
             _card(page, name).wait_for(timeout=LIVE)
         page.wait_for_timeout(500)  # the other projects' answers
         assert page.get_by_role("link", name="+ New app").count() == 0
+        page.get_by_test_id("username").click()  # User info: what alice's role lets her do
+        page.wait_for_url(re.compile(r"/user-info$"))
+        assert "Username: alice" in page.locator(".page").inner_text()
+        assert (_may(page, "applications, get"), _may(page, "applications, sync")) == ("yes", "no")
         page.get_by_role("link", name="Settings").click()
         row = page.locator(f"[data-testid=projects] tr[data-project='{project}']")
         with page.expect_response(lambda r: f"/can-i/projects/update/{project}" in r.url, timeout=LIVE):

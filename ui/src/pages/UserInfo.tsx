@@ -2,21 +2,23 @@ import { useEffect, useState } from "react";
 import { canI } from "../api";
 import type { Me } from "../main";
 
-const CHECKS: [string, string][] = [
-  ["applications", "get"],
-  ["applications", "create"],
-  ["applications", "sync"],
-  ["applications", "delete"],
-  ["projects", "get"],
-  ["clusters", "get"],
-  ["repositories", "get"],
+// Resource, action, and the object that means "every one": an application is `<project>/<name>`
+// in RBAC, so `*` alone would match no application and every answer would be "no".
+const CHECKS: [string, string, string][] = [
+  ["applications", "get", "*/*"],
+  ["applications", "create", "*/*"],
+  ["applications", "sync", "*/*"],
+  ["applications", "delete", "*/*"],
+  ["projects", "get", "*"],
+  ["clusters", "get", "*"],
+  ["repositories", "get", "*"],
 ];
 
 export function UserInfo({ me }: { me: Me }) {
   const [answers, setAnswers] = useState<Record<string, boolean>>({});
   useEffect(() => {
-    for (const [resource, action] of CHECKS)
-      canI(resource, action, "*").then((ok) => setAnswers((a) => ({ ...a, [`${resource}, ${action}`]: ok })));
+    for (const [resource, action, object] of CHECKS)
+      canI(resource, action, object).then((ok) => setAnswers((a) => ({ ...a, [`${resource}, ${action}`]: ok })));
   }, []);
   return (
     <div className="page">
