@@ -149,6 +149,16 @@ def test_summary_sort_favourites_and_multi_select_refresh(ui_env: UiEnv, admin_p
     admin_page.get_by_label("Search applications").fill("")
 
 
+def _open_create_form(page: Any, env: UiEnv) -> None:
+    """Open "New app" and wait for its form; a busy machine (the suite runs on two workers) may
+    take long to render it, and a page that never shows it is quoted in the failure."""
+    page.goto(env.server.url + "/applications/new")
+    try:
+        page.locator("input[name=name]").wait_for(timeout=2 * LIVE)
+    except Exception as exc:
+        raise AssertionError(f"no create form at {page.url}: {page.content()[:2000]}") from exc
+
+
 def _open_sync_panel(page: Any) -> Any:
     page.get_by_role("button", name="Sync", exact=True).click()
     return page.get_by_test_id("sync-panel")
@@ -193,11 +203,7 @@ def test_a_dry_run_changes_nothing_and_a_running_sync_can_be_terminated(
 def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv, admin_page: Any) -> None:
     name = f"web-{uuid.uuid4().hex[:5]}"
     target_ns = f"{ui_env.namespace}-{name}"
-    admin_page.goto(ui_env.server.url + "/applications/new")
-    try:  # a busy machine (the suite runs on two workers) may take long to render the form
-        admin_page.locator("input[name=name]").wait_for(timeout=2 * LIVE)
-    except Exception as exc:
-        raise AssertionError(f"no create form at {admin_page.url}: {admin_page.content()[:2000]}") from exc
+    _open_create_form(admin_page, ui_env)
     admin_page.fill("input[name=name]", name)
     admin_page.fill("input[name=repoURL]", ui_env.repo_url)
     admin_page.fill("input[name=path]", "web")
@@ -205,8 +211,7 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     admin_page.click("button[type=submit]")
     admin_page.wait_for_url(re.compile(rf"/applications/{name}$"))
     admin_page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
-    admin_page.get_by_role("button", name="Sync", exact=True).click()
-    panel = admin_page.get_by_test_id("sync-panel")
+    panel = _open_sync_panel(admin_page)
     panel.get_by_label("Auto-create namespace").check()
     panel.get_by_label("Prune", exact=True).check()
     assert panel.get_by_role("button", name="Synchronize").is_disabled()  # prune asks for the name
@@ -269,8 +274,7 @@ def test_create_from_yaml_names_a_yaml_error_then_creates_what_the_yaml_says(
     """The "Edit as YAML" text starts from the form's fields; the whole Application (here with a label and an
     automated sync policy the form has no field for) is what gets created."""
     name = f"yaml-{uuid.uuid4().hex[:5]}"
-    admin_page.goto(ui_env.server.url + "/applications/new")
-    admin_page.locator("input[name=name]").wait_for(timeout=2 * LIVE)
+    _open_create_form(admin_page, ui_env)
     admin_page.fill("input[name=name]", name)
     admin_page.fill("input[name=repoURL]", ui_env.repo_url)
     admin_page.get_by_role("button", name="Edit as YAML").click()
