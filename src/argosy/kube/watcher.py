@@ -170,20 +170,20 @@ class KindWatcher:
             except ValueError as exc:  # a truncated or garbled event: start over from a fresh list
                 if self.stopped:
                     break
-                self.sink.failed(self, KubeError(self.client.name, f"{self.name}: bad watch data ({exc})"))
-                self.resource_version = ""
-                self._wait(self.backoff.delay(attempt))
+                self._start_over(f"bad watch data ({exc})", attempt)
                 attempt += 1
             except Exception as exc:  # a bug must not end the watch for good: say it, list again
                 if self.stopped:
                     break
                 log.exception("%s: unexpected error; listing again", self.name)
-                self.sink.failed(
-                    self, KubeError(self.client.name, f"{self.name}: unexpected error ({exc!r})")
-                )
-                self.resource_version = ""
-                self._wait(self.backoff.delay(attempt))
+                self._start_over(f"unexpected error ({exc!r})", attempt)
                 attempt += 1
+
+    def _start_over(self, why: str, attempt: int) -> None:
+        """Report the failure, forget the version (the next round lists afresh), back off."""
+        self.sink.failed(self, KubeError(self.client.name, f"{self.name}: {why}"))
+        self.resource_version = ""
+        self._wait(self.backoff.delay(attempt))
 
     def _failed(self, exc: KubeError, attempt: int) -> None:
         delay = self.backoff.delay(attempt)
