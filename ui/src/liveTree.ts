@@ -59,12 +59,17 @@ export function useResourceTree(appName: string): { nodes: TreeNode[] | null; er
 /**
  * The tree's nodes with each managed resource's sync status (Synced/OutOfSync) from the app's
  * `status.resources`: the tree, as Argo CD's, carries health and parents but not sync status,
- * which the app's own stream keeps current.
+ * which the app's own stream keeps current. Managed resources not in the cluster yet (or any
+ * more) are in no tree: they are drawn from `status.resources` (Missing, OutOfSync), as Argo CD
+ * draws them, so what a sync will create shows before it exists.
  */
 export function withSyncStatus(nodes: TreeNode[], resources: TreeNode[]): TreeNode[] {
   const sync = new Map(resources.map((r): [string, string | undefined] => [keyOf(r), r.status]));
-  return nodes.map((n) => {
+  const out = nodes.map((n) => {
     const status = sync.get(keyOf(n));
     return status && status !== n.status ? { ...n, status } : n;
   });
+  const drawn = new Set(nodes.map(keyOf));
+  for (const r of resources) if (!drawn.has(keyOf(r))) out.push(r);
+  return out;
 }

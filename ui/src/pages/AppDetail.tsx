@@ -10,6 +10,8 @@ import { NetworkView } from "./NetworkView";
 import { useResourceTree, withSyncStatus } from "../liveTree";
 import { CommitSummary } from "./revisions";
 // The diff viewer is the heaviest library: loaded when a resource is first opened.
+// The YAML editor (CodeMirror) too: loaded when the spec editor is opened.
+const YamlEditor = lazy(() => import("./YamlEditor"));
 const ResourcePanel = lazy(() => import("./ResourcePanel").then((m) => ({ default: m.ResourcePanel })));
 import { SyncPanel } from "./SyncPanel";
 import { Parameters } from "./AppParameters";
@@ -306,24 +308,26 @@ function SpecEditor({ app, mayUpdate, onDone }: { app: FullApp; mayUpdate: boole
   const [text, setText] = useState(() => YAML.stringify(app.spec));
   const [error, setError] = useState("");
   const save = async () => {
-    let spec: unknown;
-    try {
-      spec = YAML.parse(text);
-    } catch (err) {
-      setError(`YAML: ${(err as Error).message}`);
+    setError("");
+    // a YAML error is already marked on its line; the server judges everything else
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length) {
+      setError(`YAML: ${doc.errors[0].message.split("\n")[0]}`);
       return;
     }
     try {
-      await api("PUT", `api/v1/applications/${app.metadata.name}/spec`, { body: spec });
+      await api("PUT", `api/v1/applications/${app.metadata.name}/spec`, { body: doc.toJS() });
       setError("");
       onDone("Spec saved");
     } catch (err) {
-      setError((err as Error).message);
+      setError((err as Error).message); // shown below and on the line of each field it names
     }
   };
   return (
     <div>
-      <textarea className="yaml" value={text} onChange={(e) => setText(e.target.value)} readOnly={!mayUpdate} aria-label="Application spec" />
+      <Suspense fallback={<div className="yaml">Loading editor…</div>}>
+        <YamlEditor value={text} onChange={setText} readOnly={!mayUpdate} label="Application spec" serverError={error} root={["spec"]} />
+      </Suspense>
       <ErrorBox error={error} />
       {mayUpdate && (
         <button className="primary" onClick={save}>

@@ -2,24 +2,11 @@ import { useEffect, useState } from "react";
 import { api } from "../api";
 import { ErrorBox } from "./common";
 import type { FullApp } from "./AppDetail";
-
-/** Argo CD's sync options, as the checkboxes of its sync panel name them. */
-const OPTIONS: [string, string][] = [
-  ["Validate=false", "Skip schema validation"],
-  ["CreateNamespace=true", "Auto-create namespace"],
-  ["ApplyOutOfSyncOnly=true", "Apply out of sync only"],
-  ["RespectIgnoreDifferences=true", "Respect ignore differences"],
-  ["ServerSideApply=true", "Server-side apply"],
-  ["PruneLast=true", "Prune last"],
-  ["Replace=true", "Replace"],
-];
+import { NO_RETRY, RetryFields, retryProblem, retryStrategy, SyncOptionFields, syncOptionItems } from "./syncFields";
 
 type Window = { kind?: string; schedule?: string; duration?: string; manualSync?: boolean; timeZone?: string };
 /** Argo CD's GetApplicationSyncWindows, plus ``reason``: the explanation a refused sync would give. */
 type SyncWindowsState = { assignedWindows?: Window[]; activeWindows?: Window[]; canSync?: boolean; reason?: string };
-
-/** A Go duration (``5s``, ``1m30s``, ``1.5h``) or a bare number of seconds, as the server's retry reader accepts. */
-const DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$|^(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 const describe = (w: Window) => `${w.kind} ${w.schedule} for ${w.duration}${w.timeZone ? ` (${w.timeZone})` : ""}`;
 
@@ -33,9 +20,7 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
   const [force, setForce] = useState(false);
   const [options, setOptions] = useState<Set<string>>(new Set());
   const [propagation, setPropagation] = useState("foreground");
-  const [retry, setRetry] = useState(false);
-  const [retryLimit, setRetryLimit] = useState(2);
-  const [backoff, setBackoff] = useState({ duration: "5s", factor: 2, maxDuration: "3m" });
+  const [retry, setRetry] = useState(NO_RETRY);
   const [picked, setPicked] = useState<Set<number>>(new Set(resources.map((_, i) => i)));
   const [confirm, setConfirm] = useState("");
   const [error, setError] = useState("");
@@ -47,29 +32,12 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
       .then((w) => (setWindows(w), setWindowsError("")))
       .catch((err) => setWindowsError(`Could not read the sync windows of ${name}: ${(err as Error).message}`));
   }, [name]);
-  const retryProblem = !retry
-    ? ""
-    : !Number.isInteger(retryLimit)
-      ? "the retry limit must be a whole number (-1 retries forever)"
-      : !DURATION.test(backoff.duration.trim())
-        ? `backoff duration '${backoff.duration}' is not a duration; write it like 5s, 2m or 1h30m`
-        : !DURATION.test(backoff.maxDuration.trim())
-          ? `max duration '${backoff.maxDuration}' is not a duration; write it like 3m or 1h`
-          : !(backoff.factor >= 1)
-            ? "the backoff factor must be a number of at least 1"
-            : "";
+  const problem = retryProblem(retry);
 
   const dangerous = (prune || options.has("Replace=true")) && !dryRun;
-  const toggle = (o: string) => {
-    const next = new Set(options);
-    if (next.has(o)) next.delete(o);
-    else next.add(o);
-    setOptions(next);
-  };
   const submit = async () => {
     setError("");
-    const items = [...options];
-    if (propagation !== "foreground") items.push(`PrunePropagationPolicy=${propagation}`);
+    const items = syncOptionItems(options, propagation);
     const body: Record<string, unknown> = {
       revision,
       prune,
@@ -81,11 +49,7 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
       body.resources = resources
         .filter((_, i) => picked.has(i))
         .map((r) => ({ group: r.group ?? "", kind: r.kind, namespace: r.namespace ?? "", name: r.name }));
-    if (retry)
-      body.retryStrategy = {
-        limit: retryLimit,
-        backoff: { duration: backoff.duration.trim(), factor: backoff.factor, maxDuration: backoff.maxDuration.trim() },
-      };
+    if (retry.on) body.retryStrategy = retryStrategy(retry);
     try {
       await api("POST", `api/v1/applications/${name}/sync`, { body });
       onStarted();
@@ -118,43 +82,8 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
         <label>
           <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force
         </label>
-        {OPTIONS.map(([value, label]) => (
-          <label key={value}>
-            <input type="checkbox" checked={options.has(value)} onChange={() => toggle(value)} /> {label}
-          </label>
-        ))}
-        <label>
-          Prune propagation policy{" "}
-          <select value={propagation} onChange={(e) => setPropagation(e.target.value)}>
-            <option>foreground</option>
-            <option>background</option>
-            <option>orphan</option>
-          </select>
-        </label>
-        <label>
-          <input type="checkbox" checked={retry} onChange={(e) => setRetry(e.target.checked)} aria-label="Retry" /> Retry
-        </label>
-        {retry && (
-          <div className="toolbar" data-testid="retry-settings">
-            <label>
-              Limit{" "}
-              <input type="number" min={-1} value={retryLimit} onChange={(e) => setRetryLimit(Number(e.target.value))} aria-label="Retry limit" style={{ width: 50 }} />
-            </label>
-            <label>
-              Backoff duration{" "}
-              <input value={backoff.duration} onChange={(e) => setBackoff({ ...backoff, duration: e.target.value })} aria-label="Backoff duration" style={{ width: 60 }} />
-            </label>
-            <label>
-              Factor{" "}
-              <input type="number" min={1} value={backoff.factor} onChange={(e) => setBackoff({ ...backoff, factor: Number(e.target.value) })} aria-label="Backoff factor" style={{ width: 50 }} />
-            </label>
-            <label>
-              Max duration{" "}
-              <input value={backoff.maxDuration} onChange={(e) => setBackoff({ ...backoff, maxDuration: e.target.value })} aria-label="Backoff max duration" style={{ width: 60 }} />
-            </label>
-            {retryProblem && <span className="muted" data-testid="retry-problem">{retryProblem}</span>}
-          </div>
-        )}
+        <SyncOptionFields options={options} onChange={setOptions} propagation={propagation} onPropagation={setPropagation} />
+        <RetryFields retry={retry} onChange={setRetry} />
       </div>
       <ErrorBox error={windowsError} />
       {(windows.assignedWindows ?? []).length > 0 && (
@@ -205,7 +134,7 @@ export function SyncPanel({ app, onClose, onStarted }: { app: FullApp; onClose: 
         </label>
       )}
       <ErrorBox error={error} />
-      <button className="primary" disabled={(dangerous && confirm !== name) || !!retryProblem} title={retryProblem} onClick={submit}>
+      <button className="primary" disabled={(dangerous && confirm !== name) || !!problem} title={problem} onClick={submit}>
         Synchronize
       </button>
     </div>
