@@ -48,6 +48,8 @@ APP_FILES = {
     "    argocd.argoproj.io/hook: PreSync\n    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation\n"
     "spec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n"
     "      containers: [{name: wait, image: busybox, command: [sleep, infinity]}]\n",
+    # More ConfigMaps than the tree draws one by one (GROUP_OVER in ResourceTree.tsx): one group node.
+    **{f"many/cm-{i}.yaml": _CM.format(name=f"many-{i}", data=f"n: '{i}'") for i in range(12)},
     # A Deployment whose Pod's logs the logs test reads (kwok's ClusterLogs file).
     "logs/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-logs}\n"
     "spec: {replicas: 1, selector: {matchLabels: {app: web-logs}}, template: {metadata: {labels: "

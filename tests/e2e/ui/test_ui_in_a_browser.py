@@ -18,12 +18,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ui_support import SECRET_VALUE, UiEnv
+from ui_support import (
+    LIVE,
+    SECRET_VALUE,
+    UiEnv,
+    admin_api,
+    login,
+    open_create_form,
+    open_sync_panel,
+    shot,
+)
 
 from argosy.server.run import BackgroundServer
 from support.controller import health_status, operation_phase, sync_status
-
-LIVE = 30_000  # ms a live update may take (controller reconcile + watch + SSE)
 
 
 @pytest.fixture(scope="module")
@@ -34,28 +41,16 @@ def admin_page(ui_env: UiEnv, browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def _login(page: Any, env: UiEnv, username: str, password: str) -> None:
-    page.goto(env.server.url + "/applications")
-    page.wait_for_url(re.compile(r"/login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
-def _shot(page: Any, env: UiEnv, name: str) -> None:
-    page.screenshot(path=str(env.screenshots / f"{name}.png"), full_page=True)
-
-
 def _card(page: Any, name: str) -> Any:
     return page.locator(f"[data-testid=app-card][data-app='{name}']")
 
 
 def test_login_shows_the_servers_error_then_lands_on_the_list(ui_env: UiEnv, admin_page: Any) -> None:
-    _login(admin_page, ui_env, "admin", "wrong-password")
+    login(admin_page, ui_env, "admin", "wrong-password", land=False)
     alert = admin_page.get_by_role("alert")
     alert.wait_for()
     assert "Invalid username or password" in alert.inner_text()
-    _shot(admin_page, ui_env, "login-error")
+    shot(admin_page, ui_env, "login-error")
     admin_page.fill("input[name=password]", ui_env.admin_password)
     admin_page.click("button[type=submit]")
     admin_page.wait_for_url(re.compile(r"/applications$"))
@@ -89,14 +84,14 @@ def test_the_list_filters_and_shows_new_apps_without_reload(ui_env: UiEnv, admin
     picked.locator("input").uncheck()
     admin_page.get_by_label("Search applications").fill("")
     admin_page.get_by_role("link", name="+ New app").wait_for()  # admin may create
-    _shot(admin_page, ui_env, "applications-list")
+    shot(admin_page, ui_env, "applications-list")
     admin_page.click("text=List view")
     _card(admin_page, name).wait_for()
-    _shot(admin_page, ui_env, "applications-table")
+    shot(admin_page, ui_env, "applications-table")
     admin_page.get_by_role("link", name="Settings").click()
     admin_page.get_by_test_id("accounts").get_by_text("alice").wait_for()
     admin_page.get_by_test_id("clusters").get_by_text("https://kubernetes.default.svc").wait_for()
-    _shot(admin_page, ui_env, "settings")
+    shot(admin_page, ui_env, "settings")
     admin_page.get_by_role("link", name="Applications").click()
 
 
@@ -144,24 +139,9 @@ def test_summary_sort_favourites_and_multi_select_refresh(ui_env: UiEnv, admin_p
     notice = admin_page.get_by_test_id("list-notice")
     notice.wait_for(timeout=LIVE)
     assert notice.inner_text().startswith("Refresh requested for 2 of 2 app(s)")
-    _shot(admin_page, ui_env, "applications-favourites")
+    shot(admin_page, ui_env, "applications-favourites")
     admin_page.get_by_role("button", name="Clear", exact=True).click()
     admin_page.get_by_label("Search applications").fill("")
-
-
-def _open_create_form(page: Any, env: UiEnv) -> None:
-    """Open "New app" and wait for its form; a busy machine (the suite runs on two workers) may
-    take long to render it, and a page that never shows it is quoted in the failure."""
-    page.goto(env.server.url + "/applications/new")
-    try:
-        page.locator("input[name=name]").wait_for(timeout=2 * LIVE)
-    except Exception as exc:
-        raise AssertionError(f"no create form at {page.url}: {page.content()[:2000]}") from exc
-
-
-def _open_sync_panel(page: Any) -> Any:
-    page.get_by_role("button", name="Sync", exact=True).click()
-    return page.get_by_test_id("sync-panel")
 
 
 def test_a_dry_run_changes_nothing_and_a_running_sync_can_be_terminated(
@@ -178,7 +158,7 @@ def test_a_dry_run_changes_nothing_and_a_running_sync_can_be_terminated(
     ui_env.controller.apply_app(dry, spec)
     admin_page.goto(f"{ui_env.server.url}/applications/{dry}")
     admin_page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
-    panel = _open_sync_panel(admin_page)
+    panel = open_sync_panel(admin_page)
     panel.get_by_label("Dry run").check()
     panel.get_by_role("button", name="Synchronize").click()
     admin_page.get_by_test_id("operation-state").locator("[data-status=Succeeded]").wait_for(timeout=LIVE)
@@ -190,20 +170,20 @@ def test_a_dry_run_changes_nothing_and_a_running_sync_can_be_terminated(
     ui_env.controller.apply_app(stuck, {**spec, "source": {**spec["source"], "path": "hook"}})
     admin_page.goto(f"{ui_env.server.url}/applications/{stuck}")
     admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)  # hooks only
-    _open_sync_panel(admin_page).get_by_role("button", name="Synchronize").click()
+    open_sync_panel(admin_page).get_by_role("button", name="Synchronize").click()
     state = admin_page.get_by_test_id("operation-state")
     state.locator("[data-status=Running]").wait_for(timeout=LIVE)  # held by the hook
     admin_page.get_by_role("button", name="Terminate").click()
     state.get_by_text("Operation terminated").wait_for(timeout=LIVE)
     state.locator("[data-status=Failed]").wait_for()
-    _shot(admin_page, ui_env, "operation-terminated")
+    shot(admin_page, ui_env, "operation-terminated")
     ui_env.cluster.kubectl("delete", "namespace", target_ns, "--wait=false", check=False)
 
 
 def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv, admin_page: Any) -> None:
     name = f"web-{uuid.uuid4().hex[:5]}"
     target_ns = f"{ui_env.namespace}-{name}"
-    _open_create_form(admin_page, ui_env)
+    open_create_form(admin_page, ui_env)
     admin_page.fill("input[name=name]", name)
     admin_page.fill("input[name=repoURL]", ui_env.repo_url)
     admin_page.fill("input[name=path]", "web")
@@ -211,12 +191,12 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     admin_page.click("button[type=submit]")
     admin_page.wait_for_url(re.compile(rf"/applications/{name}$"))
     admin_page.get_by_test_id("sync-status").get_by_text("OutOfSync").wait_for(timeout=LIVE)
-    panel = _open_sync_panel(admin_page)
+    panel = open_sync_panel(admin_page)
     panel.get_by_label("Auto-create namespace").check()
     panel.get_by_label("Prune", exact=True).check()
     assert panel.get_by_role("button", name="Synchronize").is_disabled()  # prune asks for the name
     panel.get_by_label("Confirm sync").fill(name)
-    _shot(admin_page, ui_env, "sync-panel")
+    shot(admin_page, ui_env, "sync-panel")
     panel.get_by_role("button", name="Synchronize").click()
     admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)
     admin_page.get_by_test_id("operation-state").get_by_text("Succeeded").wait_for(timeout=LIVE)
@@ -224,7 +204,7 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     assert sync_status(app) == "Synced" and health_status(app) == "Healthy"
     assert "CreateNamespace=true" in app["status"]["operationState"]["operation"]["sync"]["syncOptions"]
     admin_page.locator("[data-testid=tree-node][data-name=web-config]").wait_for()
-    _shot(admin_page, ui_env, "application-tree")
+    shot(admin_page, ui_env, "application-tree")
 
     # drift made with kubectl shows up live, with the changed field in the diff
     ui_env.cluster.kubectl(
@@ -250,7 +230,7 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     diff = admin_page.get_by_test_id("diff")
     diff.get_by_text("drifted").first.wait_for(timeout=LIVE)
     assert diff.get_by_text("hello").count() >= 1
-    _shot(admin_page, ui_env, "resource-diff")
+    shot(admin_page, ui_env, "resource-diff")
     admin_page.get_by_role("button", name="Close").click()
 
     # history and rollback to the first (only) deployment
@@ -258,7 +238,7 @@ def test_create_from_the_form_sync_with_options_and_converge_live(ui_env: UiEnv,
     admin_page.on("dialog", lambda dialog: dialog.accept())
     admin_page.get_by_test_id("history").get_by_role("button", name="Rollback").first.click()
     admin_page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)
-    _shot(admin_page, ui_env, "history")
+    shot(admin_page, ui_env, "history")
 
     # delete, confirmed by typing the name
     admin_page.get_by_role("button", name="Delete", exact=True).click()
@@ -274,14 +254,17 @@ def test_create_from_yaml_names_a_yaml_error_then_creates_what_the_yaml_says(
     """The "Edit as YAML" text starts from the form's fields; the whole Application (here with a label and an
     automated sync policy the form has no field for) is what gets created."""
     name = f"yaml-{uuid.uuid4().hex[:5]}"
-    _open_create_form(admin_page, ui_env)
+    open_create_form(admin_page, ui_env)
     admin_page.fill("input[name=name]", name)
     admin_page.fill("input[name=repoURL]", ui_env.repo_url)
     admin_page.get_by_role("button", name="Edit as YAML").click()
     editor = admin_page.get_by_label("Application YAML")
-    text = editor.input_value()
+    text = editor.inner_text()  # CodeMirror's lines (a short text is drawn whole)
     assert f"name: {name}" in text and ui_env.repo_url in text  # carried over from the form
-    editor.fill("metadata: [unclosed")
+    editor.fill("kind: Application\nmetadata: [unclosed")
+    # marked on its line while typing, and refused on submit
+    admin_page.get_by_test_id("yaml-problems").locator("li[data-line='2']").wait_for()
+    admin_page.locator(".cm-lintRange-error").first.wait_for()  # the editor's mark
     admin_page.click("button[type=submit]")
     assert admin_page.get_by_role("alert").inner_text().startswith("YAML:")
     app = {
@@ -314,7 +297,7 @@ def test_a_secrets_value_never_reaches_the_browser(ui_env: UiEnv, admin_page: An
     }
     ui_env.controller.apply_app(name, spec)
     ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
-    _admin_api(ui_env).post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
+    admin_api(ui_env).post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
     ui_env.controller.wait_app(name, lambda a: operation_phase(a) == "Succeeded", "synced")
     admin_page.goto(f"{ui_env.server.url}/applications/{name}")
     admin_page.locator("[data-testid=tree-node][data-name=web-secret]").click()
@@ -325,7 +308,7 @@ def test_a_secrets_value_never_reaches_the_browser(ui_env: UiEnv, admin_page: An
         shown.wait_for(timeout=LIVE)
         encoded = base64.b64encode(SECRET_VALUE.encode()).decode()
         assert SECRET_VALUE not in admin_page.content() and encoded not in admin_page.content(), tab
-    _shot(admin_page, ui_env, "secret-masked")
+    shot(admin_page, ui_env, "secret-masked")
 
 
 def _may(page: Any, check: str) -> str:
@@ -344,11 +327,11 @@ def test_user_info_shows_the_user_and_what_they_may_do(ui_env: UiEnv, admin_page
     assert "Username: admin" in admin_page.locator(".page").inner_text()
     assert _may(admin_page, "applications, sync") == "yes"
     assert _may(admin_page, "clusters, get") == "yes"
-    _shot(admin_page, ui_env, "user-info")
+    shot(admin_page, ui_env, "user-info")
 
 
 def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv, browser: Any) -> None:
-    admin = _admin_api(ui_env)
+    admin = admin_api(ui_env)
     admin.put(
         "/api/v1/account/password",
         json={"name": "alice", "currentPassword": ui_env.admin_password, "newPassword": "alice-Passw0rd"},
@@ -368,7 +351,7 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
     page = context.new_page()
     try:
         with page.expect_response(lambda r: "/can-i/applications/create/" in r.url, timeout=LIVE):
-            _login(page, ui_env, "alice", "alice-Passw0rd")
+            login(page, ui_env, "alice", "alice-Passw0rd")
             page.wait_for_url(re.compile(r"/applications$"))
             _card(page, name).wait_for(timeout=LIVE)
         page.wait_for_timeout(500)  # the other projects' answers
@@ -407,7 +390,7 @@ def test_a_read_only_user_sees_no_sync_button_and_a_clear_refusal(ui_env: UiEnv,
             name,
         )
         assert answer[0] == 403 and "permission denied" in answer[1]
-        _shot(page, ui_env, "read-only-user")
+        shot(page, ui_env, "read-only-user")
 
         # a can-i the server cannot answer counts as "no" and the page says so; a failed logout
         # shows the server's message and keeps the user logged in
@@ -441,7 +424,7 @@ def test_a_restart_action_from_the_resource_panel(ui_env: UiEnv, browser: Any) -
     }
     ui_env.controller.apply_app(name, spec)
     ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
-    admin = _admin_api(ui_env)
+    admin = admin_api(ui_env)
     admin.post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
     ui_env.controller.wait_app(name, lambda a: operation_phase(a) == "Succeeded", "synced")
     admin.put(
@@ -452,7 +435,7 @@ def test_a_restart_action_from_the_resource_panel(ui_env: UiEnv, browser: Any) -
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         page = context.new_page()
         try:
-            _login(page, ui_env, user, password)
+            login(page, ui_env, user, password)
             page.wait_for_url(re.compile(r"/applications$"))
             page.goto(f"{ui_env.server.url}/applications/{name}")
             page.locator("[data-testid=tree-node][data-name=web]").click(timeout=LIVE)
@@ -467,20 +450,11 @@ def test_a_restart_action_from_the_resource_panel(ui_env: UiEnv, browser: Any) -
             page.once("dialog", lambda dialog: dialog.accept())
             actions.get_by_role("button", name="Restart").click()
             actions.get_by_text("Action 'restart' done").wait_for(timeout=LIVE)
-            _shot(page, ui_env, "resource-actions")
+            shot(page, ui_env, "resource-actions")
         finally:
             context.close()
     live = json.loads(ui_env.cluster.kubectl("get", "deployment", "web", "-n", dest, "-o", "json").stdout)
     assert "kubectl.kubernetes.io/restartedAt" in live["spec"]["template"]["metadata"]["annotations"]
-
-
-def _admin_api(env: UiEnv) -> Any:
-    import httpx
-
-    client = httpx.Client(base_url=env.server.url, timeout=30)
-    token = client.post("/api/v1/session", json={"username": "admin", "password": env.admin_password})
-    client.headers["Authorization"] = f"Bearer {token.json()['token']}"
-    return client
 
 
 def test_under_a_root_path_the_pages_and_the_api_move_together(ui_env: UiEnv, browser: Any) -> None:
@@ -520,7 +494,7 @@ def test_pod_logs_stream_in_the_resource_panel(ui_env: UiEnv, admin_page: Any) -
     }
     ui_env.controller.apply_app(name, spec)
     ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
-    _admin_api(ui_env).post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
+    admin_api(ui_env).post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
     ui_env.controller.wait_app(name, lambda a: operation_phase(a) == "Succeeded", "synced")
     deadline = time.monotonic() + 60
     while "Running" not in ui_env.cluster.kubectl("get", "pods", "-n", target_ns).stdout:
@@ -541,7 +515,7 @@ def test_pod_logs_stream_in_the_resource_panel(ui_env: UiEnv, admin_page: Any) -
     assert len(options) == 1, options
     pod.select_option(options[0])
     logs.get_by_text(f"{marker} followed").wait_for(timeout=LIVE)
-    _shot(admin_page, ui_env, "pod-logs")
+    shot(admin_page, ui_env, "pod-logs")
     # the Pod node itself, a child in no Git manifest: its live manifest and its events
     pod_name = options[0]
     get_uid = ("get", "pod", pod_name, "-n", target_ns, "-o", "jsonpath={.metadata.uid}")
@@ -564,4 +538,4 @@ def test_pod_logs_stream_in_the_resource_panel(ui_env: UiEnv, admin_page: Any) -
     panel.get_by_text("(not in Git: created by ReplicaSet web-logs-").wait_for()
     panel.get_by_role("button", name="Events").click()
     panel.get_by_test_id("events").get_by_text(f"{marker} probed").wait_for(timeout=LIVE)
-    _shot(admin_page, ui_env, "pod-events")
+    shot(admin_page, ui_env, "pod-events")

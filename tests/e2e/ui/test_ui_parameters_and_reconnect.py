@@ -16,7 +16,6 @@ server, controller, repo server and Git server.
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,15 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_support import TEAM_PROJECT, UiEnv
+from ui_support import LIVE, TEAM_PROJECT, UiEnv, admin_api, login
 
 from argosy.server.deps import AUTH_COOKIE
 from argosy.server.run import BackgroundServer
 from support.controller import operation_phase, sync_status
 from support.helm_repo import HelmRepoServer, make_chart
 from support.tcp_proxy import TcpProxy
-
-LIVE = 30_000  # ms a live update may take (controller reconcile + watch + SSE)
 
 CHART = {
     "params-chart/Chart.yaml": "apiVersion: v2\nname: params-chart\nversion: 0.1.0\n",
@@ -52,24 +49,6 @@ CHART = {
         "    spec: {containers: [{name: web, image: 'registry.local/kust:1'}]}\n"
     ),
 }
-
-
-def _admin_api(env: UiEnv, base: str = "") -> Any:
-    import httpx
-
-    client = httpx.Client(base_url=base or env.server.url, timeout=30, verify=False)
-    token = client.post("/api/v1/session", json={"username": "admin", "password": env.admin_password})
-    client.headers["Authorization"] = f"Bearer {token.json()['token']}"
-    return client
-
-
-def _login(page: Any, base: str, env: UiEnv, user: str = "admin", password: str = "") -> None:
-    page.goto(base + "/applications")
-    page.wait_for_url(re.compile(r"/login"))
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", password or env.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/applications$"))
 
 
 def _deployment(env: UiEnv, name: str, namespace: str) -> dict[str, Any]:
@@ -94,14 +73,14 @@ def test_helm_parameter_and_kustomize_image_edited_in_the_parameters_tab(ui_env:
     }  # fmt: skip
     ui_env.controller.apply_app(name, spec)
     ui_env.controller.wait_app(name, lambda a: sync_status(a) == "OutOfSync", "compared")
-    admin = _admin_api(ui_env)
+    admin = admin_api(ui_env)
     admin.post(f"/api/v1/applications/{name}/sync", json={}).raise_for_status()
     ui_env.controller.wait_app(name, lambda a: sync_status(a) == "Synced", "synced")
 
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
-        _login(page, ui_env.server.url, ui_env)
+        login(page, ui_env)
         page.goto(f"{ui_env.server.url}/applications/{name}")
         page.get_by_test_id("sync-status").get_by_text("Synced").wait_for(timeout=LIVE)
         page.evaluate("window.__notReloaded = true")
@@ -144,7 +123,7 @@ def test_helm_parameter_and_kustomize_image_edited_in_the_parameters_tab(ui_env:
     context = browser.new_context()
     page = context.new_page()
     try:
-        _login(page, ui_env.server.url, ui_env, "alice", "alice-Passw0rd")
+        login(page, ui_env, "alice", "alice-Passw0rd")
         page.goto(f"{ui_env.server.url}/applications/{name}")
         page.get_by_role("button", name="Parameters", exact=True).click()
         section = page.get_by_test_id("source-parameters").first
@@ -183,7 +162,7 @@ def test_a_helm_repository_charts_defaults_and_sync_offered_per_app(
             extra_files={"values-prod.yaml": "replicaCount: 5\n"},
         )
     )
-    admin = _admin_api(ui_env)
+    admin = admin_api(ui_env)
     team = {"sourceRepos": ["*"], "destinations": [{"server": "*", "namespace": "*"}]}
     project = {"metadata": {"name": TEAM_PROJECT}, "spec": team}
     admin.post("/api/v1/projects", json={"project": project, "upsert": True}).raise_for_status()
@@ -207,7 +186,7 @@ def test_a_helm_repository_charts_defaults_and_sync_offered_per_app(
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
-        _login(page, ui_env.server.url, ui_env, "bob", "bob-Passw0rd")
+        login(page, ui_env, "bob", "bob-Passw0rd")
         # the list: Sync is offered for a selection holding an app bob may sync, not for one without
         sync = page.get_by_role("button", name="Sync", exact=True)
         page.locator(f"[data-testid=app-card][data-app='{theirs}']").wait_for(timeout=LIVE)
@@ -268,7 +247,7 @@ def test_over_https_the_cookie_is_secure_and_a_cut_stream_reconnects(
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
-        _login(page, base, ui_env)
+        login(page, ui_env, base=base)
         cookie = next(c for c in context.cookies() if c["name"] == AUTH_COOKIE)
         assert cookie["secure"] and cookie["httpOnly"], cookie
         card = "[data-testid=app-card][data-app='{}']"

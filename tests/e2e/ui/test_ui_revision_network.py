@@ -14,13 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_support import UiEnv
+from ui_support import LIVE, UiEnv
 
 from support.controller import operation_phase, sync_status
 from support.git_server import GitHttpServer
 from support.gitrepo import git
 
-LIVE = 30_000  # ms
 MESSAGE = "Serve the shop through net-web"
 NET_FILES = {
     "net/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: net-web}\n"

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_support import UiEnv
+from ui_support import UiEnv, shot
 
 TEMPLATE_PASSWORD = "tmpl-pa55-not-for-browsers"
 HELM_PASSWORD = "helm-pa55-not-for-browsers"
@@ -34,10 +34,6 @@ def page(ui_env: UiEnv, browser: Any) -> Iterator[Any]:
     page.get_by_test_id("clusters").get_by_text("https://kubernetes.default.svc").wait_for()
     yield page
     context.close()
-
-
-def _shot(page: Any, env: UiEnv, name: str) -> None:
-    page.screenshot(path=str(env.screenshots / f"{name}.png"), full_page=True)
 
 
 def test_credential_template_test_connection_and_cluster_labels(ui_env: UiEnv, page: Any) -> None:
@@ -66,7 +62,7 @@ def test_credential_template_test_connection_and_cluster_labels(ui_env: UiEnv, p
     editor.get_by_role("button", name="Save cluster").click()
     editor.wait_for(state="detached")
     page.get_by_test_id("clusters").get_by_text("env=ui-edited").wait_for()
-    _shot(page, ui_env, "settings-repocreds-cluster")
+    shot(page, ui_env, "settings-repocreds-cluster")
 
 
 def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEnv, page: Any) -> None:
@@ -85,7 +81,7 @@ def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEn
     alert = editor.get_by_role("alert")
     alert.wait_for()
     assert "61" in alert.inner_text() and "schedule" in alert.inner_text()  # the server's own message
-    _shot(page, ui_env, "settings-project-invalid-window")
+    shot(page, ui_env, "settings-project-invalid-window")
     editor.get_by_label("Window schedule").fill("0 22 * * *")
     editor.get_by_role("button", name="Create project").click()
     editor.wait_for(state="detached")
@@ -105,7 +101,7 @@ def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEn
     assert token not in page.content()  # shown once
     listed.get_by_role("button", name="Delete token").click()
     listed.wait_for(state="detached")
-    _shot(page, ui_env, "settings-project-tokens")
+    shot(page, ui_env, "settings-project-tokens")
 
     settings = page.get_by_test_id("effective-settings")
     settings.wait_for()
@@ -113,7 +109,7 @@ def test_project_with_sync_window_role_token_and_effective_settings(ui_env: UiEn
     assert "Status badge" in text and "Resource overrides" in text and "Kustomize" in text
     # The template password of the first test, and the token, are nowhere in the page.
     assert TEMPLATE_PASSWORD not in page.content() and token not in page.content()
-    _shot(page, ui_env, "settings-effective")
+    shot(page, ui_env, "settings-effective")
 
 
 def test_helm_repository_with_credentials_and_account_token_shown_once(ui_env: UiEnv, page: Any) -> None:
@@ -150,7 +146,7 @@ def test_helm_repository_with_credentials_and_account_token_shown_once(ui_env: U
     assert token not in page.content()  # shown once
     listed.get_by_role("button", name="Delete token").click()
     listed.wait_for(state="detached")
-    _shot(page, ui_env, "settings-helm-repo-account-token")
+    shot(page, ui_env, "settings-helm-repo-account-token")
 
 
 def test_a_read_only_user_sees_no_settings_edits(ui_env: UiEnv, browser: Any) -> None:
@@ -182,6 +178,6 @@ def test_a_read_only_user_sees_no_settings_edits(ui_env: UiEnv, browser: Any) ->
             "Create token",
         ):
             assert page.get_by_role("button", name=label).count() == 0, label
-        _shot(page, ui_env, "settings-read-only")
+        shot(page, ui_env, "settings-read-only")
     finally:
         context.close()

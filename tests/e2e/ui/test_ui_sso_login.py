@@ -19,14 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_support import ARGOCD_CM, GUEST_POLICY, UiEnv
+from ui_support import ARGOCD_CM, GUEST_POLICY, LIVE, UiEnv
 
 from argosy.server.run import BackgroundServer
 from support.oidc_provider import WEB_CLIENT_ID, WEB_CLIENT_SECRET, OIDCProvider, User
 
 CAROL = User("u-carol", "carol", "carol-pass-1", "carol@example.com", ("team-a",))
 PROVIDER_NAME = "Test IdP"
-LIVE = 30_000  # ms
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ own cluster, and the Helm chart installs into another namespace with suffixed cl
 Only the application controller and the repo server run — no API server.
 The CLI in core mode (the kubeconfig, an API server inside the CLI process) creates an
 Application, lists it and requests a sync; the **in-cluster** controller, rendering through the
-in-cluster repo server, brings it to Synced/Healthy and its web page answers on its NodePort.
+in-cluster repo server, brings it to Synced/Healthy and its web page answers on its NodePort;
+``argosy app logs`` then reads the running container's log.
 """
 
 from __future__ import annotations
@@ -86,3 +87,23 @@ def test_core_install_runs_controller_and_repo_server_and_the_core_cli_syncs_an_
         "get", "service", "web", "-n", "web", "-o", "jsonpath={.spec.ports[0].nodePort}"
     ).stdout
     assert "demo-web v1" in http_get(f"http://{plan.node(0).ip}:{web_port}/")
+
+    # The web server's own log (busybox httpd -v: one line per request, the kubelet's readiness
+    # probes and the request above), read from the real container through the kube-apiserver and
+    # the kubelet, as the web UI's Logs tab reads it (the same API route).
+    logs = argosy_cli(
+        config,
+        "app",
+        "logs",
+        "web",
+        "--group",
+        "apps",
+        "--kind",
+        "Deployment",
+        "--name",
+        "web",
+        "--tail",
+        "50",
+    )
+    assert logs.returncode == 0, logs.stderr
+    assert "response:200" in logs.stdout, logs.stdout
