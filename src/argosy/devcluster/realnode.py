@@ -307,7 +307,8 @@ def proxy_argv(binary: Path, node: NodeAddress, files: NodeFiles) -> list[str]:
 def corefile(plan: NetworkPlan, kubeconfig: Path, context: str) -> str:
     """CoreDNS for the cluster domain, on the gateway (kubelets point Pods' resolv.conf there).
 
-    Names outside the cluster get SERVFAIL quickly: this machine reaches no outside DNS."""
+    Names outside the cluster get SERVFAIL quickly: this machine reaches no outside DNS.
+    The binary has only the plugins named here compiled in (dev/coredns/main.go)."""
     return f""".:53 {{
     bind {plan.gateway}
     errors
