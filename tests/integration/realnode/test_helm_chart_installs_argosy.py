@@ -4,7 +4,8 @@ Into a fresh namespace of the session's ``real_cluster`` (beside ``install.yaml`
 with a ``clusterResourceSuffix`` of its own so its ClusterRoles and ClusterRoleBindings do not
 take over the other installation's, ``server.insecure=true`` (plain HTTP, as behind an ingress)
 and a NodePort Service: every Pod becomes Ready, the first start leaves the initial admin
-password in ``argocd-initial-admin-secret``, and it logs in over plain HTTP through the Service.
+password in ``argocd-initial-admin-secret``, it logs in over plain HTTP through the Service, and
+an Application created through it is synced by the chart's controller to a page that answers.
 ``helm uninstall`` then removes the release's cluster-scoped objects.
 """
 
@@ -21,7 +22,8 @@ from typing import Any
 from argosy.devcluster import build, image_set
 from argosy.devcluster.manifests import CHART
 from support.cluster import ClusterHandle
-from support.in_cluster import argosy_cli, http_get, not_ready, pods, port_open, wait_for
+from support.git_server import GitHttpServer
+from support.in_cluster import argosy_cli, http_get, not_ready, pods, port_open, wait_for, web_app
 
 ROOT = Path(__file__).resolve().parents[3]
 RELEASE = "argosy"
@@ -91,7 +93,31 @@ def test_helm_install_runs_every_component_and_logs_in_over_plain_http(
         assert login.returncode == 0, login.stderr
         listed = argosy_cli(config, "app", "list", "-o", "name")
         assert listed.returncode == 0, listed.stderr
+
+        # The chart's own controller and repo server deploy an app through its API server.
+        dest = f"{ns}-web"
+        with GitHttpServer(tmp_path, host=state.network.gateway) as git:
+            git.create_repo("apps").commit(web_app("web"), "web v1")
+            create = argosy_cli(
+                config, "app", "create", "web", "--repo", git.url("apps"), "--path", "web",
+                "--dest-server", "https://kubernetes.default.svc", "--dest-namespace", dest,
+                "--sync-option", "CreateNamespace=true",
+            )  # fmt: skip
+            assert create.returncode == 0, create.stderr
+            sync = argosy_cli(config, "app", "sync", "web", "--timeout", "240")
+            assert sync.returncode == 0, sync.stdout + sync.stderr
+            waited = argosy_cli(config, "app", "wait", "web", "--sync", "--health", "--timeout", "180")
+            assert waited.returncode == 0, waited.stdout + waited.stderr
+        web_port = c.kubectl(
+            "get", "service", "web", "-n", dest, "-o", "jsonpath={.spec.ports[0].nodePort}"
+        ).stdout
+        wait_for("kube-proxy serving the web NodePort", lambda: port_open(node_ip, int(web_port)), 30)
+        assert "demo-web v1" in http_get(f"http://{node_ip}:{web_port}/")
+        deleted = argosy_cli(config, "app", "delete", "web", "--yes")
+        assert deleted.returncode == 0, deleted.stderr
+        gone = lambda: c.kubectl("get", "application", "web", "-n", ns, check=False).returncode != 0  # noqa: E731
+        wait_for("the app deleted by the chart's controller (its finalizer)", gone, 120)
     finally:
         _helm(c, tmp_path, "uninstall", RELEASE, "-n", ns)  # deletes; Pods end with the namespace
-        c.kubectl("delete", "namespace", ns, "--wait=false")
+        c.kubectl("delete", "namespace", ns, f"{ns}-web", "--wait=false", check=False)
     assert _cluster_scoped(c, suffix) == [], "helm uninstall left cluster-scoped objects"
