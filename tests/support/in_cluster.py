@@ -31,12 +31,14 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float) -> None:
 def argosy_cli(
     config: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``argosy --config CONFIG ARGS`` in a new process, as a user runs it (``env`` adds variables)."""
+    """``argosy --config CONFIG ARGS`` in a new process, as a user runs it (``env`` adds variables).
+    Killed after 300 s: longer than the ``--timeout`` the tests give sync and wait (240 s at most),
+    so a command that times out says so, with the app's state, instead of being killed silently."""
     return subprocess.run(
         [sys.executable, "-m", "argosy", "--config", str(config), *args],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=False,
         env={**os.environ, **(env or {})},
     )

@@ -27,6 +27,10 @@ from support.in_cluster import argosy_cli, http_get, not_ready, pods, port_open,
 
 ROOT = Path(__file__).resolve().parents[3]
 RELEASE = "argosy"
+# Not "web": the core-install test's app of that name may still run in this cluster, and with
+# Argo CD's label tracking (app.kubernetes.io/instance=<app>) two apps of one name see each
+# other's objects as their own.
+APP = "helm-web"
 
 
 def _helm(c: ClusterHandle, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -99,23 +103,28 @@ def test_helm_install_runs_every_component_and_logs_in_over_plain_http(
         with GitHttpServer(tmp_path, host=state.network.gateway) as git:
             git.create_repo("apps").commit(web_app("web"), "web v1")
             create = argosy_cli(
-                config, "app", "create", "web", "--repo", git.url("apps"), "--path", "web",
+                config, "app", "create", APP, "--repo", git.url("apps"), "--path", "web",
                 "--dest-server", "https://kubernetes.default.svc", "--dest-namespace", dest,
                 "--sync-option", "CreateNamespace=true",
             )  # fmt: skip
             assert create.returncode == 0, create.stderr
-            sync = argosy_cli(config, "app", "sync", "web", "--timeout", "240")
+            sync = argosy_cli(config, "app", "sync", APP, "--timeout", "240")
             assert sync.returncode == 0, sync.stdout + sync.stderr
-            waited = argosy_cli(config, "app", "wait", "web", "--sync", "--health", "--timeout", "180")
-            assert waited.returncode == 0, waited.stdout + waited.stderr
+            waited = argosy_cli(config, "app", "wait", APP, "--sync", "--health", "--timeout", "240")
+            if waited.returncode != 0:
+                app = c.kubectl("get", "application", APP, "-n", ns, "-o", "jsonpath={.status}", check=False)
+                seen = c.kubectl("get", "pods,events", "-n", dest, "-o", "wide", check=False)
+                raise AssertionError(
+                    f"{waited.stdout}{waited.stderr}\napp status: {app.stdout}\n{seen.stdout}"
+                )
         web_port = c.kubectl(
             "get", "service", "web", "-n", dest, "-o", "jsonpath={.spec.ports[0].nodePort}"
         ).stdout
         wait_for("kube-proxy serving the web NodePort", lambda: port_open(node_ip, int(web_port)), 30)
         assert "demo-web v1" in http_get(f"http://{node_ip}:{web_port}/")
-        deleted = argosy_cli(config, "app", "delete", "web", "--yes")
+        deleted = argosy_cli(config, "app", "delete", APP, "--yes")
         assert deleted.returncode == 0, deleted.stderr
-        gone = lambda: c.kubectl("get", "application", "web", "-n", ns, check=False).returncode != 0  # noqa: E731
+        gone = lambda: c.kubectl("get", "application", APP, "-n", ns, check=False).returncode != 0  # noqa: E731
         wait_for("the app deleted by the chart's controller (its finalizer)", gone, 120)
     finally:
         _helm(c, tmp_path, "uninstall", RELEASE, "-n", ns)  # deletes; Pods end with the namespace

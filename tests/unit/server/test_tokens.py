@@ -106,6 +106,19 @@ def test_expiry_is_judged_at_the_clock_the_caller_passes() -> None:
         verify(token, KEY, now=1_699_999_999)
 
 
+def test_a_token_issued_ahead_of_the_system_clock_is_judged_at_the_callers_clock() -> None:
+    """A server judging by its own clock accepts the token it issued at that clock, even when the
+    system clock is behind (it once refused it: PyJWT checked ``iat`` against the system clock)."""
+    ahead = time.time() + 30
+    token = sign("admin:login", KEY, token_id="s", now=ahead)
+    assert verify(token, KEY, now=ahead)["sub"] == "admin:login"
+    with pytest.raises(TokenError, match=r"not yet valid"):
+        verify(token, KEY)  # the system clock: issued in the future
+    unsigned = {"iat": int(ahead) + 60, "iss": "argocd", "sub": "admin:login"}  # no nbf: iat alone
+    with pytest.raises(TokenError, match=r"not yet valid \(iat\)"):
+        verify(jwt.encode(unsigned, KEY, algorithm="HS256"), KEY, now=ahead)
+
+
 def test_rs256_token_refused_where_hs256_is_expected() -> None:
     from cryptography.hazmat.primitives.asymmetric import rsa
 

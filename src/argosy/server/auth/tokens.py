@@ -56,7 +56,10 @@ def verify(token: str, key: bytes, *, leeway: int = 0, now: float | None = None)
     """The claims of a token this server signed; raises :class:`TokenError` otherwise.
 
     ``now`` (epoch seconds, default the system clock) is when the token is judged: it is
-    expired once ``now`` passes ``exp`` + ``leeway``, not yet valid before ``nbf`` - ``leeway``.
+    expired once ``now`` passes ``exp`` + ``leeway``, not yet valid before ``nbf`` - ``leeway``
+    or while its ``iat`` is still ahead of ``now`` + ``leeway``. Every time rule is judged at
+    ``now``: PyJWT's own ``iat`` check read the system clock, so a server judging by its
+    session clock refused the tokens it had just issued whenever the two differed.
     """
     try:
         header = jwt.get_unverified_header(token)
@@ -70,7 +73,12 @@ def verify(token: str, key: bytes, *, leeway: int = 0, now: float | None = None)
             key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["iat", "sub", "iss"], "verify_exp": False, "verify_nbf": False},
+            options={
+                "require": ["iat", "sub", "iss"],
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
     except jwt.PyJWTError as err:
         raise TokenError(f"invalid token: {err}") from None
@@ -79,14 +87,16 @@ def verify(token: str, key: bytes, *, leeway: int = 0, now: float | None = None)
 
 
 def _check_times(claims: dict[str, Any], now: float, leeway: int) -> None:
-    """PyJWT's ``exp``/``nbf`` rules, judged at ``now`` instead of the system clock."""
-    for claim in ("exp", "nbf"):
+    """PyJWT's ``exp``/``nbf``/``iat`` rules, judged at ``now`` instead of the system clock."""
+    for claim in ("exp", "nbf", "iat"):
         if claim in claims and not isinstance(claims[claim], int | float):
             raise TokenError(f"invalid token: the {claim} claim must be a number")
     if "exp" in claims and now >= claims["exp"] + leeway:
         raise TokenError("token is expired")
     if "nbf" in claims and now < claims["nbf"] - leeway:
         raise TokenError("invalid token: the token is not yet valid (nbf)")
+    if "iat" in claims and claims["iat"] > now + leeway:
+        raise TokenError("invalid token: the token is not yet valid (iat)")
 
 
 def split_subject(subject: str) -> tuple[str, str]:
