@@ -5,18 +5,20 @@ numbers are comparable with every other system measured by it, Argo CD included)
 it starts a local cluster ``fleet-bench`` with enough kwok nodes for the Pods,
 writes the driver's config for Argosy (``argosy repo-server`` + one or more
 ``argosy controller`` processes; ``--shards 3`` starts three replicas with
-``--shards auto``) and, when ``--argocd-bin`` points at Argo CD's ``argocd``
-binary (built from its Go module), for Argo CD's repo server + controller +
-Redis as processes, then runs the driver and prints its report: time to
-converge (t50/t90/all), CPU seconds and peak RSS per process, steady-state CPU
-per minute, self-heal latency. It adds the Kubernetes API request count per
-phase (``apiserver_request_total`` deltas, watches excluded).
+``--shards auto``) and, with ``--argocd`` (the pinned Argo CD, built from its Go
+module through ``dev/argocd`` into the binary cache on first use, ~10 min cold)
+or ``--argocd-bin PATH`` (your own build), for Argo CD's repo server +
+controller + Redis (Debian's ``redis-server``) as processes, then runs the
+driver and prints its report: time to converge (t50/t90/all), CPU seconds and
+peak RSS per process, steady-state CPU per minute, self-heal latency. It adds
+the Kubernetes API request count per phase (``apiserver_request_total``
+deltas, watches excluded).
 
 Run (keep the machine otherwise idle; the driver waits for a low load)::
 
     .venv/bin/python bench/bench_fleet.py --n 1000
     .venv/bin/python bench/bench_fleet.py --n 1000 --shards 3
-    .venv/bin/python bench/bench_fleet.py --n 1000 --argocd-bin ~/argocd/dist/argocd
+    .venv/bin/python bench/bench_fleet.py --n 1000 --argocd
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support/
+from argosy.devcluster import build
 from argosy.devcluster.cluster import LocalCluster
 from support.local_repos import allow_local_repositories
 
@@ -90,13 +93,65 @@ def argosy_system(
     }
 
 
-def argocd_system(binary: Path, redis_port: int, repo_port: int) -> dict[str, Any]:
-    """Argo CD's own processes, as its ``make start-local`` runs them outside a cluster."""
-    env = {"ARGOCD_FAKE_IN_CLUSTER": "true", "ARGOCD_BINARY_NAME": ""}
-    crds = ROOT / "src" / "argosy" / "model" / "crds"
+# What Argo CD's install puts beside its Deployments and its controller cannot start without: the
+# settings it reads only when labelled part-of: argocd, and the default project (its API server,
+# not run here, would create it).
+ARGOCD_SETTINGS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd, labels: {app.kubernetes.io/part-of: argocd}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-rbac-cm, namespace: argocd, labels: {app.kubernetes.io/part-of: argocd}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cmd-params-cm, namespace: argocd, labels: {app.kubernetes.io/part-of: argocd}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: argocd-secret, namespace: argocd, labels: {app.kubernetes.io/part-of: argocd}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: default, namespace: argocd}
+spec:
+  sourceRepos: ["*"]
+  destinations: [{server: "*", namespace: "*"}]
+  clusterResourceWhitelist: [{group: "*", kind: "*"}]
+"""
+
+
+def argocd_system(
+    binary: Path, version: str, redis_port: int, repo_port: int, workdir: Path
+) -> dict[str, Any]:
+    """Argo CD's own processes, as its ``make start-local`` (Procfile) runs them outside a cluster:
+    the same environment, GnuPG off, TLS between controller and repo server as installed."""
+    local = workdir / "argocd-local"
+    for sub in ("gpg/keys", "gpg/source", "tls", "ssh"):
+        (local / sub).mkdir(parents=True, exist_ok=True)
+    env = {
+        "ARGOCD_FAKE_IN_CLUSTER": "true",
+        "ARGOCD_TLS_DATA_PATH": str(local / "tls"),
+        "ARGOCD_SSH_DATA_PATH": str(local / "ssh"),
+    }
+    repo_env = {
+        **env,
+        "ARGOCD_BINARY_NAME": "argocd-repo-server",
+        "ARGOCD_GNUPGHOME": str(local / "gpg" / "keys"),
+        "ARGOCD_GPG_DATA_PATH": str(local / "gpg" / "source"),
+        "ARGOCD_GPG_ENABLED": "false",
+    }
+    settings = workdir / "argocd-settings.yaml"
+    settings.write_text(ARGOCD_SETTINGS)
     return {
-        "label": "Argo CD (controller + repo server + Redis)",
-        "setup": [f"kubectl apply --server-side --force-conflicts -f {crds}"],
+        "label": f"Argo CD {version} (controller + repo server + Redis)",
+        "setup": [
+            f"{sys.executable} -m argosy.model.crds | kubectl apply --server-side --force-conflicts -f -",
+            "kubectl create namespace argocd --dry-run=client -o yaml | kubectl apply -f -",
+            f"kubectl apply --server-side --force-conflicts -f {settings}",
+        ],
         "processes": [
             {
                 "name": "redis",
@@ -106,7 +161,7 @@ def argocd_system(binary: Path, redis_port: int, repo_port: int) -> dict[str, An
             {
                 "name": "repo-server",
                 "argv": [str(binary), "--port", str(repo_port), "--redis", f"127.0.0.1:{redis_port}"],
-                "env": {**env, "ARGOCD_BINARY_NAME": "argocd-repo-server"},
+                "env": repo_env,
                 "ready_tcp": repo_port,
             },
             {
@@ -121,7 +176,6 @@ def argocd_system(binary: Path, redis_port: int, repo_port: int) -> dict[str, An
                     f"127.0.0.1:{repo_port}",
                     "--redis",
                     f"127.0.0.1:{redis_port}",
-                    "--repo-server-plaintext",
                 ],
                 "env": {**env, "ARGOCD_BINARY_NAME": "argocd-application-controller"},
             },
@@ -153,7 +207,12 @@ def main() -> int:
     parser.add_argument("--n", type=int, action="append", help="applications (repeatable; default 100)")
     parser.add_argument("--shards", type=int, default=1, help="Argosy controller replicas (--shards auto)")
     parser.add_argument("--controller-arg", action="append", default=[], help="extra argosy controller flag")
-    parser.add_argument("--argocd-bin", type=Path, help="Argo CD's argocd binary: measure it too, same run")
+    parser.add_argument(
+        "--argocd",
+        action="store_true",
+        help=f"measure Argo CD {build.ARGOCD_VERSION} too, same run (built on first use)",
+    )
+    parser.add_argument("--argocd-bin", type=Path, help="measure this build of Argo CD's argocd binary too")
     parser.add_argument("--steady-s", type=float, default=180)
     parser.add_argument("--converge-timeout", type=float, default=1200)
     parser.add_argument("--max-load", type=float, default=1.5)
@@ -170,6 +229,14 @@ def main() -> int:
     assert spec is not None and spec.loader is not None
     driver = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(driver)
+    argocd_bin, argocd_version = args.argocd_bin, str(args.argocd_bin)
+    if args.argocd or argocd_bin:
+        if shutil.which("redis-server") is None:
+            print("Argo CD needs Redis: apt-get install redis-server (Debian's package)", file=sys.stderr)
+            return 2
+        if argocd_bin is None:
+            argocd_bin = build.build(build.ARGOCD, progress=print) / "argocd"  # not linked onto PATH
+            argocd_version = build.ARGOCD_VERSION
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
@@ -180,8 +247,10 @@ def main() -> int:
         systems: dict[str, Any] = {
             "argosy": argosy_system(args.shards, driver.free_port(), args.controller_arg, args.profile)
         }
-        if args.argocd_bin:
-            systems["argocd"] = argocd_system(args.argocd_bin, driver.free_port(), driver.free_port())
+        if argocd_bin:
+            systems["argocd"] = argocd_system(
+                argocd_bin, argocd_version, driver.free_port(), driver.free_port(), args.workdir
+            )
         config = args.workdir / "config.json"
         config.write_text(json.dumps({"systems": systems}, indent=2))
         results = args.workdir / "results.jsonl"

@@ -157,6 +157,22 @@ CRANE = Component(
     "crane", "v0.22.1", ("crane",), (("crane", "github.com/google/go-containerregistry/cmd/crane"),)
 )
 
+# Argo CD's own controller and repo server (one multi-call binary), for the side-by-side fleet
+# benchmark only (bench/bench_fleet.py --argocd): not in ALL, so setup never builds it. From
+# dev/argocd, whose go.mod carries Argo CD's replace directives (see its header).
+ARGOCD_VERSION = "v3.2.11"
+ARGOCD = Component(
+    "argocd",
+    ARGOCD_VERSION,
+    ("argocd",),
+    (("argocd", "github.com/argoproj/argo-cd/v3/cmd"),),
+    module_dir="argocd",
+    ldflags=(
+        f"-X github.com/argoproj/argo-cd/v3/common.version={ARGOCD_VERSION.lstrip('v')}",
+        "-X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean",
+    ),
+)
+
 CONTROL_PLANE = (KUBERNETES, KWOK)
 NODE = (KUBERNETES_NODE, COREDNS)
 TOOLS = (HELM, KUSTOMIZE, SOPS, KSOPS, OIDC_PROVIDER, CRANE)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from argosy.devcluster import build
+from argosy.devcluster.paths import dev_dir
 
 
 @pytest.fixture
@@ -99,3 +100,12 @@ def test_a_wrapper_module_entry_is_one_go_build_for_all_its_binaries(
     assert calls.read_text().count("build") == 1, calls.read_text()
     assert build.go_binary_name("go.etcd.io/etcd/server/v3") == "server"
     assert build.go_binary_name("k8s.io/kubernetes/cmd/kubelet") == "kubelet"
+
+
+def test_argo_cd_is_built_only_for_the_benchmark_at_the_version_its_wrapper_module_pins() -> None:
+    # The side-by-side benchmark's Argo CD must never slow a newcomer's setup, and the version the
+    # benchmark prints must be the one dev/argocd/go.mod actually builds.
+    assert build.ARGOCD not in build.ALL
+    go_mod = (dev_dir() / "argocd" / "go.mod").read_text()
+    assert f"require github.com/argoproj/argo-cd/v3 {build.ARGOCD_VERSION}\n" in go_mod
+    assert "k8s.io/client-go =>" in go_mod  # Argo CD's own replace directives, copied
