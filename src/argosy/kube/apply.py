@@ -17,6 +17,14 @@
   (see :mod:`argosy.kube.kubectl`): its three-way strategic merge is the
   behaviour users' manifests were written against, and re-implementing it
   would only approximate it.
+* **Client-side re-apply** of a manifest whose last-applied annotation the live
+  object already carries — self-heal, and the unchanged objects of every sync —
+  needs none of that merge: with the last-applied configuration equal to the
+  manifest, kubectl's three-way patch removes nothing and sets every manifest
+  field live lacks or differs on, which is what the manifest itself does as a
+  strategic merge patch (JSON merge patch for custom resources, as kubectl),
+  merged by the API server with the patch strategies of each field. One PATCH,
+  no process (a kubectl process costs ~0.3 CPU-s, most of a self-heal).
 * **Replace** (``PUT``; with ``force``: delete, wait until gone, create),
   **create** (``generateName`` hooks), **delete** with a propagation policy
   (foreground, background, orphan) and **get**.
@@ -42,6 +50,8 @@ from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.objects import ARGOSY_FIELD_MANAGER
 
 APPLY_PATCH = "application/apply-patch+yaml"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
 _REDISCOVER_AFTER = 2.0
 
 
@@ -100,6 +110,9 @@ class ClusterOps:
         self._own: ApiResources | None = None
         self._own_at = 0.0
         self._lock = threading.Lock()
+        # (group, kind)s whose API refused a strategic merge patch (415: custom resources);
+        # kubectl patches those with a JSON merge patch, and so does reapply_client_side.
+        self._merge_patch_only: set[tuple[str, str]] = set()
 
     # ----------------------------------------------------------- discovery
     def _lookup(self, api_version: str, kind: str) -> ApiResource | None:
@@ -241,6 +254,38 @@ class ClusterOps:
         Raises KubeApiError 409 when the object exists after all (the caller then applies).
         """
         return self.create(with_last_applied(obj), validation="Strict" if validate else "Ignore")
+
+    def reapply_client_side(self, obj: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
+        """``kubectl apply`` of ``obj`` onto a live object whose last-applied annotation is already
+        ``obj``'s (the caller checks): the manifest, with that annotation, as one merge patch.
+
+        Returns the stored object (its resourceVersion unchanged when nothing differed).
+        """
+        body = with_last_applied(obj)
+        res, key, ns = self._target(body)
+        group_kind = (key.group, key.kind)
+        query = {"fieldManager": self.field_manager, "fieldValidation": "Strict" if validate else "Ignore"}
+        while True:
+            strategic = group_kind not in self._merge_patch_only
+            try:
+                result = self.client.request(
+                    "PATCH",
+                    res.path(ns, key.name),
+                    query=query,
+                    body=body,
+                    content_type=STRATEGIC_MERGE_PATCH if strategic else MERGE_PATCH,
+                    timeout=self.timeout,
+                    verb="patch",
+                    kind=key.kind,
+                    namespace=ns,
+                    key=key,
+                )
+            except KubeApiError as exc:
+                if exc.status == 415 and strategic:
+                    self._merge_patch_only.add(group_kind)
+                    continue
+                raise
+            return dict(result)
 
     def replace(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
         """PUT ``obj`` (created when absent). ``force``: delete the live object, wait until it

@@ -23,6 +23,7 @@ from uuid import uuid4
 
 from argosy.engine.keys import ResourceKey
 from argosy.engine.sync import ApplyMode, PropagationPolicy
+from argosy.engine.sync.apply_mode import last_applied_unchanged
 from argosy.kube.apply import ClusterOps, Propagation
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError, KubeError
@@ -112,6 +113,10 @@ class KubeClusterPort:
             return _short(obj, "serverside-applied" + (" (server dry run)" if dry_run else ""))
         if live is None and not force and self._create_natively(body, validate):
             return _short(obj, "created")
+        if live is not None and not force:
+            reapplied = self._reapply_natively(body, live, validate)
+            if reapplied is not None:
+                return _short(obj, _verb(live, reapplied))
         result = self.kubectl.apply([body], validate=validate, force=force)[0]
         if result.error is not None:
             raise result.error
@@ -130,6 +135,23 @@ class KubeClusterPort:
         self._wrote(body, created)
         return True
 
+    def _reapply_natively(
+        self, body: dict[str, Any], live: Mapping[str, Any], validate: bool
+    ) -> dict[str, Any] | None:
+        """Apply a manifest live already carries as its last-applied configuration (self-heal,
+        unchanged objects of a sync) without kubectl; None: not that case, or the API server
+        refused it in a way kubectl should report in its own words."""
+        if not last_applied_unchanged(body, live):
+            return None
+        try:
+            applied = self.ops.reapply_client_side(body, validate=validate)
+        except KubeApiError as exc:
+            if exc.conflict or exc.not_found or exc.status in (400, 415, 422):
+                return None
+            raise
+        self._wrote(body, applied)
+        return applied
+
     def apply_many(
         self,
         objs: Sequence[Mapping[str, Any]],
@@ -138,17 +160,21 @@ class KubeClusterPort:
         validate: bool,
         lives: Sequence[Mapping[str, Any] | None] = (),
     ) -> list[str | Exception]:
-        """New objects created natively; one ``kubectl apply`` for the others (kubectl
-        re-applies one by one on an error)."""
+        """New objects created natively, unchanged manifests re-applied natively; one
+        ``kubectl apply`` for the others (kubectl re-applies one by one on an error)."""
         self.guard()
         befores = list(lives) or [None] * len(objs)
         outcomes: list[str | Exception | None] = [None] * len(objs)
         rest: list[int] = []
         for i, (obj, before) in enumerate(zip(objs, befores, strict=True)):
-            if before is None and lives and not force:
+            if lives and not force:
                 try:
-                    if self._create_natively(dict(obj), validate):
+                    if before is None and self._create_natively(dict(obj), validate):
                         outcomes[i] = _short(obj, "created")
+                        continue
+                    reapplied = before and self._reapply_natively(dict(obj), before, validate)
+                    if reapplied:
+                        outcomes[i] = _short(obj, _verb(before, reapplied))
                         continue
                 except Exception as exc:  # one object's failure is its own outcome
                     outcomes[i] = exc

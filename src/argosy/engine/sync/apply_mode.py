@@ -117,6 +117,14 @@ def with_last_applied(obj: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def last_applied_unchanged(obj: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """Whether ``live`` carries the last-applied annotation applying ``obj`` would write: then a
+    client-side apply of ``obj`` removes nothing, and the manifest itself is the patch
+    (:meth:`argosy.kube.apply.ClusterOps.reapply_client_side`)."""
+    recorded = annotations_of(live).get(ANNOTATION_LAST_APPLIED)
+    return isinstance(recorded, str) and recorded == last_applied_configuration(obj)
+
+
 def choose_apply_mode(
     obj: Mapping[str, Any], options: ResolvedOptions, *, exists: bool
 ) -> tuple[ApplyChoice, list[Problem]]:
