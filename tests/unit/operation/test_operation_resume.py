@@ -160,13 +160,13 @@ def test_retry_that_succeeds_records_the_count_and_history() -> None:
     cluster = FakeCluster(clock, reject_real={"web": "denied"})
     messages: list[str] = []
 
-    def fix_it(port: FakeApp) -> None:
+    def fix_it(port: FakeApp) -> None:  # the user fixes the cause while the retry waits
         message = port.app.get("status", {}).get("operationState", {}).get("message", "")
         messages.append(message)
         if message.startswith("Retrying"):
             cluster.reject_real.clear()
 
-    port = FakeApp(retrying_app(5), on_patch=fix_it)
+    port = FakeApp(retrying_app(5), on_phase_read=fix_it)
     state = OperationRunner(cluster, port, config(clock, wave_delay=0)).run(
         port.app, [deployment("web")], [], REVISION, None
     )

@@ -110,6 +110,27 @@ def test_single_wave_without_hooks_succeeds_without_waiting_for_health() -> None
     assert clock.sleeps == []
 
 
+def test_a_one_step_sync_writes_its_state_when_it_starts_and_when_it_ends() -> None:
+    # Its plain applies are re-applied if the controller dies in between (test_operation_resume),
+    # so no write-ahead record: two status patches per sync instead of four across a fleet.
+    state, port, _, _ = run([deployment("web"), cm("c")])
+    assert state["phase"] == "Succeeded" and port.patches == 2
+    assert {r["name"] for r in state["syncResult"]["resources"]} == {"web", "c"}
+
+
+def test_a_big_step_and_a_step_with_hooks_still_show_their_progress() -> None:
+    seen: list[str] = []
+
+    def record(port: FakeApp) -> None:
+        seen.append(((port.app.get("status") or {}).get("operationState") or {}).get("message", ""))
+
+    for desired in ([cm(f"c{i}") for i in range(60)], [job("seed", "Sync"), cm("c")]):
+        seen.clear()
+        port, clock = FakeApp(application(), on_patch=record), FakeClock()
+        OperationRunner(FakeCluster(clock), port, config(clock)).run(port.app, desired, [], REVISION, None)
+        assert port.patches >= 3 and "one or more tasks are running" in seen, desired[0]["metadata"]["name"]
+
+
 def test_malformed_manifest_fails_the_dry_run_and_writes_nothing() -> None:
     clock = FakeClock()
     cluster = FakeCluster(clock, reject={"bad": 'spec.replicas: Invalid value: "two"'})

@@ -51,6 +51,11 @@ FAILED = OperationPhase.FAILED.value
 ERROR = OperationPhase.ERROR.value
 TERMINATING = OperationPhase.TERMINATING.value
 
+SHOW_PROGRESS_FROM = 50
+"""Objects in one step from which its ``operationState`` shows them "applying" while they are
+written (below, a one-step sync writes its state when it starts and when it ends: 2 status
+patches instead of 4, the fleet's most frequent write besides the objects themselves)."""
+
 MSG_DRY_RUN_FAILED = "one or more objects failed to apply (dry run)"
 MSG_APPLY_FAILED = "one or more objects failed to apply"
 MSG_TASKS_FAILED = "one or more synchronization tasks completed unsuccessfully"
@@ -238,21 +243,29 @@ class Attempt:
         todo = [t for t in step.writes if not record.started(t)]
         kept = self._delete_before_creation([t for t in todo if hooks.deletes_before_creation(t)])
         todo = [t for t in todo if t not in kept]
+        has_hooks = any(t.is_hook for t in step.tasks)
+        wait_resources = multi_step and not (last and not has_hooks)
+        # Nothing happens between this step's writes and the operation's end: its final state,
+        # written at once by the runner, also records the writes.
+        ends_here = last and not has_hooks and not wait_resources
         if todo:
             now = self.now()
             for task in todo:  # write-ahead: a crash from here on resumes these writes
                 record.set(task, hook_phase=RUNNING, message="applying", started=now)
             record.message = "one or more tasks are running"
-            self.flush()
+            # Hooks need the record before they are written (re-run, a hook would run twice);
+            # the plain applies of a last step are simply re-applied on resume. A big step
+            # still shows its progress.
+            if not ends_here or len(todo) >= SHOW_PROGRESS_FROM:
+                self.flush()
         for group in step.kind_groups():
             self._write_group([task for task in group if task in todo])
-        if self._wrote:
+        if self._wrote and not ends_here:
             self.flush()
         if any(e.status == ResultCode.SYNC_FAILED.value for e in record.entries()):
             return "failed"
         if self._wrote and not last:
             self.config.sleep(self.config.wave_delay)
-        wait_resources = multi_step and not (last and not any(t.is_hook for t in step.tasks))
         self._wait(step.tasks, wait_resources=wait_resources)
         return "failed" if self._failed_entries() else "ok"
 
