@@ -24,7 +24,7 @@
   field live lacks or differs on, which is what the manifest itself does as a
   strategic merge patch (JSON merge patch for custom resources, as kubectl),
   merged by the API server with the patch strategies of each field. One PATCH,
-  no process (a kubectl process costs ~0.3 CPU-s, most of a self-heal).
+  no process (kubectl starts, reads discovery and the OpenAPI schema per call).
 * **Replace** (``PUT``; with ``force``: delete, wait until gone, create),
   **create** (``generateName`` hooks), **delete** with a propagation policy
   (foreground, background, orphan) and **get**.
