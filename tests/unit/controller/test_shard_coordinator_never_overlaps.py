@@ -118,6 +118,40 @@ def test_three_replicas_split_the_apps_and_a_dead_ones_apps_move_within_fifteen_
     assert world.t - died_at <= 15.0, world.t - died_at
 
 
+def test_the_leaders_death_moves_its_apps_within_fifteen_seconds_too() -> None:
+    # The leader Lease must expire and be taken before anyone writes the new assignment.
+    world = World()
+    rs = [_replica(world, f"r{i}") for i in range(3)]
+    _run(world, rs, 6)
+    assert world.leader is not None
+    leader = next(r for r in rs if r.replica == world.leader[0])
+    rs.remove(leader)
+    orphans = [a for a in APPS if leader.owns(a)]
+    died_at = world.t
+    while not all(any(r.owns(a) for r in rs) for a in orphans) and world.t - died_at < 30:
+        _run(world, rs, 1)
+    assert world.t - died_at <= 15.0, world.t - died_at
+    assert world.leader[0] != leader.replica
+
+
+def test_a_quiet_replica_does_not_weigh_its_apps_every_second() -> None:
+    # The weights (a hash of every app key) are computed when an assignment may change, not per tick.
+    world = World()
+    calls = 0
+
+    def apps() -> list[str]:
+        nonlocal calls
+        calls += 1
+        return APPS
+
+    r = ShardCoordinator(Store(world, "solo"), "solo", apps, busy=lambda _: False, now=world.now,
+                         monotonic=lambda: world.t)  # fmt: skip
+    _run(world, [r], 6)
+    settled = calls
+    _run(world, [r], 30)
+    assert calls == settled and _counts([r]) == {"solo": 300}
+
+
 def test_a_joining_replica_takes_its_share_only_after_the_old_owner_let_go() -> None:
     world = World()
     busy: set[str] = set()

@@ -102,6 +102,7 @@ class ShardCoordinator:
         self._standing_by = False
         self._last_renew_try = -1e9
         self._last_balance = -1e9
+        self._leading = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.epoch = 0
@@ -128,15 +129,23 @@ class ShardCoordinator:
 
     # ------------------------------------------------------------- the loop
     def tick(self) -> None:
+        # Every second: the member LIST (a dead or new replica is seen within a second of its
+        # Lease changing) and one read of the record. Both Leases are renewed every
+        # RENEW_SECONDS, and the app weights are computed only when an assignment is written:
+        # a quiet replica's coordination costs ~2 requests a second, whatever the app count.
         mono = self.monotonic()
         if mono - self._last_renew_try >= RENEW_SECONDS:
             self._last_renew_try = mono
             self._renew()
+            self._leading = False  # an error below leaves it so: no writes as a stale leader
+            if self._renewed_at is not None:
+                self._leading = self.store.try_lead(self.replica, LEASE_SECONDS, self.now())
         if self._renewed_at is None:
             return
-        if self.store.try_lead(self.replica, LEASE_SECONDS, self.now()):
-            self._lead()
-        self._follow()
+        record = self.store.read_record()
+        if self._leading:
+            record = self._lead(record)
+        self._follow(record)
 
     def _renew(self) -> None:
         try:
@@ -171,9 +180,13 @@ class ShardCoordinator:
         now = self.now()
         return [m for m in self.store.members() if m.alive(now)]
 
-    def _lead(self) -> None:
+    def _lead(self, record: Record | None) -> Record | None:
+        """Write a new assignment when needed; returns the record now stored."""
         live = sorted({m.id for m in self._live_members()} | {self.replica})
-        record = self.store.read_record()
+        changed = record is None or set(record.members) != set(live)
+        mono = self.monotonic()
+        if not changed and mono - self._last_balance < REBALANCE_SECONDS:
+            return record
         weights = sharding.weights_of(list(self.app_keys()))
         previous: dict[int, str] = {}
         if record is not None:
@@ -181,31 +194,28 @@ class ShardCoordinator:
                 previous = sharding.decode(record.owners, list(record.members))
             except ValueError as exc:
                 log.warning("ignoring the stored sharding record: %s", exc)
-        changed = record is None or set(record.members) != set(live)
-        mono = self.monotonic()
         if not changed:
-            if mono - self._last_balance < REBALANCE_SECONDS:
-                return
             self._last_balance = mono
             loads = sharding.loads(previous, weights)
             mean = sum(weights.values()) / len(live)
             if all(abs(loads.get(m, 0) - mean) <= max(1.0, 0.1 * mean) for m in live):
-                return
+                return record
         owners = sharding.assign(previous, live, weights)
         if not changed and owners == previous:
-            return
+            return record
         epoch = (record.epoch if record else 0) + 1
         new = Record(epoch, tuple(live), sharding.encode(owners, live))
-        if self.store.write_record(new, record):
-            self._last_balance = mono
-            log.info(
-                "sharding epoch %d: %s",
-                epoch,
-                ", ".join(f"{m}={n}" for m, n in sorted(sharding.loads(owners, weights).items())),
-            )
+        if not self.store.write_record(new, record):
+            return self.store.read_record()  # another leader wrote first
+        self._last_balance = mono
+        log.info(
+            "sharding epoch %d: %s",
+            epoch,
+            ", ".join(f"{m}={n}" for m, n in sorted(sharding.loads(owners, weights).items())),
+        )
+        return new
 
-    def _follow(self) -> None:
-        record = self.store.read_record()
+    def _follow(self, record: Record | None) -> None:
         if record is not None and record.epoch > self._applied:
             try:
                 owners = sharding.decode(record.owners, list(record.members))
