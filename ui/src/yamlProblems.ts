@@ -32,6 +32,14 @@ export function syntaxProblems(text: string): Problem[] {
   return doc.errors.map((e) => problem(text, e.pos[0], e.pos[1], e.message.split("\n")[0]));
 }
 
+/** The value of `text`, or the first YAML error as the message shown before anything is sent (the
+ * editor marks every error on its line: syntaxProblems). */
+export function parseYaml(text: string): { value: unknown } | { error: string } {
+  const doc = YAML.parseDocument(text);
+  if (doc.errors.length) return { error: `YAML: ${doc.errors[0].message.split("\n")[0]}` };
+  return { value: doc.toJS() };
+}
+
 /** `spec.sources[1].repoURL` → ["spec", "sources", 1, "repoURL"]. */
 export function splitPath(path: string): (string | number)[] {
   const out: (string | number)[] = [];

@@ -2,6 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react
 import { useNavigate, useParams } from "react-router-dom";
 import YAML from "yaml";
 import { api, canI, openStream, StreamState } from "../api";
+import { parseYaml } from "../yamlProblems";
 import { appObject, useControllerNamespace } from "../permissions";
 import { ErrorBox, Events, StatusBadge, StreamBanner } from "./common";
 import { keyOf, ResourceTree, TreeNode } from "./ResourceTree";
@@ -310,13 +311,13 @@ function SpecEditor({ app, mayUpdate, onDone }: { app: FullApp; mayUpdate: boole
   const save = async () => {
     setError("");
     // a YAML error is already marked on its line; the server judges everything else
-    const doc = YAML.parseDocument(text);
-    if (doc.errors.length) {
-      setError(`YAML: ${doc.errors[0].message.split("\n")[0]}`);
+    const parsed = parseYaml(text);
+    if ("error" in parsed) {
+      setError(parsed.error);
       return;
     }
     try {
-      await api("PUT", `api/v1/applications/${app.metadata.name}/spec`, { body: doc.toJS() });
+      await api("PUT", `api/v1/applications/${app.metadata.name}/spec`, { body: parsed.value });
       setError("");
       onDone("Spec saved");
     } catch (err) {

@@ -2,6 +2,7 @@ import { FormEvent, lazy, Suspense, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import YAML from "yaml";
 import { api } from "../api";
+import { parseYaml } from "../yamlProblems";
 import { ErrorBox } from "./common";
 import { useList } from "./settings/shared";
 import { NO_RETRY, RetryFields, retryProblem, retryStrategy, SyncOptionFields, syncOptionItems } from "./syncFields";
@@ -74,12 +75,12 @@ export function CreateApp() {
     event.preventDefault();
     let app: Record<string, unknown>;
     if (asYaml) {
-      const doc = YAML.parseDocument(yamlText);
-      if (doc.errors.length) {
-        setError(`YAML: ${doc.errors[0].message.split("\n")[0]}`); // also marked on its line
+      const parsed = parseYaml(yamlText);
+      if ("error" in parsed) {
+        setError(parsed.error); // also marked on its line
         return;
       }
-      app = doc.toJS() as Record<string, unknown>;
+      app = parsed.value as Record<string, unknown>;
     } else {
       const destination = form.destinationBy === "name" ? "clusterName" : "server";
       const missing = (["name", "project", "repoURL", "path", destination, "namespace"] as const).filter((k) => !form[k]);
