@@ -4,7 +4,6 @@ the same last-applied annotation byte for byte, and a later kubectl apply merges
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,17 +12,8 @@ from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.errors import KubeApiError
 from argosy.kube.kubectl import KubectlApplier
-from argosy.settings.clusters import in_cluster_config
-from support.cluster import ClusterHandle
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-
-
-@pytest.fixture
-def client(cluster: ClusterHandle) -> Iterator[KubeClient]:
-    c = KubeClient(in_cluster_config(cluster.kubeconfig))
-    yield c
-    c.close()
 
 
 def _objects(namespace: str, suffix: str) -> list[dict[str, Any]]:

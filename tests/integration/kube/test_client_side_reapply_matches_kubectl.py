@@ -18,40 +18,15 @@ from argosy.engine.sync.apply_mode import last_applied_unchanged
 from argosy.kube.apply import ClusterOps
 from argosy.kube.clients import KubeClient
 from argosy.kube.kubectl import KubectlApplier
-from argosy.settings.clusters import in_cluster_config
 from support.cluster import ClusterHandle
-
-CRD = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {{name: widgets.{group}}}
-spec:
-  group: {group}
-  scope: Namespaced
-  names: {{plural: widgets, singular: widget, kind: Widget}}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-"""
-
-
-@pytest.fixture
-def client(cluster: ClusterHandle) -> Iterator[KubeClient]:
-    c = KubeClient(in_cluster_config(cluster.kubeconfig))
-    yield c
-    c.close()
+from support.crds import WIDGET_CRD, wait_established
 
 
 @pytest.fixture
 def widget_group(cluster: ClusterHandle) -> Iterator[str]:
     group = f"r{uuid.uuid4().hex[:8]}.argosy.test"
-    cluster.kubectl("apply", "-f", "-", stdin=CRD.format(group=group))
-    cluster.kubectl("wait", "--for=condition=Established", f"crd/widgets.{group}", "--timeout=60s")
+    cluster.kubectl("apply", "-f", "-", stdin=WIDGET_CRD.format(group=group))
+    wait_established(cluster, [f"widgets.{group}"])
     yield group
     cluster.kubectl("delete", "crd", f"widgets.{group}", "--wait=false", check=False)
 

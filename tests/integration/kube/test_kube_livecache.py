@@ -21,6 +21,7 @@ from argosy.kube.livecache import ClusterCache, ConnectionStatus
 from argosy.kube.watcher import Backoff
 from argosy.settings.clusters import in_cluster_config
 from support.cluster import ClusterHandle
+from support.crds import WIDGET_CRD
 
 #: A watch event arrives in well under a second on an idle machine; the bound only has to tell
 #: a watch from a relist, so it leaves room for a busy one (speed is the benchmarks' job).
@@ -174,32 +175,13 @@ def test_excluded_kinds_are_not_watched_and_a_filter_change_needs_no_restart(
     assert not cache.is_watched("", "Endpoints")
 
 
-CRD_TEMPLATE = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {{name: widgets.{group}}}
-spec:
-  group: {group}
-  scope: Namespaced
-  names: {{plural: widgets, singular: widget, kind: Widget}}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-"""
-
-
 def test_a_crd_created_after_start_is_discovered_and_watched(
     cluster: ClusterHandle, namespace: str, make_cache: Callable[..., ClusterCache]
 ) -> None:
     cache = make_cache()
     group = f"t{uuid.uuid4().hex[:8]}.argosy.test"
     assert not cache.is_watched(group, "Widget")
-    cluster.kubectl("apply", "-f", "-", stdin=CRD_TEMPLATE.format(group=group))
+    cluster.kubectl("apply", "-f", "-", stdin=WIDGET_CRD.format(group=group))
     try:
         wait_until(lambda: cache.is_watched(group, "Widget"), 60, "the new kind to be watched")
         widget = {
