@@ -38,6 +38,9 @@ class Processes:
         env = {**os.environ, "ARGOCD_SYNC_WAVE_DELAY": str(self.wave_delay)}
         cmd = [sys.executable, "-m", "argosy", "controller", "--namespace", namespace]
         cmd += ["--kubeconfig", str(self.cluster.kubeconfig)]
+        # No /metrics: the default port 8082 is one per machine, and two test workers (or a
+        # restart racing the killed process's socket) would collide on it.
+        cmd += ["--metrics-port", "0"]
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()  # the child holds its own copy of the descriptor
         self.started.append(proc)
