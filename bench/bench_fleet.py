@@ -219,6 +219,13 @@ def main() -> int:
     parser.add_argument("--quiet-timeout", type=float, default=900)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "argosy-fleet-bench")
     parser.add_argument("--keep-cluster", action="store_true")
+    parser.add_argument(
+        "--kcm-qps",
+        type=int,
+        default=0,
+        help="kube-controller-manager's QPS (0: its default 20, which alone needs ~240 s for "
+        "1,000 Deployments; see bench_cluster_floor.py)",
+    )
     parser.add_argument("--profile", type=Path, help="write the (first) controller's cProfile here")
     args = parser.parse_args()
     sizes = args.n or [100]
@@ -242,7 +249,7 @@ def main() -> int:
     args.workdir.mkdir(parents=True)
     cluster = LocalCluster("fleet-bench")
     nodes = math.ceil(max(sizes) / PODS_PER_NODE) + 1
-    cluster.up(nodes=nodes)
+    cluster.up(nodes=nodes, controller_manager_qps=args.kcm_qps)
     try:
         systems: dict[str, Any] = {
             "argosy": argosy_system(args.shards, driver.free_port(), args.controller_arg, args.profile)

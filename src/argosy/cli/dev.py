@@ -107,6 +107,13 @@ def up(
         help="Number of real nodes (kubelet + containerd, containers really run; needs root). "
         "kwok nodes are then tainted: only Pods tolerating kwok.x-k8s.io/node land there.",
     ),
+    controller_manager_qps: int = typer.Option(
+        0,
+        "--controller-manager-qps",
+        min=0,
+        help="kube-controller-manager's requests per second (burst twice that); "
+        "0 keeps its default of 20, which bounds how fast many Deployments roll out.",
+    ),
 ) -> None:
     """Start clusters (building binaries on first use), or reuse those already up."""
     for name in names or [DEFAULT_CLUSTER]:
@@ -114,7 +121,12 @@ def up(
         try:
             cluster = LocalCluster(name)
             with err.status(f"starting cluster {name}") as status:
-                state = cluster.up(progress=_reporter(status), nodes=nodes, real_nodes=real_nodes)
+                state = cluster.up(
+                    progress=_reporter(status),
+                    nodes=nodes,
+                    real_nodes=real_nodes,
+                    controller_manager_qps=controller_manager_qps,
+                )
         except (ClusterError, build.BuildError, PortInUseError) as exc:
             raise _fail(str(exc)) from exc
         total = time.monotonic() - started
