@@ -41,23 +41,6 @@ from argosy.devcluster.cluster import LocalCluster
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_fleet import DRIVER, PODS_PER_NODE, api_requests
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def machine_cpu_s() -> float:
-    """Busy CPU seconds of the whole machine since boot (all but idle and iowait)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / TICK
-
-
-def process_cpu_s(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    parts = stat.rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / TICK  # utime + stime
-
 
 class Bucket:
     """A token bucket shared by the creating threads (``--qps``), as client-go's limiter."""
@@ -78,6 +61,12 @@ class Bucket:
             wait = -self.tokens / self.qps if self.tokens < 0 else 0.0
         if wait:
             time.sleep(wait)
+
+
+def own_cpu_s(driver: Any, pid: int) -> float:
+    """A cluster process's own CPU seconds, read as the shared driver reads its systems'."""
+    stat = driver.read_stat(pid)
+    return float(stat[1]) if stat else 0.0
 
 
 def load_apps(driver: Any, workdir: Path, n: int) -> list[list[dict[str, Any]]]:
@@ -125,8 +114,8 @@ def main() -> int:
         bucket = Bucket(args.qps, args.burst)
         pids = {name: record.pid for name, record in state.processes.items()}
         print(f"cluster up: {len(pids)} processes, load {os.getloadavg()[0]:.2f}; creating {args.n} apps")
-        cpu0 = {name: process_cpu_s(pid) for name, pid in pids.items()}
-        machine0, requests0, t0 = machine_cpu_s(), api_requests(cluster), time.monotonic()
+        cpu0 = {name: own_cpu_s(driver, pid) for name, pid in pids.items()}
+        machine0, requests0, t0 = driver.machine_cpu(), api_requests(cluster), time.monotonic()
 
         def create(i: int) -> None:
             namespace = f"floor-{i}"
@@ -153,8 +142,8 @@ def main() -> int:
             time.sleep(2)
         elapsed = time.monotonic() - t0
         times = sorted(available.values())
-        machine = machine_cpu_s() - machine0
-        spent = {name: process_cpu_s(pid) - cpu0[name] for name, pid in pids.items()}
+        machine = driver.machine_cpu() - machine0
+        spent = {name: own_cpu_s(driver, pid) - cpu0[name] for name, pid in pids.items()}
         requests = api_requests(cluster) - requests0
 
         def pct(p: float) -> str:
