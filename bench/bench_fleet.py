@@ -199,6 +199,18 @@ def api_requests(cluster: LocalCluster) -> Counter[str]:
     return counts
 
 
+def load_driver() -> Any | None:
+    """The shared driver as a module, or None (and why, on stderr) when it is not on this machine."""
+    if not DRIVER.is_file():
+        print(f"the shared driver {DRIVER} is missing; nothing to run", file=sys.stderr)
+        return None
+    spec = importlib.util.spec_from_file_location("fleet_bench", DRIVER)
+    assert spec is not None and spec.loader is not None
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+    return driver
+
+
 def main() -> int:
     allow_local_repositories()  # the bench's servers are on loopback, its repositories in /tmp
     parser = argparse.ArgumentParser(
@@ -229,13 +241,9 @@ def main() -> int:
     parser.add_argument("--profile", type=Path, help="write the (first) controller's cProfile here")
     args = parser.parse_args()
     sizes = args.n or [100]
-    if not DRIVER.is_file():
-        print(f"the shared driver {DRIVER} is missing; nothing to run", file=sys.stderr)
+    driver = load_driver()
+    if driver is None:
         return 2
-    spec = importlib.util.spec_from_file_location("fleet_bench", DRIVER)
-    assert spec is not None and spec.loader is not None
-    driver = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(driver)
     argocd_bin, argocd_version = args.argocd_bin, str(args.argocd_bin)
     if args.argocd or argocd_bin:
         if shutil.which("redis-server") is None:
