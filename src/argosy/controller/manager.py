@@ -79,8 +79,10 @@ class ControlPlaneClient:
         projects: ObjectStore,
         secrets: ObjectStore,
         configmaps: ObjectStore,
+        events: KubeClient | None = None,
     ) -> None:
         self.client = client
+        self.events = events or client
         self.namespace = namespace
         self._projects = projects
         self._secrets = secrets
@@ -149,7 +151,7 @@ class ControlPlaneClient:
     def emit_event(self, app: Obj, reason: str, message: str, type_: str = "Normal") -> None:
         meta = app.get("metadata") or {}
         self.guard(f"{meta.get('namespace')}/{meta.get('name')}")
-        record_event(self.client, app, reason, message, type_, "argosy-application-controller")
+        record_event(self.events, app, reason, message, type_, "argosy-application-controller")
 
 
 def _reconcile_log(key: str, outcome: Outcome, seconds: float) -> None:
@@ -207,7 +209,11 @@ class Controller:
         # Applications of every namespace are watched; only those of managed namespaces are
         # reconciled, so changing application.namespaces needs no restart.
         self.apps = AppWatch(client, [""], self._enqueue_app)
-        self.cp = ControlPlaneClient(client, namespace, self.projects, self.secrets, self.configmaps)
+        # Events have a rate limit of their own, as Argo CD's event recorder has its own client.
+        events = client.with_own_limit()
+        self.cp = ControlPlaneClient(
+            client, namespace, self.projects, self.secrets, self.configmaps, events=events
+        )
         self._watchers = [
             KindWatcher(client, CONFIGMAPS, self.configmaps, namespace=namespace),
             KindWatcher(client, APPPROJECTS, self.projects, namespace=namespace),
@@ -215,7 +221,9 @@ class Controller:
         ]
         self.state = AppState(self.cp, renderer, self._in_cluster, self.live_for)
         self.reconciler = Reconciler(self.cp, self.state, self.settings, clock)
-        self.executor = OperationExecutor(client, self.reconciler, self.settings, self.cache_for, clock)
+        self.executor = OperationExecutor(
+            client, self.reconciler, self.settings, self.cache_for, clock, events=events
+        )
         self.metrics = ControllerMetrics(self.managed_apps, self.cluster_statuses)
         self.executor.on_state = self.metrics.operation_state
         self.executor.watched = self.apps.store.get

@@ -43,6 +43,13 @@ def record_event(
         "count": 1,
     }
     try:
-        client.request("POST", f"/api/v1/namespaces/{meta.get('namespace')}/events", body=event)
+        client.request(
+            "POST",
+            f"/api/v1/namespaces/{meta.get('namespace')}/events",
+            body=event,
+            verb="create",
+            kind="Event",
+            namespace=str(meta.get("namespace") or ""),
+        )
     except KubeError as exc:
         log.warning("could not record event %s for %s: %s", reason, meta.get("name"), exc)

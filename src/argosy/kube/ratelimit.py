@@ -7,8 +7,12 @@ server, which then answers 429 or times out for everyone, including kubectl.
 Argosy reads the same variables (and ``argosy controller --kube-api-qps/--kube-api-burst``).
 
 Each client has its own bucket, as each client-go client has its own limiter;
-every worker and cache thread of a client shares it. A QPS of 0 or less
-disables the limit. Watches take a token when they are opened, not per event.
+every worker and cache thread of a client shares it. The buckets are where Argo
+CD's are: one per cluster cache (watches, lists, the comparisons' dry runs),
+one for the control plane's Applications, one for its Events, and one for each
+sync operation (Argo CD builds new clients per sync) — see
+``KubeClient.with_own_limit``. A QPS of 0 or less disables the limit. Watches
+take a token when they are opened, not per event.
 """
 
 from __future__ import annotations

@@ -116,3 +116,34 @@ def test_throttling_that_never_ends_surfaces_as_an_api_error() -> None:
     with pytest.raises(KubeApiError):
         client.request("GET", "/api/v1/namespaces")
     assert len(slept) == THROTTLED_RETRIES and max(slept) == 5.0, "Retry-After is bounded"
+
+
+class _ClosingApi(_Api):
+    closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_a_client_with_its_own_limit_shares_connections_but_not_tokens() -> None:
+    """Argo CD's limit is per client (each sync builds new ones): a view spends its own tokens."""
+    client = KubeClient(
+        ClusterConfig(server="https://127.0.0.1:6443", name="test", kubeconfig=None),
+        limit=RateLimit(qps=5, burst=1),
+    )
+    api = _ClosingApi([_Response(200) for _ in range(3)])
+    client.api = api
+    view = client.with_own_limit()
+    assert view.api is api and view.name == client.name
+    assert view.bucket is not client.bucket and view.bucket.limit == RateLimit(qps=5, burst=1)
+
+    client.request("GET", "/api/v1/namespaces")
+    view.request("GET", "/api/v1/namespaces")
+    assert client.bucket.waited == 0 and view.bucket.waited == 0, "the view's burst is its own"
+    client.request("GET", "/api/v1/namespaces")
+    assert client.bucket.waited == pytest.approx(0.2, abs=0.05), "the parent's second request waits"
+
+    view.close()
+    assert api.closed == 0, "closing a view leaves the parent's connections open"
+    client.close()
+    assert api.closed == 1

@@ -108,9 +108,11 @@ class OperationExecutor:
         settings: Any,
         cache_for: Any,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        events: KubeClient | None = None,
     ) -> None:
         self.clock = clock
         self.client = control_plane
+        self.events = events or control_plane  # Events have their own rate limit, as in Argo CD
         self.reconciler = reconciler
         self.settings = settings
         self.cache_for = cache_for
@@ -130,9 +132,11 @@ class OperationExecutor:
         meta = app.get("metadata") or {}
         key = f"{meta.get('namespace')}/{meta.get('name')}"
         learn = self.learn
+        # Each operation has a rate limit of its own, as each of Argo CD's syncs has new clients.
+        client = cache.client.with_own_limit()
         cluster_port = KubeClusterPort(
-            cache.client,
-            ops=ClusterOps(cache.client, lambda: cache.resources),
+            client,
+            ops=ClusterOps(client, lambda: cache.resources),
             guard=lambda: self.guard(key),
             learn=None if learn is None else lambda desired, applied: learn(cache, desired, applied),
         )
@@ -149,7 +153,12 @@ class OperationExecutor:
         namespace, name = str(meta.get("namespace")), str(meta.get("name"))
         key = f"{namespace}/{name}"
         return KubeAppPort(
-            self.client, namespace, name, guard=lambda: self.guard(key), watched=lambda: self.watched(key)
+            self.client,
+            namespace,
+            name,
+            guard=lambda: self.guard(key),
+            watched=lambda: self.watched(key),
+            events=self.events,
         )
 
     def _end(self, app: Obj, app_port: KubeAppPort, operation: Obj, phase: str, message: str) -> None:

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
 from argosy.engine.keys import ResourceKey
 from argosy.engine.sync import ApplyMode, PropagationPolicy
 from argosy.engine.sync.apply_mode import last_applied_unchanged
 from argosy.kube.apply import ClusterOps, Propagation
 from argosy.kube.clients import KubeClient
-from argosy.kube.errors import KubeApiError, KubeError
+from argosy.kube.errors import KubeApiError
+from argosy.kube.events import record_event
 from argosy.kube.kubectl import KubectlApplier
 from argosy.model.constants import API_VERSION, KIND_APPLICATION
 
@@ -245,10 +244,12 @@ class KubeAppPort:
         component: str = "argosy-controller",
         guard: Callable[[], None] = lambda: None,
         watched: Callable[[], dict[str, Any] | None] = lambda: None,
+        events: KubeClient | None = None,
     ):
         self.guard = guard
         self.watched = watched
         self.client = client
+        self.events = events or client
         self.namespace = namespace
         self.name = name
         self.component = component
@@ -287,35 +288,9 @@ class KubeAppPort:
         return str(phase) if phase else None
 
     def emit_event(self, reason: str, message: str, type_: str = "Normal") -> None:
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": f"{self.name}.{uuid4().hex[:16]}", "namespace": self.namespace},
-            "involvedObject": {
-                "apiVersion": API_VERSION,
-                "kind": KIND_APPLICATION,
-                "name": self.name,
-                "namespace": self.namespace,
-            },
-            "reason": reason,
-            "message": message[:1024],
-            "type": type_,
-            "source": {"component": self.component},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
+        app = self.watched() or {
+            "apiVersion": API_VERSION,
+            "kind": KIND_APPLICATION,
+            "metadata": {"namespace": self.namespace, "name": self.name},
         }
-        try:
-            self.client.request(
-                "POST",
-                f"/api/v1/namespaces/{self.namespace}/events",
-                body=event,
-                verb="create",
-                kind="Event",
-                namespace=self.namespace,
-            )
-        except KubeError as exc:  # an event is worth a log line, never a failed sync
-            log.warning(
-                "could not record event %s on application %s/%s: %s", reason, self.namespace, self.name, exc
-            )
+        record_event(self.events, app, reason, message, type_, self.component)
