@@ -116,13 +116,20 @@ class Reconciler:
         return outcome
 
     # --------------------------------------------------------------- helpers
-    def _write(self, app: Obj, status: Obj, refresh: str, force: bool = False) -> bool:
+    def _write(
+        self, app: Obj, status: Obj, refresh: str, force: bool = False, operation: Obj | None = None
+    ) -> bool:
+        """One PATCH of the Application: the status when it changed, the refresh annotation's
+        removal, and an automated sync's ``operation`` (one write, not two, per auto-sync:
+        Application writes are a large share of a syncing fleet's requests)."""
         meta = app.get("metadata") or {}
         patch: Obj = {}
         if force or refresh or changed(app.get("status") or {}, status):
             patch["status"] = status
         if refresh:
             patch["metadata"] = {"annotations": {REFRESH_ANNOTATION: None}}
+        if operation is not None:
+            patch["operation"] = operation
         if not patch:
             return False
         self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), patch)
@@ -163,14 +170,18 @@ class Reconciler:
         outcome = Outcome(comparison=snap.comparison, revision=snap.rendered.revision)
         # As Argo CD: the SyncError condition is what this auto-sync decision says (cleared when it
         # says nothing), written with the comparison's status so neither overwrites the other.
-        sync_error = self._auto_sync(app, snap.project, settings, snap.comparison, snap.rendered, outcome)
+        sync_error, operation = self._auto_sync(
+            app, snap.project, settings, snap.comparison, snap.rendered, outcome
+        )
         status["conditions"] = merge_conditions(
             status["conditions"],
             [_cond("SyncError", sync_error)] if sync_error else [],
             frozenset({"SyncError"}),
             now_iso(),
         )
-        outcome.wrote_status = self._write(app, status, refresh, force=_compared_before_last_operation(app))
+        outcome.wrote_status = self._write(
+            app, status, refresh, force=_compared_before_last_operation(app), operation=operation
+        )
         return outcome
 
     def _auto_sync(
@@ -181,11 +192,12 @@ class Reconciler:
         comparison: Comparison,
         rendered: RenderResult,
         out: Outcome,
-    ) -> str:
-        """Start an automated sync when due; returns the SyncError message to show (or "")."""
+    ) -> tuple[str, Obj | None]:
+        """Decide on an automated sync: the SyncError message to show (or ""), and the
+        ``operation`` to write with the status when a sync is due."""
         policy = AutomatedPolicy.from_application(app)
         if policy is None or app.get("operation"):
-            return ""
+            return "", None
         status = app.get("status") or {}
         op_state = status.get("operationState") or {}
         running = op_state.get("phase") in ("Running", "Terminating")
@@ -218,11 +230,10 @@ class Reconciler:
                 out.requeue_after = max(1.0, delay)
                 out.blocked_by_window = windows.reason
                 _decision_log(name, what, "waiting", f"blocked by sync window: {windows.reason}", rendered)
-                return str(decision.condition or "")
-            operation = auto_sync_operation(app, rendered.revision, decision)
-            self.cp.patch_app(str(meta.get("namespace")), str(meta.get("name")), {"operation": operation})
+                return str(decision.condition or ""), None
             out.started_sync = True
             _decision_log(name, what, "started", decision.reason, rendered)
+            return str(decision.condition or ""), auto_sync_operation(app, rendered.revision, decision)
         elif decision.verdict == "wait" and decision.at is not None:
             out.requeue_after = max(0.1, (decision.at - self.clock()).total_seconds())
             _decision_log(
@@ -231,7 +242,7 @@ class Reconciler:
         elif comparison.sync_status == "OutOfSync":
             # Out of sync but not syncing: the operator's question is "why not?"
             _decision_log(name, what, "skipped", decision.reason, rendered)
-        return str(decision.condition or "")
+        return str(decision.condition or ""), None
 
 
 def _decision_log(app: str, what: str, decision: str, reason: str, rendered: RenderResult) -> None:
