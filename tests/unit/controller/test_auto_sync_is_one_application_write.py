@@ -40,7 +40,8 @@ class State:
         self.sync_status = sync_status
 
     def prepare(self, app: Obj, settings: ControllerSettings, **_: Any) -> Any:
-        rendered = RenderResult(sources=[SourceResult(repo_url="https://git.example/fleet", revision=REVISION)])
+        source = SourceResult(repo_url="https://git.example/fleet", revision=REVISION)
+        rendered = RenderResult(sources=[source])
         return SimpleNamespace(
             rendered=rendered,
             comparison=Comparison(sync_status=self.sync_status),

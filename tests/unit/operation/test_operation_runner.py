@@ -118,6 +118,17 @@ def test_a_one_step_sync_writes_its_state_when_it_starts_and_when_it_ends() -> N
     assert {r["name"] for r in state["syncResult"]["resources"]} == {"web", "c"}
 
 
+def test_a_sync_that_creates_its_namespace_writes_its_state_only_at_start_and_end() -> None:
+    # The namespace is its own step, waited for until it is ready; that wait's end is not
+    # written (the final state carries it): each Application write costs the API server ~12 ms.
+    app = application(spec={"syncPolicy": {"syncOptions": ["CreateNamespace=true"]}})
+    state, port, cluster, _ = run([deployment("web"), cm("c")], app=app)
+    assert state["phase"] == "Succeeded" and port.patches == 2
+    assert any(k[1] == "Namespace" for k in cluster.objects), "the namespace was created"
+    names = {r["name"] for r in state["syncResult"]["resources"]}
+    assert names == {"shop", "web", "c"}
+
+
 def test_a_big_step_and_a_step_with_hooks_still_show_their_progress() -> None:
     seen: list[str] = []
 

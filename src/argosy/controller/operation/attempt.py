@@ -534,6 +534,12 @@ class Attempt:
                 message = hooks.waiting_message(what, [label for _, label in running], any_hook)
                 if message != self.record.message:
                     self.record.message, changed = message, True
+            if not running and not any(t.is_hook for t in tasks):
+                # Plain objects all ready: not written here, what comes next writes anyway (the
+                # next step's write-ahead or the final state) and a resumed wait finds the same
+                # live state — one Application write less per wave, each ~12 ms of API server
+                # CPU. A hook's end is written before anything else: it may be deleted next.
+                return
             if changed:
                 self.flush()
             if not running:
