@@ -49,7 +49,8 @@ def controller(
         DEFAULT_QPS,
         "--kube-api-qps",
         envvar="ARGOCD_K8S_CLIENT_QPS",
-        help="Requests per second to each Kubernetes API server (0: unlimited).",
+        help="Requests per second of each client, as in Argo CD: each cluster's cache, each running "
+        "sync, the Applications, the Events (0: unlimited).",
     ),
     kube_api_burst: int = typer.Option(
         DEFAULT_BURST,

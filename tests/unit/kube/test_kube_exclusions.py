@@ -6,6 +6,7 @@ import pytest
 
 from argosy.kube.exclusions import (
     APP_EXCLUSIONS_ANNOTATION,
+    EXCLUSIONS_KEY,
     AppExclusions,
     ExclusionsError,
     ResourceFilter,
@@ -141,3 +142,15 @@ def test_bad_app_rules_name_the_app_and_annotation(text: str, fragment: str) -> 
         AppExclusions.from_application(_app(text))
     assert "Application 'guestbook' annotation argosy.io/resource-exclusions[0]" in str(err.value)
     assert fragment in str(err.value)
+
+
+def test_the_same_rules_give_the_same_filter_and_its_answers() -> None:
+    """Every comparison asks for the filter: one per rule set keeps its memo of answers."""
+    rules = {EXCLUSIONS_KEY: "- apiGroups: ['']\n  kinds: [ConfigMap]\n"}
+    first = ResourceFilter.from_argocd_cm(rules)
+    assert ResourceFilter.from_argocd_cm(dict(rules, other="x")) is first
+    assert first.is_excluded("", "ConfigMap") and not first.is_excluded("", "Secret")
+    changed = ResourceFilter.from_argocd_cm({EXCLUSIONS_KEY: "- kinds: [Secret]\n"})
+    assert changed is not first and changed.is_excluded("", "Secret")
+    assert not changed.is_excluded("", "ConfigMap")
+    assert ResourceFilter.from_argocd_cm({}) is ResourceFilter.from_argocd_cm({"unrelated": "1"})
