@@ -26,16 +26,23 @@ def app_key(obj: Obj) -> str:
     return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
-def _trigger_view(obj: Obj) -> tuple[Any, ...]:
-    """The parts of an Application whose change calls for a reconcile."""
+def _render_view(obj: Obj) -> tuple[Any, ...]:
+    """The parts of an Application whose change calls for a reconcile with a fresh render."""
     meta = obj.get("metadata") or {}
     return (
         obj.get("spec"),
-        obj.get("operation"),
         meta.get("deletionTimestamp"),
         meta.get("finalizers"),
         meta.get("annotations"),
         meta.get("labels"),
+    )
+
+
+def _operation_view(obj: Obj) -> tuple[Any, ...]:
+    """The parts whose change calls for a reconcile (it hands the app to the operation workers)
+    but not for a new render: the comparison's inputs are the same."""
+    return (
+        obj.get("operation"),
         ((obj.get("status") or {}).get("operationState") or {}).get("phase") == "Terminating",
     )
 
@@ -88,14 +95,27 @@ class ObjectStore(WatchSink):
 class AppWatch:
     """Applications of the given namespaces, feeding app keys to ``enqueue``."""
 
-    def __init__(self, client: KubeClient, namespaces: list[str], enqueue: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        client: KubeClient,
+        namespaces: list[str],
+        enqueue: Callable[[str], None],
+        enqueue_operation: Callable[[str], None] | None = None,
+    ) -> None:
+        """``enqueue``: reconcile with a fresh render; ``enqueue_operation`` (default ``enqueue``):
+        only ``operation`` (or a terminate request) changed — an auto-sync sets and clears it,
+        so a fresh render there was two renders more per synced app, of an unchanged spec."""
         self.store = ObjectStore(self._changed)
         self._enqueue = enqueue
+        self._enqueue_operation = enqueue_operation or enqueue
         self._watchers = [KindWatcher(client, APPLICATIONS, self.store, namespace=ns) for ns in namespaces]
 
     def _changed(self, old: Obj | None, new: Obj | None) -> None:
-        if old is None or new is None or _trigger_view(old) != _trigger_view(new):
-            self._enqueue(app_key(new or old or {}))
+        key = app_key(new or old or {})
+        if old is None or new is None or _render_view(old) != _render_view(new):
+            self._enqueue(key)
+        elif _operation_view(old) != _operation_view(new):
+            self._enqueue_operation(key)
 
     def start(self) -> None:
         for w in self._watchers:

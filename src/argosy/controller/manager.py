@@ -208,7 +208,7 @@ class Controller:
         self.secrets = ObjectStore(self._secret_changed)
         # Applications of every namespace are watched; only those of managed namespaces are
         # reconciled, so changing application.namespaces needs no restart.
-        self.apps = AppWatch(client, [""], self._enqueue_app)
+        self.apps = AppWatch(client, [""], self._enqueue_app, self._enqueue_operation)
         # Events have a rate limit of their own, as Argo CD's event recorder has its own client.
         events = client.with_own_limit()
         self.cp = ControlPlaneClient(
@@ -299,6 +299,12 @@ class Controller:
         if self.settings().manages_namespace(key.split("/", 1)[0]):
             with self._explicit_lock:
                 self._explicit.add(key)
+            self.queue.add(key)
+
+    def _enqueue_operation(self, key: str) -> None:
+        """Reconcile ``key`` now, reusing its last render: only its ``operation`` changed (the
+        reconcile hands it to the operation workers; the comparison's inputs are the same)."""
+        if self.settings().manages_namespace(key.split("/", 1)[0]):
             self.queue.add(key)
 
     def _enqueue_live(self, key: str) -> None:
