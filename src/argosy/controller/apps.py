@@ -103,8 +103,8 @@ class AppWatch:
         enqueue_operation: Callable[[str], None] | None = None,
     ) -> None:
         """``enqueue``: reconcile with a fresh render; ``enqueue_operation`` (default ``enqueue``):
-        only ``operation`` (or a terminate request) changed — an auto-sync sets and clears it,
-        so a fresh render there was two renders more per synced app, of an unchanged spec."""
+        only ``operation`` (or a terminate request) changed, e.g. the auto-sync's own write
+        right after a reconcile that rendered the same spec — one render more per synced app."""
         self.store = ObjectStore(self._changed)
         self._enqueue = enqueue
         self._enqueue_operation = enqueue_operation or enqueue
