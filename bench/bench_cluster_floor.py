@@ -38,7 +38,7 @@ from argosy.devcluster.cluster import LocalCluster
 from argosy.kube.ratelimit import RateLimit, TokenBucket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fleet import PODS_PER_NODE, api_requests, load_driver
+from bench_fleet import PODS_PER_NODE, api_requests, load_driver, per_app
 
 
 def own_cpu_s(driver: Any, pid: int) -> float:
@@ -132,7 +132,7 @@ def main() -> int:
         print("cluster processes CPU s: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(spent.items())))
         print(
             f"API requests (non-watch): {requests.total()} ({requests.total() / args.n:.1f} per app): "
-            + ", ".join(f"{what} {count / args.n:.1f}" for what, count in requests.most_common(15))
+            + per_app(requests, args.n, 15)
         )
     finally:
         if not args.keep_cluster:

@@ -184,6 +184,11 @@ def argocd_system(
     }
 
 
+def per_app(counts: Counter[str], n: int, top: int) -> str:
+    """The ``top`` most frequent requests as ``VERB resource count-per-app``, for the reports."""
+    return ", ".join(f"{what} {count / n:.1f}" for what, count in counts.most_common(top))
+
+
 def api_requests(cluster: LocalCluster) -> Counter[str]:
     """Non-watch requests the API server has served so far, by ``VERB resource[/subresource]``."""
     text = cluster.request("/metrics", timeout=30.0)
@@ -296,7 +301,7 @@ def main() -> int:
                 print(
                     f"{name} N={n}: {spent.total()} API requests (non-watch) in "
                     f"{time.monotonic() - started:.0f} s, including the driver's polling; per app: "
-                    + ", ".join(f"{what} {count / n:.1f}" for what, count in spent.most_common(40))
+                    + per_app(spent, n, 40)
                 )
         print(driver.report(results))
         for run, count in requests.items():
