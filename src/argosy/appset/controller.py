@@ -53,7 +53,7 @@ from argosy.appset.validate import destination_error, known_clusters
 from argosy.appstate.inputs import REPO_CONFIGMAPS
 from argosy.controller.apps import ObjectStore, app_key
 from argosy.controller.queue import WorkQueue
-from argosy.kube.clients import KubeClient
+from argosy.kube.clients import STRICT, KubeClient
 from argosy.kube.errors import KubeApiError, KubeError
 from argosy.kube.watcher import KindWatcher
 from argosy.kube.wellknown import APPLICATIONS, APPLICATIONSETS, APPPROJECTS, CONFIGMAPS, SECRETS
@@ -313,16 +313,20 @@ class AppSetController:
 
     def _apply(self, appset: Obj, steps: Plan) -> None:
         """Create, update, then delete; each kind of write in parallel (a set of 1,000 apps
-        must not wait for 1,000 sequential round trips), one summarising Event per kind."""
+        must not wait for 1,000 sequential round trips), one summarising Event per kind.
+
+        Creates and updates are strict: a field the Application's schema does not know (a typo
+        in a generator's ``template``, which the CRD leaves untyped, or in a ``templatePatch``)
+        is refused with its path, becoming the set's error, rather than silently dropped."""
         ns = appset["metadata"]["namespace"]
 
         def create(obj: Obj) -> None:
             target = obj["metadata"].get("namespace") or ns
-            self.client.request("POST", _APPS.format(ns=target), body=obj, kind="Application")
+            self.client.request("POST", _APPS.format(ns=target), query=STRICT, body=obj, kind="Application")
 
         def update(obj: Obj) -> None:
             path = f"{_APPS.format(ns=obj['metadata']['namespace'])}/{obj['metadata']['name']}"
-            self.client.request("PUT", path, body=obj, kind="Application")
+            self.client.request("PUT", path, query=STRICT, body=obj, kind="Application")
 
         clusters = known_clusters(self.secrets.items()) if steps.delete else []
 

@@ -42,6 +42,9 @@ from argosy.settings.clusters import ClusterConfig
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
+STRICT: Mapping[str, str] = {"fieldValidation": "Strict"}
+"""Query of a write that refuses unknown and duplicate fields rather than drop them (Kubernetes
+server-side field validation, what ``kubectl --validate=strict`` asks for)."""
 # A 429 (the API server's priority-and-fairness throttling) is retried after its
 # Retry-After, bounded, as client-go does (10 times); then the caller's backoff takes over.
 THROTTLED_RETRIES = 10

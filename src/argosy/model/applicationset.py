@@ -4,7 +4,10 @@ Generators (list, clusters, git, matrix, merge, scm provider, pull request,
 cluster decision resource, plugin; see ``argosy.model.generators``) and the
 Application ``template`` are typed like Argo CD's, so a typo is refused; but a
 template is only a meaningful Application after parameters are substituted,
-so only its shape is checked here (``_shape_only``).
+so only its shape is checked here (``_shape_only``). A generator's own
+``template`` is decoded the same way but untyped in the CRD (see
+``ApplicationSetTemplateOverride``): the API server refuses its typos when the
+Applications are written.
 """
 
 from __future__ import annotations

@@ -72,6 +72,13 @@ class View:
     none of them (``status``: written by Argosy's controller with more than Argo CD records, and
     maybe by a newer Argo CD before a migration; losing any of it would be silent)."""
 
+    _untyped_in_crd: ClassVar[bool] = False
+    """The CRD schema leaves this object untyped (``x-kubernetes-preserve-unknown-fields``, no
+    properties) although the view still decodes and checks it: for a large view repeated many
+    times where the schema's size costs every client (a generator's template override, 23 copies
+    of an Application template). kubectl parses the group's whole OpenAPI document once per
+    object it applies, so every Application applied paid for them."""
+
     _raw: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
     _kept: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
     _parsed: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)

@@ -17,14 +17,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from argosy.kube.clients import KubeClient
+from argosy.kube.clients import STRICT, KubeClient
 from argosy.kube.errors import KubeError, http_status
 from argosy.model.constants import GROUP, VERSION
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
-STRICT = {"fieldValidation": "Strict"}
-"""Refuse unknown and duplicate fields rather than drop them (Kubernetes server-side field validation)."""
 
 
 def b64(value: str) -> str:

@@ -134,3 +134,27 @@ def test_an_invalid_generated_name_is_a_condition_with_the_normalisation_hint(en
     assert error["status"] == "True" and error["reason"] == "ApplicationValidationError"
     assert "admin@production-cluster-v1" in error["message"] and "nameNormalized" in error["message"]
     env.wait(lambda: "coffee-in-cluster" in env.apps(), "the valid app still created")
+
+
+def test_a_typo_in_a_generator_template_is_the_sets_error_not_silently_dropped(env: Env) -> None:
+    # The CRD leaves a generator's template untyped (kubectl parses the group's schema for every
+    # object it applies); the Applications are written with strict field validation instead.
+    override = {"metadata": {}, "spec": {"source": {"repoURL": "", "targetRevison": "v2"}}}
+    env.apply(
+        _appset(
+            "typo-in-override",
+            [{"list": {"elements": [{"n": "one"}], "template": override}}],
+            _template("typo-{{n}}"),
+        )
+    )
+    status = env.wait(
+        lambda: (
+            (s := (env.get("applicationset", "typo-in-override") or {}).get("status"))
+            and any(c["type"] == "ErrorOccurred" and c["status"] == "True" for c in s.get("conditions") or [])
+            and s
+        ),
+        "ErrorOccurred",
+    )
+    error = next(c for c in status["conditions"] if c["type"] == "ErrorOccurred")
+    assert "targetRevison" in error["message"], error
+    assert "typo-one" not in env.apps(), "nothing written with the misspelt field dropped"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +97,24 @@ def test_spec_is_free_form_exactly_where_argo_cd_leaves_it_open() -> None:
     )
     assert _free_form("AppProject") == []
     appset = _free_form("ApplicationSet")
-    # Below templates only Helm values are free; elsewhere list elements, plugin input and the
-    # generators nested two levels deep (matrix in matrix), as in Argo CD's schema.
+    # Below spec.template only Helm values are free; elsewhere list elements, plugin input, the
+    # generators nested two levels deep (matrix in matrix), as in Argo CD's schema, and each
+    # generator's template override (typed in Argo CD's, 24 copies; refused when written here).
     assert {p.rsplit(".", 1)[-1] for p in appset} == {
         "valuesObject",
         "elements[]",
         "parameters",
         "matrix",
         "merge",
+        "template",
     }
+    assert sorted(p for p in appset if p.startswith(".spec.template")) == [
+        ".spec.template.spec.source.helm.valuesObject",
+        ".spec.template.spec.sourceHydrator.drySource.helm.valuesObject",
+        ".spec.template.spec.sources[].helm.valuesObject",
+    ]
+    overrides = [p for p in appset if p.endswith(".template")]
+    assert len(overrides) == 23 and all(p.startswith(".spec.generators[].") for p in overrides)
     assert sorted(p for p in appset if "template" not in p) == [
         ".spec.generators[].list.elements[]",
         ".spec.generators[].matrix.generators[].list.elements[]",
@@ -117,6 +127,13 @@ def test_spec_is_free_form_exactly_where_argo_cd_leaves_it_open() -> None:
         ".spec.generators[].merge.generators[].plugin.input.parameters",
         ".spec.generators[].plugin.input.parameters",
     ]
+
+
+def test_the_applicationset_schema_does_not_repeat_the_application_template() -> None:
+    # kubectl parses the group's whole OpenAPI document for every object it applies: 23 typed
+    # template overrides made it 690 KB (75 ms of kubectl CPU per Application applied).
+    sizes = {kind: len(json.dumps(_schema(kind), separators=(",", ":"))) for kind in by_kind()}
+    assert sizes["ApplicationSet"] < sizes["Application"] / 2, sizes
 
 
 @pytest.mark.parametrize("kind", ["Application", "AppProject", "ApplicationSet"])

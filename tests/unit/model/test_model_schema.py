@@ -177,3 +177,23 @@ class Child(Inner):
 def test_field_docs_come_from_the_source_and_are_inherited() -> None:
     assert field_docs(Child) == {"key_id": "The key, documented.", "extra": "Only the child has this."}
     assert field_docs(Scalars) == {"name": "A name."}
+
+
+@dataclass
+class Override(Template):
+    """Merged over the template."""
+
+    _untyped_in_crd: ClassVar[bool] = True
+
+
+@dataclass
+class WithOverride(View):
+    override: Override | None = None
+    """One generator's override."""
+
+
+def test_an_untyped_view_keeps_its_fields_and_its_description_but_no_schema() -> None:
+    override = openapi_schema(WithOverride)["properties"]["override"]
+    assert override == {"description": "One generator's override.", "type": "object", PRESERVE: True}
+    decoded = WithOverride.from_dict({"override": {"inner": {"keyID": 3}}})
+    assert decoded.errors == ["override.inner.keyID: expected string, got integer"], "still decoded"

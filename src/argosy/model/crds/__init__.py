@@ -7,9 +7,10 @@ cluster can move between Argo CD and Argosy. Each ``openAPIV3Schema`` is
 generated from the typed views (:mod:`argosy.model.schema`): the API server
 refuses a misspelt field (``spec.source.targetRevison``) as Argo CD's CRDs do,
 ``kubectl explain`` documents every field, and the views and the schema cannot
-disagree. Apply them server-side: the ApplicationSet CRD, which types its
-template once per generator kind as Argo CD's does, is too large for the
-annotation client-side apply writes.
+disagree. Apply them server-side (as Argo CD's, whose ApplicationSet CRD is too
+large for the annotation client-side apply writes). A generator's own template
+override is left untyped (``ApplicationSetTemplateOverride``), which keeps the
+group's OpenAPI document small: kubectl parses it for every object it applies.
 """
 
 from __future__ import annotations
