@@ -171,6 +171,14 @@ class LocalCluster:
         existing = self.load_state()
         if existing is not None:
             if self.is_up():
+                asked = controller_manager_qps or existing.controller_manager_qps
+                if asked != existing.controller_manager_qps:
+                    # A benchmark asking for a lifted limit must not silently measure the old one.
+                    raise ClusterError(
+                        f"cluster {self.name} is already up with kube-controller-manager QPS "
+                        f"{existing.controller_manager_qps or 'default (20)'}, not {asked}: the QPS is "
+                        f"set when a cluster starts; run `argosy dev cluster down {self.name}` first"
+                    )
                 say(f"cluster {self.name} is already up at {existing.server}; reusing it")
                 return existing
             say(f"cluster {self.name} was partly up; stopping what is left and starting it again")

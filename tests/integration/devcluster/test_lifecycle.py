@@ -8,8 +8,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from argosy.devcluster import build
-from argosy.devcluster.cluster import COMPONENTS, LocalCluster
+from argosy.devcluster.cluster import COMPONENTS, ClusterError, LocalCluster
 from support.cluster import ClusterHandle
 
 
@@ -25,6 +27,16 @@ def test_up_when_already_up_reuses(cluster: ClusterHandle) -> None:
     again = cluster.cluster.up(progress=messages.append)
     assert again.processes == before.processes
     assert any("already up" in m for m in messages)
+
+
+def test_up_refuses_to_reuse_a_cluster_started_with_another_controller_manager_qps(
+    cluster: ClusterHandle,
+) -> None:
+    before = cluster.cluster.load_state()
+    assert before is not None and before.controller_manager_qps == 0
+    with pytest.raises(ClusterError, match=r"QPS default \(20\), not 200: .*dev cluster down"):
+        cluster.cluster.up(controller_manager_qps=200)
+    assert cluster.cluster.load_state() == before, "the running cluster is left as it was"
 
 
 def test_status_and_kubeconfig_commands(cluster: ClusterHandle) -> None:
