@@ -19,6 +19,7 @@ from argosy.engine.diff import (
     rules_from_application,
     use_server_side_diff,
 )
+from argosy.engine.diff.ignore import IgnoreRule, apply_rules
 from argosy.settings.resource_customizations import SettingsError
 
 
@@ -214,6 +215,43 @@ def test_pointer_to_missing_field_is_harmless() -> None:
         ]
     )
     assert not diff(deployment(), scaled(deployment(), 3), config).modified
+
+
+@pytest.mark.parametrize(
+    ("pointer", "left"),
+    [
+        (
+            "/spec/template/spec/containers/0",
+            {"initContainers": [{"name": "init", "image": "busybox"}], "containers": []},
+        ),
+        ("/spec/template/spec/containers/-", None),  # the end of a list names nothing to remove
+        ("/spec/template/spec/containers/7", None),
+        ("/spec/template/spec/containers/web", None),  # not an index
+        ("/spec/replicas/deeper", None),  # below a scalar
+        ("spec", None),  # malformed: a pointer starts with /
+        ("", None),  # the whole document is never removed
+    ],
+)
+def test_json_pointers_remove_exactly_what_they_name(pointer: str, left: dict[str, Any] | None) -> None:
+    original = deployment()
+    out = apply_rules(original, [IgnoreRule(json_pointers=(pointer,))])
+    assert original == deployment(), "not in place: the caller's object is untouched"
+    assert out["spec"]["template"]["spec"] == (left or deployment()["spec"]["template"]["spec"])
+
+
+def test_an_escaped_pointer_and_an_emptied_parent() -> None:
+    live = deployment()
+    live["metadata"]["annotations"] = {"example.com/a~b": "x"}
+    rule = {
+        "group": "apps",
+        "kind": "Deployment",
+        "jsonPointers": ["/metadata/annotations/example.com~1a~0b"],
+    }
+    config = DiffConfig.build(app_ignore_differences=[rule])
+    result = diff(deployment(), live, config)
+    assert not result.modified
+    # The removal emptied annotations: pruned like any empty map, on the live side too.
+    assert "annotations" not in result.normalized_live["metadata"]  # type: ignore[index]
 
 
 def test_compare_options_annotation() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from argosy.engine.diff import DiffConfig, FieldChange, diff
+from argosy.engine.diff.normalize import normalize
 from argosy.engine.diff.quantity import parse_quantity, scalars_equal
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -258,6 +259,23 @@ def test_inputs_are_not_mutated() -> None:
     before = (copy.deepcopy(desired), copy.deepcopy(live))
     diff(desired, live)
     assert (desired, live) == before
+
+
+def test_normalized_copies_share_nothing_and_keep_what_empty_means() -> None:
+    obj = deployment()
+    pod = obj["spec"]["template"]["spec"]
+    pod["volumes"] = [{"name": "scratch", "emptyDir": {}}]
+    pod["containers"][0]["args"] = ["a", None, ""]
+    obj["metadata"]["creationTimestamp"] = "2026-12-04T00:00:00Z"
+    before = copy.deepcopy(obj)
+    out = normalize(obj)
+    assert out["spec"]["template"]["spec"]["volumes"] == [{"name": "scratch", "emptyDir": {}}]
+    assert out["spec"]["template"]["spec"]["containers"][0]["args"] == ["a", None, ""], "list items stay"
+    assert "creationTimestamp" not in out["metadata"]
+    out["spec"]["template"]["spec"]["volumes"][0]["emptyDir"]["medium"] = "Memory"
+    out["spec"]["template"]["spec"]["containers"][0]["args"].append("b")
+    assert obj == before
+    assert normalize({"kind": "X", "metadata": {"creationTimestamp": "t"}}) == {"kind": "X"}
 
 
 def test_crd_objects_use_the_same_rules() -> None:

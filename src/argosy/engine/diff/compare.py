@@ -15,6 +15,7 @@ from argosy.engine.diff.ignore import (
     matching,
     rules_from_application,
     rules_from_overrides,
+    shallow,
 )
 from argosy.engine.diff.managedfields import manager_fields, owned_subset, owns, remove_owned
 from argosy.engine.diff.normalize import drop_namespace, normalize, prune_empty
@@ -66,7 +67,10 @@ class DiffConfig:
 
 def _prepare(obj: dict[str, Any], rules: Sequence[IgnoreRule], config: DiffConfig) -> dict[str, Any]:
     normalized = normalize(obj, ignore_aggregated_roles=config.ignore_aggregated_roles)
-    pruned: dict[str, Any] = prune_empty(apply_rules(normalized, rules, in_place=True, jq=config.jq))
+    ignored = apply_rules(normalized, rules, in_place=True, jq=config.jq)
+    if shallow(rules):  # the default rule (/status) removes a top-level field: nothing left empty
+        return ignored
+    pruned: dict[str, Any] = prune_empty(ignored)
     return pruned
 
 

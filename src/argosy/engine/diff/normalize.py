@@ -28,16 +28,38 @@ def prune_empty(value: Any) -> Any:
     annotations in the cluster are the same object.
     """
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            pruned = prune_empty(item)
-            if pruned is None or (pruned in ({}, []) and key not in PRESENCE_KEYS):
-                continue
-            out[key] = pruned
-        return out
+        return _prune_map(value)
     if isinstance(value, list):
-        return [prune_empty(item) for item in value]
+        return _prune_list(value)
     return value
+
+
+# Twice per object per comparison: the hottest pure function of a syncing controller (8 % of
+# its CPU in a py-spy profile of 3,000 apps), so scalars are not recursed into and emptiness is
+# tested without building ``({}, [])`` per key. Every map and list is a new one: the result
+# shares no container with ``value``.
+def _prune_map(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        if isinstance(item, dict):
+            item = _prune_map(item)
+            if not item and key not in PRESENCE_KEYS:
+                continue
+        elif isinstance(item, list):
+            item = _prune_list(item)
+            if not item and key not in PRESENCE_KEYS:
+                continue
+        out[key] = item
+    return out
+
+
+def _prune_list(value: list[Any]) -> list[Any]:
+    return [
+        _prune_map(item) if isinstance(item, dict) else _prune_list(item) if isinstance(item, list) else item
+        for item in value
+    ]
 
 
 def normalize_secret(obj: dict[str, Any]) -> None:
@@ -101,19 +123,23 @@ def normalize_endpoints(obj: dict[str, Any]) -> None:
 
 def normalize(obj: dict[str, Any], *, ignore_aggregated_roles: bool = False) -> dict[str, Any]:
     """A normalised deep copy of ``obj`` (which is left untouched)."""
-    out = json_copy(obj)
-    metadata = out.get("metadata")
-    if isinstance(metadata, dict):
-        metadata.pop("creationTimestamp", None)
-    kind = out.get("kind")
-    group = group_of(out)
+    kind = obj.get("kind")
+    group = group_of(obj)
     if group == "" and kind == "Secret":
+        out = json_copy(obj)
         normalize_secret(out)
     elif group == "rbac.authorization.k8s.io" and kind in ("Role", "ClusterRole"):
+        out = json_copy(obj)
         normalize_role(out, ignore_aggregated_roles)
     elif group == "" and kind == "Endpoints":
+        out = json_copy(obj)
         normalize_endpoints(out)
-    pruned: dict[str, Any] = prune_empty(out)
+    else:
+        out = obj  # pruning copies every map and list: no edit reaches ``obj``
+    pruned = _prune_map(out)
+    metadata = pruned.get("metadata")
+    if isinstance(metadata, dict) and metadata.pop("creationTimestamp", None) is not None and not metadata:
+        del pruned["metadata"]
     return pruned
 
 
