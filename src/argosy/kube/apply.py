@@ -247,13 +247,17 @@ class ClusterOps:
         )
         return dict(result)
 
-    def create_client_side(self, obj: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
+    def create_client_side(
+        self, obj: dict[str, Any], *, validate: bool = True, dry_run: bool = False
+    ) -> dict[str, Any]:
         """Create ``obj`` exactly as ``kubectl apply`` creates an absent object — same
         last-applied annotation, field manager and validation — without a kubectl process.
+        ``dry_run``: as ``kubectl apply --dry-run=server`` does for an absent object.
 
         Raises KubeApiError 409 when the object exists after all (the caller then applies).
         """
-        return self.create(with_last_applied(obj), validation="Strict" if validate else "Ignore")
+        validation = "Strict" if validate else "Ignore"
+        return self.create(with_last_applied(obj), dry_run=dry_run, validation=validation)
 
     def reapply_client_side(self, obj: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
         """``kubectl apply`` of ``obj`` onto a live object whose last-applied annotation is already

@@ -120,3 +120,43 @@ def test_a_sync_of_a_commit_sends_only_the_changed_objects_to_kubectl() -> None:
     assert all(isinstance(o, str) for o in outcomes)
     assert [o["metadata"]["name"] for o in ops.reapplied] == ["web"]
     assert [o["metadata"]["name"] for o in kubectl.applied] == ["api"]
+
+
+class _DryRunOps(_Ops):
+    """Records the dry runs: a create for an absent object, a server-side apply otherwise."""
+
+    def __init__(self, exists: bool = False) -> None:
+        super().__init__()
+        self.exists = exists
+        self.calls: list[str] = []
+
+    def create_client_side(self, obj: Obj, *, validate: bool = True, dry_run: bool = False) -> Obj:
+        self.calls.append(f"create dry_run={dry_run} validate={validate}")
+        if self.exists:
+            raise KubeApiError("test", "already exists", status=409, reason="AlreadyExists")
+        return with_last_applied(obj)
+
+    def server_side_apply(self, obj: Obj, *, force: bool, dry_run: bool) -> Obj:
+        self.calls.append(f"apply dry_run={dry_run}")
+        return obj
+
+
+def test_the_dry_run_of_a_new_object_is_the_create_it_will_be() -> None:
+    ops, kubectl, learned = _DryRunOps(), _Kubectl(), []
+    port = _port(ops, kubectl, learned)
+    message = port.apply(
+        _manifest(), mode=ApplyMode.CLIENT_SIDE, dry_run=True, force=False, validate=False, live=None
+    )
+    assert message.endswith("created (server dry run)")
+    assert ops.calls == ["create dry_run=True validate=False"] and learned == [] and kubectl.applied == []
+
+
+def test_a_dry_run_create_that_finds_the_object_dry_runs_the_apply() -> None:
+    ops, kubectl, learned = _DryRunOps(exists=True), _Kubectl(), []
+    port = _port(ops, kubectl, learned)
+    port.apply(_manifest(), mode=ApplyMode.CLIENT_SIDE, dry_run=True, force=False, validate=True, live=None)
+    assert ops.calls == ["create dry_run=True validate=True", "apply dry_run=True"]
+    live = _live(_manifest(), replicas=1)
+    ops.calls.clear()
+    port.apply(_manifest(), mode=ApplyMode.CLIENT_SIDE, dry_run=True, force=False, validate=True, live=live)
+    assert ops.calls == ["apply dry_run=True"], "an existing object: the apply's dry run, as before"
