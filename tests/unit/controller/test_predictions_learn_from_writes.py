@@ -70,3 +70,32 @@ def test_a_failed_dry_run_is_remembered_as_no_prediction() -> None:
     assert p.predict(_want(), _live("3", 0)) is None
     assert p.predict(_want(), _live("3", 0)) is None
     assert ops.dry_runs == 1
+
+
+def _named(name: str, rv: str) -> Obj:
+    return {**_live(rv, 1), "metadata": {"name": name, "namespace": "ns", "resourceVersion": rv}}
+
+
+def test_versions_of_one_busy_object_do_not_push_the_others_out() -> None:
+    # Entries keyed by version filled their bound with old versions of the objects that change
+    # and evicted the quiet ones, so a large fleet's comparisons all missed. One entry per object:
+    # the quiet objects are still answered after any number of versions of a busy one.
+    ops = _Ops()
+    p = Predictions(ops, size=100)  # type: ignore[arg-type]
+    quiet = [f"cm-{i}" for i in range(60)]
+    for name in quiet:
+        p.predict({**_want(), "metadata": {"name": name}}, _named(name, "1"))
+    for rv in range(1, 300):
+        p.predict(_want(), {**_named("busy", str(rv)), "spec": {"replicas": rv}})
+    before = ops.dry_runs
+    for name in quiet:
+        assert p.predict({**_want(), "metadata": {"name": name}}, _named(name, "1")) is not None
+    assert ops.dry_runs == before and len(p) == 61
+
+
+def test_a_new_version_of_an_object_replaces_its_entry() -> None:
+    ops = _Ops()
+    p = _predictions(ops)
+    for rv, replicas in (("1", 2), ("2", 3), ("3", 4)):
+        p.predict(_want(), {**_named("web", rv), "spec": {"replicas": replicas}})
+    assert ops.dry_runs == 3 and len(p) == 1
