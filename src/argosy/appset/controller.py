@@ -319,11 +319,28 @@ class AppSetController:
         in a generator's ``template``, which the CRD leaves untyped, or in a ``templatePatch``)
         is refused with its path, becoming the set's error, rather than silently dropped."""
         ns = appset["metadata"]["namespace"]
+        refused: dict[str, str] = {}  # name -> why; filled from the writer threads (one key each)
 
+        def refusable(write: Callable[[Obj], None]) -> Callable[[Obj], None]:
+            """A write the API server refuses (400, 422: the Application itself is wrong) is
+            that Application's error on the set, as Argo CD reports it; the others still go."""
+
+            def guarded(obj: Obj) -> None:
+                try:
+                    write(obj)
+                except KubeApiError as exc:
+                    if exc.status not in (400, 422):
+                        raise  # not the object's fault: the whole reconcile is retried
+                    refused[str(obj["metadata"]["name"])] = str(exc)
+
+            return guarded
+
+        @refusable
         def create(obj: Obj) -> None:
             target = obj["metadata"].get("namespace") or ns
             self.client.request("POST", _APPS.format(ns=target), query=STRICT, body=obj, kind="Application")
 
+        @refusable
         def update(obj: Obj) -> None:
             path = f"{_APPS.format(ns=obj['metadata']['namespace'])}/{obj['metadata']['name']}"
             self.client.request("PUT", path, query=STRICT, body=obj, kind="Application")
@@ -353,12 +370,16 @@ class AppSetController:
         ):
             if not objs:
                 continue
-            done = self._parallel(write, objs)
+            done = [o for o in self._parallel(write, objs) if o["metadata"]["name"] not in refused]
             self.writes += len(done)
             names = sorted(str(o["metadata"]["name"]) for o in done)
             more = f" and {len(names) - 10} more" if len(names) > 10 else ""
             noun = "Application" if len(names) == 1 else "Applications"
-            self._event(appset, "Normal", verb, f"{verb} {noun} {', '.join(names[:10])}{more}")
+            if names:
+                self._event(appset, "Normal", verb, f"{verb} {noun} {', '.join(names[:10])}{more}")
+        steps.errors.extend(
+            f"Application {name!r} was refused: {why}" for name, why in sorted(refused.items())
+        )
 
     def _parallel(self, write: Callable[[Obj], None], objs: list[Obj]) -> list[Obj]:
         """Run ``write`` on every object (a few at a time); the written ones, or the first error."""

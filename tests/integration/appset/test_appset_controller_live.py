@@ -143,8 +143,8 @@ def test_a_typo_in_a_generator_template_is_the_sets_error_not_silently_dropped(e
     env.apply(
         _appset(
             "typo-in-override",
-            [{"list": {"elements": [{"n": "one"}], "template": override}}],
-            _template("typo-{{n}}"),
+            [{"list": {"elements": [{"env": "one"}], "template": override}}],
+            _template("typo-{{env}}"),
         )
     )
     status = env.wait(
