@@ -64,7 +64,7 @@ def checkout_root() -> Path:
 
 def crds_yaml() -> str:
     """The chart's ``crds/`` file: every CRD, annotated with its manifest hash."""
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster for the 1.7 MB
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster for the 0.5 MB
     crds = [with_manifest_hash(crd) for crd in bundled_crds()]
     return HEADER + yaml.dump_all(crds, Dumper=dumper, sort_keys=False, width=120)
 

@@ -42,7 +42,7 @@ def crd_manifests() -> list[dict[str, Any]]:
 
 def crd_yaml() -> str:
     """All CRDs as one multi-document YAML stream, ready for ``kubectl apply --server-side -f -``."""
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster for the 1.7 MB
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster for the 0.5 MB
     return yaml.dump_all(_generated(), Dumper=dumper, sort_keys=False, width=120)
 
 
