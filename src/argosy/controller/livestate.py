@@ -31,9 +31,9 @@ class Predictions:
 
     One entry per object, replaced when its key changes: an older version of an object is never
     compared again, and a fleet's working set is its objects. (Entries keyed by version alone,
-    20,000 at most, thrashed at 3,000 apps of 10 objects: every comparison missed, and the API
-    server spent most of its time on ~60 ConfigMap dry runs a second.) ``size`` only bounds the
-    entries of deleted objects.
+    20,000 at most, thrashed at 3,000 apps of 10 objects: every comparison missed, and ~60 ConfigMap
+    dry runs a second were the largest share of the API server's request time.) ``size`` only
+    bounds the entries of deleted objects.
     """
 
     def __init__(self, ops: ClusterOps, size: int = 200_000) -> None:
