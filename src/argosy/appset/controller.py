@@ -329,7 +329,7 @@ class AppSetController:
                 try:
                     write(obj)
                 except KubeApiError as exc:
-                    if exc.status not in (400, 422):
+                    if not exc.invalid:
                         raise  # not the object's fault: the whole reconcile is retried
                     refused[str(obj["metadata"]["name"])] = str(exc)
 

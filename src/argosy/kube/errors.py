@@ -57,6 +57,11 @@ class KubeApiError(KubeError):
     def gone(self) -> bool:
         return self.status == 410
 
+    @property
+    def invalid(self) -> bool:
+        """The object itself was refused: malformed or unknown fields (400), or invalid (422)."""
+        return self.status in (400, 422)
+
     def hint(self) -> str:
         if self.status in (401,):
             return "the credentials were refused; renew the token or certificate in the cluster Secret"

@@ -139,7 +139,7 @@ class KubeClusterPort:
         try:
             created = self.ops.create_client_side(body, validate=validate)
         except KubeApiError as exc:
-            if exc.conflict or exc.status in (400, 422):
+            if exc.conflict or exc.invalid:
                 return False
             raise
         self._wrote(body, created)
