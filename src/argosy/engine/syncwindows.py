@@ -82,12 +82,17 @@ _NAMES: dict[int, dict[str, int]] = {
 }
 
 
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: ``str.isdigit`` also takes '²', which ``int`` then refuses (found by fuzzing)."""
+    return text.isascii() and text.isdigit()
+
+
 def _field_value(text: str, index: int) -> int:
     name, low, high = _FIELDS[index]
     named = _NAMES.get(index, {}).get(text.lower())
     if named is not None:
         return named
-    if not text.isdigit():
+    if not _ascii_digits(text):
         raise SyncWindowError(f"{name} value '{text}' is not a number")
     value = int(text)
     if not low <= value <= high:
@@ -102,7 +107,7 @@ def _canonical_item(item: str, index: int) -> tuple[str, bool]:
     body, _, step_text = item.partition("/")
     step = 1
     if "/" in item:
-        if not step_text.isdigit() or int(step_text) == 0:
+        if not _ascii_digits(step_text) or int(step_text) == 0:
             raise SyncWindowError(f"{name} step '{step_text}' must be a positive number")
         step = int(step_text)
     if body in ("*", "?"):

@@ -16,6 +16,7 @@ from argosy.engine.syncwindows import (
     SyncWindows,
     Window,
     parse_go_duration,
+    parse_schedule,
 )
 
 PARIS_ALLOW: dict[str, Any] = {
@@ -261,3 +262,10 @@ def test_go_durations(text: str, seconds: float) -> None:
 def test_bad_go_durations(text: str) -> None:
     with pytest.raises(SyncWindowError):
         parse_go_duration(text)
+
+
+@pytest.mark.parametrize("schedule", ["0 \u00b2 * * *", "*/\u00b2 * * * *", "0 \u0663 * * *"])
+def test_a_digit_that_is_not_0_to_9_is_a_clear_error(schedule: str) -> None:
+    # str.isdigit() takes '²' (int() refuses it) and '٣' (int() reads 3): both are schedule errors.
+    with pytest.raises(SyncWindowError, match=r"not a number|step"):
+        parse_schedule(schedule)
