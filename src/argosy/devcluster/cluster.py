@@ -180,6 +180,11 @@ class LocalCluster:
                         f"set when a cluster starts; run `argosy dev cluster down {self.name}` first"
                     )
                 say(f"cluster {self.name} is already up at {existing.server}; reusing it")
+                # kwok nodes can be added to a running cluster (a fleet benchmark of 1,000 apps
+                # reusing the cluster of a 100-app run left 250 of its Pods unschedulable)
+                if not self._nodes_ready(nodes):
+                    self._register_nodes(nodes, tainted=bool(existing.real_nodes))
+                    self._wait(lambda: self._nodes_ready(nodes), "kwok nodes", existing, 60)
                 return existing
             say(f"cluster {self.name} was partly up; stopping what is left and starting it again")
             self.down()
