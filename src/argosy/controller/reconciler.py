@@ -18,6 +18,8 @@ from typing import Any, Protocol
 from argosy.appstate.compare import Comparison
 from argosy.appstate.pipeline import AppState, ComparisonFailed
 from argosy.appstate.settings import DEFAULT_RECONCILIATION_SECONDS, ControllerSettings
+from argosy.controller.operation.events import OPERATION_STARTED, started_message
+from argosy.controller.operation.state import OperationRecord, timestamp
 from argosy.controller.status import (
     changed,
     comparison_status,
@@ -179,9 +181,22 @@ class Reconciler:
             frozenset({"SyncError"}),
             now_iso(),
         )
+        if operation is not None:
+            # Recorded as started (Running at the rendered revision) in the write that requests
+            # it: the operation worker resumes it from there rather than writing Running itself —
+            # one Application write less per automated sync — and a controller that stops in
+            # between leaves a sync its successor resumes at the same revision.
+            status["operationState"] = OperationRecord(
+                operation=operation,
+                started_at=timestamp(self.clock()),
+                revision=snap.rendered.revision,
+                source=None,  # the runner adds the source it renders
+            ).to_dict()
         outcome.wrote_status = self._write(
             app, status, refresh, force=_compared_before_last_operation(app), operation=operation
         )
+        if operation is not None:
+            self.cp.emit_event(app, OPERATION_STARTED, started_message(operation, snap.rendered.revision))
         return outcome
 
     def _auto_sync(

@@ -1,4 +1,5 @@
-"""An automated sync is requested in the same PATCH as the status it was decided from.
+"""An automated sync is requested, and recorded as started, in the same PATCH as the status it
+was decided from.
 
 Application writes were ~9 per app of a syncing 1,000-app fleet, all through one client
 limited to 50 QPS; the auto-sync's ``operation`` used to be a PATCH of its own right before
@@ -88,3 +89,19 @@ def test_no_operation_is_written_when_no_sync_is_due() -> None:
     cp, outcome = reconcile(application(automated=True), "Synced")
     assert not outcome.started_sync
     assert all("operation" not in p for p in cp.patches)
+
+
+def test_the_same_write_records_the_sync_as_started() -> None:
+    cp, _ = reconcile(application(automated=True), "OutOfSync")
+
+    patch = cp.patches[0]
+    state = patch["status"]["operationState"]
+    assert state["phase"] == "Running"
+    assert state["operation"] == patch["operation"]
+    assert state["syncResult"] == {"revision": REVISION, "resources": []}
+    assert state["startedAt"] and state["finishedAt"] is None  # null clears the last sync's end
+    assert "OperationStarted" in cp.events
+
+    cp, _ = reconcile(application(automated=True), "Synced")
+    assert all("operationState" not in p.get("status", {}) for p in cp.patches)
+    assert "OperationStarted" not in cp.events

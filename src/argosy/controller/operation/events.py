@@ -1,6 +1,7 @@
 """Kubernetes Events the runner records on the Application, with Argo CD's reasons.
 
-* ``OperationStarted`` (Normal): a sync began (not repeated when resuming);
+* ``OperationStarted`` (Normal): a sync began (not repeated when resuming; for an automated
+  sync the reconciler records it, with the write that starts it);
 * (``ResourceUpdated`` is the reconciler's, as in Argo CD: "Updated sync status: A -> B" and
   "Updated health status: A -> B" when the app's status changes — one per transition, not one
   per object written, which cost a fleet's sync ten API writes per app;)
@@ -47,10 +48,15 @@ def _initiator(operation: Mapping[str, Any]) -> str:
     return "automated sync policy" if who == "automated" else who or "unknown user"
 
 
-def started(port: AppPort, operation: Mapping[str, Any], revision: str) -> None:
+def started_message(operation: Mapping[str, Any], revision: str) -> str:
+    """The ``OperationStarted`` Event's message (the runner's, or the reconciler's for an
+    automated sync it records as started)."""
     target = revision or "(unknown revision)"
-    message = f"{_what(operation)} to {target} started, initiated by {_initiator(operation)}"
-    port.emit_event(OPERATION_STARTED, message, NORMAL)
+    return f"{_what(operation)} to {target} started, initiated by {_initiator(operation)}"
+
+
+def started(port: AppPort, operation: Mapping[str, Any], revision: str) -> None:
+    port.emit_event(OPERATION_STARTED, started_message(operation, revision), NORMAL)
 
 
 def completed(port: AppPort, operation: Mapping[str, Any], revision: str, phase: str, message: str) -> None:

@@ -28,6 +28,7 @@ from argosy.controller.operation import (
 )
 from argosy.controller.operation.events import initiator
 from argosy.controller.operation.kubeport import KubeAppPort, KubeClusterPort
+from argosy.controller.operation.state import operation_under_way
 from argosy.controller.reconciler import Reconciler, window_decision
 from argosy.engine.sync import DesiredObject
 from argosy.engine.sync.options import app_options
@@ -232,8 +233,8 @@ class OperationExecutor:
                 raise OperationPaused(f"{meta.get('namespace')}/{meta.get('name')}", failed.message) from None
             self._end(app, app_port, operation, "Error", f"{failed.type}: {failed.message}")
             return
-        if resume_revision(app) is None and not _already_running(app):
-            # A sync already running when a window closes may finish; a new one may not start.
+        if not operation_under_way(app):
+            # A sync already under way when a window closes may finish; a new one may not start.
             manual = not _automated(operation)
             verdict = window_decision(snap.project, app, self.clock(), manual=manual)
             if verdict is not None and not verdict.allowed:
@@ -263,7 +264,7 @@ class OperationExecutor:
         name = f"{meta.get('namespace')}/{meta.get('name')}"
         revision = snap.rendered.revision
         log.info(
-            "operation started" if resume_revision(app) is None else "operation resumed",
+            "operation resumed" if operation_under_way(app) else "operation started",
             extra=fields(application=name, revision=revision, initiator=initiator(operation)),
         )
         started = time.monotonic()

@@ -288,6 +288,24 @@ def running_operation_state(app: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def operation_under_way(app: Mapping[str, Any]) -> bool:
+    """Whether the app's operation has begun its work: Terminating, or Running with a task
+    recorded or a retry counted.
+
+    An automated sync is recorded Running by the reconciler in the very write that requests it
+    (one Application write less per sync); until its first task it is checked as a new sync
+    (sync windows, ``FailOnSharedResource``) — nothing has been written that a check could leave
+    half done.
+    """
+    state = running_operation_state(app)
+    if state is None:
+        return False
+    if state.get("phase") == OperationPhase.TERMINATING.value or state.get("retryCount"):
+        return True
+    result = state.get("syncResult")
+    return isinstance(result, Mapping) and bool(result.get("resources"))
+
+
 def resume_revision(app: Mapping[str, Any]) -> str | None:
     """The revision a resumed operation must render (the one it recorded), if any."""
     state = running_operation_state(app)
