@@ -104,7 +104,7 @@ class AppWatch:
     ) -> None:
         """``enqueue``: reconcile with a fresh render; ``enqueue_operation`` (default ``enqueue``):
         only ``operation`` (or a terminate request) changed, e.g. the auto-sync's own write
-        right after a reconcile that rendered the same spec — one render more per synced app."""
+        right after a reconcile that rendered the same spec — nothing to render or compare."""
         self.store = ObjectStore(self._changed)
         self._enqueue = enqueue
         self._enqueue_operation = enqueue_operation or enqueue

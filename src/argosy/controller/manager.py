@@ -311,10 +311,15 @@ class Controller:
             self.queue.add(key)
 
     def _enqueue_operation(self, key: str) -> None:
-        """Reconcile ``key`` now, reusing its last render: only its ``operation`` changed (the
-        reconcile hands it to the operation workers; the comparison's inputs are the same)."""
+        """Hand ``key`` to the operation workers: only its ``operation`` (or a terminate request)
+        changed, so the comparison's inputs are the same and there is nothing to compare.
+
+        This was a reconcile that handed it over: for the auto-sync's own write it raced the
+        sync it had just requested, and a comparison made while the sync created the objects
+        was written after the sync's end (a stale OutOfSync status, one more write). The end
+        of an operation is compared anyway: the operation worker queues it."""
         if self.settings().manages_namespace(key.split("/", 1)[0]):
-            self.queue.add(key)
+            self.op_queue.add(key)
 
     def _enqueue_live(self, key: str) -> None:
         """Reconcile ``key`` because one of its live objects changed (its last render is reused),
