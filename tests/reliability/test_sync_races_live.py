@@ -19,8 +19,10 @@ deterministic instead of hoped for:
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,44 @@ def identity(cluster: ClusterHandle, namespace: str, name: str) -> tuple[str, st
     return meta["uid"], (meta.get("labels") or {}).get(INSTANCE_LABEL, "")
 
 
+def watch_app(
+    cluster: ClusterHandle, namespace: str, name: str, timeout: float
+) -> Generator[Obj, None, None]:
+    """Every version of the Application from now on (``kubectl get -w``), for ``timeout`` seconds."""
+    proc = subprocess.Popen(
+        [
+            "kubectl",
+            f"--kubeconfig={cluster.kubeconfig}",
+            "get",
+            "application",
+            "-n",
+            namespace,
+            "--field-selector",
+            f"metadata.name={name}",
+            "-w",
+            "-o",
+            "json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:  # kubectl indents; each object ends with "}" alone on a line
+            lines.append(line)
+            if line.rstrip("\n") == "}":
+                yield json.loads("".join(lines))
+                lines = []
+    finally:
+        timer.cancel()
+        proc.kill()
+        proc.wait()
+
+
 def wait_gone(ctl: RunningController, name: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -140,21 +180,23 @@ def test_a_sync_racing_a_new_commit_finishes_on_its_revision_then_autosync_moves
     ctl.refresh("racing", wait=False)  # the controller sees the new commit while the sync runs
     time.sleep(1.0)
     assert operation_state(ctl.app("racing"))["syncResult"]["revision"] == first
-    open_gate(cluster, gate)
     # Every operation state the app goes through until the automated sync of the new commit
-    # waits on its own hook: the first operation's final state is among them.
-    path = f"/apis/argoproj.io/v1alpha1/namespaces/{ctl.namespace}/applications/racing"
+    # waits on its own hook, from a watch (polling missed it: the write that requests the next
+    # sync also records it Running, milliseconds after the first one's end): the first
+    # operation's final state is among them.
     finals: list[Obj] = []
-    deadline = time.monotonic() + 60
-    while True:
-        app = ctl.client.request("GET", path)
+    states = watch_app(cluster, ctl.namespace, "racing", timeout=60)
+    open_gate(cluster, gate)
+    state: Obj = {}
+    for app in states:
         state = operation_state(app)
         if state.get("phase") in DONE and not finals:
             finals.append(state)
         if state.get("phase") == "Running" and state["syncResult"]["revision"] == second:
             break
-        assert time.monotonic() < deadline, f"no automated sync of the new commit: {state}"
-        time.sleep(0.02)
+    else:
+        raise AssertionError(f"no automated sync of the new commit within 60 s: {state}")
+    states.close()  # stops kubectl
     [done] = finals
     assert done["phase"] == "Succeeded", done
     assert done["syncResult"]["revision"] == first
