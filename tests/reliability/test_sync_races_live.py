@@ -19,17 +19,15 @@ deterministic instead of hoped for:
 from __future__ import annotations
 
 import json
-import subprocess
-import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from support.cluster import ClusterHandle
+from support.cluster import ClusterHandle, ObjectWatch
 from support.controller import RunningController, operation_state, sync_status
 from support.gate import close_gates, gated_hook, new_gate, open_gate
 from support.gitrepo import GitRepo
@@ -118,44 +116,6 @@ def identity(cluster: ClusterHandle, namespace: str, name: str) -> tuple[str, st
     return meta["uid"], (meta.get("labels") or {}).get(INSTANCE_LABEL, "")
 
 
-def watch_app(
-    cluster: ClusterHandle, namespace: str, name: str, timeout: float
-) -> Generator[Obj, None, None]:
-    """Every version of the Application from now on (``kubectl get -w``), for ``timeout`` seconds."""
-    proc = subprocess.Popen(
-        [
-            "kubectl",
-            f"--kubeconfig={cluster.kubeconfig}",
-            "get",
-            "application",
-            "-n",
-            namespace,
-            "--field-selector",
-            f"metadata.name={name}",
-            "-w",
-            "-o",
-            "json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        assert proc.stdout is not None
-        lines: list[str] = []
-        for line in proc.stdout:  # kubectl indents; each object ends with "}" alone on a line
-            lines.append(line)
-            if line.rstrip("\n") == "}":
-                yield json.loads("".join(lines))
-                lines = []
-    finally:
-        timer.cancel()
-        proc.kill()
-        proc.wait()
-
-
 def wait_gone(ctl: RunningController, name: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -185,10 +145,10 @@ def test_a_sync_racing_a_new_commit_finishes_on_its_revision_then_autosync_moves
     # sync also records it Running, milliseconds after the first one's end): the first
     # operation's final state is among them.
     finals: list[Obj] = []
-    states = watch_app(cluster, ctl.namespace, "racing", timeout=60)
+    watch = ObjectWatch(cluster, "application", ctl.namespace, "racing", timeout=60)
     open_gate(cluster, gate)
     state: Obj = {}
-    for app in states:
+    for app in watch:
         state = operation_state(app)
         if state.get("phase") in DONE and not finals:
             finals.append(state)
@@ -196,7 +156,7 @@ def test_a_sync_racing_a_new_commit_finishes_on_its_revision_then_autosync_moves
             break
     else:
         raise AssertionError(f"no automated sync of the new commit within 60 s: {state}")
-    states.close()  # stops kubectl
+    watch.stop()
     [done] = finals
     assert done["phase"] == "Succeeded", done
     assert done["syncResult"]["revision"] == first

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +52,54 @@ class ClusterHandle:
         from kubernetes import config
 
         return config.new_client_from_config(config_file=str(self.kubeconfig))
+
+
+class ObjectWatch:
+    """``kubectl get -w -o json`` of one object, started at once (a watch started after the event it
+    is meant to see would begin with a later state): iterate its versions as they come, or
+    :meth:`stop` it and take those not iterated yet. kubectl is killed after ``timeout`` seconds."""
+
+    def __init__(
+        self, cluster: ClusterHandle, resource: str, namespace: str, name: str, timeout: float
+    ) -> None:
+        self._proc = subprocess.Popen(
+            [
+                "kubectl",
+                f"--kubeconfig={cluster.kubeconfig}",
+                "get",
+                resource,
+                "-n",
+                namespace,
+                "--field-selector",
+                f"metadata.name={name}",
+                "-w",
+                "-o",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self._timer = threading.Timer(timeout, self._proc.kill)
+        self._timer.start()
+        time.sleep(1.0)  # the watch is established before the caller acts
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        assert self._proc.stdout is not None
+        lines: list[str] = []
+        for line in self._proc.stdout:  # kubectl indents; each object ends with "}" alone on a line
+            lines.append(line)
+            if line.rstrip("\n") == "}":
+                yield json.loads("".join(lines))
+                lines = []
+
+    def stop(self) -> list[dict[str, Any]]:
+        """Stop kubectl; the versions it printed that were not iterated yet."""
+        self._timer.cancel()
+        self._proc.terminate()
+        rest = list(self)
+        self._proc.wait()
+        return rest
 
 
 def cluster_secret(namespace: str, target: ClusterHandle, name: str, server: str = "") -> dict[str, Any]:

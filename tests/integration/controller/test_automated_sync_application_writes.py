@@ -10,51 +10,16 @@ own creations, compared mid-sync, often wrote a half-created status in between.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 from typing import Any
 
 import yaml
 
-from support.cluster import ClusterHandle
+from support.cluster import ClusterHandle, ObjectWatch
 from support.controller import RunningController, health_status, operation_state, sync_status
 from support.gitrepo import GitRepo
 
 Obj = dict[str, Any]
-
-
-def _watch(cluster: ClusterHandle, namespace: str, name: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            "kubectl",
-            f"--kubeconfig={cluster.kubeconfig}",
-            "get",
-            "application",
-            "-n",
-            namespace,
-            "--field-selector",
-            f"metadata.name={name}",
-            "-w",
-            "-o",
-            "json",
-            "--output-watch-events",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-def _events(text: str) -> list[Obj]:
-    decoder, out, i = json.JSONDecoder(), [], 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        event, i = decoder.raw_decode(text, i)
-        out.append(event)
-    return out
 
 
 def test_a_new_automated_app_is_written_three_times(
@@ -66,9 +31,8 @@ def test_a_new_automated_app_is_written_three_times(
         files[f"app/cm-{i}.yaml"] = yaml.safe_dump(cm)
     git_repo.commit(files)
     ctl = controller_factory().start()
-    watch = _watch(cluster, ctl.namespace, "writes")
+    watch = ObjectWatch(cluster, "application", ctl.namespace, "writes", timeout=180)
     try:
-        time.sleep(1.0)  # the watch is established before the app exists
         ctl.apply_app(
             "writes",
             {
@@ -90,12 +54,10 @@ def test_a_new_automated_app_is_written_three_times(
         )
         time.sleep(7.0)  # past the controller's coalescing of live changes during a sync
     finally:
-        watch.terminate()
-        out, _ = watch.communicate(timeout=10)
+        versions = watch.stop()
 
-    events = _events(out)
-    assert events and events[0]["type"] == "ADDED", events[:1]
-    writes = [e["object"] for e in events[1:] if e["type"] == "MODIFIED"]
+    assert versions and not versions[0].get("status"), versions[:1]  # as kubectl apply created it
+    writes = versions[1:]
     seen = [(sync_status(w), operation_state(w).get("phase"), "operation" in w) for w in writes]
     assert seen == [
         ("OutOfSync", "Running", True),  # compared; the sync requested and started
